@@ -1,0 +1,47 @@
+// keeld: keel's daemon. Parses keepalived's command line and hands over to the daemon.
+#include <cstdio>
+#include <span>
+
+#include <fmt/format.h>
+
+#include "app/daemon.h"
+#include "app/exit_codes.h"
+#include "app/keeld_options.h"
+#include "app/version.h"
+
+int main(int argc, char** argv) {
+  using namespace keel::app;  // NOLINT(google-build-using-namespace): main of the app module
+  auto options = parseKeeldArgs(std::span<const char* const>(argv, static_cast<std::size_t>(argc)));
+  if (!options) {
+    fmt::print(stderr, "keeld: {}\n", options.error().message);
+    return kExitFatal;
+  }
+  if (options->help) {
+    fmt::print("{}", keeldHelp());
+    return kExitOk;
+  }
+  if (options->version) {
+    fmt::print(
+        "keeld (keel) v{}\nkeepalived.conf and command line compatible with keepalived "
+        "2.2.7\nLicensed under the Apache License, Version 2.0\n",
+        kVersion);
+    return kExitOk;
+  }
+  if (options->signum) {
+    auto n = signalNumberFor(*options->signum);
+    if (!n) {
+      fmt::print(stderr, "keeld: {}\n", n.error().message);
+      return kExitFatal;
+    }
+    fmt::print("{}\n", *n);
+    return kExitOk;
+  }
+  if (!options->dont_fork) {
+    fmt::print(stderr,
+               "keeld: running in the background is not implemented by keel yet; run with -n "
+               "(--dont-fork)\n");
+    return kExitFatal;
+  }
+  setUpLogging(*options);
+  return runDaemon(*options);
+}

@@ -1,0 +1,269 @@
+#include "app/keeld_options.h"
+
+#include <algorithm>
+#include <array>
+#include <csignal>
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+
+namespace keel::app {
+
+namespace {
+
+using base::ErrorCode;
+using base::makeError;
+
+// keepalived 2.2.7's options, in the order of its --help (internal debugging options omitted).
+constexpr std::array kFlags = {
+    FlagSpec{'f', "use-file", ArgKind::Required, "FILE", "Use the specified configuration file",
+             true},
+    FlagSpec{'P', "vrrp", ArgKind::None, "", "Only run with VRRP subsystem", false},
+    FlagSpec{'C', "check", ArgKind::None, "", "Only run with Health-checker subsystem", false},
+    FlagSpec{'B', "no_bfd", ArgKind::None, "", "Don't run BFD subsystem", false},
+    FlagSpec{'\0', "all", ArgKind::None, "",
+             "Force all child processes to run, even if have no "
+             "configuration",
+             false},
+    FlagSpec{'l', "log-console", ArgKind::None, "", "Log messages to local console", true},
+    FlagSpec{'D', "log-detail", ArgKind::None, "", "Detailed log messages", true},
+    FlagSpec{'S', "log-facility", ArgKind::Required, "[0-7|local{0-7}|user|daemon]",
+             "Set syslog facility to LOG_LOCAL[0-7], user or daemon (default)", true},
+    FlagSpec{'g', "log-file", ArgKind::Required, "FILE",
+             "Also log to FILE (default "
+             "/tmp/keepalived.log)",
+             false},
+    FlagSpec{'\0', "flush-log-file", ArgKind::None, "", "Flush log file on write", false},
+    FlagSpec{'G', "no-syslog", ArgKind::None, "", "Don't log via syslog", true},
+    FlagSpec{'X', "release-vips", ArgKind::None, "", "Drop VIP on transition from signal.", false},
+    FlagSpec{'V', "dont-release-vrrp", ArgKind::None, "",
+             "Don't remove VRRP VIPs and VROUTEs on "
+             "daemon stop",
+             false},
+    FlagSpec{'I', "dont-release-ipvs", ArgKind::None, "",
+             "Don't remove IPVS topology on daemon "
+             "stop",
+             false},
+    FlagSpec{'R', "dont-respawn", ArgKind::None, "", "Don't respawn child processes", false},
+    FlagSpec{'n', "dont-fork", ArgKind::None, "", "Don't fork the daemon process", true},
+    FlagSpec{'d', "dump-conf", ArgKind::None, "", "Dump the configuration data", false},
+    FlagSpec{'p', "pid", ArgKind::Required, "FILE", "Use specified pidfile for parent process",
+             false},
+    FlagSpec{'r', "vrrp_pid", ArgKind::Required, "FILE",
+             "Use specified pidfile for VRRP child "
+             "process",
+             false},
+    FlagSpec{'c', "checkers_pid", ArgKind::Required, "FILE",
+             "Use specified pidfile for "
+             "checkers child process",
+             false},
+    FlagSpec{'b', "bfd_pid", ArgKind::Required, "FILE",
+             "Use specified pidfile for BFD child "
+             "process",
+             false},
+    FlagSpec{'a', "address-monitoring", ArgKind::None, "",
+             "Report all address additions/"
+             "deletions notified via netlink",
+             false},
+    FlagSpec{'s', "namespace", ArgKind::Required, "NAME",
+             "Run in network namespace NAME "
+             "(overrides config)",
+             false},
+    FlagSpec{'e', "all-config", ArgKind::None, "",
+             "Error if any configuration file missing "
+             "(same as includet)",
+             false},
+    FlagSpec{'i', "config-id", ArgKind::Required, "ID",
+             "Skip any configuration lines beginning "
+             "'@' that don't match id",
+             false},
+    FlagSpec{'x', "snmp", ArgKind::None, "", "Enable SNMP subsystem", false},
+    FlagSpec{'A', "snmp-agent-socket", ArgKind::Required, "FILE",
+             "Use the specified socket for "
+             "master agent",
+             false},
+    FlagSpec{'u', "umask", ArgKind::Required, "MASK", "umask for file creation (in numeric form)",
+             false},
+    FlagSpec{'m', "core-dump", ArgKind::None, "", "Produce core dump if terminate abnormally",
+             false},
+    FlagSpec{'M', "core-dump-pattern", ArgKind::Optional, "PATN",
+             "Also set /proc/sys/kernel/"
+             "core_pattern to PATN (default 'core')",
+             false},
+    FlagSpec{'T', "genhash", ArgKind::None, "",
+             "Enter genhash utilities mode (this option must "
+             "be the first)",
+             false},
+    FlagSpec{'t', "config-test", ArgKind::Optional, "LOG_FILE",
+             "Check the configuration for "
+             "obvious errors, output to stderr by default",
+             false},
+    FlagSpec{'\0', "signum", ArgKind::Required, "SIGFUNC",
+             "Return signal number for STOP, "
+             "RELOAD, DATA, STATS, STATS_CLEAR, JSON, TDUMP",
+             true},
+    FlagSpec{'v', "version", ArgKind::None, "", "Display the version number", true},
+    FlagSpec{'h', "help", ArgKind::None, "", "Display this help message", true},
+};
+
+const FlagSpec* byShort(char c) {
+  auto it = std::find_if(kFlags.begin(), kFlags.end(),
+                         [c](const FlagSpec& f) { return f.short_name == c; });
+  return it == kFlags.end() ? nullptr : &*it;
+}
+
+const FlagSpec* byLong(std::string_view name) {
+  auto it = std::find_if(kFlags.begin(), kFlags.end(),
+                         [name](const FlagSpec& f) { return f.long_name == name; });
+  return it == kFlags.end() ? nullptr : &*it;
+}
+
+std::string spelling(const FlagSpec& f) {
+  if (f.short_name == '\0') return fmt::format("--{}", f.long_name);
+  return fmt::format("-{} (--{})", f.short_name, f.long_name);
+}
+
+// Stores one recognised flag's effect. REQUIRES: `value` present iff the flag took an argument.
+base::Status apply(const FlagSpec& f, const std::optional<std::string>& value, KeeldOptions& o) {
+  if (!f.implemented) {
+    return makeError(ErrorCode::Unsupported,
+                     fmt::format("option {} is not implemented by keel yet", spelling(f)));
+  }
+  switch (f.short_name) {
+    case 'f':
+      o.config_file = *value;
+      break;
+    case 'l':
+      o.log_console = true;
+      break;
+    case 'D':
+      o.log_detail = true;
+      break;
+    case 'S': {
+      auto facility = base::parseSyslogFacility(*value);
+      if (!facility) return facility.error();
+      o.log_facility = *facility;
+      break;
+    }
+    case 'G':
+      o.no_syslog = true;
+      break;
+    case 'n':
+      o.dont_fork = true;
+      break;
+    case 'v':
+      o.version = true;
+      break;
+    case 'h':
+      o.help = true;
+      break;
+    default:
+      if (f.long_name == "signum") o.signum = *value;
+      break;
+  }
+  return base::ok();
+}
+
+// One "--name[=value]" argument; may consume the next argv entry for a required value.
+base::Status parseLong(std::string_view arg, std::span<const char* const> argv, std::size_t& i,
+                       KeeldOptions& o) {
+  std::string_view name = arg.substr(2);
+  std::optional<std::string> value;
+  if (auto eq = name.find('='); eq != std::string_view::npos) {
+    value = std::string(name.substr(eq + 1));
+    name = name.substr(0, eq);
+  }
+  const FlagSpec* f = byLong(name);
+  if (f == nullptr)
+    return makeError(ErrorCode::InvalidArgument, fmt::format("Unknown option {}", arg));
+  if (f->arg == ArgKind::None && value) {
+    return makeError(ErrorCode::InvalidArgument,
+                     fmt::format("option '--{}' doesn't allow an argument", f->long_name));
+  }
+  if (f->arg == ArgKind::Required && !value) {
+    if (i + 1 >= argv.size()) {
+      return makeError(ErrorCode::InvalidArgument,
+                       fmt::format("option '--{}' requires an argument", f->long_name));
+    }
+    value = std::string(argv[++i]);
+  }
+  return apply(*f, value, o);
+}
+
+// One "-abc" bundle; a flag taking a value ends the bundle.
+base::Status parseShort(std::string_view arg, std::span<const char* const> argv, std::size_t& i,
+                        KeeldOptions& o) {
+  for (std::size_t k = 1; k < arg.size(); ++k) {
+    const FlagSpec* f = byShort(arg[k]);
+    if (f == nullptr) {
+      return makeError(ErrorCode::InvalidArgument, fmt::format("Unknown option -{}", arg[k]));
+    }
+    std::optional<std::string> value;
+    std::string_view rest = arg.substr(k + 1);
+    if (f->arg == ArgKind::Required) {
+      if (rest.empty() && i + 1 >= argv.size()) {
+        return makeError(ErrorCode::InvalidArgument,
+                         fmt::format("option requires an argument -- '{}'", f->short_name));
+      }
+      value = rest.empty() ? std::string(argv[++i]) : std::string(rest);
+    } else if (f->arg == ArgKind::Optional && !rest.empty()) {
+      value = std::string(rest);
+    }
+    KEEL_TRY(apply(*f, value, o));
+    if (f->arg != ArgKind::None) break;
+  }
+  return base::ok();
+}
+
+}  // namespace
+
+std::span<const FlagSpec> keeldFlags() { return kFlags; }
+
+base::Result<KeeldOptions> parseKeeldArgs(std::span<const char* const> argv) {
+  KeeldOptions o;
+  for (std::size_t i = 1; i < argv.size(); ++i) {
+    std::string_view arg = argv[i];
+    if (arg.starts_with("--") && arg.size() > 2) {
+      KEEL_TRY(parseLong(arg, argv, i, o));
+    } else if (arg.starts_with("-") && arg.size() > 1 && arg != "--") {
+      KEEL_TRY(parseShort(arg, argv, i, o));
+    } else {
+      return makeError(ErrorCode::InvalidArgument, fmt::format("Unexpected argument '{}'", arg));
+    }
+  }
+  return o;
+}
+
+std::string keeldHelp() {
+  constexpr std::size_t kHelpColumn = 34;
+  std::string out =
+      "Usage: keeld [OPTION...]\n"
+      "keel's daemon; reads keepalived.conf and accepts keepalived's options.\n\n";
+  for (const FlagSpec& f : kFlags) {
+    std::string lhs = f.short_name != '\0' ? fmt::format("-{}, --{}", f.short_name, f.long_name)
+                                           : fmt::format("    --{}", f.long_name);
+    if (f.arg == ArgKind::Required) lhs += fmt::format("={}", f.arg_name);
+    if (f.arg == ArgKind::Optional) lhs += fmt::format("[={}]", f.arg_name);
+    if (lhs.size() > kHelpColumn) lhs += "\n" + std::string(kHelpColumn + 2, ' ');
+    out += fmt::format("  {:<{}} {}{}\n", lhs, kHelpColumn, f.help,
+                       f.implemented ? "" : " (not implemented yet)");
+  }
+  return out;
+}
+
+base::Result<int> signalNumberFor(std::string_view sigfunc) {
+  if (sigfunc == "STOP") return SIGTERM;
+  if (sigfunc == "RELOAD") return SIGHUP;
+  if (sigfunc == "DATA") return SIGUSR1;
+  if (sigfunc == "STATS") return SIGUSR2;
+  if (sigfunc == "STATS_CLEAR") return SIGRTMAX - 1;
+  if (sigfunc == "JSON") return SIGRTMIN + 2;
+  if (sigfunc == "TDUMP") return SIGRTMAX;
+  return makeError(ErrorCode::InvalidArgument,
+                   fmt::format("Unknown sigfunc {}: expected STOP, RELOAD, DATA, STATS, "
+                               "STATS_CLEAR, JSON or TDUMP",
+                               sigfunc));
+}
+
+}  // namespace keel::app

@@ -1,0 +1,57 @@
+// keeld's command line: keepalived's flags, parsed from one table that also writes --help.
+//
+// Every flag keepalived 2.2.7 accepts is in the table (reference: keepalived.md §4.1), with its
+// short and long spelling and whether keel implements it yet. Parsing follows getopt_long:
+// bundled short flags (-lnD), "-f FILE" / "-fFILE", "--use-file FILE" / "--use-file=FILE",
+// optional arguments only attached ("-tFILE", "--config-test=FILE"). A flag keel does not
+// implement yet is refused with a message that says so, never silently ignored. Pure; any thread.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+
+namespace keel::app {
+
+enum class ArgKind { None, Required, Optional };
+
+struct FlagSpec {
+  char short_name;  // '\0' when the flag has only a long name
+  std::string_view long_name;
+  ArgKind arg;
+  std::string_view arg_name;  // shown in --help, e.g. "FILE"
+  std::string_view help;
+  bool implemented;
+};
+
+std::span<const FlagSpec> keeldFlags();
+
+struct KeeldOptions {
+  std::string config_file = "/etc/keepalived/keepalived.conf";  // -f
+  bool log_console = false;                                     // -l
+  bool log_detail = false;                                      // -D
+  std::optional<int> log_facility;                              // -S, a LOG_* value
+  bool no_syslog = false;                                       // -G
+  bool dont_fork = false;                                       // -n
+  std::optional<std::string> signum;                            // --signum=SIGFUNC
+  bool help = false;                                            // -h
+  bool version = false;                                         // -v
+};
+
+// Parses argv (argv[0] is the program name). Errors (InvalidArgument / Unsupported) carry the
+// whole message to print, e.g. "Unknown option --foo" or
+// "option -P (--vrrp) is not implemented by keel yet".
+base::Result<KeeldOptions> parseKeeldArgs(std::span<const char* const> argv);
+
+// The --help text, generated from keeldFlags().
+std::string keeldHelp();
+
+// --signum: the signal number for keepalived's SIGFUNC names (STOP, RELOAD, DATA, STATS,
+// STATS_CLEAR, JSON, TDUMP). Errors: InvalidArgument for any other name.
+base::Result<int> signalNumberFor(std::string_view sigfunc);
+
+}  // namespace keel::app

@@ -1,0 +1,102 @@
+#include "app/keeld_options.h"
+
+#include <syslog.h>
+
+#include <csignal>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace keel::app {
+namespace {
+
+base::Result<KeeldOptions> parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "keeld");
+  return parseKeeldArgs(args);
+}
+
+std::string errorOf(std::vector<const char*> args) {
+  auto r = parse(std::move(args));
+  return r ? "<parsed>" : r.error().message;
+}
+
+TEST(KeeldOptionsTest, DefaultsAreKeepalivedsAndTheBundleParses) {
+  auto o = parse({});
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->config_file, "/etc/keepalived/keepalived.conf");
+  EXPECT_FALSE(o->dont_fork);
+
+  o = parse({"-lnD", "-f", "/x.conf"});
+  ASSERT_TRUE(o);
+  EXPECT_TRUE(o->log_console);
+  EXPECT_TRUE(o->dont_fork);
+  EXPECT_TRUE(o->log_detail);
+  EXPECT_EQ(o->config_file, "/x.conf");
+}
+
+TEST(KeeldOptionsTest, ValuesInEveryGetoptSpelling) {
+  for (std::vector<const char*> args : {std::vector<const char*>{"-f", "/a"},
+                                        {"-f/a"},
+                                        {"--use-file=/a"},
+                                        {"--use-file", "/a"},
+                                        {"-nf/a"},
+                                        {"-nf", "/a"}}) {
+    auto o = parse(args);
+    ASSERT_TRUE(o) << o.error().message;
+    EXPECT_EQ(o->config_file, "/a");
+  }
+  auto o = parse({"-S", "local3", "--log-facility=daemon"});
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->log_facility, LOG_DAEMON);
+}
+
+TEST(KeeldOptionsTest, BadOptionsAreNamed) {
+  EXPECT_EQ(errorOf({"--frobnicate"}), "Unknown option --frobnicate");
+  EXPECT_EQ(errorOf({"-lQ"}), "Unknown option -Q");
+  EXPECT_EQ(errorOf({"-f"}), "option requires an argument -- 'f'");
+  EXPECT_EQ(errorOf({"--use-file"}), "option '--use-file' requires an argument");
+  EXPECT_EQ(errorOf({"--dont-fork=yes"}), "option '--dont-fork' doesn't allow an argument");
+  EXPECT_EQ(errorOf({"keepalived.conf"}), "Unexpected argument 'keepalived.conf'");
+  EXPECT_EQ(errorOf({"-S", "local9"}),
+            "invalid log facility \"local9\": expected 0-7, local0-local7, user or daemon");
+}
+
+TEST(KeeldOptionsTest, FlagsNotImplementedYetSaySoInsteadOfBeingIgnored) {
+  EXPECT_EQ(errorOf({"-P"}), "option -P (--vrrp) is not implemented by keel yet");
+  EXPECT_EQ(errorOf({"-n", "--config-test"}),
+            "option -t (--config-test) is not implemented by keel yet");
+  EXPECT_EQ(errorOf({"--all"}), "option --all is not implemented by keel yet");
+  auto r = parse({"-t"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, base::ErrorCode::Unsupported);
+}
+
+TEST(KeeldOptionsTest, HelpListsEveryFlagAndMarksTheMissingOnes) {
+  std::string help = keeldHelp();
+  for (const FlagSpec& f : keeldFlags()) {
+    std::string line_start =
+        f.short_name != '\0' ? std::string("-") + f.short_name + ", --" + std::string(f.long_name)
+                             : "    --" + std::string(f.long_name);
+    auto pos = help.find("  " + line_start);
+    ASSERT_NE(pos, std::string::npos) << line_start;
+    std::string line = help.substr(pos, help.find('\n', pos) - pos);
+    EXPECT_EQ(line.find("(not implemented yet)") != std::string::npos, !f.implemented) << line;
+  }
+  EXPECT_NE(help.find("  -f, --use-file=FILE"), std::string::npos);
+  EXPECT_NE(help.find("  -t, --config-test[=LOG_FILE]"), std::string::npos);
+}
+
+TEST(KeeldOptionsTest, SignumMatchesKeepalived) {
+  EXPECT_EQ(*signalNumberFor("STOP"), SIGTERM);
+  EXPECT_EQ(*signalNumberFor("RELOAD"), SIGHUP);
+  EXPECT_EQ(*signalNumberFor("DATA"), SIGUSR1);
+  EXPECT_EQ(*signalNumberFor("STATS"), SIGUSR2);
+  EXPECT_EQ(*signalNumberFor("JSON"), SIGRTMIN + 2);
+  EXPECT_FALSE(signalNumberFor("KILL"));
+  auto o = parse({"--signum=RELOAD"});
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->signum, "RELOAD");
+}
+
+}  // namespace
+}  // namespace keel::app
