@@ -1,0 +1,54 @@
+// global_defs { ... } (keepalived.md §1.6): process-wide settings with keepalived's defaults.
+// Plain value; any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/address.h"
+#include "model/common.h"
+
+namespace keel::model {
+
+struct GlobalDefs {
+  std::string router_id;  // conf: router_id; empty: the local host name
+  std::vector<std::string> notification_email;
+  std::string notification_email_from;  // empty: <user>@<host name>
+  std::string smtp_server;              // host or address; empty: no mail
+  std::uint16_t smtp_server_port = 25;
+  std::string smtp_helo_name;
+  Duration smtp_connect_timeout = std::chrono::seconds(30);
+  Script script_user;  // only user/group are used
+  bool enable_script_security = false;
+  Script notify_fifo;  // argv[0] is the FIFO path; user/group own it
+  Script vrrp_notify_fifo;
+  Script lvs_notify_fifo;
+
+  base::IpAddress vrrp_mcast_group4 = base::IpAddress::v4(0xe0000012);  // 224.0.0.18
+  base::IpAddress vrrp_mcast_group6 = base::IpAddress::fromV6Bytes(
+      {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12});  // ff02::12
+  std::string default_interface = "eth0";
+  int vrrp_version = 2;
+  Duration vrrp_garp_master_delay = std::chrono::seconds(5);
+  int vrrp_garp_master_repeat = 5;
+  Duration vrrp_garp_master_refresh{};  // zero: no refresh
+  int vrrp_garp_master_refresh_repeat = 1;
+  std::optional<Duration> vrrp_garp_lower_prio_delay;  // unset: vrrp_garp_master_delay
+  std::optional<int> vrrp_garp_lower_prio_repeat;      // unset: vrrp_garp_master_repeat
+  Duration vrrp_garp_interval{};
+  Duration vrrp_gna_interval{};
+  bool vrrp_skip_check_adv_addr = false;
+  bool vrrp_strict = false;
+  bool vrrp_check_unicast_src = false;
+  int vrrp_down_timer_adverts = 3;
+  bool checker_log_all_failures = false;
+  bool lvs_flush = false;
+  bool lvs_flush_on_stop = false;
+  std::optional<std::uint32_t> random_seed;
+
+  friend bool operator==(const GlobalDefs&, const GlobalDefs&) = default;
+};
+
+}  // namespace keel::model

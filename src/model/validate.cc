@@ -1,0 +1,122 @@
+#include "model/validate.h"
+
+#include <map>
+#include <set>
+#include <tuple>
+
+#include <fmt/format.h>
+
+namespace keel::model {
+
+namespace {
+
+std::string_view protocolName(Protocol p) {
+  switch (p) {
+    case Protocol::Tcp:
+      return "TCP";
+    case Protocol::Udp:
+      return "UDP";
+    case Protocol::Sctp:
+      return "SCTP";
+  }
+  return "?";
+}
+
+void checkInstances(const Config& c, std::vector<Problem>& out) {
+  std::set<std::string> names;
+  std::map<std::tuple<std::string, int, bool>, std::string> vrids;  // (if, vrid, v6) -> name
+  std::map<base::Prefix, std::string> vips;
+  for (const VrrpInstance& vi : c.vrrp_instances) {
+    if (!names.insert(vi.name).second) {
+      out.push_back({true, fmt::format("vrrp_instance {} is defined twice", vi.name)});
+    }
+    bool v6 = !vi.virtual_ipaddress.empty() && vi.virtual_ipaddress[0].address.address().isV6();
+    if (v6 && vi.version == 2) {
+      out.push_back({true, fmt::format("({}) VRRP version 2 cannot carry IPv6 addresses; use "
+                                       "version 3",
+                                       vi.name)});
+    }
+    auto key = std::make_tuple(vi.interface, vi.virtual_router_id, v6);
+    if (auto [it, fresh] = vrids.emplace(key, vi.name); !fresh && vi.virtual_router_id != 0) {
+      out.push_back({true, fmt::format("({}) virtual_router_id {} on {} is already used by {}",
+                                       vi.name, vi.virtual_router_id, vi.interface, it->second)});
+    }
+    for (const VirtualIp& vip : vi.virtual_ipaddress) {
+      base::Prefix host = vip.address;
+      if (auto [it, fresh] = vips.emplace(host, vi.name); !fresh && it->second != vi.name) {
+        out.push_back({true, fmt::format("({}) virtual address {} is also in {}", vi.name,
+                                         host.str(), it->second)});
+      }
+    }
+  }
+}
+
+void checkReferences(const Config& c, std::vector<Problem>& out) {
+  std::set<std::string> instances;
+  for (const VrrpInstance& vi : c.vrrp_instances) instances.insert(vi.name);
+  std::set<std::string> scripts;
+  for (const VrrpScript& s : c.vrrp_scripts) scripts.insert(s.name);
+  std::set<std::string> files;
+  for (const TrackFile& f : c.track_files) files.insert(f.name);
+  for (const SyncGroup& g : c.sync_groups) {
+    for (const std::string& m : g.members) {
+      if (!instances.contains(m)) {
+        out.push_back(
+            {true, fmt::format("vrrp_sync_group {} names unknown vrrp_instance {}", g.name, m)});
+      }
+    }
+  }
+  for (const VrrpInstance& vi : c.vrrp_instances) {
+    for (const TrackRef& t : vi.track_script) {
+      if (!scripts.contains(t.name)) {
+        out.push_back(
+            {true, fmt::format("({}) track_script {} is not a vrrp_script", vi.name, t.name)});
+      }
+    }
+    for (const TrackRef& t : vi.track_file) {
+      if (!files.contains(t.name)) {
+        out.push_back({true, fmt::format("({}) track_file {} is not defined", vi.name, t.name)});
+      }
+    }
+  }
+}
+
+void checkVirtualServers(const Config& c, std::vector<Problem>& out) {
+  std::set<std::string> seen;
+  std::set<std::string> groups;
+  for (const VirtualServerGroup& g : c.virtual_server_groups) groups.insert(g.name);
+  for (const VirtualServer& vs : c.virtual_servers) {
+    std::string name = virtualServerName(vs);
+    if (!seen.insert(name).second) {
+      out.push_back({true, fmt::format("virtual_server {} is defined twice", name)});
+    }
+    if (const auto* g = std::get_if<VsGroup>(&vs.key); g && !groups.contains(g->name)) {
+      out.push_back(
+          {true, fmt::format("virtual_server group {} is not a virtual_server_group", g->name)});
+    }
+    if (vs.real_servers.empty() && !vs.sorry_server) {
+      out.push_back({false, fmt::format("virtual_server {} has no real servers", name)});
+    }
+  }
+}
+
+}  // namespace
+
+std::string virtualServerName(const VirtualServer& vs) {
+  if (const auto* a = std::get_if<VsAddress>(&vs.key)) {
+    std::string addr = a->address.isV6() ? "[" + a->address.str() + "]" : a->address.str();
+    return fmt::format("{}:{}/{}", addr, a->port, protocolName(vs.protocol));
+  }
+  if (const auto* f = std::get_if<VsFwmark>(&vs.key)) return fmt::format("fwmark {}", f->mark);
+  return fmt::format("group {}", std::get<VsGroup>(vs.key).name);
+}
+
+std::vector<Problem> validate(const Config& config) {
+  std::vector<Problem> out;
+  checkInstances(config, out);
+  checkReferences(config, out);
+  checkVirtualServers(config, out);
+  return out;
+}
+
+}  // namespace keel::model

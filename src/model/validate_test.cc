@@ -1,0 +1,66 @@
+#include "model/validate.h"
+
+#include <gtest/gtest.h>
+
+namespace keel::model {
+namespace {
+
+VrrpInstance instance(std::string name, std::string iface, int vrid, std::string vip) {
+  VrrpInstance vi;
+  vi.name = std::move(name);
+  vi.interface = std::move(iface);
+  vi.virtual_router_id = vrid;
+  vi.virtual_ipaddress.push_back({*base::Prefix::parse(vip), std::nullopt, {}, {}, {}, false});
+  return vi;
+}
+
+std::vector<std::string> messages(const Config& c) {
+  std::vector<std::string> out;
+  for (const Problem& p : validate(c)) out.push_back((p.error ? "E " : "W ") + p.message);
+  return out;
+}
+
+TEST(ValidateTest, CleanConfigHasNoProblems) {
+  Config c;
+  c.vrrp_instances.push_back(instance("VI_1", "eth0", 1, "198.18.0.100/24"));
+  c.vrrp_instances.push_back(instance("VI_2", "eth0", 2, "198.18.0.101/24"));
+  c.vrrp_instances.push_back(instance("VI_3", "eth1", 1, "198.18.1.100/24"));
+  EXPECT_TRUE(validate(c).empty());
+}
+
+TEST(ValidateTest, ConflictsBetweenInstances) {
+  Config c;
+  c.vrrp_instances.push_back(instance("VI_1", "eth0", 1, "198.18.0.100/24"));
+  c.vrrp_instances.push_back(instance("VI_2", "eth0", 1, "198.18.0.100/24"));
+  c.vrrp_instances.push_back(instance("VI_2", "eth0", 3, "2001:db8::1/64"));
+  c.vrrp_instances.back().version = 2;
+  c.sync_groups.push_back({"G", {"VI_1", "VI_9"}, {}, {}, {}, {}, false});
+  c.vrrp_instances[0].track_script.push_back({"chk", false, 0, false});
+  EXPECT_EQ(messages(c), (std::vector<std::string>{
+                             "E (VI_2) virtual_router_id 1 on eth0 is already used by VI_1",
+                             "E (VI_2) virtual address 198.18.0.100/24 is also in VI_1",
+                             "E vrrp_instance VI_2 is defined twice",
+                             "E (VI_2) VRRP version 2 cannot carry IPv6 addresses; use version 3",
+                             "E vrrp_sync_group G names unknown vrrp_instance VI_9",
+                             "E (VI_1) track_script chk is not a vrrp_script"}));
+}
+
+TEST(ValidateTest, VirtualServers) {
+  Config c;
+  VirtualServer vs;
+  vs.key = VsAddress{*base::IpAddress::parse("198.18.0.100"), 80};
+  c.virtual_servers.push_back(vs);
+  c.virtual_servers.push_back(vs);
+  VirtualServer g;
+  g.key = VsGroup{"web"};
+  g.real_servers.push_back({});
+  c.virtual_servers.push_back(g);
+  EXPECT_EQ(messages(c),
+            (std::vector<std::string>{"W virtual_server 198.18.0.100:80/TCP has no real servers",
+                                      "E virtual_server 198.18.0.100:80/TCP is defined twice",
+                                      "W virtual_server 198.18.0.100:80/TCP has no real servers",
+                                      "E virtual_server group web is not a virtual_server_group"}));
+}
+
+}  // namespace
+}  // namespace keel::model
