@@ -1,0 +1,215 @@
+#include "conf/bind_context.h"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "conf/values.h"
+
+namespace keel::conf {
+
+namespace {
+
+struct NotSupported {
+  std::string_view block;  // "*" for any block
+  std::string_view keyword;
+};
+
+// Recognised keepalived keywords that keel does not implement yet (keepalived.md §1: NICHE).
+constexpr std::array kNotSupported = {
+    NotSupported{"top level", "net_namespace"},
+    NotSupported{"top level", "net_namespace_ipvs"},
+    NotSupported{"top level", "namespace_with_ipsets"},
+    NotSupported{"top level", "instance"},
+    NotSupported{"top level", "use_pid_dir"},
+    NotSupported{"top level", "child_wait_time"},
+    NotSupported{"top level", "linkbeat_use_polling"},
+    NotSupported{"top level", "linkbeat_interfaces"},
+    NotSupported{"top level", "track_group"},
+    NotSupported{"top level", "static_ipaddress"},
+    NotSupported{"top level", "static_routes"},
+    NotSupported{"top level", "static_rules"},
+    NotSupported{"top level", "vrrp_track_process"},
+    NotSupported{"top level", "bfd_instance"},
+    NotSupported{"top level", "garp_group"},
+    NotSupported{"top level", "interface_up_down_delays"},
+    NotSupported{"top level", "SSL"},
+    NotSupported{"global_defs", "vrrp_iptables"},
+    NotSupported{"global_defs", "vrrp_ipsets"},
+    NotSupported{"global_defs", "nftables"},
+    NotSupported{"global_defs", "lvs_sync_daemon"},
+    NotSupported{"global_defs", "lvs_timeouts"},
+    NotSupported{"global_defs", "enable_snmp_vrrp"},
+    NotSupported{"global_defs", "enable_snmp_checker"},
+    NotSupported{"global_defs", "enable_snmp_rfc"},
+    NotSupported{"global_defs", "enable_traps"},
+    NotSupported{"global_defs", "enable_dbus"},
+    NotSupported{"global_defs", "max_auto_priority"},
+    NotSupported{"global_defs", "vrrp_no_swap"},
+    NotSupported{"global_defs", "checker_no_swap"},
+    NotSupported{"global_defs", "vrrp_rt_priority"},
+    NotSupported{"global_defs", "checker_rt_priority"},
+    NotSupported{"global_defs", "vrrp_priority"},
+    NotSupported{"global_defs", "checker_priority"},
+    NotSupported{"global_defs", "dynamic_interfaces"},
+    NotSupported{"global_defs", "vmac_prefix"},
+    NotSupported{"global_defs", "process_names"},
+    NotSupported{"vrrp_instance", "use_vmac"},
+    NotSupported{"vrrp_instance", "use_ipvlan"},
+    NotSupported{"vrrp_instance", "virtual_routes"},
+    NotSupported{"vrrp_instance", "virtual_rules"},
+    NotSupported{"vrrp_instance", "track_process"},
+    NotSupported{"vrrp_instance", "track_bfd"},
+    NotSupported{"vrrp_instance", "auth_hmac"},
+    NotSupported{"vrrp_instance", "vrf"},
+    NotSupported{"vrrp_instance", "notify_master_rx_lower_pri"},
+    NotSupported{"vrrp_instance", "lvs_sync_daemon_interface"},
+    NotSupported{"real_server", "BFD_CHECK"},
+    NotSupported{"virtual_server", "persistence_engine"},
+};
+
+}  // namespace
+
+bool notSupportedYet(std::string_view block, std::string_view keyword) {
+  return std::any_of(kNotSupported.begin(), kNotSupported.end(), [&](const NotSupported& n) {
+    return (n.block == block || n.block == "*") && n.keyword == keyword;
+  });
+}
+
+void BindContext::error(const Statement& s, int arg, std::string message) {
+  diags_.error(s.at(arg), std::move(message), std::string(s.source));
+}
+
+void BindContext::warning(const Statement& s, int arg, std::string message) {
+  diags_.warning(s.at(arg), std::move(message), std::string(s.source));
+}
+
+bool BindContext::args(const Statement& s, std::size_t min, std::size_t max) {
+  std::size_t n = s.args.size();
+  if (n >= min && n <= max) return true;
+  std::string want = min == max ? fmt::format("{}", min) : fmt::format("{} to {}", min, max);
+  if (max == SIZE_MAX) want = fmt::format("at least {}", min);
+  error(s, n > max ? static_cast<int>(max) : -1,
+        fmt::format("'{}' takes {} argument{}, got {}", s.keyword, want, max == 1 ? "" : "s", n));
+  return false;
+}
+
+std::optional<std::int64_t> BindContext::integer(const Statement& s, std::int64_t min,
+                                                 std::int64_t max, int arg) {
+  if (arg == 0 && !args(s, 1, 1)) return std::nullopt;
+  auto v = parseInt(s.keyword, s.args[static_cast<std::size_t>(arg)].text, min, max);
+  if (!v) error(s, arg, v.error().message);
+  return v ? std::optional(*v) : std::nullopt;
+}
+
+std::optional<model::Duration> BindContext::timer(const Statement& s, model::Duration min,
+                                                  model::Duration max, int arg) {
+  if (arg == 0 && !args(s, 1, 1)) return std::nullopt;
+  auto v = parseTimer(s.keyword, s.args[static_cast<std::size_t>(arg)].text, min, max);
+  if (!v) error(s, arg, v.error().message);
+  return v ? std::optional(*v) : std::nullopt;
+}
+
+std::optional<std::string> BindContext::word(const Statement& s, int arg) {
+  if (arg == 0 && !args(s, 1, 1)) return std::nullopt;
+  const std::string& text = s.args[static_cast<std::size_t>(arg)].text;
+  if (text.empty()) {
+    error(s, arg, fmt::format("'{}' needs a non-empty value", s.keyword));
+    return std::nullopt;
+  }
+  return text;
+}
+
+std::optional<base::IpAddress> BindContext::address(const Statement& s, int arg) {
+  auto v = base::IpAddress::parse(s.args[static_cast<std::size_t>(arg)].text);
+  if (!v) error(s, arg, v.error().message);
+  return v ? std::optional(*v) : std::nullopt;
+}
+
+std::optional<base::Prefix> BindContext::prefix(const Statement& s, int arg) {
+  const std::string& text = arg < 0 ? s.keyword : s.args[static_cast<std::size_t>(arg)].text;
+  auto v = base::Prefix::parse(text);
+  if (!v) error(s, arg, v.error().message);
+  return v ? std::optional(*v) : std::nullopt;
+}
+
+std::optional<std::uint16_t> BindContext::port(const Statement& s, int arg) {
+  auto v = base::parsePort(s.args[static_cast<std::size_t>(arg)].text);
+  if (!v) error(s, arg, v.error().message);
+  return v ? std::optional(*v) : std::nullopt;
+}
+
+std::optional<bool> BindContext::flag(const Statement& s) {
+  if (!args(s, 0, 1)) return std::nullopt;
+  if (s.args.empty()) return true;
+  auto v = parseBool(s.keyword, s.args[0].text);
+  if (!v) error(s, 0, v.error().message);
+  return v ? std::optional(*v) : std::nullopt;
+}
+
+std::optional<model::Script> BindContext::script(const Statement& s) {
+  if (!args(s, 1, 3)) return std::nullopt;
+  auto argv = splitScript(s.args[0].text);
+  if (!argv) {
+    error(s, 0, argv.error().message);
+    return std::nullopt;
+  }
+  model::Script out{std::move(*argv), {}, {}, false};
+  if (s.args.size() >= 2) out.user = s.args[1].text;
+  if (s.args.size() == 3) {
+    std::string_view group = s.args[2].text;
+    out.supplementary_groups = group.starts_with(':');
+    if (out.supplementary_groups) group.remove_prefix(1);
+    out.group = std::string(group);
+  }
+  return out;
+}
+
+std::optional<model::TrackRef> BindContext::trackRef(const Statement& s, int max_weight) {
+  model::TrackRef ref{s.keyword, false, 0, false};
+  if (s.args.empty()) return ref;
+  if (s.args[0].text != "weight" || s.args.size() < 2 || s.args.size() > 3) {
+    error(s, 0, fmt::format("expected '{} [weight W [reverse|noreverse]]'", s.keyword));
+    return std::nullopt;
+  }
+  auto w = parseInt("weight", s.args[1].text, -max_weight, max_weight);
+  if (!w) {
+    error(s, 1, w.error().message);
+    return std::nullopt;
+  }
+  ref.has_weight = true;
+  ref.weight = static_cast<int>(*w);
+  if (s.args.size() == 3) {
+    if (s.args[2].text != "reverse" && s.args[2].text != "noreverse") {
+      error(s, 2, fmt::format("expected reverse or noreverse, got '{}'", s.args[2].text));
+      return std::nullopt;
+    }
+    ref.reverse = s.args[2].text == "reverse";
+  }
+  return ref;
+}
+
+void BindContext::setInt(const Statement& s, int& field, std::int64_t min, std::int64_t max) {
+  if (auto v = integer(s, min, max)) field = static_cast<int>(*v);
+}
+
+void BindContext::setTimer(const Statement& s, model::Duration& field, model::Duration min,
+                           model::Duration max) {
+  if (auto v = timer(s, min, max)) field = *v;
+}
+
+void BindContext::setWord(const Statement& s, std::string& field) {
+  if (auto v = word(s)) field = std::move(*v);
+}
+
+void BindContext::setScript(const Statement& s, model::Script& field) {
+  if (auto v = script(s)) field = std::move(*v);
+}
+
+void BindContext::setFlag(const Statement& s, bool& field) {
+  if (auto v = flag(s)) field = *v;
+}
+
+}  // namespace keel::conf

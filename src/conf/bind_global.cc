@@ -1,0 +1,130 @@
+// global_defs { ... } (keepalived.md §1.6).
+#include <array>
+
+#include "conf/bind_blocks.h"
+
+namespace keel::conf {
+
+namespace {
+
+using G = model::GlobalDefs;
+using std::chrono::seconds;
+using D = model::Duration;
+
+void bindNotificationEmail(const Statement& s, G& g, BindContext& ctx) {
+  if (!ctx.args(s, 0, 0)) return;
+  for (const Statement& entry : *s.block) {
+    g.notification_email.push_back(entry.keyword);
+    for (const Token& t : entry.args) g.notification_email.push_back(t.text);
+  }
+}
+
+void bindSmtpServer(const Statement& s, G& g, BindContext& ctx) {
+  if (!ctx.args(s, 1, 2)) return;
+  g.smtp_server = s.args[0].text;
+  if (s.args.size() == 2) {
+    if (auto p = ctx.port(s, 1)) g.smtp_server_port = *p;
+  }
+}
+
+void bindUser(const Statement& s, model::Script& field, BindContext& ctx) {
+  if (!ctx.args(s, 1, 2)) return;
+  field.user = s.args[0].text;
+  if (s.args.size() == 2) field.group = s.args[1].text;
+}
+
+void bindFifo(const Statement& s, model::Script& field, BindContext& ctx) {
+  if (!ctx.args(s, 1, 3)) return;
+  field = {{s.args[0].text},
+           s.args.size() > 1 ? s.args[1].text : "",
+           s.args.size() > 2 ? s.args[2].text : "",
+           false};
+}
+
+void bindGroup6(const Statement& s, G& g, BindContext& ctx) {
+  if (!ctx.args(s, 1, 1)) return;
+  auto a = ctx.address(s);
+  if (a && !a->isV6()) ctx.error(s, 0, "vrrp_mcast_group6 needs an IPv6 multicast address");
+  if (a && a->isV6()) g.vrrp_mcast_group6 = *a;
+}
+
+void bindGroup4(const Statement& s, G& g, BindContext& ctx) {
+  if (!ctx.args(s, 1, 1)) return;
+  auto a = ctx.address(s);
+  if (a && !(a->isV4() && a->isMulticast())) {
+    ctx.error(s, 0, "vrrp_mcast_group4 needs an IPv4 multicast address");
+  } else if (a) {
+    g.vrrp_mcast_group4 = *a;
+  }
+}
+
+constexpr D kMaxDelay = seconds(86400);
+
+constexpr std::array<Keyword<G>, 33> kGlobalDefs = {{
+    {"router_id", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.router_id); }},
+    {"notification_email", Shape::Block, bindNotificationEmail},
+    {"notification_email_from", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.notification_email_from); }},
+    {"smtp_server", Shape::Value, bindSmtpServer},
+    {"smtp_helo_name", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.smtp_helo_name); }},
+    {"smtp_connect_timeout", Shape::Value,
+     [](auto& s, G& g, auto& ctx) {
+       ctx.setTimer(s, g.smtp_connect_timeout, seconds(1), seconds(3600));
+     }},
+    {"smtp_alert", Shape::Value, [](auto& s, G&, auto& ctx) { (void)ctx.flag(s); }},
+    {"smtp_alert_vrrp", Shape::Value, [](auto& s, G&, auto& ctx) { (void)ctx.flag(s); }},
+    {"smtp_alert_checker", Shape::Value, [](auto& s, G&, auto& ctx) { (void)ctx.flag(s); }},
+    {"no_email_faults", Shape::Value, [](auto& s, G&, auto& ctx) { (void)ctx.args(s, 0, 0); }},
+    {"script_user", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { bindUser(s, g.script_user, ctx); }},
+    {"enable_script_security", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.enable_script_security); }},
+    {"notify_fifo", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { bindFifo(s, g.notify_fifo, ctx); }},
+    {"vrrp_notify_fifo", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { bindFifo(s, g.vrrp_notify_fifo, ctx); }},
+    {"lvs_notify_fifo", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { bindFifo(s, g.lvs_notify_fifo, ctx); }},
+    {"vrrp_mcast_group4", Shape::Value, bindGroup4},
+    {"vrrp_mcast_group6", Shape::Value, bindGroup6},
+    {"default_interface", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.default_interface); }},
+    {"vrrp_version", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.vrrp_version, 2, 3); }},
+    {"vrrp_garp_master_delay", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setTimer(s, g.vrrp_garp_master_delay, D{}, kMaxDelay); }},
+    {"vrrp_garp_master_repeat", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.vrrp_garp_master_repeat, 1, 255); }},
+    {"vrrp_garp_master_refresh", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setTimer(s, g.vrrp_garp_master_refresh, D{}, kMaxDelay); }},
+    {"vrrp_garp_master_refresh_repeat", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.vrrp_garp_master_refresh_repeat, 1, 255); }},
+    {"vrrp_garp_interval", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setTimer(s, g.vrrp_garp_interval, D{1}, seconds(4294)); }},
+    {"vrrp_gna_interval", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setTimer(s, g.vrrp_gna_interval, D{1}, seconds(4294)); }},
+    {"vrrp_skip_check_adv_addr", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_skip_check_adv_addr); }},
+    {"vrrp_strict", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_strict); }},
+    {"vrrp_check_unicast_src", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_check_unicast_src); }},
+    {"vrrp_down_timer_adverts", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.vrrp_down_timer_adverts, 1, 100); }},
+    {"checker_log_all_failures", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.checker_log_all_failures); }},
+    {"lvs_flush", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.lvs_flush); }},
+    {"lvs_flush_on_stop", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.lvs_flush_on_stop); }},
+    {"lvs_flush_onstop", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.lvs_flush_on_stop); }},
+}};
+
+}  // namespace
+
+void bindGlobalDefs(const Statement& s, model::Config& c, BindContext& ctx) {
+  if (!ctx.args(s, 0, 0)) return;
+  bindBlock<G>("global_defs", *s.block, kGlobalDefs, c.global, ctx);
+}
+
+}  // namespace keel::conf

@@ -1,0 +1,410 @@
+// virtual_server_group, virtual_server and real_server (keepalived.md §1.11-1.13), and the
+// inheritance of checker settings from virtual server to real server to checker (§3.1).
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "conf/bind_blocks.h"
+#include "conf/bind_lvs.h"
+#include "conf/values.h"
+
+namespace keel::conf {
+
+namespace {
+
+using std::chrono::seconds;
+using D = model::Duration;
+
+constexpr std::array<std::string_view, 14> kSchedulers = {
+    "rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo", "ovf", "lblcr", "sed", "nq", "twos"};
+
+struct VsDraft {
+  model::VirtualServer vs;
+  Inherited inherited;
+  std::optional<int> weight;  // default real-server weight
+  bool scheduler_set = false;
+  bool forwarding_set = false;
+  bool protocol_set = false;
+  std::vector<RsDraft> real_servers;
+};
+
+std::optional<model::Forwarding> forwarding(const Statement& s, BindContext& ctx) {
+  if (!ctx.args(s, 1, SIZE_MAX)) return std::nullopt;
+  const std::string& m = s.args[0].text;
+  if (m == "NAT") return model::Forwarding::Nat;
+  if (m == "DR") return model::Forwarding::Dr;
+  if (m == "TUN") {
+    if (s.args.size() > 1)
+      ctx.warning(s, 1, "TUN options are not supported by keel yet - ignoring");
+    return model::Forwarding::Tun;
+  }
+  ctx.error(s, 0, fmt::format("invalid {} \"{}\": expected NAT, DR or TUN", s.keyword, m));
+  return std::nullopt;
+}
+
+// The last address of a group range `FIRST-END`: END replaces the last byte of an IPv4 address
+// (decimal) or the last 16-bit group of an IPv6 address (hex).
+std::optional<base::IpAddress> rangeEnd(const base::IpAddress& first, std::string_view end) {
+  if (first.isV4()) {
+    auto v = parseInt("range end", end, 0, 255);
+    if (!v || *v < static_cast<std::int64_t>(first.v4HostOrder() & 0xff)) return std::nullopt;
+    return base::IpAddress::v4((first.v4HostOrder() & 0xffffff00u) |
+                               static_cast<std::uint32_t>(*v));
+  }
+  unsigned v = 0;
+  auto [ptr, ec] = std::from_chars(end.data(), end.data() + end.size(), v, 16);
+  if (end.empty() || end.size() > 4 || ec != std::errc{} || ptr != end.data() + end.size()) {
+    return std::nullopt;
+  }
+  std::array<std::uint8_t, 16> bytes{};
+  std::copy(first.bytes().begin(), first.bytes().end(), bytes.begin());
+  if (v < (static_cast<unsigned>(bytes[14]) << 8 | bytes[15])) return std::nullopt;
+  bytes[14] = static_cast<std::uint8_t>(v >> 8);
+  bytes[15] = static_cast<std::uint8_t>(v & 0xff);
+  return base::IpAddress::fromV6Bytes(bytes);
+}
+
+// `IP [PORT]` after a keyword such as real_server or sorry_server.
+bool addressAndPort(const Statement& s, base::IpAddress& addr, std::uint16_t& port,
+                    BindContext& ctx) {
+  if (!ctx.args(s, 1, 2)) return false;
+  auto a = ctx.address(s, 0);
+  std::optional<std::uint16_t> p = std::uint16_t{0};
+  if (s.args.size() == 2) p = ctx.port(s, 1);
+  if (!a || !p) return false;
+  addr = *a;
+  port = *p;
+  return true;
+}
+
+// -- real_server ------------------------------------------------------------------------------
+
+bool bindRsKeyword(const Statement& s, RsDraft& d, BindContext& ctx) {
+  const std::string& k = s.keyword;
+  if (s.block) {
+    bindChecker(s, d, ctx);
+    return k == "HTTP_GET" || k == "SSL_GET" || k == "TCP_CHECK" || k == "SMTP_CHECK" ||
+           k == "DNS_CHECK" || k == "MISC_CHECK" || k == "UDP_CHECK" || k == "PING_CHECK" ||
+           k == "FILE_CHECK";
+  }
+  if (k == "weight") {
+    if (auto w = ctx.integer(s, 0, 2147483647)) d.weight = static_cast<int>(*w);
+  } else if (k == "lvs_method") {
+    d.rs.forwarding = forwarding(s, ctx);
+  } else if (k == "notify_up" || k == "notify_down") {
+    ctx.setScript(s, k == "notify_up" ? d.rs.notify_up : d.rs.notify_down);
+  } else if (k == "uthreshold" || k == "lthreshold") {
+    ctx.setInt(s, k == "uthreshold" ? d.rs.uthreshold : d.rs.lthreshold, 0, 2147483647);
+  } else if (k == "inhibit_on_failure") {
+    if (auto f = ctx.flag(s)) d.inherited.inhibit_on_failure = *f;
+  } else if (k == "smtp_alert") {
+    ctx.setFlag(s, d.rs.smtp_alert);
+  } else if (k == "virtualhost") {
+    if (auto v = ctx.word(s)) d.inherited.virtualhost = *v;
+  } else {
+    return bindInherited(s, d.inherited, ctx);
+  }
+  return true;
+}
+
+void bindRealServer(const Statement& s, VsDraft& vs, BindContext& ctx) {
+  RsDraft d;
+  if (!addressAndPort(s, d.rs.address, d.rs.port, ctx)) return;
+  for (const Statement& e : *s.block) {
+    if (bindRsKeyword(e, d, ctx)) continue;
+    if (notSupportedYet("real_server", e.keyword)) {
+      ctx.warning(e, -1, fmt::format("'{}' is not supported by keel yet - ignoring", e.keyword));
+    } else {
+      ctx.error(e, -1,
+                fmt::format("unknown keyword '{}' in real_server{}", e.keyword,
+                            e.block ? " (its block is skipped)" : ""));
+    }
+  }
+  for (const RsDraft& other : vs.real_servers) {
+    if (other.rs.address == d.rs.address && other.rs.port == d.rs.port) {
+      ctx.error(s, 0,
+                fmt::format("real server {} {} is listed twice in this virtual server",
+                            d.rs.address.str(), d.rs.port));
+      return;
+    }
+  }
+  vs.real_servers.push_back(std::move(d));
+}
+
+// -- virtual_server ---------------------------------------------------------------------------
+
+void bindScheduler(const Statement& s, VsDraft& d, BindContext& ctx) {
+  auto name = ctx.word(s);
+  if (!name) return;
+  if (std::find(kSchedulers.begin(), kSchedulers.end(), *name) == kSchedulers.end()) {
+    ctx.error(s, 0,
+              fmt::format("invalid {} \"{}\": expected one of rr wrr lc wlc lblc sh mh dh "
+                          "fo ovf lblcr sed nq twos",
+                          s.keyword, *name));
+    return;
+  }
+  d.vs.scheduler = *name;
+  d.scheduler_set = true;
+}
+
+void bindProtocol(const Statement& s, VsDraft& d, BindContext& ctx) {
+  auto p = ctx.word(s);
+  if (!p) return;
+  std::string upper = *p;
+  std::transform(upper.begin(), upper.end(), upper.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (upper == "TCP") {
+    d.vs.protocol = model::Protocol::Tcp;
+  } else if (upper == "UDP") {
+    d.vs.protocol = model::Protocol::Udp;
+  } else if (upper == "SCTP") {
+    d.vs.protocol = model::Protocol::Sctp;
+  } else {
+    ctx.error(s, 0, fmt::format("invalid protocol \"{}\": expected TCP, UDP or SCTP", *p));
+    return;
+  }
+  d.protocol_set = true;
+}
+
+void bindPersistence(const Statement& s, VsDraft& d, BindContext& ctx) {
+  if (!ctx.args(s, 0, 1)) return;
+  if (s.args.empty()) {
+    d.vs.persistence_timeout = seconds(360);
+    return;
+  }
+  if (auto t = ctx.integer(s, 1, 31 * 86400)) d.vs.persistence_timeout = seconds(*t);
+}
+
+void bindSorryServer(const Statement& s, VsDraft& d, BindContext& ctx) {
+  model::SorryServer sorry;
+  if (addressAndPort(s, sorry.address, sorry.port, ctx)) d.vs.sorry_server = sorry;
+}
+
+using VD = VsDraft;
+
+constexpr std::array<Keyword<VD>, 22> kVirtualServer = {{
+    {"lb_algo", Shape::Value, bindScheduler},
+    {"lvs_sched", Shape::Value, bindScheduler},
+    {"lb_kind", Shape::Value,
+     [](auto& s, VD& d, auto& ctx) {
+       if (auto f = forwarding(s, ctx)) d.vs.forwarding = *f, d.forwarding_set = true;
+     }},
+    {"lvs_method", Shape::Value,
+     [](auto& s, VD& d, auto& ctx) {
+       if (auto f = forwarding(s, ctx)) d.vs.forwarding = *f, d.forwarding_set = true;
+     }},
+    {"protocol", Shape::Value, bindProtocol},
+    {"persistence_timeout", Shape::Value, bindPersistence},
+    {"persistence_granularity", Shape::Value,
+     [](auto& s, VD& d, auto& ctx) {
+       if (!ctx.args(s, 1, 1)) return;
+       if (auto p = ctx.prefix(s, 0)) d.vs.persistence_granularity = *p;
+     }},
+    {"ops", Shape::Value, [](auto& s, VD& d, auto& ctx) { ctx.setFlag(s, d.vs.ops); }},
+    {"inhibit_on_failure", Shape::Value,
+     [](auto& s, VD& d, auto& ctx) {
+       if (auto f = ctx.flag(s)) d.inherited.inhibit_on_failure = *f;
+     }},
+    {"omega", Shape::Value, [](auto& s, VD& d, auto& ctx) { ctx.setFlag(s, d.vs.omega); }},
+    {"quorum", Shape::Value,
+     [](auto& s, VD& d, auto& ctx) { ctx.setInt(s, d.vs.quorum, 1, 2147483647); }},
+    {"hysteresis", Shape::Value,
+     [](auto& s, VD& d, auto& ctx) { ctx.setInt(s, d.vs.hysteresis, 0, 2147483647); }},
+    {"quorum_up", Shape::Value,
+     [](auto& s, VD& d, auto& ctx) { ctx.setScript(s, d.vs.quorum_up); }},
+    {"quorum_down", Shape::Value,
+     [](auto& s, VD& d, auto& ctx) { ctx.setScript(s, d.vs.quorum_down); }},
+    {"sorry_server", Shape::Value, bindSorryServer},
+    {"sorry_server_inhibit", Shape::Value,
+     [](auto& s, VD& d, auto& ctx) {
+       if (!d.vs.sorry_server) {
+         ctx.error(s, -1, "sorry_server_inhibit before sorry_server");
+       } else {
+         ctx.setFlag(s, d.vs.sorry_server->inhibit);
+       }
+     }},
+    {"virtualhost", Shape::Value,
+     [](auto& s, VD& d, auto& ctx) {
+       if (auto v = ctx.word(s)) d.inherited.virtualhost = *v;
+     }},
+    {"weight", Shape::Value,
+     [](auto& s, VD& d, auto& ctx) {
+       if (auto w = ctx.integer(s, 0, 2147483647)) d.weight = static_cast<int>(*w);
+     }},
+    {"ha_suspend", Shape::Value,
+     [](auto& s, VD& d, auto& ctx) { ctx.setFlag(s, d.vs.ha_suspend); }},
+    {"smtp_alert", Shape::Value,
+     [](auto& s, VD& d, auto& ctx) { ctx.setFlag(s, d.vs.smtp_alert); }},
+    {"hashed", Shape::Value, [](auto& s, VD&, auto& ctx) { (void)ctx.args(s, 0, 0); }},
+    {"real_server", Shape::Block, bindRealServer},
+}};
+
+// What the table leaves: the settings real servers and checkers inherit, and scheduler flags.
+bool bindVsOther(const Statement& e, VsDraft& d, BindContext& ctx) {
+  if (bindInherited(e, d.inherited, ctx)) return true;
+  static constexpr std::array<std::string_view, 7> kFlags = {
+      "sh-port", "sh-fallback", "mh-port", "mh-fallback", "flag-1", "flag-2", "flag-3"};
+  if (std::find(kFlags.begin(), kFlags.end(), e.keyword) != kFlags.end()) {
+    if (ctx.args(e, 0, 0)) d.vs.scheduler_flags.push_back(e.keyword);
+    return true;
+  }
+  return false;
+}
+
+void bindVsBody(const Statement& s, VsDraft& d, BindContext& ctx) {
+  bindBlock<VD>("virtual_server", *s.block, kVirtualServer, d, ctx, bindVsOther);
+}
+
+template <class T>
+T pick(const std::optional<T>& checker, const std::optional<T>& rs, const std::optional<T>& vs,
+       T fallback) {
+  return checker.value_or(rs.value_or(vs.value_or(fallback)));
+}
+
+// Applies keepalived.md §3.1: checker setting, else real server's, else virtual server's, else
+// the checker type's default.
+void resolve(VsDraft& d) {
+  const Inherited& v = d.inherited;
+  d.vs.delay_loop = v.delay_loop.value_or(d.vs.delay_loop);
+  d.vs.inhibit_on_failure = v.inhibit_on_failure.value_or(false);
+  d.vs.alpha = v.alpha.value_or(false);
+  d.vs.virtualhost = v.virtualhost.value_or("");
+  for (RsDraft& r : d.real_servers) {
+    const Inherited& i = r.inherited;
+    r.rs.weight = r.weight.value_or(d.weight.value_or(1));
+    r.rs.inhibit_on_failure = i.inhibit_on_failure.value_or(d.vs.inhibit_on_failure);
+    for (CheckDraft& c : r.checks) {
+      const Inherited& o = c.inherited;
+      auto& kind = c.checker.kind;
+      bool http = std::holds_alternative<model::HttpCheck>(kind);
+      bool dns = std::holds_alternative<model::DnsCheck>(kind);
+      bool misc = std::holds_alternative<model::MiscCheck>(kind);
+      model::CheckTiming& t = c.checker.timing;
+      t.delay_loop = pick(o.delay_loop, i.delay_loop, v.delay_loop, d.vs.delay_loop);
+      t.connect_timeout =
+          pick(o.connect_timeout, i.connect_timeout, v.connect_timeout, D{seconds(5)});
+      t.retry = pick(o.retry, i.retry, v.retry, misc ? 0 : dns ? 3 : 1);
+      D retry_gap = http ? D{seconds(3)} : dns ? t.delay_loop : D{seconds(1)};
+      t.delay_before_retry =
+          pick(o.delay_before_retry, i.delay_before_retry, v.delay_before_retry, retry_gap);
+      if (auto w = o.warmup ? o.warmup : i.warmup ? i.warmup : v.warmup) t.warmup = *w;
+      t.alpha = pick(o.alpha, i.alpha, v.alpha, false);
+      t.log_all_failures = o.log_all_failures.value_or(false);
+      if (auto* h = std::get_if<model::HttpCheck>(&kind); h && h->virtualhost.empty()) {
+        h->virtualhost = i.virtualhost.value_or(d.vs.virtualhost);
+      }
+      r.rs.checkers.push_back(std::move(c.checker));
+    }
+    d.vs.real_servers.push_back(std::move(r.rs));
+  }
+}
+
+// `virtual_server IP [PORT] | fwmark N | group NAME`.
+bool bindKey(const Statement& s, VsDraft& d, BindContext& ctx) {
+  if (!ctx.args(s, 1, 2)) return false;
+  if (s.args[0].text == "fwmark" || s.args[0].text == "group") {
+    if (!ctx.args(s, 2, 2)) return false;
+    if (s.args[0].text == "group") {
+      d.vs.key = model::VsGroup{s.args[1].text};
+      return true;
+    }
+    auto mark = ctx.integer(s, 1, 0xffffffff, 1);
+    if (mark) d.vs.key = model::VsFwmark{static_cast<std::uint32_t>(*mark)};
+    return mark.has_value();
+  }
+  model::VsAddress a;
+  if (!addressAndPort(s, a.address, a.port, ctx)) return false;
+  d.vs.key = a;
+  return true;
+}
+
+// Missing essentials get keepalived's defaults, with keepalived's complaint as an error.
+void checkEssentials(const Statement& s, VsDraft& d, BindContext& ctx) {
+  if (!d.scheduler_set) ctx.error(s, -1, "no scheduler set (lb_algo), defaulting to wlc");
+  if (!d.forwarding_set) ctx.error(s, -1, "no forwarding method set (lb_kind), defaulting to NAT");
+  if (d.protocol_set && std::holds_alternative<model::VsFwmark>(d.vs.key)) {
+    ctx.error(s, -1, "protocol specified for fwmark virtual server - ignoring");
+  }
+  if (!d.protocol_set && !std::holds_alternative<model::VsFwmark>(d.vs.key)) {
+    ctx.error(s, -1, "no protocol set - defaulting to UDP");
+    d.vs.protocol = model::Protocol::Udp;
+  }
+}
+
+// DR and TUN cannot change the destination port: keepalived resets a real server's port to the
+// virtual server's and reports it, and so does keel.
+void checkPorts(const Statement& s, VsDraft& d, BindContext& ctx) {
+  const auto* a = std::get_if<model::VsAddress>(&d.vs.key);
+  if (a == nullptr || a->port == 0) return;
+  const char* proto = d.vs.protocol == model::Protocol::Udp    ? "udp"
+                      : d.vs.protocol == model::Protocol::Sctp ? "sctp"
+                                                               : "tcp";
+  for (RsDraft& r : d.real_servers) {
+    model::Forwarding f = r.rs.forwarding.value_or(d.vs.forwarding);
+    if (f == model::Forwarding::Nat || r.rs.port == a->port || r.rs.port == 0) continue;
+    ctx.error(s, -1,
+              fmt::format("virtual server [{}]:{}:{} and real server [{}]:{}:{} ports don't "
+                          "match - resetting",
+                          a->address.str(), proto, a->port, r.rs.address.str(), proto, r.rs.port));
+    r.rs.port = a->port;
+  }
+}
+
+}  // namespace
+
+void bindVirtualServer(const Statement& s, model::Config& c, BindContext& ctx) {
+  VsDraft d;
+  if (!bindKey(s, d, ctx)) return;
+  bindVsBody(s, d, ctx);
+  checkEssentials(s, d, ctx);
+  checkPorts(s, d, ctx);
+  resolve(d);
+  c.virtual_servers.push_back(std::move(d.vs));
+}
+
+void bindVirtualServerGroup(const Statement& s, model::Config& c, BindContext& ctx) {
+  if (!ctx.args(s, 1, 1)) return;
+  model::VirtualServerGroup g;
+  g.name = s.args[0].text;
+  for (const Statement& e : *s.block) {
+    model::VsGroupEntry entry;
+    if (e.keyword == "fwmark") {
+      if (auto m = ctx.integer(e, 1, 0xffffffff)) entry.fwmark = static_cast<std::uint32_t>(*m);
+      g.entries.push_back(entry);
+      continue;
+    }
+    std::string_view text = e.keyword;
+    auto dash = text.find('-');
+    auto first = base::IpAddress::parse(text.substr(0, dash));
+    if (!first) {
+      ctx.error(e, -1, first.error().message);
+      continue;
+    }
+    entry.first = entry.last = *first;
+    if (dash != std::string_view::npos) {
+      auto last = rangeEnd(*first, text.substr(dash + 1));
+      if (!last) {
+        ctx.error(e, -1,
+                  fmt::format("invalid address range \"{}\": the part after '-' is the "
+                              "last byte (IPv4, decimal) or group (IPv6, hex) of the range "
+                              "and must not be below the first",
+                              text));
+        continue;
+      }
+      entry.last = *last;
+    }
+    if (e.args.size() == 1) {
+      if (auto p = ctx.port(e, 0)) entry.port = *p;
+    } else if (!e.args.empty()) {
+      ctx.error(e, 1, "expected 'ADDRESS[-LAST] [PORT]' or 'fwmark N'");
+      continue;
+    }
+    g.entries.push_back(entry);
+  }
+  c.virtual_server_groups.push_back(std::move(g));
+}
+
+}  // namespace keel::conf

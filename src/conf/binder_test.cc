@@ -1,0 +1,303 @@
+#include "conf/binder.h"
+
+#include <gtest/gtest.h>
+
+#include "conf/reader.h"
+
+namespace keel::conf {
+namespace {
+
+using std::chrono::seconds;
+
+// The seed's MASTER configuration, typed anew with lab addresses (198.18.0.0/24).
+constexpr std::string_view kSeedMaster = R"(# Global Configuration
+global_defs {
+notification_email {
+notification@domain.org
+}
+notification_email_from keepalived@domain.org
+smtp_server localhost
+smtp_connect_timeout 30
+router_id LVS_MASTER # string identifying the machine
+}
+# describe virtual service ip
+vrrp_instance VI_1 {
+# initial state
+state MASTER
+interface eth0
+virtual_router_id 1
+priority 100
+authentication {
+auth_type PASS
+auth_pass hogehoge
+}
+virtual_ipaddress {
+198.18.0.100/24
+}
+notify_master "/etc/keepalived/bypass_ipvs.sh del 198.18.0.100"
+notify_backup "/etc/keepalived/bypass_ipvs.sh add 198.18.0.100"
+notify_fault "/etc/keepalived/bypass_ipvs.sh add 198.18.0.100"
+}
+# describe virtual web server
+virtual_server 198.18.0.100 80 {
+delay_loop 30
+lb_algo rr
+lb_kind DR
+persistence_timeout 50
+protocol TCP
+real_server 198.18.0.21 80 {
+HTTP_GET {
+url {
+path /index.html
+}
+connect_timeout 3
+nb_get_retry 3
+delay_before_retry 2
+}
+}
+}
+)";
+
+class BinderTest : public ::testing::Test {
+ protected:
+  model::Config read(std::string_view text) {
+    return readConfigText("keepalived.conf", text, PreprocessOptions{}, diags_);
+  }
+  std::vector<std::string> messages() const {
+    std::vector<std::string> out;
+    for (const auto& d : diags_.all()) out.push_back(d.message);
+    return out;
+  }
+  Diagnostics diags_;
+};
+
+TEST_F(BinderTest, SeedMasterBindsToTheExpectedModel) {
+  model::Config c = read(kSeedMaster);
+  // The one diagnostic is keepalived's own deprecation warning for nb_get_retry.
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
+  EXPECT_EQ(messages(), std::vector<std::string>{"nb_get_retry is deprecated, use retry"});
+
+  EXPECT_EQ(c.global.router_id, "LVS_MASTER");
+  EXPECT_EQ(c.global.notification_email, std::vector<std::string>{"notification@domain.org"});
+  EXPECT_EQ(c.global.smtp_server, "localhost");
+  EXPECT_EQ(c.global.smtp_connect_timeout, seconds(30));
+
+  ASSERT_EQ(c.vrrp_instances.size(), 1u);
+  const model::VrrpInstance& vi = c.vrrp_instances[0];
+  EXPECT_EQ(vi.name, "VI_1");
+  EXPECT_EQ(vi.state, model::InitialState::Master);
+  EXPECT_EQ(vi.interface, "eth0");
+  EXPECT_EQ(vi.virtual_router_id, 1);
+  EXPECT_EQ(vi.priority, 100);
+  EXPECT_EQ(vi.advert_int, seconds(1));
+  EXPECT_EQ(vi.auth_type, model::AuthType::Pass);
+  EXPECT_EQ(vi.auth_pass, "hogehoge");
+  ASSERT_EQ(vi.virtual_ipaddress.size(), 1u);
+  EXPECT_EQ(vi.virtual_ipaddress[0].address.str(), "198.18.0.100/24");
+  EXPECT_EQ(vi.notify.master.argv,
+            (std::vector<std::string>{"/etc/keepalived/bypass_ipvs.sh", "del", "198.18.0.100"}));
+  EXPECT_EQ(vi.notify.backup.argv[1], "add");
+
+  ASSERT_EQ(c.virtual_servers.size(), 1u);
+  const model::VirtualServer& vs = c.virtual_servers[0];
+  EXPECT_EQ(std::get<model::VsAddress>(vs.key).address.str(), "198.18.0.100");
+  EXPECT_EQ(std::get<model::VsAddress>(vs.key).port, 80);
+  EXPECT_EQ(vs.scheduler, "rr");
+  EXPECT_EQ(vs.forwarding, model::Forwarding::Dr);
+  EXPECT_EQ(vs.protocol, model::Protocol::Tcp);
+  EXPECT_EQ(vs.persistence_timeout, seconds(50));
+  EXPECT_EQ(vs.delay_loop, seconds(30));
+  ASSERT_EQ(vs.real_servers.size(), 1u);
+  const model::RealServer& rs = vs.real_servers[0];
+  EXPECT_EQ(rs.address.str(), "198.18.0.21");
+  EXPECT_EQ(rs.port, 80);
+  EXPECT_EQ(rs.weight, 1);
+  ASSERT_EQ(rs.checkers.size(), 1u);
+  const model::Checker& chk = rs.checkers[0];
+  const auto& http = std::get<model::HttpCheck>(chk.kind);
+  ASSERT_EQ(http.urls.size(), 1u);
+  EXPECT_EQ(http.urls[0].path, "/index.html");
+  EXPECT_EQ(chk.timing.connect_timeout, seconds(3));
+  EXPECT_EQ(chk.timing.retry, 3);
+  EXPECT_EQ(chk.timing.delay_before_retry, seconds(2));
+  EXPECT_EQ(chk.timing.delay_loop, seconds(30));  // inherited from the virtual server
+}
+
+// The seed's BACKUP differs from its MASTER only in state and priority.
+TEST_F(BinderTest, SeedBackupBindsWithItsStateAndPriority) {
+  std::string backup(kSeedMaster);
+  backup.replace(backup.find("state MASTER"), 12, "state BACKUP");
+  backup.replace(backup.find("priority 100"), 12, "priority 50");
+  model::Config c = read(backup);
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
+  ASSERT_EQ(c.vrrp_instances.size(), 1u);
+  EXPECT_EQ(c.vrrp_instances[0].state, model::InitialState::Backup);
+  EXPECT_EQ(c.vrrp_instances[0].priority, 50);
+  EXPECT_EQ(c.virtual_servers.size(), 1u);
+}
+
+TEST_F(BinderTest, CheckerSettingsInheritFromRealServerThenVirtualServer) {
+  model::Config c = read(R"(virtual_server 198.18.0.100 80 {
+  lb_algo wrr
+  lb_kind NAT
+  protocol tcp
+  connect_timeout 7
+  retry 4
+  weight 3
+  real_server 198.18.0.21 80 {
+    delay_before_retry 9
+    TCP_CHECK { connect_port 8080 }
+    MISC_CHECK { misc_path "/bin/check 'a b'" retry 0 }
+  }
+  real_server 198.18.0.22 80 { weight 5 }
+}
+)");
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
+  const auto& rs = c.virtual_servers[0].real_servers;
+  ASSERT_EQ(rs.size(), 2u);
+  EXPECT_EQ(rs[0].weight, 3);
+  EXPECT_EQ(rs[1].weight, 5);
+  const model::Checker& tcp = rs[0].checkers[0];
+  EXPECT_EQ(tcp.timing.connect_timeout, seconds(7));
+  EXPECT_EQ(tcp.timing.retry, 4);
+  EXPECT_EQ(tcp.timing.delay_before_retry, seconds(9));
+  EXPECT_EQ(tcp.timing.delay_loop, seconds(60));
+  EXPECT_EQ(tcp.target.connect_port, 8080);
+  const model::Checker& misc = rs[0].checkers[1];
+  EXPECT_EQ(std::get<model::MiscCheck>(misc.kind).path.argv,
+            (std::vector<std::string>{"/bin/check", "a b"}));
+}
+
+TEST_F(BinderTest, ProblemsNameTheirPlaceAndTheRestStillBinds) {
+  model::Config c = read(R"(vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 256
+  priority 100
+  bogus_block {
+    priority 42
+  }
+  virtual_ipaddress {
+    198.18.0.300/24
+  }
+}
+virtual_server 198.18.0.100 80 {
+  lb_algo roundrobin
+}
+)");
+  ASSERT_EQ(c.vrrp_instances.size(), 1u);
+  EXPECT_EQ(c.vrrp_instances[0].priority, 100);  // the unknown block's body is not bound
+  EXPECT_EQ(diags_.renderAll(),
+            "keepalived.conf:3:21: error: invalid virtual_router_id \"256\": expected an integer "
+            "1-255\n"
+            "      virtual_router_id 256\n"
+            "                        ^\n"
+            "keepalived.conf:5:3: error: unknown keyword 'bogus_block' in vrrp_instance (its block "
+            "is skipped)\n"
+            "      bogus_block {\n"
+            "      ^\n"
+            "keepalived.conf:9:5: error: invalid IPv4 address \"198.18.0.300\": expected four "
+            "decimal numbers 0-255 separated by dots, without leading zeros\n"
+            "        198.18.0.300/24\n"
+            "        ^\n"
+            "keepalived.conf:1:15: error: (VI_1) the virtual router id must be set\n"
+            "    vrrp_instance VI_1 {\n"
+            "                  ^\n"
+            "keepalived.conf:1:15: warning: (VI_1) no virtual addresses\n"
+            "    vrrp_instance VI_1 {\n"
+            "                  ^\n"
+            "keepalived.conf:13:11: error: invalid lb_algo \"roundrobin\": expected one of rr wrr "
+            "lc wlc lblc sh mh dh fo ovf lblcr sed nq twos\n"
+            "      lb_algo roundrobin\n"
+            "              ^\n"
+            "keepalived.conf:12:1: error: no scheduler set (lb_algo), defaulting to wlc\n"
+            "    virtual_server 198.18.0.100 80 {\n"
+            "    ^\n"
+            "keepalived.conf:12:1: error: no forwarding method set (lb_kind), defaulting to NAT\n"
+            "    virtual_server 198.18.0.100 80 {\n"
+            "    ^\n"
+            "keepalived.conf:12:1: error: no protocol set - defaulting to UDP\n"
+            "    virtual_server 198.18.0.100 80 {\n"
+            "    ^\n"
+            "keepalived.conf: warning: virtual_server 198.18.0.100:80/UDP has no real servers\n");
+}
+
+TEST_F(BinderTest, WholeConfigChecksRunAfterBinding) {
+  read(R"(vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 9
+  virtual_ipaddress { 198.18.0.100 }
+}
+vrrp_instance VI_2 {
+  interface eth0
+  virtual_router_id 9
+  virtual_ipaddress { 198.18.0.101 }
+}
+)");
+  EXPECT_EQ(messages(),
+            std::vector<std::string>{"(VI_2) virtual_router_id 9 on eth0 is already used by VI_1"});
+}
+
+TEST_F(BinderTest, HostileNamesAndValues) {
+  read(R"(vrrp_instance "" {
+}
+vrrp_instance VI_1 {
+  interface an_interface_name_too_long
+  virtual_router_id 1
+  advert_int 0
+  priority -1
+  preempt_delay 1001
+  virtual_ipaddress { 198.18.0.100/33 }
+}
+)");
+  EXPECT_EQ(
+      messages(),
+      (std::vector<std::string>{
+          "'vrrp_instance' needs a non-empty value",
+          "interface name \"an_interface_name_too_long\" is longer than 15 characters",
+          "invalid advert_int \"0\": expected seconds 0.01-255",
+          "invalid priority \"-1\": expected an integer 1-255",
+          "invalid preempt_delay \"1001\": expected seconds 0-1000",
+          "invalid prefix length \"33\" in \"198.18.0.100/33\": expected 0-32 for IPv4",
+          "(VI_1) an interface is needed (or unicast peers)", "(VI_1) no virtual addresses"}));
+}
+
+TEST_F(BinderTest, DirectRoutingKeepsTheVirtualServersPort) {
+  model::Config c = read(R"(virtual_server 198.18.0.100 80 {
+  lb_algo rr
+  lb_kind DR
+  protocol TCP
+  real_server 198.18.0.21 8080 {
+  }
+  real_server 198.18.0.22 8080 {
+    lvs_method NAT
+  }
+}
+)");
+  EXPECT_EQ(messages(),
+            std::vector<std::string>{"virtual server [198.18.0.100]:tcp:80 and real server "
+                                     "[198.18.0.21]:tcp:8080 ports don't match - resetting"});
+  EXPECT_EQ(c.virtual_servers[0].real_servers[0].port, 80);
+  EXPECT_EQ(c.virtual_servers[0].real_servers[1].port, 8080);
+}
+
+TEST_F(BinderTest, SchedulerFlags) {
+  model::Config c = read(
+      "virtual_server 198.18.0.1 80 {\n lb_algo sh\n lb_kind NAT\n protocol TCP\n sh-port\n"
+      " sh-fallback\n flag-9\n real_server 198.18.0.2 80 {\n }\n}\n");
+  EXPECT_EQ(c.virtual_servers[0].scheduler_flags,
+            (std::vector<std::string>{"sh-port", "sh-fallback"}));
+  EXPECT_EQ(messages(), std::vector<std::string>{"unknown keyword 'flag-9' in virtual_server"});
+}
+
+TEST_F(BinderTest, NicheKeywordsAreReportedNotDropped) {
+  read(
+      "static_ipaddress {\n 1.2.3.4/24 dev eth0\n}\nglobal_defs {\n  lvs_sync_daemon eth0 "
+      "VI_1\n}\n");
+  EXPECT_EQ(diags_.errors(), 0u);
+  EXPECT_EQ(messages(), (std::vector<std::string>{
+                            "'static_ipaddress' is not supported by keel yet - ignoring",
+                            "'lvs_sync_daemon' is not supported by keel yet - ignoring"}));
+}
+
+}  // namespace
+}  // namespace keel::conf

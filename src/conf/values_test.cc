@@ -1,0 +1,57 @@
+#include "conf/values.h"
+
+#include <gtest/gtest.h>
+
+namespace keel::conf {
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+TEST(ValuesTest, Bool) {
+  for (const char* t : {"on", "true", "yes"}) EXPECT_TRUE(*parseBool("preempt", t));
+  for (const char* t : {"off", "false", "no"}) EXPECT_FALSE(*parseBool("preempt", t));
+  auto r = parseBool("preempt", "1");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "invalid preempt \"1\": expected on, off, true, false, yes or no");
+}
+
+TEST(ValuesTest, IntegersStayInTheirRangeAndSayIt) {
+  EXPECT_EQ(*parseInt("priority", "100", 1, 255), 100);
+  EXPECT_EQ(*parseInt("weight", "-5", -254, 254), -5);
+  for (const char* bad : {"0", "256", "-1", "+1", "1x", "", " 1", "0x10", "99999999999999999999"}) {
+    auto r = parseInt("priority", bad, 1, 255);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().message,
+              std::string("invalid priority \"") + bad + "\": expected an integer 1-255");
+  }
+}
+
+TEST(ValuesTest, TimersHaveMicrosecondResolution) {
+  EXPECT_EQ(*parseTimer("advert_int", "1", milliseconds(10), seconds(255)), seconds(1));
+  EXPECT_EQ(*parseTimer("advert_int", "0.01", milliseconds(10), seconds(255)), milliseconds(10));
+  EXPECT_EQ(*parseTimer("delay_loop", "2.718281", microseconds(1), seconds(100)),
+            microseconds(2718281));
+  for (const char* bad : {"0", "0.001", "256", "-1", "1e9", "40.96x", ".5.", "1.2345678", ""}) {
+    auto r = parseTimer("advert_int", bad, milliseconds(10), seconds(255));
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().message,
+              std::string("invalid advert_int \"") + bad + "\": expected seconds 0.01-255");
+  }
+}
+
+TEST(ValuesTest, ScriptsSplitShellLike) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(*splitScript("/etc/keepalived/bypass_ipvs.sh del 10.0.0.100"),
+            (V{"/etc/keepalived/bypass_ipvs.sh", "del", "10.0.0.100"}));
+  EXPECT_EQ(*splitScript("/bin/x 'a b' \"c d\" e\\ f"), (V{"/bin/x", "a b", "c d", "e f"}));
+  EXPECT_EQ(*splitScript("printf \"\\t\\x41\\101\\n\""), (V{"printf", "\tAA\n"}));
+  EXPECT_EQ(*splitScript("echo ''"), (V{"echo", ""}));
+  EXPECT_FALSE(splitScript("echo 'open"));
+  EXPECT_FALSE(splitScript("echo \"open"));
+  EXPECT_FALSE(splitScript("   "));
+}
+
+}  // namespace
+}  // namespace keel::conf
