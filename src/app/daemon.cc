@@ -5,13 +5,17 @@
 
 #include <csignal>
 #include <memory>
+#include <optional>
 #include <vector>
 
+#include "app/config_test.h"
 #include "app/exit_codes.h"
 #include "app/version.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "conf/reader.h"
 #include "event/loop.h"
+#include "model/diff.h"
 
 namespace keel::app {
 
@@ -27,6 +31,47 @@ void setUpLogging(const KeeldOptions& options) {
                                                        : base::LogLevel::Info);
 }
 
+namespace {
+
+// Reads the configuration and logs every diagnostic. nullopt when it cannot be used: missing,
+// unreadable, or with errors (keel does not run a half-understood configuration).
+std::optional<model::Config> loadConfig(const KeeldOptions& options) {
+  conf::Diagnostics diags;
+  auto config = conf::readConfig(options.config_file, preprocessOptions(options), diags);
+  if (!config) {
+    base::logError("Unable to open configuration file {}: {}", options.config_file,
+                   config.error().str());
+    return std::nullopt;
+  }
+  for (const conf::Diagnostic& d : diags.all()) {
+    std::string text = conf::render(d);
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    auto first_line = text.substr(0, text.find('\n'));
+    base::log(d.severity == conf::Severity::Error ? base::LogLevel::Error : base::LogLevel::Warning,
+              "{}", first_line);
+  }
+  if (diags.errors() > 0) {
+    base::logError("Configuration {} has {} error(s); not using it", options.config_file,
+                   diags.errors());
+    return std::nullopt;
+  }
+  base::logInfo("Configuration {} loaded: {} VRRP instance(s), {} virtual server(s)",
+                options.config_file, config->vrrp_instances.size(), config->virtual_servers.size());
+  return std::move(*config);
+}
+
+void logChanges(const model::ConfigDiff& d) {
+  static constexpr const char* kKinds[] = {"added", "removed", "changed"};
+  for (const auto* list : {&d.vrrp_instances, &d.virtual_servers, &d.real_servers}) {
+    for (const model::Change& c : *list) {
+      base::logInfo("Reload: {} {}", c.key, kKinds[static_cast<int>(c.kind)]);
+    }
+  }
+  if (d.empty()) base::logInfo("Reload: no changes");
+}
+
+}  // namespace
+
 int runDaemon(const KeeldOptions& options) {
   base::SteadyClock clock;
   auto loop = event::Loop::create(clock);
@@ -35,13 +80,7 @@ int runDaemon(const KeeldOptions& options) {
     return kExitFatal;
   }
   base::logInfo("Starting keel v{}", kVersion);
-  if (::access(options.config_file.c_str(), R_OK) != 0) {
-    base::logWarning("Unable to open configuration file {}", options.config_file);
-  }
-  base::logWarning(
-      "Configuration {} not loaded: the keepalived.conf reader is not implemented "
-      "by keel yet",
-      options.config_file);
+  std::optional<model::Config> config = loadConfig(options);
   auto stop = [&](const char* why) {
     return [&loop, why] {
       base::logInfo("Stopping ({})", why);
@@ -54,8 +93,15 @@ int runDaemon(const KeeldOptions& options) {
       return kExitFatal;
     }
   }
-  auto hup = (*loop)->onSignal(SIGHUP, [] {
-    base::logInfo("Reloading: nothing to reload, the configuration reader is not implemented yet");
+  auto hup = (*loop)->onSignal(SIGHUP, [&] {
+    base::logInfo("Reloading");
+    std::optional<model::Config> next = loadConfig(options);
+    if (!next) {
+      base::logError("Reload aborted: the running configuration stays");
+      return;
+    }
+    logChanges(config ? model::diff(*config, *next) : model::diff({}, *next));
+    config = std::move(next);
   });
   if (!hup) base::logWarning("Unable to handle SIGHUP: {}", hup.error().str());
   if (auto s = (*loop)->run(); !s) {

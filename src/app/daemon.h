@@ -1,7 +1,8 @@
-// Daemon: keeld's run loop — logging set up from the command line, the event loop, and
-// keepalived's signals. The engines (config, VRRP, checkers, lb, data plane) are wired in here
-// as their issues land; today it starts, reports what it cannot do yet, and stops in order on
-// SIGTERM/SIGINT. Lives on the main thread, which is the control-plane loop's.
+// Daemon: keeld's run loop — logging set up from the command line, the configuration read at
+// start and on SIGHUP (a bad file is rejected and the running configuration stays; the changes
+// are logged by identity), the event loop, and keepalived's signals. The engines (VRRP,
+// checkers, lb, data plane) are wired in here as their issues land. Lives on the main thread,
+// which is the control-plane loop's.
 #pragma once
 
 #include "app/keeld_options.h"

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "app/config_test.h"
 #include "app/daemon.h"
 #include "app/exit_codes.h"
 #include "app/keeld_options.h"
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
     fmt::print("{}\n", *n);
     return kExitOk;
   }
+  if (options->config_test || options->dump_config) return runConfigTest(*options);
   if (!options->dont_fork) {
     fmt::print(stderr,
                "keeld: running in the background is not implemented by keel yet; run with -n "

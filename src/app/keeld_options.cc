@@ -73,11 +73,11 @@ constexpr std::array kFlags = {
     FlagSpec{'e', "all-config", ArgKind::None, "",
              "Error if any configuration file missing "
              "(same as includet)",
-             false},
+             true},
     FlagSpec{'i', "config-id", ArgKind::Required, "ID",
              "Skip any configuration lines beginning "
              "'@' that don't match id",
-             false},
+             true},
     FlagSpec{'x', "snmp", ArgKind::None, "", "Enable SNMP subsystem", false},
     FlagSpec{'A', "snmp-agent-socket", ArgKind::Required, "FILE",
              "Use the specified socket for "
@@ -98,11 +98,13 @@ constexpr std::array kFlags = {
     FlagSpec{'t', "config-test", ArgKind::Optional, "LOG_FILE",
              "Check the configuration for "
              "obvious errors, output to stderr by default",
-             false},
+             true},
     FlagSpec{'\0', "signum", ArgKind::Required, "SIGFUNC",
              "Return signal number for STOP, "
              "RELOAD, DATA, STATS, STATS_CLEAR, JSON, TDUMP",
              true},
+    FlagSpec{'\0', "dump-config", ArgKind::None, "",
+             "Print the configuration as keel reads it, as JSON, and exit (keel extension)", true},
     FlagSpec{'v', "version", ArgKind::None, "", "Display the version number", true},
     FlagSpec{'h', "help", ArgKind::None, "", "Display this help message", true},
 };
@@ -152,6 +154,20 @@ base::Status apply(const FlagSpec& f, const std::optional<std::string>& value, K
     case 'n':
       o.dont_fork = true;
       break;
+    case 'e':
+      o.all_config = true;
+      break;
+    case 'i':
+      o.config_id = *value;
+      break;
+    case 't':
+      if (value) {
+        return makeError(ErrorCode::Unsupported,
+                         "option -t (--config-test) with a log file is not implemented by keel "
+                         "yet; its messages go to stderr");
+      }
+      o.config_test = true;
+      break;
     case 'v':
       o.version = true;
       break;
@@ -160,6 +176,7 @@ base::Status apply(const FlagSpec& f, const std::optional<std::string>& value, K
       break;
     default:
       if (f.long_name == "signum") o.signum = *value;
+      if (f.long_name == "dump-config") o.dump_config = true;
       break;
   }
   return base::ok();

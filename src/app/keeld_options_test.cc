@@ -63,12 +63,23 @@ TEST(KeeldOptionsTest, BadOptionsAreNamed) {
 
 TEST(KeeldOptionsTest, FlagsNotImplementedYetSaySoInsteadOfBeingIgnored) {
   EXPECT_EQ(errorOf({"-P"}), "option -P (--vrrp) is not implemented by keel yet");
-  EXPECT_EQ(errorOf({"-n", "--config-test"}),
-            "option -t (--config-test) is not implemented by keel yet");
+  EXPECT_EQ(errorOf({"-n", "--dump-conf"}),
+            "option -d (--dump-conf) is not implemented by keel yet");
   EXPECT_EQ(errorOf({"--all"}), "option --all is not implemented by keel yet");
-  auto r = parse({"-t"});
+  EXPECT_EQ(errorOf({"-t/var/log/x"}),
+            "option -t (--config-test) with a log file is not implemented by keel yet; its "
+            "messages go to stderr");
+  auto r = parse({"-C"});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, base::ErrorCode::Unsupported);
+}
+
+TEST(KeeldOptionsTest, ConfigTestFlags) {
+  auto o = parse({"-t", "-e", "-i", "lb1", "-f", "/x.conf"});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_TRUE(o->config_test);
+  EXPECT_TRUE(o->all_config);
+  EXPECT_EQ(o->config_id, "lb1");
 }
 
 TEST(KeeldOptionsTest, HelpListsEveryFlagAndMarksTheMissingOnes) {

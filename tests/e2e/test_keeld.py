@@ -7,6 +7,7 @@ what exists — keepalived's flags and signals.
 
 from __future__ import annotations
 
+import pwd
 import signal
 import subprocess
 
@@ -47,6 +48,22 @@ def test_refused_command_lines_exit_1_with_a_message(keel_build_dir, args, messa
     assert out.stderr.strip() == message
 
 
+def test_reload_reports_changes_and_keeps_a_good_config(lab, keel_build_dir, tmp_path):
+    conf = tmp_path / "keepalived.conf"
+    conf.write_text(GOOD_CONF)
+    proc = lab.host("director").spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G",
+                                       "-f", str(conf)])
+    proc.wait_for_output(r"Configuration .* loaded: 1 VRRP instance\(s\), 0 virtual server")
+    conf.write_text(GOOD_CONF.replace("priority 50", "priority 60"))
+    proc.send_signal(signal.SIGHUP)
+    proc.wait_for_output(r"Reload: VI_1 changed")
+    conf.write_text(GOOD_CONF.replace("priority 50", "priority 600"))
+    proc.send_signal(signal.SIGHUP)
+    proc.wait_for_output(r"Reload aborted: the running configuration stays")
+    assert 'invalid priority "600"' in proc.output()
+    assert proc.stop(signal.SIGTERM, timeout=10) == 0
+
+
 def test_signum_prints_keepalived_numbers(keel_build_dir):
     assert keeld(keel_build_dir, "--signum=STOP").stdout.strip() == str(int(signal.SIGTERM))
     assert keeld(keel_build_dir, "--signum=RELOAD").stdout.strip() == str(int(signal.SIGHUP))
@@ -61,10 +78,64 @@ def test_daemon_in_a_namespace_stops_in_order_on_signal(lab, keel_build_dir, sig
     proc.wait_for_output(r"Unable to open configuration file /nonexistent/keepalived.conf")
 
     proc.send_signal(signal.SIGHUP)
-    proc.wait_for_output(r"Reloading")
+    proc.wait_for_output(r"Reload aborted: the running configuration stays")
     assert proc.alive(), "SIGHUP must not stop keeld"
 
     assert proc.stop(sig, timeout=10) == 0
     out = proc.output()
     assert f"Stopping ({sig.name})" in out
     assert out.rstrip().endswith(f"Stopped keel v{out.split('Starting keel v')[1].split()[0]}")
+
+
+GOOD_CONF = """vrrp_instance VI_1 {
+  state BACKUP
+  interface lo
+  virtual_router_id 7
+  priority 50
+  virtual_ipaddress {
+    198.18.0.100/24
+  }
+}
+"""
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+# Scripts run as this user, so no script runs as root.
+GLOBAL_NOBODY = "global_defs {\n  script_user nobody\n}\n"
+
+
+@pytest.mark.parametrize("text, extra, rc, stderr", [
+    (GOOD_CONF, [], 0, ""),
+    (GOOD_CONF.replace("priority 50", "priority 500"), [], 5,
+     'keepalived.conf:5:12: error: invalid priority "500": expected an integer 1-255'),
+    (GOOD_CONF + "include nothing/*.conf\n", ["-e"], 4, "matched no file"),
+    (None, [], 0, "Config files missing"),
+    (GOOD_CONF.replace("priority 50", 'priority 50\n  notify_master "/bin/true"'), [], 6,
+     "SECURITY VIOLATION - scripts are being executed but script_security not enabled."),
+    (GLOBAL_NOBODY + GOOD_CONF.replace("priority 50", 'priority 50\n  notify_master "/bin/true"'),
+     [], 0, ""),
+    (GOOD_CONF.replace("priority 50", 'priority 50\n  notify_master "/bin/true root"'), [], 6,
+     "SECURITY VIOLATION"),
+    (GOOD_CONF.replace("priority 50", 'priority 50\n  notify_master "/keel-missing/x"'), [], 0,
+     ""),
+    ('vrrp_script chk {\n  script "/keel-missing/x"\n  user nobody\n}\n' + GOOD_CONF, [], 5,
+     "Disabling track script chk since not found/accessible"),
+    (None, ["-e"], 4, "no such file"),
+])
+def test_config_test_exit_codes_are_keepalived_s(keel_build_dir, tmp_path, text, extra, rc,
+                                                  stderr):
+    if rc == 6 and "root" not in text and _user_exists("keepalived_script"):
+        pytest.skip("scripts run as keepalived_script on this host, not as root")
+    conf = tmp_path / "keepalived.conf"
+    if text is not None:
+        conf.write_text(text)
+    out = keeld(keel_build_dir, "-t", *extra, "-f", str(conf))
+    assert out.returncode == rc, out.stderr
+    assert stderr in out.stderr

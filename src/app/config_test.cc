@@ -1,0 +1,166 @@
+#include "app/config_test.h"
+
+#include <net/if.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "conf/reader.h"
+#include "ctl/config_json.h"
+#include "model/scripts.h"
+
+namespace keel::app {
+
+namespace {
+
+std::string shortHostName() {
+  std::array<char, 256> buf{};
+  if (::gethostname(buf.data(), buf.size() - 1) != 0) return {};
+  std::string name(buf.data());
+  return name.substr(0, name.find('.'));
+}
+
+// keepalived -t also checks that the interfaces a configuration names exist on this host; a
+// missing one is a configuration error there, so it is one here.
+// Returns whether one is missing.
+bool checkInterfaces(const model::Config& config, const std::string& file,
+                     conf::Diagnostics& diags) {
+  bool missing = false;
+  auto check = [&](const std::string& name, const std::string& who) {
+    if (!name.empty() && ::if_nametoindex(name.c_str()) == 0) {
+      missing = true;
+      diags.error({file, 0, 0}, fmt::format("({}) interface {} doesn't exist", who, name));
+    }
+  };
+  for (const model::VrrpInstance& vi : config.vrrp_instances) {
+    check(vi.interface, vi.name);
+    for (const model::TrackRef& t : vi.track_interface) check(t.name, vi.name);
+    for (const model::VirtualIp& vip : vi.virtual_ipaddress) check(vip.dev, vi.name);
+    for (const model::VirtualIp& vip : vi.virtual_ipaddress_excluded) check(vip.dev, vi.name);
+  }
+  for (const model::SyncGroup& g : config.sync_groups) {
+    for (const model::TrackRef& t : g.track_interface) check(t.name, g.name);
+  }
+  return missing;
+}
+
+std::optional<uid_t> uidOf(const std::string& user) {
+  passwd pw{};
+  passwd* found = nullptr;
+  std::array<char, 4096> buf{};
+  if (::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr) {
+    return std::nullopt;
+  }
+  return found->pw_uid;
+}
+
+// Whether a script's program exists, found as execvp would find it (keepalived does the same and
+// ignores a script that is not there when judging security).
+bool programExists(const std::string& program) {
+  auto exists = [](const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  };
+  if (program.find('/') != std::string::npos) return exists(program);
+  const char* env = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): main thread
+  std::string path =
+      env != nullptr ? env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (std::size_t start = 0; start <= path.size();) {
+    std::size_t end = std::min(path.find(':', start), path.size());
+    std::string dir = path.substr(start, end - start);
+    if (exists((dir.empty() ? "." : dir) + "/" + program)) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// keepalived 2.2.7 disables a vrrp_script whose program is missing, which `-t` counts as an error.
+void checkScriptsExist(const model::Config& config, const std::string& file,
+                       conf::Diagnostics& diags) {
+  for (const model::VrrpScript& s : config.vrrp_scripts) {
+    if (!s.script.empty() && !programExists(s.script.argv[0])) {
+      diags.error({file, 0, 0},
+                  fmt::format("Disabling track script {} since not found/accessible", s.name));
+    }
+  }
+}
+
+// keepalived 2.2.7 runs a script without a user as keepalived_script when that user exists, else
+// as root; running any script as root without enable_script_security makes `-t` exit 6.
+// With enable_script_security, keepalived refuses to fall back to root for a script without a
+// user when the user keepalived_script does not exist (an error, the script is not run).
+bool scriptsRunAsRootInsecurely(const model::Config& config, const std::string& file,
+                                conf::Diagnostics& diags) {
+  const bool have_default_user = uidOf("keepalived_script").has_value();
+  const std::string fallback = have_default_user ? "keepalived_script" : "root";
+  for (const model::ScriptUse& use : model::scriptsOf(config)) {
+    if (!programExists(use.script->argv[0])) continue;
+    if (config.global.enable_script_security) {
+      if (!have_default_user && model::effectiveUser(*use.script, config.global, "").empty()) {
+        diags.error({file, 0, 0},
+                    fmt::format("{}: Unable to set default user keepalived_script for script - "
+                                "removing",
+                                use.where));
+      }
+      continue;
+    }
+    if (uidOf(model::effectiveUser(*use.script, config.global, fallback)) == uid_t{0}) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+conf::PreprocessOptions preprocessOptions(const KeeldOptions& options) {
+  conf::PreprocessOptions p;
+  p.config_id = options.config_id.value_or(shortHostName());
+  p.all_config = options.all_config;
+  p.env = [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe): main thread
+    return v != nullptr ? std::optional<std::string>(v) : std::nullopt;
+  };
+  return p;
+}
+
+int runConfigTest(const KeeldOptions& options) {
+  conf::Diagnostics diags;
+  auto config = conf::readConfig(options.config_file, preprocessOptions(options), diags);
+  if (!config) {
+    fmt::print(stderr, "{}\n", config.error().str());
+    if (config.error().code == base::ErrorCode::NotFound && !options.all_config) {
+      fmt::print(stderr, "Config files missing\n");
+      return kConfigTestOk;
+    }
+    return kConfigTestCannotRun;
+  }
+  const bool missing_interface = checkInterfaces(*config, options.config_file, diags);
+  checkScriptsExist(*config, options.config_file, diags);
+  const bool insecure = scriptsRunAsRootInsecurely(*config, options.config_file, diags);
+  fmt::print(stderr, "{}", diags.renderAll());
+  if (options.dump_config) fmt::print("{}\n", ctl::toJson(*config).dump(2));
+  if (options.all_config && std::any_of(diags.all().begin(), diags.all().end(), [](const auto& d) {
+        return d.message.find("matched no file") != std::string::npos;
+      })) {
+    return kConfigTestCannotRun;
+  }
+  // keepalived 2.2.7 stops at a missing interface before it judges script security.
+  if (missing_interface) {
+    fmt::print(stderr, "Non-existent interface specified in configuration\n");
+    return kConfigTestErrors;
+  }
+  if (insecure) {
+    fmt::print(
+        stderr,
+        "SECURITY VIOLATION - scripts are being executed but script_security not enabled.\n");
+    return kConfigTestScriptSecurity;
+  }
+  return diags.errors() > 0 ? kConfigTestErrors : kConfigTestOk;
+}
+
+}  // namespace keel::app
