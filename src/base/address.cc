@@ -315,4 +315,16 @@ Result<Endpoint> Endpoint::fromSockaddr(const sockaddr* sa, socklen_t len) {
                                family, AF_INET, AF_INET6));
 }
 
+std::string_view ipProtocolName(IpProtocol p) {
+  switch (p) {
+    case IpProtocol::Tcp:
+      return "TCP";
+    case IpProtocol::Udp:
+      return "UDP";
+    case IpProtocol::Sctp:
+      return "SCTP";
+  }
+  return "?";
+}
+
 }  // namespace keel::base

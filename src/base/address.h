@@ -123,6 +123,10 @@ class Endpoint {
 
 size_t hashValue(const IpAddress& address);
 
+// The transport protocols a virtual service carries (config, service tables, data planes).
+enum class IpProtocol : uint8_t { Tcp, Udp, Sctp };
+std::string_view ipProtocolName(IpProtocol p);  // "TCP", "UDP", "SCTP"
+
 }  // namespace keel::base
 
 template <>

@@ -425,3 +425,15 @@ TEST(EndpointTest, FromSockaddrRejectsOtherFamiliesAndShortLengths) {
 
 }  // namespace
 }  // namespace keel::base
+
+namespace keel::base {
+namespace {
+
+TEST(IpProtocolTest, NamesAsIpvsadmPrintsThem) {
+  EXPECT_EQ(ipProtocolName(IpProtocol::Tcp), "TCP");
+  EXPECT_EQ(ipProtocolName(IpProtocol::Udp), "UDP");
+  EXPECT_EQ(ipProtocolName(IpProtocol::Sctp), "SCTP");
+}
+
+}  // namespace
+}  // namespace keel::base

@@ -10,18 +10,6 @@ namespace keel::model {
 
 namespace {
 
-std::string_view protocolName(Protocol p) {
-  switch (p) {
-    case Protocol::Tcp:
-      return "TCP";
-    case Protocol::Udp:
-      return "UDP";
-    case Protocol::Sctp:
-      return "SCTP";
-  }
-  return "?";
-}
-
 void checkInstances(const Config& c, std::vector<Problem>& out) {
   std::set<std::string> names;
   std::map<std::tuple<std::string, int, bool>, std::string> vrids;  // (if, vrid, v6) -> name
@@ -105,7 +93,7 @@ void checkVirtualServers(const Config& c, std::vector<Problem>& out) {
 std::string virtualServerName(const VirtualServer& vs) {
   if (const auto* a = std::get_if<VsAddress>(&vs.key)) {
     std::string addr = a->address.isV6() ? "[" + a->address.str() + "]" : a->address.str();
-    return fmt::format("{}:{}/{}", addr, a->port, protocolName(vs.protocol));
+    return fmt::format("{}:{}/{}", addr, a->port, base::ipProtocolName(vs.protocol));
   }
   if (const auto* f = std::get_if<VsFwmark>(&vs.key)) return fmt::format("fwmark {}", f->mark);
   return fmt::format("group {}", std::get<VsGroup>(vs.key).name);

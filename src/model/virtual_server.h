@@ -15,7 +15,7 @@
 
 namespace keel::model {
 
-enum class Protocol { Tcp, Udp, Sctp };
+using Protocol = base::IpProtocol;
 enum class Forwarding { Nat, Dr, Tun };
 
 // The timing and behaviour every checker shares, resolved from checker, real server and virtual
