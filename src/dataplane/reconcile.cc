@@ -12,19 +12,26 @@ bool sameSettings(const Service& a, const Service& b) {
          a.persistence_prefix == b.persistence_prefix && a.one_packet == b.one_packet;
 }
 
-// Walks two lists sorted by key and calls gone(old), changed(old, new) and added(new).
+const Real& deref(const Real& r) { return r; }
+const Service& deref(const ServicePtr& s) { return *s; }
+
+// Walks two lists sorted by key and calls gone(old), same(old, new) and added(new); a Service
+// shared by both tables is skipped.
 template <typename T, typename Gone, typename Same, typename Added>
 void mergeWalk(const std::vector<T>& from, const std::vector<T>& to, Gone gone, Same same,
                Added added) {
   auto a = from.begin();
   auto b = to.begin();
   while (a != from.end() || b != to.end()) {
-    if (b == to.end() || (a != from.end() && a->key < b->key)) {
-      gone(*a++);
-    } else if (a == from.end() || b->key < a->key) {
-      added(*b++);
+    if (b == to.end() || (a != from.end() && deref(*a).key < deref(*b).key)) {
+      gone(deref(*a++));
+    } else if (a == from.end() || deref(*b).key < deref(*a).key) {
+      added(deref(*b++));
+    } else if (&deref(*a) == &deref(*b)) {
+      ++a;
+      ++b;
     } else {
-      same(*a++, *b++);
+      same(deref(*a++), deref(*b++));
     }
   }
 }

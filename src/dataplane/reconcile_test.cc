@@ -21,18 +21,37 @@ Service service(const char* ip, std::vector<Real> reals) {
   return s;
 }
 
-std::vector<std::string> ops(const ServiceTable& a, const ServiceTable& b) {
+using Services = std::vector<Service>;
+
+std::vector<std::string> ops(const Services& a, const Services& b) {
   std::vector<std::string> out;
-  for (const Operation& op : reconcile(a, b)) out.push_back(describe(op));
+  for (const Operation& op : reconcile(ServiceTable::of(a), ServiceTable::of(b))) {
+    out.push_back(describe(op));
+  }
   return out;
 }
 
-const ServiceTable kBase{{
+const Services kBase{
     service("198.18.0.100", {real("198.18.1.1"), real("198.18.1.2")}),
     service("198.18.0.101", {real("198.18.1.1")}),
-}};
+};
 
-TEST(ReconcileTest, IdenticalTablesNeedNothing) { EXPECT_TRUE(reconcile(kBase, kBase).empty()); }
+TEST(ReconcileTest, IdenticalTablesNeedNothing) {
+  EXPECT_TRUE(ops(kBase, kBase).empty());  // equal values, separate objects
+  const ServiceTable shared = ServiceTable::of(kBase);
+  EXPECT_TRUE(reconcile(shared, shared).empty());
+}
+
+TEST(ReconcileTest, ReplacingOneSharedServiceGivesOnlyItsChange) {
+  const ServiceTable before = ServiceTable::of(kBase);
+  ServiceTable after = before;
+  Service changed = *after.services[1];
+  changed.reals[0].weight = 9;
+  after.services[1] = std::make_shared<const Service>(changed);
+  EXPECT_EQ(reconcile(before, after).size(), 1u);
+  EXPECT_FALSE(before == after);
+  EXPECT_TRUE(before == ServiceTable::of(kBase));
+}
 
 TEST(ReconcileTest, FromEmptyAddsWholeServices) {
   EXPECT_EQ(ops({}, kBase), (std::vector<std::string>{
@@ -46,29 +65,29 @@ TEST(ReconcileTest, FromEmptyAddsWholeServices) {
 }
 
 TEST(ReconcileTest, OneRealChangeTouchesOnlyThatReal) {
-  ServiceTable next = kBase;
-  next.services[0].reals[1].weight = 5;
+  Services next = kBase;
+  next[0].reals[1].weight = 5;
   EXPECT_EQ(ops(kBase, next), (std::vector<std::string>{
                                   "update real TCP 198.18.0.100:80 -> 198.18.1.2:80 Route w5",
                               }));
   next = kBase;
-  next.services[0].reals.erase(next.services[0].reals.begin());
+  next[0].reals.erase(next[0].reals.begin());
   EXPECT_EQ(ops(kBase, next), (std::vector<std::string>{
                                   "remove real TCP 198.18.0.100:80 -> 198.18.1.1:80",
                               }));
   next = kBase;
-  next.services[1].reals.push_back(real("198.18.1.3", 2));
+  next[1].reals.push_back(real("198.18.1.3", 2));
   EXPECT_EQ(ops(kBase, next), (std::vector<std::string>{
                                   "add real TCP 198.18.0.101:80 -> 198.18.1.3:80 Route w2",
                               }));
 }
 
 TEST(ReconcileTest, RemovalsComeFirstThenUpdatesThenAdditions) {
-  ServiceTable next{{
+  Services next{
       service("198.18.0.99", {real("198.18.1.9")}),
       service("198.18.0.100", {real("198.18.1.0"), real("198.18.1.2", 3)}),
-  }};
-  next.services[1].scheduler = "wrr";
+  };
+  next[1].scheduler = "wrr";
   EXPECT_EQ(ops(kBase, next), (std::vector<std::string>{
                                   "remove service TCP 198.18.0.101:80",
                                   "add service TCP 198.18.0.99:80 rr (1 reals)",
@@ -80,9 +99,9 @@ TEST(ReconcileTest, RemovalsComeFirstThenUpdatesThenAdditions) {
 }
 
 TEST(ReconcileTest, PersistenceChangeIsAServiceUpdateWithoutReals) {
-  ServiceTable next = kBase;
-  next.services[1].persistence_timeout = std::chrono::seconds(50);
-  auto got = reconcile(kBase, next);
+  Services next = kBase;
+  next[1].persistence_timeout = std::chrono::seconds(50);
+  auto got = reconcile(ServiceTable::of(kBase), ServiceTable::of(next));
   ASSERT_EQ(got.size(), 1u);
   const auto* update = std::get_if<UpdateService>(&got[0]);
   ASSERT_NE(update, nullptr);
@@ -96,9 +115,10 @@ TEST(ServiceTableTest, KeysPrintAsIpvsadmNamesThem) {
   EXPECT_EQ(v6.str(), "UDP [2001:db8::1]:53");
   ServiceKey fw{base::IpAddress::v4(0), 0, Protocol::Tcp, 7};
   EXPECT_EQ(fw.str(), "FWM 7 IPv4");
-  EXPECT_NE(kBase.find(svc("198.18.0.101", 80)), nullptr);
-  EXPECT_EQ(kBase.find(svc("198.18.0.102", 80)), nullptr);
-  EXPECT_NE(kBase.services[0].find(real("198.18.1.2").key), nullptr);
+  const ServiceTable t = ServiceTable::of(kBase);
+  EXPECT_NE(t.find(svc("198.18.0.101", 80)), nullptr);
+  EXPECT_EQ(t.find(svc("198.18.0.102", 80)), nullptr);
+  EXPECT_NE(t.services[0]->find(real("198.18.1.2").key), nullptr);
 }
 
 }  // namespace

@@ -43,6 +43,26 @@ std::string RealKey::str() const { return hostPort(address, port); }
 
 const Real* Service::find(const RealKey& key) const { return findSorted(reals, key); }
 
-const Service* ServiceTable::find(const ServiceKey& key) const { return findSorted(services, key); }
+ServiceTable ServiceTable::of(std::vector<Service> services) {
+  std::stable_sort(services.begin(), services.end(),
+                   [](const Service& a, const Service& b) { return a.key < b.key; });
+  ServiceTable table;
+  for (Service& s : services) {
+    if (!table.services.empty() && table.services.back()->key == s.key) continue;
+    table.services.push_back(std::make_shared<const Service>(std::move(s)));
+  }
+  return table;
+}
+
+const Service* ServiceTable::find(const ServiceKey& key) const {
+  auto it = std::lower_bound(services.begin(), services.end(), key,
+                             [](const ServicePtr& s, const ServiceKey& k) { return s->key < k; });
+  return it != services.end() && (*it)->key == key ? it->get() : nullptr;
+}
+
+bool operator==(const ServiceTable& a, const ServiceTable& b) {
+  return std::equal(a.services.begin(), a.services.end(), b.services.begin(), b.services.end(),
+                    [](const ServicePtr& x, const ServicePtr& y) { return x == y || *x == *y; });
+}
 
 }  // namespace keel::dataplane

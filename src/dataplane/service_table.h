@@ -8,6 +8,7 @@
 #include <chrono>
 #include <compare>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -69,11 +70,19 @@ struct Service {
   friend bool operator==(const Service&, const Service&) = default;
 };
 
+// Services are shared between successive tables: a new table after one real changed holds new
+// Service objects for the changed services only, and reconcile() skips the shared ones by
+// pointer.
+using ServicePtr = std::shared_ptr<const Service>;
+
 struct ServiceTable {
-  std::vector<Service> services;  // sorted by key, unique
+  std::vector<ServicePtr> services;  // sorted by key, unique, never null
+
+  // A table of `services`, sorted by key; of two with the same key the first stays.
+  static ServiceTable of(std::vector<Service> services);
 
   const Service* find(const ServiceKey& key) const;
-  friend bool operator==(const ServiceTable&, const ServiceTable&) = default;
+  friend bool operator==(const ServiceTable& a, const ServiceTable& b);
 };
 
 }  // namespace keel::dataplane

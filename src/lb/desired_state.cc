@@ -148,12 +148,12 @@ std::vector<QuorumChange> DesiredState::onHealth(const model::HealthEvent& event
   if (next.alive == it->second.alive && next.weight == it->second.weight) return {};
   it->second = next;
   std::vector<QuorumChange> changes;
-  for (const model::VirtualServer& vs : config_->virtual_servers) {
-    if (model::virtualServerName(vs) != event.real.virtual_server) continue;
-    if (auto change = evaluateQuorum(vs, false)) changes.push_back(*change);
-  }
   auto before = table_;
-  rebuild();
+  auto [first, last] = by_name_.equal_range(event.real.virtual_server);
+  for (auto vs = first; vs != last; ++vs) {
+    if (auto change = evaluateQuorum(*vs->second, false)) changes.push_back(*change);
+    rebuildServer(*vs->second);
+  }
   if (changed != nullptr) *changed = !(*before == *table_);
   return changes;
 }
@@ -215,26 +215,57 @@ std::vector<dataplane::Real> DesiredState::realsOf(const model::VirtualServer& v
   return out;
 }
 
+std::vector<dataplane::ServicePtr> DesiredState::buildServer(const model::VirtualServer& vs,
+                                                             const std::string& name) const {
+  dataplane::Service settings = serviceSettings(vs);
+  settings.reals = realsOf(vs, name);
+  std::vector<dataplane::ServicePtr> out;
+  for (const dataplane::ServiceKey& key : serviceKeys(*config_, vs)) {
+    settings.key = key;
+    out.push_back(std::make_shared<const dataplane::Service>(settings));
+  }
+  return out;
+}
+
 // A service listed by two virtual servers (an address and a group naming it) keeps the first.
 void DesiredState::rebuild() {
+  by_server_.clear();
+  by_name_.clear();
+  for (const model::VirtualServer& vs : config_->virtual_servers) {
+    by_name_.emplace(model::virtualServerName(vs), &vs);
+  }
   auto table = std::make_shared<dataplane::ServiceTable>();
   for (const model::VirtualServer& vs : config_->virtual_servers) {
     const std::string name = model::virtualServerName(vs);
-    dataplane::Service settings = serviceSettings(vs);
-    settings.reals = realsOf(vs, name);
-    for (const dataplane::ServiceKey& key : serviceKeys(*config_, vs)) {
-      settings.key = key;
-      table->services.push_back(settings);
-    }
+    auto built = buildServer(vs, name);
+    table->services.insert(table->services.end(), built.begin(), built.end());
+    by_server_.emplace(name, std::move(built));
   }
-  std::stable_sort(
-      table->services.begin(), table->services.end(),
-      [](const dataplane::Service& a, const dataplane::Service& b) { return a.key < b.key; });
+  auto byKey = [](const dataplane::ServicePtr& a, const dataplane::ServicePtr& b) {
+    return a->key < b->key;
+  };
+  std::stable_sort(table->services.begin(), table->services.end(), byKey);
   table->services.erase(std::unique(table->services.begin(), table->services.end(),
-                                    [](const dataplane::Service& a, const dataplane::Service& b) {
-                                      return a.key == b.key;
-                                    }),
+                                    [](const auto& a, const auto& b) { return a->key == b->key; }),
                         table->services.end());
+  table_ = std::move(table);
+}
+
+// After a health event only the services of one virtual server change; the new table shares
+// every other Service with the old one, so building it and reconciling it cost little.
+void DesiredState::rebuildServer(const model::VirtualServer& vs) {
+  const std::string name = model::virtualServerName(vs);
+  auto old = by_server_.find(name);
+  if (old == by_server_.end()) return rebuild();
+  std::vector<dataplane::ServicePtr> built = buildServer(vs, name);
+  auto table = std::make_shared<dataplane::ServiceTable>(*table_);
+  for (std::size_t i = 0; i < built.size() && i < old->second.size(); ++i) {
+    auto it = std::lower_bound(
+        table->services.begin(), table->services.end(), built[i]->key,
+        [](const dataplane::ServicePtr& s, const dataplane::ServiceKey& k) { return s->key < k; });
+    if (it != table->services.end() && *it == old->second[i]) *it = built[i];
+  }
+  old->second = std::move(built);
   table_ = std::move(table);
 }
 

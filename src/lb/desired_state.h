@@ -67,11 +67,18 @@ class DesiredState {
   int weightSum(const model::VirtualServer& vs, const std::string& name) const;
   std::vector<dataplane::Real> realsOf(const model::VirtualServer& vs,
                                        const std::string& name) const;
+  std::vector<dataplane::ServicePtr> buildServer(const model::VirtualServer& vs,
+                                                 const std::string& name) const;
   void rebuild();
+  void rebuildServer(const model::VirtualServer& vs);
 
   std::shared_ptr<const model::Config> config_;
   std::map<model::RealServerId, RealState> reals_;
   std::map<std::string, VsState> servers_;
+  // The services each virtual server built last, in serviceKeys() order (some may have lost
+  // to an earlier virtual server with the same key).
+  std::map<std::string, std::vector<dataplane::ServicePtr>> by_server_;
+  std::multimap<std::string, const model::VirtualServer*> by_name_;  // into *config_
   std::shared_ptr<const dataplane::ServiceTable> table_;
 };
 

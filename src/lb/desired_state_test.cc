@@ -88,7 +88,7 @@ class DesiredStateTest : public ::testing::Test {
 TEST_F(DesiredStateTest, StartAddsEachServiceWithItsLiveReals) {
   start(config({server("198.18.0.100", {real("198.18.1.1"), real("198.18.1.2", 1, true)})}));
   EXPECT_EQ(dp_.ops, (std::vector<std::string>{"add service TCP 198.18.0.100:80 rr (1 reals)"}));
-  const dataplane::Service& s = state_->table()->services.at(0);
+  const dataplane::Service& s = *state_->table()->services.at(0);
   EXPECT_EQ(s.persistence_timeout, std::chrono::seconds(50));
   EXPECT_EQ(s.reals.at(0).forwarding, dataplane::Forwarding::Dr);
   EXPECT_EQ(state_->alive({kVs, ip("198.18.1.2"), 80}), false);  // alpha: down until checked
@@ -102,6 +102,20 @@ TEST_F(DesiredStateTest, HealthAddsAndRemovesOneReal) {
             (std::vector<std::string>{"add real TCP 198.18.0.100:80 -> 198.18.1.2:80 Route w1"}));
   EXPECT_TRUE(health(event(kVs, "198.18.1.2", true)).empty());   // no change, no operation
   EXPECT_TRUE(health(event(kVs, "198.18.9.9", false)).empty());  // unknown real: ignored
+}
+
+TEST_F(DesiredStateTest, AHealthEventSharesEveryOtherService) {
+  start(config({server("198.18.0.100", {real("198.18.1.1"), real("198.18.1.2")}),
+                server("198.18.0.101", {real("198.18.1.1")})}));
+  auto before = state_->table();
+  bool changed = false;
+  state_->onHealth(event(kVs, "198.18.1.1", false), &changed);
+  EXPECT_TRUE(changed);
+  auto after = state_->table();
+  ASSERT_EQ(after->services.size(), 2u);
+  EXPECT_NE(after->services[0], before->services[0]);  // 198.18.0.100 was rebuilt
+  EXPECT_EQ(after->services[1], before->services[1]);  // 198.18.0.101 is the same object
+  EXPECT_EQ(after->services[0]->reals.size(), 1u);
 }
 
 TEST_F(DesiredStateTest, InhibitOnFailureKeepsTheRealAtWeightZero) {

@@ -16,7 +16,7 @@ dataplane::ServiceTable table(std::string scheduler, std::chrono::seconds persis
   for (const char* r : {"198.18.1.1", "198.18.1.2"}) {
     s.reals.push_back({{ip(r), 80}, 1, dataplane::Forwarding::Dr, 0, 0, false});
   }
-  return dataplane::ServiceTable{{s}};
+  return dataplane::ServiceTable::of({s});
 }
 
 WhereIsQuery query(const char* client, std::uint16_t vport = 80) {
@@ -44,7 +44,7 @@ TEST(WhereIsTest, ALiveTemplateWinsOverTheScheduler) {
   const auto t = table("rr", std::chrono::seconds(50));
   PersistenceTable p;
   const dataplane::RealKey second{ip("198.18.1.2"), 80};
-  p.connectionStarted(templateKey(t.services[0], ip("198.18.3.7")), second,
+  p.connectionStarted(templateKey(*t.services[0], ip("198.18.3.7")), second,
                       std::chrono::seconds(50), Micros{0});
   // 198.18.3.1 shares 198.18.3.0/24 with the template's client.
   auto a = whereIs(t, query("198.18.3.1"), &p, std::chrono::seconds(10));
