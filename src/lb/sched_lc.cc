@@ -27,7 +27,7 @@ std::optional<std::size_t> neverQueue(std::span<const Dest> dests) {
   for (std::size_t i = 0; i < dests.size(); ++i) {
     if (dests[i].available() && dests[i].active == 0) return i;
   }
-  return leastPerWeight(dests, expectedDelay);
+  return leastPerWeight(dests, [](const Dest& d) { return expectedDelay(d); });
 }
 
 enum class Kind { Lc, Wlc, Sed, Nq };
@@ -85,7 +85,7 @@ class LeastScheduler final : public Scheduler {
       case Kind::Wlc:
         return leastOverheadPerWeight(dests);
       case Kind::Sed:
-        return leastPerWeight(dests, expectedDelay);
+        return leastPerWeight(dests, [](const Dest& d) { return expectedDelay(d); });
       case Kind::Nq:
         return neverQueue(dests);
     }
