@@ -1,0 +1,66 @@
+// Reconcile cost for a large table (issue: 10,000 services after one real server changes): the
+// pure diff, and the whole control-plane path (health event -> new desired table -> diff).
+#include <benchmark/benchmark.h>
+
+#include "dataplane/reconcile.h"
+#include "lb/desired_state.h"
+#include "model/validate.h"
+
+namespace {
+
+using keel::base::IpAddress;
+
+std::shared_ptr<const keel::model::Config> bigConfig(int services, int reals) {
+  auto c = std::make_shared<keel::model::Config>();
+  for (int s = 0; s < services; ++s) {
+    keel::model::VirtualServer vs;
+    vs.key = keel::model::VsAddress{IpAddress::v4(0xc6120000u + static_cast<std::uint32_t>(s)), 80};
+    vs.scheduler = "rr";
+    for (int r = 0; r < reals; ++r) {
+      keel::model::RealServer rs;
+      rs.address = IpAddress::v4(0xc6130000u + static_cast<std::uint32_t>(r));
+      rs.port = 80;
+      rs.checkers.emplace_back();
+      vs.real_servers.push_back(rs);
+    }
+    c->virtual_servers.push_back(std::move(vs));
+  }
+  return c;
+}
+
+void BM_ReconcileOneRealChanged(benchmark::State& state) {
+  keel::lb::DesiredState desired(bigConfig(static_cast<int>(state.range(0)), 10));
+  auto before = desired.table();
+  auto next = std::make_shared<keel::dataplane::ServiceTable>(*before);
+  auto& middle = next->services[next->services.size() / 2];
+  auto changed = std::make_shared<keel::dataplane::Service>(*middle);
+  changed->reals[3].weight = 7;
+  middle = changed;
+  for (auto _ : state) {
+    auto ops = keel::dataplane::reconcile(*before, *next);
+    benchmark::DoNotOptimize(ops);
+    if (ops.size() != 1) state.SkipWithError("expected one operation");
+  }
+}
+BENCHMARK(BM_ReconcileOneRealChanged)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+void BM_HealthEventToOperations(benchmark::State& state) {
+  auto config = bigConfig(static_cast<int>(state.range(0)), 10);
+  keel::lb::DesiredState desired(config);
+  const auto& vs = config->virtual_servers[config->virtual_servers.size() / 2];
+  keel::model::HealthEvent down{
+      {keel::model::virtualServerName(vs), vs.real_servers[3].address, 80}, false, std::nullopt};
+  keel::model::HealthEvent up = down;
+  up.up = true;
+  bool flip = false;
+  for (auto _ : state) {
+    auto before = desired.table();
+    desired.onHealth(flip ? up : down);
+    flip = !flip;
+    auto ops = keel::dataplane::reconcile(*before, *desired.table());
+    benchmark::DoNotOptimize(ops);
+  }
+}
+BENCHMARK(BM_HealthEventToOperations)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
