@@ -16,6 +16,7 @@
 #include "conf/reader.h"
 #include "event/loop.h"
 #include "model/diff.h"
+#include "vrrp/engine.h"
 
 namespace keel::app {
 
@@ -81,9 +82,23 @@ int runDaemon(const KeeldOptions& options) {
   }
   base::logInfo("Starting keel v{}", kVersion);
   std::optional<model::Config> config = loadConfig(options);
+  std::unique_ptr<vrrp::Engine> vrrp_engine;
+  if (config && !config->vrrp_instances.empty()) {
+    vrrp::EngineOptions vrrp_options;
+    vrrp_options.keep_addresses_on_stop = options.keep_vips;
+    auto engine = vrrp::Engine::create(**loop, std::make_shared<const model::Config>(*config),
+                                       vrrp_options);
+    if (engine) {
+      vrrp_engine = std::move(*engine);
+      vrrp_engine->start();
+    } else {
+      base::logError("VRRP not started: {}", engine.error().str());
+    }
+  }
   auto stop = [&](const char* why) {
-    return [&loop, why] {
+    return [&loop, &vrrp_engine, why] {
       base::logInfo("Stopping ({})", why);
+      if (vrrp_engine) vrrp_engine->stop();
       (*loop)->stop();
     };
   };

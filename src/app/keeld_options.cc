@@ -40,7 +40,7 @@ constexpr std::array kFlags = {
     FlagSpec{'V', "dont-release-vrrp", ArgKind::None, "",
              "Don't remove VRRP VIPs and VROUTEs on "
              "daemon stop",
-             false},
+             true},
     FlagSpec{'I', "dont-release-ipvs", ArgKind::None, "",
              "Don't remove IPVS topology on daemon "
              "stop",
@@ -153,6 +153,9 @@ base::Status apply(const FlagSpec& f, const std::optional<std::string>& value, K
       break;
     case 'n':
       o.dont_fork = true;
+      break;
+    case 'V':
+      o.keep_vips = true;
       break;
     case 'e':
       o.all_config = true;

@@ -37,6 +37,7 @@ struct KeeldOptions {
   std::optional<int> log_facility;                              // -S, a LOG_* value
   bool no_syslog = false;                                       // -G
   bool dont_fork = false;                                       // -n
+  bool keep_vips = false;                                       // -V
   bool config_test = false;                                     // -t
   std::optional<std::string> config_id;                         // -i; unset: the short host name
   bool dump_config = false;                                     // --dump-config (keel extension)

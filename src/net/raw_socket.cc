@@ -53,16 +53,6 @@ base::Status configureV6(int fd, const RawSocketOptions& o) {
   return base::ok();
 }
 
-base::Status bindSource(int fd, const RawSocketOptions& o) {
-  sockaddr_storage ss{};
-  const socklen_t len = base::Endpoint(o.source, 0).toSockaddr(ss);
-  if (o.source.isV6()) reinterpret_cast<sockaddr_in6*>(&ss)->sin6_scope_id = o.ifindex;
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
-    return KEEL_SYS_ERROR(errno, fmt::format("cannot bind to {}", o.source.str()));
-  }
-  return base::ok();
-}
-
 base::IpAddress fromIn6(const in6_addr& a) {
   std::array<std::uint8_t, 16> b{};
   std::memcpy(b.data(), a.s6_addr, 16);
@@ -95,7 +85,6 @@ base::Result<RawSocket> RawSocket::open(const RawSocketOptions& options) {
     return KEEL_SYS_ERROR(errno, fmt::format("cannot bind to interface {}", options.interface));
   }
   KEEL_TRY(family == AF_INET ? configureV4(fd.get(), options) : configureV6(fd.get(), options));
-  KEEL_TRY(bindSource(fd.get(), options));
   return RawSocket(std::move(fd), options);
 }
 
@@ -135,14 +124,45 @@ base::Status RawSocket::leave(const base::IpAddress& group) {
   return base::ok();
 }
 
+// The source address is set per datagram (IP_PKTINFO / IPV6_PKTINFO) rather than by bind(): a
+// raw socket bound to an address only receives datagrams sent to that address, and VRRP's go to
+// the multicast group.
 base::Status RawSocket::send(std::span<const std::uint8_t> payload,
                              const base::IpAddress& destination) {
   sockaddr_storage ss{};
   const socklen_t len = base::Endpoint(destination, 0).toSockaddr(ss);
   if (destination.isV6()) reinterpret_cast<sockaddr_in6*>(&ss)->sin6_scope_id = options_.ifindex;
-  const ssize_t n = ::sendto(fd_.get(), payload.data(), payload.size(), MSG_DONTWAIT,
-                             reinterpret_cast<const sockaddr*>(&ss), len);
-  if (n < 0) return KEEL_SYS_ERROR(errno, fmt::format("cannot send to {}", destination.str()));
+  iovec iov{const_cast<std::uint8_t*>(payload.data()), payload.size()};
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(in6_pktinfo))> control{};
+  msghdr msg{};
+  msg.msg_name = &ss;
+  msg.msg_namelen = len;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.data();
+  cmsghdr* c = reinterpret_cast<cmsghdr*>(control.data());
+  if (options_.source.isV4()) {
+    in_pktinfo info{};
+    info.ipi_ifindex = options_.ifindex;
+    std::memcpy(&info.ipi_spec_dst, options_.source.bytes().data(), 4);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(info));
+    std::memcpy(CMSG_DATA(c), &info, sizeof(info));
+    msg.msg_controllen = CMSG_SPACE(sizeof(info));
+  } else {
+    in6_pktinfo info{};
+    info.ipi6_ifindex = static_cast<unsigned>(options_.ifindex);
+    std::memcpy(&info.ipi6_addr, options_.source.bytes().data(), 16);
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(info));
+    std::memcpy(CMSG_DATA(c), &info, sizeof(info));
+    msg.msg_controllen = CMSG_SPACE(sizeof(info));
+  }
+  if (::sendmsg(fd_.get(), &msg, MSG_DONTWAIT) < 0) {
+    return KEEL_SYS_ERROR(errno, fmt::format("cannot send to {}", destination.str()));
+  }
   return base::ok();
 }
 

@@ -29,7 +29,7 @@ struct RawSocketOptions {
   int protocol = 112;
   std::string interface;  // bound with SO_BINDTODEVICE
   int ifindex = 0;
-  base::IpAddress source;  // the sending address (bound); its family is the socket's
+  base::IpAddress source;  // the sending address (set on each datagram); its family is the socket's
   // IPv6 only: the offset of the checksum in the payload, which the kernel then fills on send
   // and verifies on receive (RFC 3542 IPV6_CHECKSUM). Negative: none.
   int ipv6_checksum_offset = -1;

@@ -1,8 +1,7 @@
 """keeld as a process: its command line, and the daemon's life cycle inside a
 network namespace (start, SIGHUP, orderly stop on SIGTERM/SIGINT).
 
-These grow with keeld: today keeld has no engines wired, so what is tested is
-what exists — keepalived's flags and signals.
+keepalived's flags and signals; the engines have their own test files.
 """
 
 from __future__ import annotations

@@ -1,0 +1,212 @@
+#include "vrrp/engine.h"
+
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstring>
+
+#include "base/log.h"
+#include "base/unique_fd.h"
+
+namespace keel::vrrp {
+
+namespace {
+
+constexpr auto kFirstScriptRun = std::chrono::milliseconds(10);
+
+}  // namespace
+
+base::Result<std::unique_ptr<Engine>> Engine::create(event::Loop& loop,
+                                                     std::shared_ptr<const model::Config> config,
+                                                     EngineOptions options) {
+  auto netlink = net::Rtnetlink::open(true);
+  if (!netlink) return netlink.error();
+  std::unique_ptr<Engine> self(
+      new Engine(loop, std::move(config), std::move(options), std::move(*netlink)));
+  KEEL_TRY(self->openInstances());
+  KEEL_TRY(loop.watch(self->netlink_.eventFd(), EPOLLIN,
+                      [e = self.get()](std::uint32_t) { e->onNetEvents(); }));
+  return self;
+}
+
+Engine::Engine(event::Loop& loop, std::shared_ptr<const model::Config> config,
+               EngineOptions options, net::Rtnetlink netlink)
+    : loop_(loop),
+      config_(std::move(config)),
+      options_(std::move(options)),
+      netlink_(std::move(netlink)) {}
+
+Engine::~Engine() {
+  if (netlink_.eventFd() >= 0) loop_.unwatch(netlink_.eventFd());
+}
+
+base::Status Engine::openInstances() {
+  readLinks();
+  InstanceContext ctx;
+  ctx.loop = &loop_;
+  ctx.netlink = &netlink_;
+  ctx.globals = &config_->global;
+  ctx.keep_addresses_on_stop = options_.keep_addresses_on_stop;
+  ctx.run_script = [this](const model::Script& s, const std::string& why) { runScript(s, why); };
+  ctx.write_fifo = [this](const std::string& line) { writeFifo(line); };
+  ctx.on_transition = options_.on_transition;
+  for (const model::VrrpInstance& vi : config_->vrrp_instances) {
+    auto instance = Instance::create(vi, ctx);
+    if (!instance) {
+      return base::makeError(instance.error().code,
+                             fmt::format("({}) cannot start: {}", vi.name, instance.error().str()));
+    }
+    instances_.push_back(std::move(*instance));
+  }
+  for (const model::VrrpScript& s : config_->vrrp_scripts) {
+    auto runner = std::make_unique<ScriptRunner>(
+        ScriptRunner{s, ScriptVerdict(s.rise, s.fall), nullptr, nullptr});
+    runner->timer = std::make_unique<base::Timer>(loop_.clock());
+    scripts_.emplace(s.name, std::move(runner));
+  }
+  return base::ok();
+}
+
+void Engine::readLinks() {
+  auto links = netlink_.links();
+  if (!links) {
+    base::logError("VRRP: cannot read interfaces: {}", links.error().str());
+    return;
+  }
+  links_up_.clear();
+  for (const net::Link& l : *links) links_up_[l.name] = l.up && l.running;
+}
+
+void Engine::start() {
+  for (auto& [name, runner] : scripts_) scheduleScript(*runner, kFirstScriptRun);
+  for (auto& instance : instances_) {
+    const TrackingResult t = trackingOf(instance->config());
+    instance->perform(instance->machine().setPriorityDelta(t.delta, {}));
+    instance->perform(instance->machine().setFault(t.fault, {}));
+    instance->start();
+  }
+}
+
+void Engine::stop() {
+  stopping_ = true;
+  for (auto& [name, runner] : scripts_) {
+    runner->timer->disarm();
+    if (runner->child) runner->child->signalGroup(SIGTERM);
+  }
+  for (auto& instance : instances_) instance->stop();
+}
+
+void Engine::onNetEvents() {
+  bool links_changed = false;
+  auto read = netlink_.readEvents([&](const net::NetEvent& e) {
+    if (e.kind == net::NetEvent::Kind::LinkChanged) {
+      links_up_[e.link.name] = e.link.up && e.link.running;
+      links_changed = true;
+    } else if (e.kind == net::NetEvent::Kind::LinkRemoved) {
+      links_up_[e.link.name] = false;
+      links_changed = true;
+    }
+  });
+  if (!read) {
+    base::logWarning("VRRP: {}", read.error().str());
+    readLinks();
+    links_changed = true;
+  }
+  if (links_changed) retrack();
+}
+
+TrackingResult Engine::trackingOf(const model::VrrpInstance& vi) const {
+  std::vector<TrackedState> items;
+  auto linkUp = [&](const std::string& name) {
+    auto it = links_up_.find(name);
+    return it != links_up_.end() && it->second;
+  };
+  if (!vi.dont_track_primary) items.push_back({linkUp(vi.interface), 0, false});
+  for (const model::TrackRef& t : vi.track_interface) {
+    items.push_back({linkUp(t.name), t.has_weight ? t.weight : 0, t.reverse});
+  }
+  for (const model::TrackRef& t : vi.track_script) {
+    auto it = scripts_.find(t.name);
+    if (it == scripts_.end()) continue;  // validate() reported it
+    const ScriptRunner& r = *it->second;
+    const bool ok = r.verdict.known() ? r.verdict.ok() : !r.config.init_fail;
+    const int weight = t.has_weight ? t.weight : r.config.weight;
+    items.push_back({ok, weight, t.reverse != r.config.weight_reverse});
+  }
+  return aggregate(items, {});
+}
+
+void Engine::retrack() {
+  if (stopping_) return;
+  for (auto& instance : instances_) {
+    const TrackingResult t = trackingOf(instance->config());
+    instance->setPriorityDelta(t.delta);
+    instance->setFault(t.fault);
+  }
+}
+
+void Engine::scheduleScript(ScriptRunner& runner, base::Duration delay) {
+  runner.timer->armAfter(delay, [this, &runner] { runScriptCheck(runner); });
+}
+
+void Engine::runScriptCheck(ScriptRunner& runner) {
+  if (stopping_) return;
+  const auto interval = std::chrono::duration_cast<base::Duration>(runner.config.interval);
+  scheduleScript(runner, interval);
+  if (runner.child && runner.child->running()) return;  // still running: this turn is skipped
+  event::ChildOptions opts;
+  opts.argv = runner.config.script.argv;
+  opts.timeout = std::chrono::duration_cast<base::Duration>(
+      runner.config.timeout.value_or(runner.config.interval));
+  auto child = event::ChildProcess::spawn(loop_, opts, [this, &runner](const event::ChildExit& e) {
+    const bool ok = e.success();
+    if (runner.verdict.record(ok)) {
+      base::logInfo("VRRP_Script({}) {}", runner.config.name, ok ? "succeeded" : "failed");
+      retrack();
+    }
+  });
+  if (!child) {
+    base::logLimited("vrrp_script " + runner.config.name, base::LogLevel::Warning,
+                     "VRRP_Script({}) cannot run: {}", runner.config.name, child.error().str());
+    if (runner.verdict.record(false)) retrack();
+    return;
+  }
+  runner.child = std::move(*child);
+}
+
+void Engine::runScript(const model::Script& script, const std::string& why) {
+  std::erase_if(notifies_, [](const auto& c) { return !c->running(); });
+  event::ChildOptions opts;
+  opts.argv = script.argv;
+  opts.timeout = std::chrono::seconds(60);
+  auto child = event::ChildProcess::spawn(loop_, opts, [why](const event::ChildExit& e) {
+    if (!e.success()) {
+      base::logWarning("{} script {}", why,
+                       e.timed_out ? "timed out" : fmt::format("exited with status {}", e.code));
+    }
+  });
+  if (!child) {
+    base::logWarning("{} script cannot run: {}", why, child.error().str());
+    return;
+  }
+  notifies_.push_back(std::move(*child));
+}
+
+// A FIFO without a reader is skipped (O_NONBLOCK gives ENXIO): keeld never blocks on it.
+void Engine::writeFifo(const std::string& line) {
+  for (const model::Script* fifo :
+       {&config_->global.notify_fifo, &config_->global.vrrp_notify_fifo}) {
+    if (fifo->empty()) continue;
+    base::UniqueFd fd(::open(fifo->argv[0].c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) continue;
+    if (::write(fd.get(), line.data(), line.size()) < 0) {
+      base::logLimited("notify fifo", base::LogLevel::Warning, "cannot write to {}: {}",
+                       fifo->argv[0], std::strerror(errno));
+    }
+  }
+}
+
+}  // namespace keel::vrrp

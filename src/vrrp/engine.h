@@ -1,0 +1,79 @@
+// The VRRP engine: every vrrp_instance of a configuration running on the control-plane event
+// loop, with what feeds them — interface states from rtnetlink events, vrrp_script runs with
+// rise/fall, track_file values — aggregated per instance into FAULT and a priority delta
+// (keepalived.md §2.6-2.7), notify scripts run as child processes and FIFO lines. app wires it
+// (start at boot, stop on SIGTERM). Control-plane thread only.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "event/child_process.h"
+#include "event/loop.h"
+#include "model/config.h"
+#include "net/rtnetlink.h"
+#include "vrrp/instance.h"
+#include "vrrp/tracking.h"
+
+namespace keel::vrrp {
+
+struct EngineOptions {
+  bool keep_addresses_on_stop = false;  // keeld -V
+  std::function<void(const std::string& name, State from, State to)> on_transition;
+};
+
+class Engine {
+ public:
+  // Opens rtnetlink and every instance (sockets, interfaces). An instance that cannot open
+  // (missing interface, no source address) is an error naming it.
+  static base::Result<std::unique_ptr<Engine>> create(event::Loop& loop,
+                                                      std::shared_ptr<const model::Config> config,
+                                                      EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Starts the scripts' schedules and every instance (keepalived's start-up rules).
+  void start();
+  // Orderly stop: MASTERs send priority 0 and remove their VIPs (unless -V); notify STOP;
+  // running scripts are killed.
+  void stop();
+
+  const std::vector<std::unique_ptr<Instance>>& instances() const { return instances_; }
+
+ private:
+  struct ScriptRunner {
+    model::VrrpScript config;
+    ScriptVerdict verdict;
+    std::unique_ptr<event::ChildProcess> child;
+    std::unique_ptr<base::Timer> timer;
+  };
+
+  Engine(event::Loop& loop, std::shared_ptr<const model::Config> config, EngineOptions options,
+         net::Rtnetlink netlink);
+
+  base::Status openInstances();
+  void readLinks();
+  void onNetEvents();
+  void scheduleScript(ScriptRunner& runner, base::Duration delay);
+  void runScriptCheck(ScriptRunner& runner);
+  void retrack();
+  TrackingResult trackingOf(const model::VrrpInstance& config) const;
+  void runScript(const model::Script& script, const std::string& why);
+  void writeFifo(const std::string& line);
+
+  event::Loop& loop_;
+  std::shared_ptr<const model::Config> config_;
+  EngineOptions options_;
+  net::Rtnetlink netlink_;
+  std::vector<std::unique_ptr<Instance>> instances_;
+  std::map<std::string, bool> links_up_;  // interface name -> up and running
+  std::map<std::string, std::unique_ptr<ScriptRunner>> scripts_;
+  std::vector<std::unique_ptr<event::ChildProcess>> notifies_;  // running notify scripts
+  bool stopping_ = false;
+};
+
+}  // namespace keel::vrrp

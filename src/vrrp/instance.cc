@@ -1,0 +1,333 @@
+#include "vrrp/instance.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+
+#include "base/log.h"
+
+namespace keel::vrrp {
+
+namespace {
+
+constexpr int kMaxPacketsPerWakeup = 64;  // then yield to the loop; the rest stays queued
+
+int versionOf(const model::VrrpInstance& c, const model::GlobalDefs& g) {
+  const bool v6 = !c.virtual_ipaddress.empty() && c.virtual_ipaddress[0].address.address().isV6();
+  if (v6) return 3;
+  return c.version != 0 ? c.version : g.vrrp_version;
+}
+
+bool isV6(const model::VrrpInstance& c) {
+  return !c.virtual_ipaddress.empty() && c.virtual_ipaddress[0].address.address().isV6();
+}
+
+// The address adverts leave from: unicast_src_ip, else the interface's first IPv4 address, or
+// for IPv6 its link-local address (RFC 5798 §5.1.2.2).
+base::Result<base::IpAddress> sourceAddress(const model::VrrpInstance& c, net::Rtnetlink& nl,
+                                            int ifindex) {
+  if (c.unicast_src_ip) return *c.unicast_src_ip;
+  const bool v6 = isV6(c);
+  auto all = nl.addresses(v6 ? AF_INET6 : AF_INET);
+  if (!all) return all.error();
+  for (const net::AddressEntry& a : *all) {
+    if (a.index == ifindex && (!v6 || a.prefix.address().isLinkLocal())) {
+      return a.prefix.address();
+    }
+  }
+  return base::makeError(base::ErrorCode::NotFound,
+                         fmt::format("({}) no {} address on interface {}", c.name,
+                                     v6 ? "link-local IPv6" : "IPv4", c.interface));
+}
+
+Micros toMicros(base::TimePoint t) {
+  return std::chrono::duration_cast<Micros>(t.time_since_epoch());
+}
+
+base::TimePoint toTimePoint(Micros m) {
+  return base::TimePoint(std::chrono::duration_cast<base::Duration>(m));
+}
+
+NotifyState notifyStateOf(State s) {
+  switch (s) {
+    case State::Master:
+      return NotifyState::Master;
+    case State::Backup:
+      return NotifyState::Backup;
+    case State::Fault:
+      return NotifyState::Fault;
+    case State::Init:
+      break;
+  }
+  return NotifyState::Stop;
+}
+
+}  // namespace
+
+base::Result<std::unique_ptr<Instance>> Instance::create(const model::VrrpInstance& config,
+                                                         InstanceContext context) {
+  auto link = context.netlink->link(config.interface);
+  if (!link) return link.error();
+  auto source = sourceAddress(config, *context.netlink, link->index);
+  if (!source) return source.error();
+  StateMachine machine(InstanceParams::from(config, *context.globals, *source));
+  std::unique_ptr<Instance> self(new Instance(config, std::move(context), std::move(machine)));
+  self->ifindex_ = link->index;
+  if (link->mac.size() == self->mac_.size()) {
+    std::copy(link->mac.begin(), link->mac.end(), self->mac_.begin());
+  }
+  self->source_ = *source;
+  self->version_ = versionOf(config, *self->ctx_.globals);
+  KEEL_TRY(self->open());
+  return self;
+}
+
+Instance::Instance(const model::VrrpInstance& config, InstanceContext context, StateMachine machine)
+    : config_(config),
+      ctx_(std::move(context)),
+      machine_(std::move(machine)),
+      timer_(ctx_.loop->clock()),
+      garp_timer_(ctx_.loop->clock()),
+      refresh_timer_(ctx_.loop->clock()) {}
+
+Instance::~Instance() {
+  if (watching_ && socket_) ctx_.loop->unwatch(socket_->fd());
+}
+
+base::Status Instance::open() {
+  const bool v6 = source_.isV6();
+  auto socket =
+      net::RawSocket::open({kVrrpProtocol, config_.interface, ifindex_, source_, v6 ? 6 : -1});
+  if (!socket) return socket.error();
+  socket_.emplace(std::move(*socket));
+  if (config_.unicast_peer.empty()) {
+    const base::IpAddress group =
+        v6 ? ctx_.globals->vrrp_mcast_group6 : ctx_.globals->vrrp_mcast_group4;
+    KEEL_TRY(socket_->join(group));
+    destinations_ = {group};
+  } else {
+    for (const model::UnicastPeer& p : config_.unicast_peer) destinations_.push_back(p.address);
+  }
+  auto packets = net::PacketSocket::open(ifindex_);
+  if (!packets) return packets.error();
+  packet_socket_.emplace(std::move(*packets));
+  KEEL_TRY(ctx_.loop->watch(socket_->fd(), EPOLLIN, [this](std::uint32_t) { onReadable(); }));
+  watching_ = true;
+  return base::ok();
+}
+
+Micros Instance::now() const { return toMicros(ctx_.loop->clock().now()); }
+
+void Instance::start() { perform(machine_.start(now())); }
+
+void Instance::stop() {
+  Actions actions = machine_.stop(now());
+  if (ctx_.keep_addresses_on_stop) {
+    std::erase_if(actions,
+                  [](const Action& a) { return std::holds_alternative<RemoveAddresses>(a); });
+  }
+  perform(actions);
+  timer_.disarm();
+}
+
+void Instance::setFault(bool fault) { perform(machine_.setFault(fault, now())); }
+
+void Instance::setPriorityDelta(int delta) { perform(machine_.setPriorityDelta(delta, now())); }
+
+void Instance::perform(const Actions& actions) {
+  for (const Action& a : actions) {
+    if (const auto* send = std::get_if<SendAdvert>(&a)) {
+      sendAdvert(send->priority);
+    } else if (std::holds_alternative<AddAddresses>(a)) {
+      changeAddresses(true);
+    } else if (std::holds_alternative<RemoveAddresses>(a)) {
+      changeAddresses(false);
+    } else if (std::holds_alternative<SendGratuitous>(a)) {
+      startGratuitous(config_.garp_master_repeat.value_or(ctx_.globals->vrrp_garp_master_repeat),
+                      config_.garp_master_delay.value_or(ctx_.globals->vrrp_garp_master_delay));
+    } else if (const auto* lower = std::get_if<HeardLowerPriority>(&a)) {
+      const int repeat = config_.garp_lower_prio_repeat.value_or(
+          ctx_.globals->vrrp_garp_lower_prio_repeat.value_or(
+              config_.garp_master_repeat.value_or(ctx_.globals->vrrp_garp_master_repeat)));
+      sendGratuitousBurst(repeat);
+      ctx_.write_fifo(
+          fmt::format("INSTANCE \"{}\" MASTER_RX_LOWER_PRI {}\n", name(), lower->priority));
+    } else if (const auto* p = std::get_if<PriorityChanged>(&a)) {
+      base::logInfo("({}) Changing effective priority to {}", name(), p->priority);
+    } else if (const auto* n = std::get_if<Notify>(&a)) {
+      notify(n->from, n->to);
+    }
+  }
+  rearm();
+}
+
+void Instance::rearm() {
+  auto deadline = machine_.nextDeadline();
+  if (!deadline) {
+    timer_.disarm();
+    return;
+  }
+  timer_.armAt(toTimePoint(*deadline), [this] { perform(machine_.onTimer(now())); });
+}
+
+void Instance::sendAdvert(int priority) {
+  Advert advert;
+  advert.version = version_;
+  advert.vrid = static_cast<std::uint8_t>(config_.virtual_router_id);
+  advert.priority = static_cast<std::uint8_t>(priority);
+  advert.max_advert_int = std::chrono::duration_cast<Centis>(machine_.params().advert_int);
+  advert.source = source_;
+  for (const model::VirtualIp& vip : config_.virtual_ipaddress) {
+    if (vip.address.address().isV6() == source_.isV6() && advert.addresses.size() < kMaxAddresses) {
+      advert.addresses.push_back(vip.address.address());
+    }
+  }
+  EncodeOptions options;
+  options.auth_type = config_.auth_type;
+  options.password = authPassword(config_.auth_pass);
+  for (const base::IpAddress& dest : destinations_) {
+    options.destination = dest;
+    auto sent = socket_->send(encodeAdvert(advert, options), dest);
+    if (!sent) {
+      base::logLimited(name() + " send", base::LogLevel::Warning, "({}) {}", name(),
+                       sent.error().str());
+      continue;
+    }
+    ++counters_.adverts_sent;
+  }
+}
+
+void Instance::changeAddresses(bool add) {
+  if (!add) {
+    garp_timer_.disarm();
+    refresh_timer_.disarm();
+  }
+  base::logInfo("({}) {} VIPs.", name(), add ? "Setting" : "Removing");
+  auto apply = [&](const model::VirtualIp& vip) {
+    int index = ifindex_;
+    if (!vip.dev.empty() && vip.dev != config_.interface) {
+      auto link = ctx_.netlink->link(vip.dev);
+      if (!link) {
+        base::logError("({}) {}", name(), link.error().str());
+        return;
+      }
+      index = link->index;
+    }
+    auto done = add ? ctx_.netlink->addAddress(index, vip.address, vip.label)
+                    : ctx_.netlink->deleteAddress(index, vip.address);
+    if (!done) base::logError("({}) {}", name(), done.error().str());
+  };
+  for (const model::VirtualIp& vip : config_.virtual_ipaddress) apply(vip);
+  for (const model::VirtualIp& vip : config_.virtual_ipaddress_excluded) apply(vip);
+}
+
+void Instance::startGratuitous(int repeat, base::Duration delay) {
+  sendGratuitousBurst(repeat);
+  if (delay.count() > 0) {
+    garp_timer_.armAfter(delay, [this, repeat] {
+      if (machine_.state() == State::Master) sendGratuitousBurst(repeat);
+    });
+  }
+  const auto refresh = config_.garp_master_refresh.value_or(ctx_.globals->vrrp_garp_master_refresh);
+  if (refresh.count() > 0) {
+    const int refresh_repeat =
+        config_.garp_master_refresh_repeat.value_or(ctx_.globals->vrrp_garp_master_refresh_repeat);
+    refresh_timer_.armAfter(refresh, [this, refresh_repeat] {
+      if (machine_.state() == State::Master) startGratuitous(refresh_repeat, base::Duration{});
+    });
+  }
+}
+
+// Addresses on the instance's own interface are announced from its MAC; a VIP put on another
+// device is announced by that device's own neighbour handling.
+void Instance::sendGratuitousBurst(int repeat) {
+  auto announce = [&](const model::VirtualIp& vip) {
+    if (!vip.dev.empty() && vip.dev != config_.interface) return;
+    const base::IpAddress& a = vip.address.address();
+    if (a.isV6() && !source_.isV6()) return;  // no link-local source to send an NA from
+    const auto frame =
+        a.isV4() ? net::gratuitousArp(mac_, a) : net::unsolicitedNa(mac_, source_, a);
+    for (int i = 0; i < repeat; ++i) {
+      if (auto sent = packet_socket_->send(frame); !sent) {
+        base::logLimited(name() + " garp", base::LogLevel::Warning, "({}) {}", name(),
+                         sent.error().str());
+        return;
+      }
+    }
+  };
+  for (const model::VirtualIp& vip : config_.virtual_ipaddress) announce(vip);
+  for (const model::VirtualIp& vip : config_.virtual_ipaddress_excluded) announce(vip);
+}
+
+void Instance::notify(State from, State to) {
+  ++counters_.transitions;
+  if (to == State::Init) {
+    base::logInfo("({}) Stopped", name());
+  } else {
+    base::logInfo("({}) Entering {} STATE{}", name(), stateName(to),
+                  from == State::Init ? " (init)" : "");
+  }
+  const NotifySubject who{false, name(), to == State::Init ? 0 : machine_.effectivePriority()};
+  for (const model::Script& s : notifyScripts(config_.notify, who, notifyStateOf(to))) {
+    ctx_.run_script(s, fmt::format("({}) notify", name()));
+  }
+  ctx_.write_fifo(fifoLine(who, notifyStateOf(to)));
+  if (ctx_.on_transition) ctx_.on_transition(name(), from, to);
+}
+
+ReceiveConfig Instance::receiveConfig() const {
+  ReceiveConfig rx;
+  rx.version = version_;
+  rx.vrid = static_cast<std::uint8_t>(config_.virtual_router_id);
+  rx.ipv6 = source_.isV6();
+  rx.auth_type = config_.auth_type;
+  rx.password = authPassword(config_.auth_pass);
+  rx.advert_int = std::chrono::duration_cast<Centis>(machine_.params().advert_int);
+  for (const model::VirtualIp& vip : config_.virtual_ipaddress) {
+    if (vip.address.address().isV6() == rx.ipv6) rx.addresses.push_back(vip.address.address());
+  }
+  rx.skip_check_adv_addr =
+      config_.skip_check_adv_addr.value_or(ctx_.globals->vrrp_skip_check_adv_addr);
+  rx.current_master = machine_.masterAddress();
+  rx.unicast = !config_.unicast_peer.empty();
+  for (const model::UnicastPeer& p : config_.unicast_peer) rx.unicast_peers.push_back(p.address);
+  rx.check_unicast_src = ctx_.globals->vrrp_check_unicast_src;
+  return rx;
+}
+
+void Instance::onReadable() {
+  for (int i = 0; i < kMaxPacketsPerWakeup; ++i) {
+    auto got = socket_->receive();
+    if (!got) {
+      base::logLimited(name() + " recv", base::LogLevel::Warning, "({}) {}", name(),
+                       got.error().str());
+      return;
+    }
+    if (!*got) return;
+    handlePacket(**got);
+  }
+}
+
+void Instance::handlePacket(const net::RawPacket& packet) {
+  const bool v6 = source_.isV6();
+  const auto vrid = v6 ? peekIpv6Vrid(packet.bytes) : peekIpv4Vrid(packet.bytes);
+  if (vrid && *vrid != config_.virtual_router_id)
+    return;  // another instance's (keepalived: ignored)
+  const ReceiveConfig rx = receiveConfig();
+  const Received r =
+      v6 ? parseIpv6Advert(packet.bytes, packet.source, packet.destination, packet.ttl, rx)
+         : parseIpv4Advert(packet.bytes, rx);
+  if (const auto* reason = std::get_if<DropReason>(&r)) {
+    counters_.drops.count(*reason);
+    base::logLimited(name() + " drop", base::LogLevel::Info, "({}) advert from {} dropped: {}",
+                     name(), packet.source.str(), dropReasonName(*reason));
+    return;
+  }
+  const Advert& advert = std::get<Advert>(r);
+  ++counters_.adverts_received;
+  if (advert.priority == 0) ++counters_.priority_zero_received;
+  perform(machine_.onAdvert(advert, now()));
+}
+
+}  // namespace keel::vrrp
