@@ -1,7 +1,11 @@
 #include "app/daemon.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <csignal>
 #include <memory>
@@ -13,6 +17,7 @@
 #include "app/version.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/unique_fd.h"
 #include "conf/reader.h"
 #include "event/loop.h"
 #include "model/diff.h"
@@ -71,6 +76,30 @@ void logChanges(const model::ConfigDiff& d) {
   if (d.empty()) base::logInfo("Reload: no changes");
 }
 
+// Writes DIR/NAME for an operator: DIR is created 0700 if missing; the file is replaced, never
+// followed through a symlink, and readable by its owner only.
+base::Status writeRuntimeFile(const std::string& dir, const std::string& name,
+                              const std::string& text) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return KEEL_SYS_ERROR(errno, fmt::format("cannot create {}", dir));
+  }
+  const std::string path = dir + "/" + name;
+  base::UniqueFd fd(
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd) return KEEL_SYS_ERROR(errno, fmt::format("cannot open {}", path));
+  if (::fchmod(fd.get(), 0600) != 0)
+    return KEEL_SYS_ERROR(errno, fmt::format("cannot chmod {}", path));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return KEEL_SYS_ERROR(errno, fmt::format("cannot write {}", path));
+    done += static_cast<std::size_t>(n);
+  }
+  base::logInfo("Wrote {}", path);
+  return base::ok();
+}
+
 }  // namespace
 
 int runDaemon(const KeeldOptions& options) {
@@ -86,8 +115,8 @@ int runDaemon(const KeeldOptions& options) {
   if (config && !config->vrrp_instances.empty()) {
     vrrp::EngineOptions vrrp_options;
     vrrp_options.keep_addresses_on_stop = options.keep_vips;
-    auto engine = vrrp::Engine::create(**loop, std::make_shared<const model::Config>(*config),
-                                       vrrp_options);
+    auto engine =
+        vrrp::Engine::create(**loop, std::make_shared<const model::Config>(*config), vrrp_options);
     if (engine) {
       vrrp_engine = std::move(*engine);
       vrrp_engine->start();
@@ -119,6 +148,13 @@ int runDaemon(const KeeldOptions& options) {
     config = std::move(next);
   });
   if (!hup) base::logWarning("Unable to handle SIGHUP: {}", hup.error().str());
+  auto usr2 = (*loop)->onSignal(SIGUSR2, [&] {
+    const std::string text = vrrp_engine ? vrrp_engine->statsText() : std::string();
+    if (auto s = writeRuntimeFile(options.runtime_dir, "keel.stats", text); !s) {
+      base::logError("Unable to write the statistics: {}", s.error().str());
+    }
+  });
+  if (!usr2) base::logWarning("Unable to handle SIGUSR2: {}", usr2.error().str());
   if (auto s = (*loop)->run(); !s) {
     base::logError("Event loop failed: {}", s.error().str());
     return kExitFatal;

@@ -105,6 +105,9 @@ constexpr std::array kFlags = {
              true},
     FlagSpec{'\0', "dump-config", ArgKind::None, "",
              "Print the configuration as keel reads it, as JSON, and exit (keel extension)", true},
+    FlagSpec{'\0', "runtime-dir", ArgKind::Required, "DIR",
+             "Write dumps (SIGUSR2 statistics) under DIR (default /run/keel; keel extension)",
+             true},
     FlagSpec{'v', "version", ArgKind::None, "", "Display the version number", true},
     FlagSpec{'h', "help", ArgKind::None, "", "Display this help message", true},
 };
@@ -180,6 +183,7 @@ base::Status apply(const FlagSpec& f, const std::optional<std::string>& value, K
     default:
       if (f.long_name == "signum") o.signum = *value;
       if (f.long_name == "dump-config") o.dump_config = true;
+      if (f.long_name == "runtime-dir") o.runtime_dir = *value;
       break;
   }
   return base::ok();

@@ -38,6 +38,7 @@ struct KeeldOptions {
   bool no_syslog = false;                                       // -G
   bool dont_fork = false;                                       // -n
   bool keep_vips = false;                                       // -V
+  std::string runtime_dir = "/run/keel";                        // --runtime-dir (keel extension)
   bool config_test = false;                                     // -t
   std::optional<std::string> config_id;                         // -i; unset: the short host name
   bool dump_config = false;                                     // --dump-config (keel extension)

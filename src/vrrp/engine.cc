@@ -53,6 +53,10 @@ base::Status Engine::openInstances() {
   ctx.run_script = [this](const model::Script& s, const std::string& why) { runScript(s, why); };
   ctx.write_fifo = [this](const std::string& line) { writeFifo(line); };
   ctx.on_transition = options_.on_transition;
+  ctx.after_input = [this](Instance& who) {
+    auto it = group_of_.find(&who);
+    if (it != group_of_.end()) reconcileGroup(*it->second);
+  };
   for (const model::VrrpInstance& vi : config_->vrrp_instances) {
     auto instance = Instance::create(vi, ctx);
     if (!instance) {
@@ -61,6 +65,7 @@ base::Status Engine::openInstances() {
     }
     instances_.push_back(std::move(*instance));
   }
+  KEEL_TRY(openGroups());
   for (const model::VrrpScript& s : config_->vrrp_scripts) {
     auto runner = std::make_unique<ScriptRunner>(
         ScriptRunner{s, ScriptVerdict(s.rise, s.fall), nullptr, nullptr});
@@ -68,6 +73,55 @@ base::Status Engine::openInstances() {
     scripts_.emplace(s.name, std::move(runner));
   }
   return base::ok();
+}
+
+base::Status Engine::openGroups() {
+  for (const model::SyncGroup& g : config_->sync_groups) {
+    auto group = std::make_unique<Group>();
+    group->config = &g;
+    std::vector<StateMachine*> machines;
+    for (const std::string& member : g.members) {
+      auto it = std::find_if(instances_.begin(), instances_.end(),
+                             [&](const auto& i) { return i->name() == member; });
+      if (it == instances_.end() || group_of_.contains(it->get())) {
+        return base::makeError(
+            base::ErrorCode::InvalidArgument,
+            fmt::format("VRRP_Group({}) member {} is not a free instance", g.name, member));
+      }
+      group->members.push_back(it->get());
+      machines.push_back(&(*it)->machine());
+    }
+    if (group->members.size() == 1) {
+      base::logWarning("VRRP_Group({}) has only one member", g.name);
+    }
+    group->group = std::make_unique<SyncGroup>(g.name, std::move(machines));
+    for (Instance* member : group->members) group_of_[member] = group.get();
+    groups_.push_back(std::move(group));
+  }
+  return base::ok();
+}
+
+// The group rules after any member's input: forced member transitions, then the group's own
+// notify scripts and FIFO line. Re-entry from the forced members' perform() is ignored.
+void Engine::reconcileGroup(Group& g) {
+  if (reconciling_) return;
+  reconciling_ = true;
+  const auto now = std::chrono::duration_cast<Micros>(loop_.clock().now().time_since_epoch());
+  SyncGroup::Update update = g.group->reconcile(now);
+  for (SyncGroup::MemberActions& m : update.members) g.members[m.member]->perform(m.actions);
+  if (update.group && update.group->to != State::Init) {
+    const NotifySubject who{true, g.config->name, 0};
+    const NotifyState state = update.group->to == State::Master   ? NotifyState::Master
+                              : update.group->to == State::Backup ? NotifyState::Backup
+                                                                  : NotifyState::Fault;
+    base::logInfo("VRRP_Group({}) Syncing instances to {} state", g.config->name,
+                  notifyStateName(state));
+    for (const model::Script& s : notifyScripts(g.config->notify, who, state)) {
+      runScript(s, fmt::format("VRRP_Group({}) notify", g.config->name));
+    }
+    writeFifo(fifoLine(who, state));
+  }
+  reconciling_ = false;
 }
 
 void Engine::readLinks() {
@@ -86,8 +140,9 @@ void Engine::start() {
     const TrackingResult t = trackingOf(instance->config());
     instance->perform(instance->machine().setPriorityDelta(t.delta, {}));
     instance->perform(instance->machine().setFault(t.fault, {}));
-    instance->start();
   }
+  for (auto& group : groups_) reconcileGroup(*group);
+  for (auto& instance : instances_) instance->start();
 }
 
 void Engine::stop() {
@@ -207,6 +262,27 @@ void Engine::writeFifo(const std::string& line) {
                        fifo->argv[0], std::strerror(errno));
     }
   }
+}
+
+std::string Engine::statsText() const {
+  std::string out;
+  for (const auto& instance : instances_) {
+    const InstanceCounters& c = instance->counters();
+    const StateMachine& m = instance->machine();
+    out += fmt::format("VRRP Instance: {}\n", instance->name());
+    out += fmt::format("  State: {}\n  Effective priority: {}\n", stateName(m.state()),
+                       m.effectivePriority());
+    out += fmt::format("  Advertisements:\n    Received: {}\n    Sent: {}\n", c.adverts_received,
+                       c.adverts_sent);
+    out += fmt::format("  Priority zero received: {}\n  Transitions: {}\n",
+                       c.priority_zero_received, c.transitions);
+    out += fmt::format("  Dropped: {}\n", c.drops.total());
+    for (std::size_t i = 0; i < kDropReasonCount; ++i) {
+      const auto reason = static_cast<DropReason>(i);
+      out += fmt::format("    {}: {}\n", dropReasonName(reason), c.drops[reason]);
+    }
+  }
+  return out;
 }
 
 }  // namespace keel::vrrp

@@ -16,6 +16,7 @@
 #include "model/config.h"
 #include "net/rtnetlink.h"
 #include "vrrp/instance.h"
+#include "vrrp/sync_group.h"
 #include "vrrp/tracking.h"
 
 namespace keel::vrrp {
@@ -44,12 +45,22 @@ class Engine {
 
   const std::vector<std::unique_ptr<Instance>>& instances() const { return instances_; }
 
+  // The statistics dump (keepalived's SIGUSR2 keepalived.stats, keel's shape): per instance its
+  // state, priority, adverts sent and received, transitions and every drop counter by reason.
+  std::string statsText() const;
+
  private:
   struct ScriptRunner {
     model::VrrpScript config;
     ScriptVerdict verdict;
     std::unique_ptr<event::ChildProcess> child;
     std::unique_ptr<base::Timer> timer;
+  };
+
+  struct Group {
+    const model::SyncGroup* config = nullptr;
+    std::vector<Instance*> members;
+    std::unique_ptr<SyncGroup> group;
   };
 
   Engine(event::Loop& loop, std::shared_ptr<const model::Config> config, EngineOptions options,
@@ -61,6 +72,8 @@ class Engine {
   void scheduleScript(ScriptRunner& runner, base::Duration delay);
   void runScriptCheck(ScriptRunner& runner);
   void retrack();
+  base::Status openGroups();
+  void reconcileGroup(Group& group);
   TrackingResult trackingOf(const model::VrrpInstance& config) const;
   void runScript(const model::Script& script, const std::string& why);
   void writeFifo(const std::string& line);
@@ -73,6 +86,9 @@ class Engine {
   std::map<std::string, bool> links_up_;  // interface name -> up and running
   std::map<std::string, std::unique_ptr<ScriptRunner>> scripts_;
   std::vector<std::unique_ptr<event::ChildProcess>> notifies_;  // running notify scripts
+  std::vector<std::unique_ptr<Group>> groups_;
+  std::map<const Instance*, Group*> group_of_;
+  bool reconciling_ = false;
   bool stopping_ = false;
 };
 

@@ -160,6 +160,7 @@ void Instance::perform(const Actions& actions) {
     }
   }
   rearm();
+  if (ctx_.after_input) ctx_.after_input(*this);
 }
 
 void Instance::rearm() {

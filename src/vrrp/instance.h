@@ -26,6 +26,8 @@
 
 namespace keel::vrrp {
 
+class Instance;
+
 struct InstanceCounters {
   std::uint64_t adverts_sent = 0;
   std::uint64_t adverts_received = 0;  // passed every check
@@ -44,8 +46,10 @@ struct InstanceContext {
   std::function<void(const model::Script&, const std::string& why)> run_script;
   // Writes a line to the notify FIFOs.
   std::function<void(const std::string& line)> write_fifo;
-  // Told after every state change (sync groups, status, tests).
+  // Told after every state change (status, tests).
   std::function<void(const std::string& name, State from, State to)> on_transition;
+  // Told after every input the instance performed, so that its sync group can reconcile.
+  std::function<void(Instance&)> after_input;
 };
 
 class Instance {

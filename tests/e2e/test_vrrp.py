@@ -108,3 +108,129 @@ def test_returning_master_preempts(lab, keel_build_dir, tmp_path):
                what="d1 takes the VIP back")
     wait_until(lambda: not has_vip(hosts["d2"]), timeout=1 + SLACK, what="d2 releases the VIP")
     back.wait_for_output(r"\(VI_1\) Entering MASTER STATE")
+
+
+GROUP_CONF = """vrrp_sync_group VG {{
+  group {{
+    VI_1
+    VI_2
+  }}
+}}
+vrrp_instance VI_1 {{
+  state {state}
+  interface eth0
+  virtual_router_id 51
+  priority {priority}
+  advert_int 1
+  virtual_ipaddress {{
+    198.18.0.100/24
+  }}
+}}
+vrrp_instance VI_2 {{
+  state {state}
+  interface eth0
+  virtual_router_id 52
+  priority {priority}
+  advert_int 1
+  track_interface {{
+    {tracked}
+  }}
+  virtual_ipaddress {{
+    198.18.0.101/24
+  }}
+}}
+"""
+
+
+def addresses(host) -> set[str]:
+    info = json.loads(host.ip("-j", "-4", "addr", "show", "dev", "eth0").stdout)
+    return {a["local"] for entry in info for a in entry.get("addr_info", [])}
+
+
+def test_sync_group_members_fail_over_together(lab, keel_build_dir, tmp_path):
+    switch = lab.switch("sw")
+    d1, d2 = lab.host("d1"), lab.host("d2")
+    lab.connect(d1, switch, "198.18.0.1/24")
+    lab.connect(d2, switch, "198.18.0.2/24")
+    for host in (d1, d2):  # a second interface that VI_2 tracks
+        host.ip("link", "add", "eth1", "type", "veth", "peer", "name", "eth1p")
+        host.ip("link", "set", "eth1p", "up")
+        host.ip("link", "set", "eth1", "up")
+    procs = {}
+    for host, state, priority in ((d1, "MASTER", 150), (d2, "BACKUP", 100)):
+        conf = tmp_path / f"{host.short_name}.conf"
+        conf.write_text(GROUP_CONF.format(state=state, priority=priority, tracked="eth1"))
+        procs[host.short_name] = host.spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l",
+                                             "-G", "-f", str(conf)])
+    vips = {"198.18.0.100", "198.18.0.101"}
+    wait_until(lambda: vips <= addresses(d1), timeout=3 + 106 / 256 + SLACK + 2,
+               what="d1 holds both VIPs")
+    assert not vips & addresses(d2)
+    # Only VI_2 tracks eth1; the group takes VI_1 into FAULT with it.
+    d1.ip("link", "set", "eth1", "down")
+    procs["d1"].wait_for_output(r"\(VI_2\) Entering FAULT STATE")
+    procs["d1"].wait_for_output(r"\(VI_1\) Entering FAULT STATE")
+    # d1's FAULT sends priority 0 for both: d2 takes over after its skew time.
+    wait_until(lambda: vips <= addresses(d2), timeout=156 / 256 + SLACK,
+               what="d2 holds both VIPs")
+    assert not vips & addresses(d1)
+
+
+# Sent from a third host through a raw socket (the kernel adds the Ethernet header): a v2
+# advert for VRID 51 with the right password but TTL 64, and one with TTL 255 but a wrong
+# password; each 3 times.
+BAD_ADVERTS = r"""
+import socket, struct
+
+def checksum(data):
+    s = sum(data[i] << 8 | data[i + 1] for i in range(0, len(data), 2))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+def advert(password):
+    body = bytes([0x21, 51, 200, 1, 1, 1, 0, 0]) + bytes([198, 18, 0, 100]) + password
+    return body[:6] + struct.pack("!H", checksum(body)) + body[8:]
+
+def datagram(ttl, payload):
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0xc0, 20 + len(payload), 0, 0, ttl, 112, 0,
+                         socket.inet_aton("198.18.0.9"), socket.inet_aton("224.0.0.18"))
+    header = header[:10] + struct.pack("!H", checksum(header)) + header[12:]
+    return header + payload
+
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("198.18.0.9"))
+for ttl, password in ((64, b"k33p\0\0\0\0"), (255, b"wrong\0\0\0")):
+    for _ in range(3):
+        s.sendto(datagram(ttl, advert(password)), ("224.0.0.18", 0))
+"""
+
+
+def test_bad_adverts_are_dropped_counted_and_change_nothing(lab, keel_build_dir, tmp_path):
+    switch = lab.switch("sw")
+    hosts = {}
+    for name, addr in (("d1", "198.18.0.1/24"), ("d2", "198.18.0.2/24"), ("x", "198.18.0.9/24")):
+        hosts[name] = lab.host(name)
+        lab.connect(hosts[name], switch, addr)
+    procs = {}
+    for name, state, priority in (("d1", "MASTER", 150), ("d2", "BACKUP", 100)):
+        conf = tmp_path / f"{name}.conf"
+        conf.write_text(CONF.format(name=name, state=state, priority=priority, vip=VIP))
+        procs[name] = hosts[name].spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G",
+                                         "--runtime-dir", str(tmp_path / name), "-f", str(conf)])
+    wait_until(lambda: has_vip(hosts["d1"]), timeout=3 + 106 / 256 + SLACK + 2,
+               what="d1 holds the VIP")
+    hosts["x"].run(["/usr/bin/python3", "-c", BAD_ADVERTS], timeout=60)
+    time.sleep(1)
+    assert not has_vip(hosts["d2"]) and has_vip(hosts["d1"])
+    procs["d2"].send_signal(signal.SIGUSR2)
+    stats = tmp_path / "d2" / "keel.stats"
+    wait_until(stats.exists, timeout=5, what="the statistics file")
+    assert stats.stat().st_mode & 0o777 == 0o600
+    text = stats.read_text()
+    assert "State: BACKUP" in text
+    assert "    ip_ttl_err: 3\n" in text
+    assert "    auth_failure: 3\n" in text
+    received = int(text.split("Received: ")[1].split()[0])
+    assert received >= 1  # d1's adverts
+    assert procs["d2"].alive() and procs["d1"].alive()
