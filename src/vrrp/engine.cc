@@ -68,8 +68,15 @@ base::Status Engine::openInstances() {
   KEEL_TRY(openGroups());
   for (const model::VrrpScript& s : config_->vrrp_scripts) {
     auto runner = std::make_unique<ScriptRunner>(
-        ScriptRunner{s, ScriptVerdict(s.rise, s.fall), nullptr, nullptr});
+        ScriptRunner{s, {}, ScriptVerdict(s.rise, s.fall), nullptr, nullptr});
     runner->timer = std::make_unique<base::Timer>(loop_.clock());
+    auto argv =
+        event::prepareScript({s.script.argv, s.script.user, s.script.group}, scriptPolicy());
+    if (argv) {
+      runner->argv = std::move(*argv);
+    } else {
+      base::logError("VRRP_Script({}) {}; disabling it", s.name, argv.error().str());
+    }
     scripts_.emplace(s.name, std::move(runner));
   }
   return base::ok();
@@ -124,6 +131,11 @@ void Engine::reconcileGroup(Group& g) {
   reconciling_ = false;
 }
 
+event::ScriptPolicy Engine::scriptPolicy() const {
+  const model::GlobalDefs& g = config_->global;
+  return {g.enable_script_security, g.script_user.user, g.script_user.group};
+}
+
 void Engine::readLinks() {
   auto links = netlink_.links();
   if (!links) {
@@ -135,7 +147,9 @@ void Engine::readLinks() {
 }
 
 void Engine::start() {
-  for (auto& [name, runner] : scripts_) scheduleScript(*runner, kFirstScriptRun);
+  for (auto& [name, runner] : scripts_) {
+    if (!runner->argv.empty()) scheduleScript(*runner, kFirstScriptRun);
+  }
   for (auto& instance : instances_) {
     const TrackingResult t = trackingOf(instance->config());
     instance->perform(instance->machine().setPriorityDelta(t.delta, {}));
@@ -185,7 +199,7 @@ TrackingResult Engine::trackingOf(const model::VrrpInstance& vi) const {
   }
   for (const model::TrackRef& t : vi.track_script) {
     auto it = scripts_.find(t.name);
-    if (it == scripts_.end()) continue;  // validate() reported it
+    if (it == scripts_.end() || it->second->argv.empty()) continue;  // unknown or disabled
     const ScriptRunner& r = *it->second;
     const bool ok = r.verdict.known() ? r.verdict.ok() : !r.config.init_fail;
     const int weight = t.has_weight ? t.weight : r.config.weight;
@@ -213,7 +227,7 @@ void Engine::runScriptCheck(ScriptRunner& runner) {
   scheduleScript(runner, interval);
   if (runner.child && runner.child->running()) return;  // still running: this turn is skipped
   event::ChildOptions opts;
-  opts.argv = runner.config.script.argv;
+  opts.argv = runner.argv;
   opts.timeout = std::chrono::duration_cast<base::Duration>(
       runner.config.timeout.value_or(runner.config.interval));
   auto child = event::ChildProcess::spawn(loop_, opts, [this, &runner](const event::ChildExit& e) {
@@ -234,8 +248,13 @@ void Engine::runScriptCheck(ScriptRunner& runner) {
 
 void Engine::runScript(const model::Script& script, const std::string& why) {
   std::erase_if(notifies_, [](const auto& c) { return !c->running(); });
+  auto argv = event::prepareScript({script.argv, script.user, script.group}, scriptPolicy());
+  if (!argv) {
+    base::logWarning("{} script not run: {}", why, argv.error().str());
+    return;
+  }
   event::ChildOptions opts;
-  opts.argv = script.argv;
+  opts.argv = std::move(*argv);
   opts.timeout = std::chrono::seconds(60);
   auto child = event::ChildProcess::spawn(loop_, opts, [why](const event::ChildExit& e) {
     if (!e.success()) {

@@ -13,6 +13,7 @@
 
 #include "event/child_process.h"
 #include "event/loop.h"
+#include "event/script_policy.h"
 #include "model/config.h"
 #include "net/rtnetlink.h"
 #include "vrrp/instance.h"
@@ -52,6 +53,7 @@ class Engine {
  private:
   struct ScriptRunner {
     model::VrrpScript config;
+    std::vector<std::string> argv;  // empty: disabled (not found, or refused by script security)
     ScriptVerdict verdict;
     std::unique_ptr<event::ChildProcess> child;
     std::unique_ptr<base::Timer> timer;
@@ -77,6 +79,7 @@ class Engine {
   TrackingResult trackingOf(const model::VrrpInstance& config) const;
   void runScript(const model::Script& script, const std::string& why);
   void writeFifo(const std::string& line);
+  event::ScriptPolicy scriptPolicy() const;
 
   event::Loop& loop_;
   std::shared_ptr<const model::Config> config_;

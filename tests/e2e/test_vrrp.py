@@ -10,6 +10,7 @@ after the last advert it heard. Slack covers scheduling on a loaded machine.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 
@@ -234,3 +235,37 @@ def test_bad_adverts_are_dropped_counted_and_change_nothing(lab, keel_build_dir,
     received = int(text.split("Received: ")[1].split()[0])
     assert received >= 1  # d1's adverts
     assert procs["d2"].alive() and procs["d1"].alive()
+
+
+def test_notify_scripts_and_fifo_fire_once_per_transition(lab, keel_build_dir, tmp_path):
+    switch = lab.switch("sw")
+    d1 = lab.host("d1")
+    lab.connect(d1, switch, "198.18.0.1/24")
+    log = tmp_path / "notify.log"
+    fifo = tmp_path / "notify.fifo"
+    os.mkfifo(fifo, 0o600)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # so keeld's writes find a reader
+    conf = tmp_path / "d1.conf"
+    conf.write_text(f"""global_defs {{
+  notify_fifo {fifo}
+}}
+""" + CONF.format(name="d1", state="MASTER", priority=150, vip=VIP).replace(
+        "  virtual_ipaddress {", f"""  notify_backup "/bin/sh -c 'echo backup >> {log}'"
+  notify_master "/bin/sh -c 'echo master >> {log}'"
+  notify "/bin/sh -c 'echo $* >> {log}' notify"
+  virtual_ipaddress {{"""))
+    proc = d1.spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G", "-f", str(conf)])
+    try:
+        wait_until(lambda: has_vip(d1), timeout=3 + 106 / 256 + SLACK + 2, what="d1 is MASTER")
+        wait_until(lambda: log.exists() and log.read_text().count("\n") >= 4, timeout=5,
+                   what="four notify lines")
+        time.sleep(0.5)  # nothing more may come
+        lines = sorted(log.read_text().splitlines())
+        assert lines == sorted(["backup", "INSTANCE VI_1 BACKUP 150", "master",
+                                "INSTANCE VI_1 MASTER 150"])
+        fifo_lines = os.read(reader, 4096).decode()
+        assert fifo_lines == 'INSTANCE "VI_1" BACKUP 150\nINSTANCE "VI_1" MASTER 150\n'
+        assert proc.stop(signal.SIGTERM, timeout=10) == 0
+        assert os.read(reader, 4096).decode() == 'INSTANCE "VI_1" STOP 0\n'
+    finally:
+        os.close(reader)

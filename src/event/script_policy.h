@@ -1,0 +1,37 @@
+// How keeld runs a configured script (keepalived.md §1.6, §2.11): as its own user, else the
+// global script_user, else `keepalived_script` when that user exists, else root; and, with
+// enable_script_security, never as root when the program or a directory above it is writable by
+// anyone but root. A script for another user is run through setpriv(1) (util-linux), since
+// posix_spawn cannot change credentials. Reads /etc/passwd and the file system; any thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+
+namespace keel::event {
+
+struct ScriptPolicy {
+  bool enable_script_security = false;
+  std::string default_user;   // global_defs script_user; empty: keepalived_script, else root
+  std::string default_group;  // empty: the user's primary group
+};
+
+struct ScriptSpec {
+  std::vector<std::string> argv;
+  std::string user;   // empty: the policy's default
+  std::string group;  // empty: the user's primary group
+};
+
+// The argv to spawn for `spec`. Errors: NotFound for an unknown user or group or a program that
+// is not found; InvalidArgument ("Unsafe permissions found for script ...") when script
+// security refuses it.
+base::Result<std::vector<std::string>> prepareScript(const ScriptSpec& spec,
+                                                     const ScriptPolicy& policy);
+
+// Whether `path` and every directory above it are writable by root only (owned by root and not
+// group- or world-writable). `path` must be absolute.
+bool securePath(const std::string& path);
+
+}  // namespace keel::event
