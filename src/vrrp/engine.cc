@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <csignal>
 #include <cstring>
 
@@ -155,12 +157,28 @@ void Engine::start() {
     instance->perform(instance->machine().setPriorityDelta(t.delta, {}));
     instance->perform(instance->machine().setFault(t.fault, {}));
   }
+  for (const model::TrackFile& tf : config_->track_files) {
+    if (!tf.init_file) continue;
+    const bool exists = ::access(tf.file.c_str(), F_OK) == 0;
+    if (exists && !tf.init_file_overwrite) continue;
+    base::UniqueFd fd(
+        ::open(tf.file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+    const std::string text = std::to_string(*tf.init_file) + "\n";
+    if (!fd || ::write(fd.get(), text.data(), text.size()) < 0) {
+      base::logWarning("VRRP_Track_File({}) cannot initialise {}", tf.name, tf.file);
+    }
+  }
+  if (!config_->track_files.empty()) {
+    file_timer_ = std::make_unique<base::Timer>(loop_.clock());
+    readTrackFiles();
+  }
   for (auto& group : groups_) reconcileGroup(*group);
   for (auto& instance : instances_) instance->start();
 }
 
 void Engine::stop() {
   stopping_ = true;
+  if (file_timer_) file_timer_->disarm();
   for (auto& [name, runner] : scripts_) {
     runner->timer->disarm();
     if (runner->child) runner->child->signalGroup(SIGTERM);
@@ -205,7 +223,54 @@ TrackingResult Engine::trackingOf(const model::VrrpInstance& vi) const {
     const int weight = t.has_weight ? t.weight : r.config.weight;
     items.push_back({ok, weight, t.reverse != r.config.weight_reverse});
   }
-  return aggregate(items, {});
+  std::vector<TrackedFile> files;
+  for (const model::TrackRef& t : vi.track_file) {
+    auto tf = std::find_if(config_->track_files.begin(), config_->track_files.end(),
+                           [&](const model::TrackFile& f) { return f.name == t.name; });
+    if (tf == config_->track_files.end()) continue;
+    auto value = file_values_.find(t.name);
+    files.push_back({value != file_values_.end() ? value->second : 0,
+                     t.has_weight ? t.weight : tf->weight, t.reverse != tf->weight_reverse});
+  }
+  return aggregate(items, files);
+}
+
+namespace {
+
+// A track_file holds a decimal integer; a missing, unreadable or non-numeric file counts as 0.
+std::int64_t readValue(const std::string& path) {
+  base::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return 0;
+  std::array<char, 64> buf{};
+  const ssize_t n = ::read(fd.get(), buf.data(), buf.size() - 1);
+  if (n <= 0) return 0;
+  const char* p = buf.data();
+  const char* end = buf.data() + n;
+  while (p < end && (*p == ' ' || *p == '\t')) ++p;
+  std::int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(p, end, value);
+  return ec == std::errc() ? value : 0;
+}
+
+constexpr auto kTrackFileInterval = std::chrono::seconds(1);
+
+}  // namespace
+
+// keepalived watches track files with inotify; keel reads them every second, which bounds the
+// reaction time the same way a vrrp_script interval does.
+void Engine::readTrackFiles() {
+  bool changed = false;
+  for (const model::TrackFile& tf : config_->track_files) {
+    const std::int64_t value = readValue(tf.file);
+    auto [it, inserted] = file_values_.try_emplace(tf.name, value);
+    if (!inserted && it->second != value) {
+      base::logInfo("VRRP_Track_File({}) value {} -> {}", tf.name, it->second, value);
+      it->second = value;
+      changed = true;
+    }
+  }
+  if (changed) retrack();
+  file_timer_->armAfter(kTrackFileInterval, [this] { readTrackFiles(); });
 }
 
 void Engine::retrack() {

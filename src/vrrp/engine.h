@@ -74,6 +74,7 @@ class Engine {
   void scheduleScript(ScriptRunner& runner, base::Duration delay);
   void runScriptCheck(ScriptRunner& runner);
   void retrack();
+  void readTrackFiles();
   base::Status openGroups();
   void reconcileGroup(Group& group);
   TrackingResult trackingOf(const model::VrrpInstance& config) const;
@@ -88,6 +89,8 @@ class Engine {
   std::vector<std::unique_ptr<Instance>> instances_;
   std::map<std::string, bool> links_up_;  // interface name -> up and running
   std::map<std::string, std::unique_ptr<ScriptRunner>> scripts_;
+  std::map<std::string, std::int64_t> file_values_;  // track_file name -> last value read
+  std::unique_ptr<base::Timer> file_timer_;
   std::vector<std::unique_ptr<event::ChildProcess>> notifies_;  // running notify scripts
   std::vector<std::unique_ptr<Group>> groups_;
   std::map<const Instance*, Group*> group_of_;

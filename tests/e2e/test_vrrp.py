@@ -269,3 +269,36 @@ def test_notify_scripts_and_fifo_fire_once_per_transition(lab, keel_build_dir, t
         assert os.read(reader, 4096).decode() == 'INSTANCE "VI_1" STOP 0\n'
     finally:
         os.close(reader)
+
+
+def test_track_file_value_moves_the_vip(lab, keel_build_dir, tmp_path):
+    switch = lab.switch("sw")
+    hosts = {}
+    for name, addr in (("d1", "198.18.0.1/24"), ("d2", "198.18.0.2/24")):
+        hosts[name] = lab.host(name)
+        lab.connect(hosts[name], switch, addr)
+    flag = tmp_path / "weight.flag"
+    procs = {}
+    for name, state, priority in (("d1", "MASTER", 150), ("d2", "BACKUP", 100)):
+        conf = tmp_path / f"{name}.conf"
+        text = CONF.format(name=name, state=state, priority=priority, vip=VIP)
+        if name == "d1":  # 150 + value * -60: a 1 in the file puts d1 at 90, below d2's 100
+            text = f"""track_file flag {{
+  file {flag}
+  weight -60
+  init_file 0
+}}
+""" + text.replace("  virtual_ipaddress {", "  track_file {\n    flag\n  }\n  virtual_ipaddress {")
+        conf.write_text(text)
+        procs[name] = hosts[name].spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G",
+                                         "-f", str(conf)])
+    wait_until(lambda: has_vip(hosts["d1"]), timeout=3 + 106 / 256 + SLACK + 2,
+               what="d1 holds the VIP")
+    assert flag.read_text() == "0\n"  # init_file created it
+    flag.write_text("1\n")
+    # keel reads track files every second; d2 then ignores d1's lower-priority adverts and takes
+    # over when its Master_Down_Interval (3 + 156/256 s) runs out.
+    bound = 1 + 3 + 156 / 256
+    wait_until(lambda: has_vip(hosts["d2"]), timeout=bound + SLACK, what="d2 takes over")
+    wait_until(lambda: not has_vip(hosts["d1"]), timeout=1 + SLACK, what="d1 yields")
+    procs["d1"].wait_for_output(r"VRRP_Track_File\(flag\) value 0 -> 1")
