@@ -38,6 +38,7 @@ std::optional<Link> parseLink(const nlmsghdr* nlh) {
   link.index = ifi->ifi_index;
   link.up = (ifi->ifi_flags & IFF_UP) != 0;
   link.running = (ifi->ifi_flags & IFF_RUNNING) != 0;
+  link.loopback = (ifi->ifi_flags & IFF_LOOPBACK) != 0;
   if (const nlattr* name = attrs[IFLA_IFNAME]; name != nullptr) {
     const auto* text = static_cast<const char*>(mnl_attr_get_payload(name));
     link.name.assign(text, strnlen(text, mnl_attr_get_payload_len(name)));

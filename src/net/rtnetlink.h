@@ -22,8 +22,9 @@ namespace keel::net {
 struct Link {
   int index = 0;
   std::string name;
-  bool up = false;       // IFF_UP: administratively up
-  bool running = false;  // IFF_RUNNING: carrier and operationally up
+  bool up = false;        // IFF_UP: administratively up
+  bool running = false;   // IFF_RUNNING: carrier and operationally up
+  bool loopback = false;  // IFF_LOOPBACK
   std::vector<std::uint8_t> mac;
 };
 

@@ -23,6 +23,7 @@ TEST(RtnetlinkTest, AddsAndRemovesAddressesIdempotently) {
   ASSERT_TRUE(nl) << nl.error().str();
   auto lo = nl->link("lo");
   ASSERT_TRUE(lo) << lo.error().str();
+  EXPECT_TRUE(lo->loopback);
   EXPECT_EQ(nl->link("keel-none").error().code, base::ErrorCode::NotFound);
   const auto vip = *base::Prefix::parse("198.18.0.100/32");
   bool existed = true;

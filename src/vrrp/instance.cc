@@ -69,6 +69,11 @@ base::Result<std::unique_ptr<Instance>> Instance::create(const model::VrrpInstan
                                                          InstanceContext context) {
   auto link = context.netlink->link(config.interface);
   if (!link) return link.error();
+  if (link->loopback) {  // as keepalived: adverts on loopback reach no peer
+    return base::makeError(
+        base::ErrorCode::InvalidArgument,
+        fmt::format("cannot use a loopback interface ({}) for vrrp", config.interface));
+  }
   auto source = sourceAddress(config, *context.netlink, link->index);
   if (!source) return source.error();
   StateMachine machine(InstanceParams::from(config, *context.globals, *source));
@@ -321,8 +326,9 @@ void Instance::handlePacket(const net::RawPacket& packet) {
          : parseIpv4Advert(packet.bytes, rx);
   if (const auto* reason = std::get_if<DropReason>(&r)) {
     counters_.drops.count(*reason);
-    base::logLimited(name() + " drop", base::LogLevel::Info, "({}) advert from {} dropped: {}",
-                     name(), packet.source.str(), dropReasonName(*reason));
+    base::logLimited(fmt::format("{} drop {}", name(), dropReasonName(*reason)),
+                     base::LogLevel::Info, "({}) advert from {} dropped: {}", name(),
+                     packet.source.str(), dropReasonName(*reason));
     return;
   }
   const Advert& advert = std::get<Advert>(r);

@@ -14,7 +14,6 @@ and its first netlink dump before the protocol's clock starts.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import time
@@ -22,7 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from keel_lab.pytest_plugin import REPO_ROOT
 from keel_lab.util import wait_until
 
 VIP = "198.18.0.100"
@@ -68,14 +66,9 @@ vrrp_instance VI_1 {{
 
 
 @pytest.fixture
-def keeld() -> Path:
-    """keeld from $KEEL_BUILD_DIR. Only keeld is needed (the shared `keel_build_dir` fixture
-    also requires keelctl), so a build holding just keeld can run these tests."""
-    build = Path(os.environ.get("KEEL_BUILD_DIR") or REPO_ROOT / "build" / "asan-ubsan")
-    exe = build / "src" / "app" / "keeld"
-    if not os.access(exe, os.X_OK):
-        pytest.skip(f"keeld not built: {exe} (set KEEL_BUILD_DIR)")
-    return exe
+def keeld(keel_build_dir) -> Path:
+    """keeld of the build under test."""
+    return keel_build_dir / "src" / "app" / "keeld"
 
 
 def has_vip(host) -> bool:

@@ -32,7 +32,6 @@ from pathlib import Path
 import pytest
 
 from keel_lab.netns import netns_pids
-from keel_lab.pytest_plugin import REPO_ROOT
 from keel_lab.util import pid_alive, pid_starttime, wait_until
 
 KEEPALIVED = "/usr/sbin/keepalived"
@@ -95,19 +94,12 @@ ROLES = pytest.mark.parametrize("master_impl", ["keel", "keepalived"],
                                 ids=["keeld-master", "keepalived-master"])
 
 
-@pytest.fixture(scope="module")
-def keeld() -> Path:
-    """keeld of $KEEL_BUILD_DIR (default build/asan-ubsan), and keepalived; skip without them.
-
-    Unlike the keel_build_dir fixture this needs no keelctl, so a keeld-only build will do.
-    """
-    build = Path(os.environ.get("KEEL_BUILD_DIR") or REPO_ROOT / "build" / "asan-ubsan")
-    exe = build / "src" / "app" / "keeld"
-    if not os.access(exe, os.X_OK):
-        pytest.skip(f"keeld not built: {exe} (or set KEEL_BUILD_DIR)")
+@pytest.fixture
+def keeld(keel_build_dir) -> Path:
+    """keeld of the build under test; scripts/deps installs keepalived for these tests."""
     if not os.access(KEEPALIVED, os.X_OK):
-        pytest.skip(f"{KEEPALIVED} not installed (apt-get install keepalived)")
-    return exe
+        pytest.skip(f"{KEEPALIVED} not installed (scripts/deps installs it)")
+    return keel_build_dir / "src" / "app" / "keeld"
 
 
 class Node:
