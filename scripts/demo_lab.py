@@ -10,8 +10,10 @@ Usage: scripts/demo_lab.py BUILD_DIR
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,10 +26,9 @@ VIP = "198.18.0.100"
 
 # The seed's tests, and what keel still needs to run each one.
 MISSING = [
-    ("VIP on the MASTER only (ip addr)", "VRRP engine"),
-    ("keelctl -Ln looks like the seed's ipvsadm output", "lb core, keelctl"),
+    ("keelctl -Ln looks like the seed's ipvsadm output", "keelctl"),
     (f"client fetches http://{VIP}/ through the VIP", "XDP data plane (DR), nginx real servers"),
-    ("MASTER stopped: VIP moves to the BACKUP, fetches continue", "VRRP engine"),
+    ("fetches continue while the VIP moves", "XDP data plane"),
     ("requests spread over both real servers; persistence pins one client", "lb core, XDP"),
     ("nginx stopped on one real server: removed after HTTP_GET retries", "health checkers"),
 ]
@@ -71,17 +72,76 @@ def prove_reachability(hosts: dict, report: Report) -> bool:
     return ok
 
 
+# The seed's VRRP part: VI_1 on eth0, MASTER 150 / BACKUP 100, PASS authentication.
+DIRECTOR_CONF = """global_defs {{
+  router_id {name}
+}}
+vrrp_instance VI_1 {{
+  state {state}
+  interface eth0
+  virtual_router_id 51
+  priority {priority}
+  advert_int 1
+  authentication {{
+    auth_type PASS
+    auth_pass seedpass
+  }}
+  virtual_ipaddress {{
+    {vip}/24
+  }}
+}}
+"""
+
+
+def holds_vip(host) -> bool:
+    info = json.loads(host.ip("-j", "-4", "addr", "show", "dev", "eth0").stdout)
+    return any(a["local"] == VIP for entry in info for a in entry.get("addr_info", []))
+
+
+def wait_for(predicate, timeout: float) -> float | None:
+    """Seconds until predicate() holds, polling every 50 ms; None after `timeout`."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(0.05)
+    return None
+
+
 def run_directors(hosts: dict, keeld: Path, report: Report) -> bool:
-    report.step("keeld on both directors (keeld -n -l -G), then an orderly stop")
-    procs = {name: hosts[name].spawn([str(keeld), "-n", "-l", "-G"]) for name in ("master", "backup")}
-    for name, proc in procs.items():
-        proc.wait_for_output(r"Starting keel v", timeout=10)
-        report.say(f"{name}: {proc.output().splitlines()[0]}")
-    codes = {name: proc.stop(signal.SIGTERM, timeout=10) for name, proc in procs.items()}
-    for name, code in codes.items():
-        last = procs[name].output().splitlines()[-1]
-        report.say(f"{name}: SIGTERM -> exit {code}: {last}")
-    return all(code == 0 for code in codes.values())
+    report.step("keeld on both directors with the seed's VRRP configuration")
+    confdir = Path(tempfile.mkdtemp(prefix="keel-demo-"))
+    procs = {}
+    for name, state, priority in (("master", "MASTER", 150), ("backup", "BACKUP", 100)):
+        conf = confdir / f"{name}.conf"
+        conf.write_text(DIRECTOR_CONF.format(name=name, state=state, priority=priority, vip=VIP))
+        procs[name] = hosts[name].spawn([str(keeld), "-n", "-l", "-G", "-f", str(conf)])
+    took = wait_for(lambda: holds_vip(hosts["master"]), timeout=10)
+    ok = took is not None and not holds_vip(hosts["backup"])
+    report.say(f"VIP {VIP} on the MASTER only after {took or 0:.2f} s: {'yes' if ok else 'NO'}")
+    report.step("MASTER's keeld stopped (SIGTERM): the BACKUP takes the VIP")
+    procs["master"].stop(signal.SIGTERM, timeout=10)
+    took = wait_for(lambda: holds_vip(hosts["backup"]), timeout=10)
+    ok &= took is not None and not holds_vip(hosts["master"])
+    report.say(f"VIP moved to the BACKUP in {took or 0:.2f} s (priority-0 advert, skew 0.61 s)")
+    report.step("MASTER's keeld killed (SIGKILL) instead, after it took the VIP back")
+    procs["master"] = hosts["master"].spawn([str(keeld), "-n", "-l", "-G", "-f",
+                                             str(confdir / "master.conf")])
+    took = wait_for(lambda: holds_vip(hosts["master"]) and not holds_vip(hosts["backup"]), 10)
+    ok &= took is not None
+    report.say(f"MASTER preempted the BACKUP in {took or 0:.2f} s")
+    procs["master"].stop(signal.SIGKILL, timeout=10)
+    took = wait_for(lambda: holds_vip(hosts["backup"]), timeout=10)
+    ok &= took is not None
+    report.say(f"VIP on the BACKUP {took or 0:.2f} s after the kill "
+               "(bound: 3 adverts + skew = 3.61 s)")
+    code = procs["backup"].stop(signal.SIGTERM, timeout=10)
+    ok &= code == 0 and not holds_vip(hosts["backup"])
+    report.say(f"BACKUP stopped: exit {code}, VIP released: {not holds_vip(hosts['backup'])}")
+    for conf in confdir.iterdir():
+        conf.unlink()
+    confdir.rmdir()
+    return ok
 
 
 def main(argv: list[str]) -> int:

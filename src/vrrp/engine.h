@@ -77,7 +77,7 @@ class Engine {
   void readTrackFiles();
   base::Status openGroups();
   void reconcileGroup(Group& group);
-  TrackingResult trackingOf(const model::VrrpInstance& config) const;
+  TrackingResult trackingOf(const model::VrrpInstance& vi) const;
   void runScript(const model::Script& script, const std::string& why);
   void writeFifo(const std::string& line);
   event::ScriptPolicy scriptPolicy() const;
