@@ -302,3 +302,53 @@ def test_track_file_value_moves_the_vip(lab, keel_build_dir, tmp_path):
     wait_until(lambda: has_vip(hosts["d2"]), timeout=bound + SLACK, what="d2 takes over")
     wait_until(lambda: not has_vip(hosts["d1"]), timeout=1 + SLACK, what="d1 yields")
     procs["d1"].wait_for_output(r"VRRP_Track_File\(flag\) value 0 -> 1")
+
+
+V6_CONF = """vrrp_instance VI_6 {{
+  state {state}
+  interface eth0
+  virtual_router_id 61
+  priority {priority}
+  advert_int 0.5
+  virtual_ipaddress {{
+    2001:db8:18::100/64
+  }}
+}}
+"""
+
+
+def has_vip6(host) -> bool:
+    info = json.loads(host.ip("-j", "-6", "addr", "show", "dev", "eth0").stdout)
+    return any(a["local"] == "2001:db8:18::100" for entry in info
+               for a in entry.get("addr_info", []))
+
+
+def link_local_ready(host) -> bool:
+    info = json.loads(host.ip("-j", "-6", "addr", "show", "dev", "eth0", "scope", "link").stdout)
+    return any(not a.get("tentative", False) for entry in info
+               for a in entry.get("addr_info", []))
+
+
+def test_ipv6_vrrpv3_election_and_failover(lab, keel_build_dir, tmp_path):
+    switch = lab.switch("sw")
+    hosts = {}
+    for name, addr in (("d1", "198.18.0.1/24"), ("d2", "198.18.0.2/24")):
+        hosts[name] = lab.host(name)
+        lab.connect(hosts[name], switch, addr)
+    for host in hosts.values():  # adverts leave from the link-local address once DAD is done
+        wait_until(lambda h=host: link_local_ready(h), timeout=10, what="a link-local address")
+    procs = {}
+    for name, state, priority in (("d1", "MASTER", 150), ("d2", "BACKUP", 100)):
+        conf = tmp_path / f"{name}.conf"
+        conf.write_text(V6_CONF.format(state=state, priority=priority))
+        procs[name] = hosts[name].spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G",
+                                         "-f", str(conf)])
+    # v3: Master_Down_Interval = 3 * 0.5 + (256 - 150) * 0.5 / 256 s for d1 at start.
+    wait_until(lambda: has_vip6(hosts["d1"]), timeout=1.5 + 106 * 0.5 / 256 + SLACK + 2,
+               what="d1 holds the IPv6 VIP")
+    time.sleep(1.0)  # two adverts: d2 stays BACKUP
+    assert not has_vip6(hosts["d2"])
+    procs["d1"].stop(signal.SIGKILL)
+    bound = 1.5 + 156 * 0.5 / 256
+    wait_until(lambda: has_vip6(hosts["d2"]), timeout=bound + SLACK, what="d2 takes the IPv6 VIP")
+    procs["d2"].wait_for_output(r"\(VI_6\) Entering MASTER STATE")
