@@ -25,7 +25,6 @@ Usage: bench/vrrp_failover.py [BUILD_DIR] [--trials N] [--profiles v2,v3] [--pai
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import selectors
@@ -183,8 +182,7 @@ class Rig:
         self.lab.close()
 
     def has_vip(self, name: str) -> bool:
-        out = self.hosts[name].ip("-j", "-4", "addr", "show", "dev", "eth0").stdout
-        return any(a["local"] == VIP for e in json.loads(out) for a in e.get("addr_info", []))
+        return VIP in self.hosts[name].addresses("eth0")
 
     def argv(self, name: str) -> list[str]:
         conf = self.lab.tmpdir / f"{name}.conf"

@@ -10,7 +10,6 @@ Usage: scripts/demo_lab.py BUILD_DIR
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import tempfile
@@ -94,8 +93,7 @@ vrrp_instance VI_1 {{
 
 
 def holds_vip(host) -> bool:
-    info = json.loads(host.ip("-j", "-4", "addr", "show", "dev", "eth0").stdout)
-    return any(a["local"] == VIP for entry in info for a in entry.get("addr_info", []))
+    return VIP in host.addresses("eth0")
 
 
 def wait_for(predicate, timeout: float) -> float | None:

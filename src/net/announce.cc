@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "net/checksum.h"
+
 namespace keel::net {
 
 namespace {
@@ -35,15 +37,6 @@ void ethernet(std::vector<std::uint8_t>& out, const Mac& dst, const Mac& src, st
 }
 
 }  // namespace
-
-std::uint16_t internetChecksum(std::span<const std::uint8_t> data, std::uint32_t sum) {
-  for (std::size_t i = 0; i + 1 < data.size(); i += 2) {
-    sum += static_cast<std::uint32_t>(data[i] << 8 | data[i + 1]);
-  }
-  if (data.size() % 2 != 0) sum += static_cast<std::uint32_t>(data.back() << 8);
-  while ((sum >> 16) != 0) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<std::uint16_t>(~sum & 0xffff);
-}
 
 std::vector<std::uint8_t> gratuitousArp(const Mac& mac, const base::IpAddress& address) {
   std::vector<std::uint8_t> out;
@@ -76,15 +69,10 @@ std::vector<std::uint8_t> unsolicitedNa(const Mac& mac, const base::IpAddress& s
   icmp.push_back(2);  // option: target link-layer address
   icmp.push_back(1);  // length in units of 8 bytes
   putBytes(icmp, mac);
-  // RFC 8200 §8.1 pseudo-header: source, destination, upper-layer length, next header.
-  std::uint32_t sum = 0;
-  for (std::span<const std::uint8_t> a :
-       {source.bytes(), std::span<const std::uint8_t>(kAllNodes)}) {
-    for (std::size_t i = 0; i < a.size(); i += 2)
-      sum += static_cast<std::uint32_t>(a[i] << 8 | a[i + 1]);
-  }
-  sum += static_cast<std::uint32_t>(icmp.size()) + kIcmpv6;
-  const std::uint16_t checksum = internetChecksum(icmp, sum);
+  Checksum sum;  // RFC 4443 §2.3: over the RFC 8200 §8.1 pseudo-header and the message
+  sum.addPseudoHeader(source, base::IpAddress::fromV6Bytes(kAllNodes), kIcmpv6, icmp.size());
+  sum.add(icmp);
+  const std::uint16_t checksum = sum.finish();
   icmp[2] = static_cast<std::uint8_t>(checksum >> 8);
   icmp[3] = static_cast<std::uint8_t>(checksum & 0xff);
 

@@ -27,9 +27,6 @@ std::vector<std::uint8_t> gratuitousArp(const Mac& mac, const base::IpAddress& a
 std::vector<std::uint8_t> unsolicitedNa(const Mac& mac, const base::IpAddress& source,
                                         const base::IpAddress& address);
 
-// The Internet checksum (RFC 1071) of `data` added to `sum`, folded and complemented.
-std::uint16_t internetChecksum(std::span<const std::uint8_t> data, std::uint32_t sum = 0);
-
 class PacketSocket {
  public:
   // An AF_PACKET socket bound to `ifindex`. Errors: System (EPERM without CAP_NET_RAW).

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "net/checksum.h"
+
 namespace keel::net {
 namespace {
 
@@ -10,9 +12,13 @@ const Mac kMac{0x02, 0x00, 0x5e, 0x10, 0x20, 0x30};
 TEST(ChecksumTest, Rfc1071Example) {
   // RFC 1071 §3: 00 01 f2 03 f4 f5 f6 f7 sums to 0xddf2; the checksum is its complement.
   const std::uint8_t data[] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
-  EXPECT_EQ(internetChecksum(data), 0x220d);
+  Checksum sum;
+  sum.add(data);
+  EXPECT_EQ(sum.finish(), 0x220d);
   const std::uint8_t odd[] = {0x01};  // a trailing byte is padded with zero: 0x0100
-  EXPECT_EQ(internetChecksum(odd), 0xfeff);
+  Checksum one;
+  one.add(odd);
+  EXPECT_EQ(one.finish(), 0xfeff);
 }
 
 TEST(AnnounceTest, GratuitousArpIsARequestForItself) {
@@ -46,12 +52,10 @@ TEST(AnnounceTest, UnsolicitedNaCarriesOverrideTargetAndAValidChecksum) {
   EXPECT_EQ(frame[icmp + 24], 2);  // target link-layer address option
   EXPECT_TRUE(std::equal(kMac.begin(), kMac.end(), frame.begin() + icmp + 26));
   // Summing the pseudo-header and the message including its checksum gives 0 (RFC 1071).
-  std::uint32_t sum = 0;
-  for (std::size_t i = 14 + 8; i < 14 + 40; i += 2) {
-    sum += static_cast<std::uint32_t>(frame[i] << 8 | frame[i + 1]);
-  }
-  sum += 32 + 58;
-  EXPECT_EQ(internetChecksum(std::span(frame).subspan(icmp), sum), 0);
+  Checksum sum;
+  sum.addPseudoHeader(source, *base::IpAddress::parse("ff02::1"), 58, 32);
+  sum.add(std::span(frame).subspan(icmp));
+  EXPECT_EQ(sum.finish(), 0);
 }
 
 }  // namespace

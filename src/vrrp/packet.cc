@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "net/checksum.h"
+
 namespace keel::vrrp {
 namespace {
 
@@ -33,36 +35,12 @@ constexpr std::array<std::string_view, kDropReasonCount> kDropReasonNames = {
     "unicast_src_err",    // NotUnicastPeer
 };
 
-// The RFC 1071 Internet checksum, fed in pieces. Every piece but the last must have an even
-// length (all of VRRP's do: addresses, pseudo-header fields, and messages of 8 + 4k bytes).
-class Checksum {
- public:
-  void add(std::span<const std::uint8_t> bytes) {
-    std::size_t i = 0;
-    for (; i + 1 < bytes.size(); i += 2) sum_ += (std::uint32_t{bytes[i]} << 8) | bytes[i + 1];
-    if (i < bytes.size()) sum_ += std::uint32_t{bytes[i]} << 8;
-  }
-  void add16(std::uint32_t value) { sum_ += value & 0xffff; }
-  // The one's complement of the folded sum: what goes on the wire, and 0 when verifying a
-  // message that carries a correct checksum.
-  std::uint16_t finish() const {
-    std::uint64_t s = sum_;
-    while (s >> 16) s = (s & 0xffff) + (s >> 16);
-    return static_cast<std::uint16_t>(~s & 0xffff);
-  }
+using net::Checksum;
 
- private:
-  std::uint64_t sum_ = 0;  // at most 64 KiB of input: no overflow
-};
-
-// RFC 5798 §5.2.8: the IPv4 (RFC 768 style) or IPv6 (RFC 8200 §8.1) pseudo-header. Both sum
-// to source + destination + protocol + length, the zero fields adding nothing.
+// RFC 5798 §5.2.8: the IPv4 or IPv6 pseudo-header.
 void addPseudoHeader(Checksum& sum, const base::IpAddress& source,
                      const base::IpAddress& destination, std::size_t length) {
-  sum.add(source.bytes());
-  sum.add(destination.bytes());
-  sum.add16(kVrrpProtocol);
-  sum.add16(static_cast<std::uint32_t>(length));
+  sum.addPseudoHeader(source, destination, kVrrpProtocol, length);
 }
 
 std::uint16_t load16(std::span<const std::uint8_t> bytes, std::size_t at) {

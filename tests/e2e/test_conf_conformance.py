@@ -8,7 +8,6 @@ difference is listed below and in docs/configuration.md.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest

@@ -40,8 +40,7 @@ vrrp_instance VI_1 {{
 
 
 def has_vip(host) -> bool:
-    info = json.loads(host.ip("-j", "-4", "addr", "show", "dev", "eth0").stdout)
-    return any(a["local"] == VIP for entry in info for a in entry.get("addr_info", []))
+    return VIP in host.addresses("eth0")
 
 
 def start_pair(lab, keel_build_dir, tmp_path):
@@ -144,8 +143,7 @@ vrrp_instance VI_2 {{
 
 
 def addresses(host) -> set[str]:
-    info = json.loads(host.ip("-j", "-4", "addr", "show", "dev", "eth0").stdout)
-    return {a["local"] for entry in info for a in entry.get("addr_info", [])}
+    return host.addresses("eth0")
 
 
 def test_sync_group_members_fail_over_together(lab, keel_build_dir, tmp_path):
@@ -318,9 +316,7 @@ V6_CONF = """vrrp_instance VI_6 {{
 
 
 def has_vip6(host) -> bool:
-    info = json.loads(host.ip("-j", "-6", "addr", "show", "dev", "eth0").stdout)
-    return any(a["local"] == "2001:db8:18::100" for entry in info
-               for a in entry.get("addr_info", []))
+    return "2001:db8:18::100" in host.addresses("eth0", 6)
 
 
 def link_local_ready(host) -> bool:

@@ -72,8 +72,7 @@ def keeld(keel_build_dir) -> Path:
 
 
 def has_vip(host) -> bool:
-    info = json.loads(host.ip("-j", "-4", "addr", "show", "dev", "eth0").stdout)
-    return any(a["local"] == VIP for entry in info for a in entry.get("addr_info", []))
+    return VIP in host.addresses("eth0")
 
 
 def make_lab(lab, names=("d1", "d2")):

@@ -21,7 +21,6 @@ advert. SLACK covers scheduling on a loaded 2-core machine.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -134,8 +133,7 @@ class Node:
         self.proc.wait_for_output(r"\(VI_1\) Entering BACKUP STATE \(init\)", timeout=15)
 
     def has_vip(self) -> bool:
-        info = json.loads(self.host.ip("-j", "-4", "addr", "show", "dev", "eth0").stdout)
-        return any(a["local"] == VIP for entry in info for a in entry.get("addr_info", []))
+        return VIP in self.host.addresses("eth0")
 
     def rx_errors(self) -> list[str]:
         pattern = KEELD_RX_ERROR if self.impl == "keel" else KEEPALIVED_RX_ERROR

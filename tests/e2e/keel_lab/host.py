@@ -59,6 +59,11 @@ class Host:
                 return addr["local"]
         raise LookupError(f"no IPv4 address on {ifname} in {self.name}")
 
+    def addresses(self, ifname: str, family: int = 4) -> set[str]:
+        """Every address (without prefix length) of `family` (4 or 6) on `ifname`."""
+        info = json.loads(self.ip("-j", f"-{family}", "addr", "show", "dev", ifname).stdout)
+        return {a["local"] for entry in info for a in entry.get("addr_info", [])}
+
     def ping(self, addr: str, count: int = 1, timeout: float = 2.0) -> bool:
         """True if `addr` answers an ICMP echo from this namespace (`timeout` s per echo)."""
         argv = netprobe.probe_cmd("ping", addr, "--count", str(count), "--timeout", str(timeout))
