@@ -1,8 +1,6 @@
 #include "app/config_test.h"
 
 #include <net/if.h>
-#include <pwd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +11,7 @@
 
 #include "conf/reader.h"
 #include "ctl/config_json.h"
+#include "event/script_policy.h"
 #include "model/scripts.h"
 
 namespace keel::app {
@@ -51,33 +50,14 @@ bool checkInterfaces(const model::Config& config, const std::string& file,
 }
 
 std::optional<uid_t> uidOf(const std::string& user) {
-  passwd pw{};
-  passwd* found = nullptr;
-  std::array<char, 4096> buf{};
-  if (::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr) {
-    return std::nullopt;
-  }
-  return found->pw_uid;
+  auto found = event::lookupUser(user);
+  return found ? std::optional<uid_t>(found->uid) : std::nullopt;
 }
 
-// Whether a script's program exists, found as execvp would find it (keepalived does the same and
-// ignores a script that is not there when judging security).
+// keepalived ignores a script whose program is not there when judging security; a program that
+// exists but is not executable still counts.
 bool programExists(const std::string& program) {
-  auto exists = [](const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-  };
-  if (program.find('/') != std::string::npos) return exists(program);
-  const char* env = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): main thread
-  std::string path =
-      env != nullptr ? env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  for (std::size_t start = 0; start <= path.size();) {
-    std::size_t end = std::min(path.find(':', start), path.size());
-    std::string dir = path.substr(start, end - start);
-    if (exists((dir.empty() ? "." : dir) + "/" + program)) return true;
-    start = end + 1;
-  }
-  return false;
+  return event::findProgram(program, false).has_value();
 }
 
 // keepalived 2.2.7 disables a vrrp_script whose program is missing, which `-t` counts as an error.

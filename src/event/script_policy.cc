@@ -16,10 +16,7 @@ namespace {
 
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-struct Credentials {
-  uid_t uid = 0;
-  gid_t gid = 0;
-};
+}  // namespace
 
 base::Result<Credentials> lookupUser(const std::string& user) {
   passwd pw{};
@@ -31,6 +28,8 @@ base::Result<Credentials> lookupUser(const std::string& user) {
   return Credentials{found->pw_uid, found->pw_gid};
 }
 
+namespace {
+
 base::Result<gid_t> lookupGroup(const std::string& group) {
   struct group gr {};
   struct group* found = nullptr;
@@ -41,11 +40,13 @@ base::Result<gid_t> lookupGroup(const std::string& group) {
   return found->gr_gid;
 }
 
-// execvp's search: a name with '/' as is, else the first regular executable file in PATH.
-base::Result<std::string> resolveProgram(const std::string& program) {
-  auto runnable = [](const std::string& p) {
+}  // namespace
+
+base::Result<std::string> findProgram(const std::string& program, bool executable) {
+  auto runnable = [executable](const std::string& p) {
     struct stat st {};
-    return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
+    return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           (!executable || ::access(p.c_str(), X_OK) == 0);
   };
   if (program.find('/') != std::string::npos) {
     if (runnable(program)) return program;
@@ -63,8 +64,6 @@ base::Result<std::string> resolveProgram(const std::string& program) {
   return base::makeError(base::ErrorCode::NotFound,
                          fmt::format("script {} not found or not executable", program));
 }
-
-}  // namespace
 
 bool securePath(const std::string& path) {
   if (path.empty() || path[0] != '/') return false;
@@ -87,7 +86,7 @@ base::Result<std::vector<std::string>> prepareScript(const ScriptSpec& spec,
   if (spec.argv.empty()) {
     return base::makeError(base::ErrorCode::InvalidArgument, "empty script");
   }
-  auto program = resolveProgram(spec.argv[0]);
+  auto program = findProgram(spec.argv[0]);
   if (!program) return program.error();
   std::string user = !spec.user.empty() ? spec.user : policy.default_user;
   std::string group = !spec.user.empty() ? spec.group : policy.default_group;

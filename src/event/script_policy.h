@@ -5,6 +5,8 @@
 // posix_spawn cannot change credentials. Reads /etc/passwd and the file system; any thread.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -29,6 +31,19 @@ struct ScriptSpec {
 // security refuses it.
 base::Result<std::vector<std::string>> prepareScript(const ScriptSpec& spec,
                                                      const ScriptPolicy& policy);
+
+struct Credentials {
+  uid_t uid = 0;
+  gid_t gid = 0;  // the user's primary group
+};
+
+// The uid and primary gid of `user`. Errors: NotFound ("unknown user NAME").
+base::Result<Credentials> lookupUser(const std::string& user);
+
+// The program as execvp would find it: a name with '/' as is, else the first match in PATH.
+// With `executable` only a regular file keeld may execute counts, else any regular file (as
+// keepalived judges script security). Errors: NotFound.
+base::Result<std::string> findProgram(const std::string& program, bool executable = true);
 
 // Whether `path` and every directory above it are writable by root only (owned by root and not
 // group- or world-writable). `path` must be absolute.

@@ -57,6 +57,9 @@ TEST(ScriptPolicyTest, SecurityRefusesRootScriptsUnderWorldWritableDirectories) 
             "Unsafe permissions found for script '" + script + "' - disabling");
   EXPECT_TRUE(prepareScript({{script}, "root", ""}, {false, "", ""}));  // security off: allowed
   EXPECT_TRUE(prepareScript({{"/bin/sh"}, "root", ""}, {true, "", ""}));
+  ASSERT_EQ(::chmod(script.c_str(), 0644), 0);  // there, but not executable
+  EXPECT_FALSE(findProgram(script));
+  EXPECT_EQ(findProgram(script, false).value_or(""), script);
   std::remove(script.c_str());
   ::rmdir(dir_template);
 }
