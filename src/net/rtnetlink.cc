@@ -14,13 +14,11 @@
 
 #include <fmt/format.h>
 
+#include "net/rtnetlink_internal.h"
+
 namespace keel::net {
 
-namespace {
-
-constexpr std::size_t kBufferSize = 32 * 1024;
-
-using Attrs = std::array<const nlattr*, 64>;
+namespace nl {
 
 int collectAttr(const nlattr* attr, void* data) {
   auto* attrs = static_cast<Attrs*>(data);
@@ -28,6 +26,39 @@ int collectAttr(const nlattr* attr, void* data) {
   if (type < attrs->size()) (*attrs)[type] = attr;
   return MNL_CB_OK;
 }
+
+nlmsghdr* putHeader(std::vector<char>& buf, std::uint16_t type, std::uint16_t flags,
+                    std::uint32_t seq) {
+  buf.assign(kBufferSize, 0);
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = type;
+  nlh->nlmsg_flags = flags;
+  nlh->nlmsg_seq = seq;
+  return nlh;
+}
+
+std::optional<base::IpAddress> addressAttr(const nlattr* attr, int family) {
+  const auto* bytes = static_cast<const std::uint8_t*>(mnl_attr_get_payload(attr));
+  const std::size_t len = mnl_attr_get_payload_len(attr);
+  if (family == AF_INET && len == 4) {
+    return base::IpAddress::fromV4Bytes({bytes[0], bytes[1], bytes[2], bytes[3]});
+  }
+  if (family == AF_INET6 && len == 16) {
+    std::array<std::uint8_t, 16> b{};
+    std::memcpy(b.data(), bytes, 16);
+    return base::IpAddress::fromV6Bytes(b);
+  }
+  return std::nullopt;
+}
+
+}  // namespace nl
+
+namespace {
+
+using nl::Attrs;
+using nl::collectAttr;
+using nl::kBufferSize;
+using nl::putHeader;
 
 std::optional<Link> parseLink(const nlmsghdr* nlh) {
   if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(ifinfomsg))) return std::nullopt;
@@ -57,19 +88,9 @@ std::optional<AddressEntry> parseAddress(const nlmsghdr* nlh) {
   if (mnl_attr_parse(nlh, sizeof(*ifa), collectAttr, &attrs) < 0) return std::nullopt;
   const nlattr* a = attrs[IFA_LOCAL] != nullptr ? attrs[IFA_LOCAL] : attrs[IFA_ADDRESS];
   if (a == nullptr) return std::nullopt;
-  const auto* bytes = static_cast<const std::uint8_t*>(mnl_attr_get_payload(a));
-  const std::size_t len = mnl_attr_get_payload_len(a);
-  base::IpAddress address;
-  if (ifa->ifa_family == AF_INET && len == 4) {
-    address = base::IpAddress::fromV4Bytes({bytes[0], bytes[1], bytes[2], bytes[3]});
-  } else if (ifa->ifa_family == AF_INET6 && len == 16) {
-    std::array<std::uint8_t, 16> b{};
-    std::memcpy(b.data(), bytes, 16);
-    address = base::IpAddress::fromV6Bytes(b);
-  } else {
-    return std::nullopt;
-  }
-  auto prefix = base::Prefix::make(address, ifa->ifa_prefixlen);
+  const auto address = nl::addressAttr(a, ifa->ifa_family);
+  if (!address) return std::nullopt;
+  auto prefix = base::Prefix::make(*address, ifa->ifa_prefixlen);
   if (!prefix) return std::nullopt;
   AddressEntry entry{static_cast<int>(ifa->ifa_index), *prefix, {}};
   if (const nlattr* label = attrs[IFA_LABEL]; label != nullptr) {
@@ -77,16 +98,6 @@ std::optional<AddressEntry> parseAddress(const nlmsghdr* nlh) {
     entry.label.assign(text, strnlen(text, mnl_attr_get_payload_len(label)));
   }
   return entry;
-}
-
-nlmsghdr* putHeader(std::vector<char>& buf, std::uint16_t type, std::uint16_t flags,
-                    std::uint32_t seq) {
-  buf.assign(kBufferSize, 0);
-  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
-  nlh->nlmsg_type = type;
-  nlh->nlmsg_flags = flags;
-  nlh->nlmsg_seq = seq;
-  return nlh;
 }
 
 nlmsghdr* addressMessage(std::vector<char>& buf, std::uint16_t type, std::uint16_t flags,
@@ -118,12 +129,13 @@ base::Result<mnl_socket*> openSocket(unsigned groups) {
 
 }  // namespace
 
-base::Result<Rtnetlink> Rtnetlink::open(bool events) {
+base::Result<Rtnetlink> Rtnetlink::open(bool events, bool neighbour_events) {
   auto requests = openSocket(0);
   if (!requests) return requests.error();
   mnl_socket* ev = nullptr;
   if (events) {
-    auto opened = openSocket(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR);
+    auto opened = openSocket(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
+                             (neighbour_events ? RTMGRP_NEIGH : 0U));
     if (!opened) {
       mnl_socket_close(*requests);
       return opened.error();
@@ -297,6 +309,15 @@ base::Status Rtnetlink::readEvents(const std::function<void(const NetEvent&)>& s
           e.kind = nlh->nlmsg_type == RTM_NEWADDR ? NetEvent::Kind::AddressAdded
                                                   : NetEvent::Kind::AddressRemoved;
           e.address = std::move(*a);
+          out(e);
+        }
+        break;
+      case RTM_NEWNEIGH:
+      case RTM_DELNEIGH:
+        if (auto n = nl::parseNeighbour(nlh)) {
+          e.kind = nlh->nlmsg_type == RTM_NEWNEIGH ? NetEvent::Kind::NeighbourChanged
+                                                   : NetEvent::Kind::NeighbourRemoved;
+          e.neighbour = std::move(*n);
           out(e);
         }
         break;

@@ -1,0 +1,36 @@
+// Helpers shared by the rtnetlink request and parse code (rtnetlink.cc, rtnetlink_neigh.cc);
+// not part of net's interface. Pure functions over netlink buffers; any thread.
+#pragma once
+
+#include <libmnl/libmnl.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "base/address.h"
+#include "net/rtnetlink.h"
+
+namespace keel::net::nl {
+
+inline constexpr std::size_t kBufferSize = 32 * 1024;
+
+// The attributes of one message, indexed by type (types past the end are ignored).
+using Attrs = std::array<const nlattr*, 64>;
+
+// mnl_attr_parse callback that fills an Attrs.
+int collectAttr(const nlattr* attr, void* data);
+
+// Clears `buf` to kBufferSize and starts a message in it.
+nlmsghdr* putHeader(std::vector<char>& buf, std::uint16_t type, std::uint16_t flags,
+                    std::uint32_t seq);
+
+// The address an attribute carries for `family`; nullopt when its length does not fit.
+std::optional<base::IpAddress> addressAttr(const nlattr* attr, int family);
+
+// An RTM_NEWNEIGH/RTM_DELNEIGH message; nullopt when malformed or not IPv4/IPv6.
+std::optional<Neighbour> parseNeighbour(const nlmsghdr* nlh);
+
+}  // namespace keel::net::nl
