@@ -32,7 +32,7 @@ LAYERS = {
     "check": ["model", "event"],
     "lb": ["model", "dataplane"],
     "dataplane": ["base"],  # the interface Dataplane and its value types, nothing else
-    "dataplane/xdp": ["dataplane", "net", "event"],
+    "dataplane/xdp": ["dataplane", "lb", "net", "event"],  # lb: Maglev and the schedulers
     "dataplane/proxy": ["dataplane", "lb"],  # lb: its scheduler only
     "net": ["base"],
     "event": ["base"],

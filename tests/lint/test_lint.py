@@ -362,15 +362,17 @@ def test_dataplane_may_not_include_its_implementations(tree):
     ]
 
 
-def test_xdp_may_include_net_and_bpf_files_belong_to_xdp(tree):
-    write(tree, "src/dataplane/xdp/iface.cc", '#include "net/socket.h"\n#include "event/loop.h"\n')
+def test_xdp_may_include_net_and_lb_and_bpf_files_belong_to_xdp(tree):
+    write(tree, "src/dataplane/xdp/iface.cc",
+          '#include "net/socket.h"\n#include "event/loop.h"\n#include "lb/sched.h"\n')
     assert layers(tree).returncode == 0
-    write(tree, "src/dataplane/xdp/bpf/bad.h", '#pragma once\n#include "lb/sched.h"\n')
+    write(tree, "src/dataplane/xdp/bpf/bad.h", '#pragma once\n#include "vrrp/engine.h"\n')
     result = layers(tree)
     assert result.returncode == 1
     assert problems(result) == [
-        'src/dataplane/xdp/bpf/bad.h:2: dataplane/xdp may not include "lb/sched.h" '
-        f"(dataplane/xdp may include: base, dataplane, dataplane/xdp, event, net; {DESIGN})"
+        'src/dataplane/xdp/bpf/bad.h:2: dataplane/xdp may not include "vrrp/engine.h" '
+        "(dataplane/xdp may include: base, dataplane, dataplane/xdp, event, lb, model, net; "
+        f"{DESIGN})"
     ]
 
 

@@ -1,0 +1,121 @@
+// The content of the XDP maps for a ServiceTable, and the ordered writes that move the maps from
+// one content to the next (the update-ordering contract of bpf/keel_abi.h). Pure apart from the
+// index allocation it owns: service ids and real indices are stable for an identity across
+// applies, and freed ones are reused last (FIFO). Owned by XdpDataplane on the control-plane
+// thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "base/error.h"
+#include "dataplane/service_table.h"
+#include "dataplane/xdp/bpf/keel_abi.h"
+
+namespace keel::dataplane::xdp {
+
+// Where a real's frames leave: the egress interface, our MAC on it and the next hop's MAC.
+struct Egress {
+  int ifindex = 0;
+  std::array<std::uint8_t, 6> src_mac{};
+  std::array<std::uint8_t, 6> dst_mac{};
+  friend bool operator==(const Egress&, const Egress&) = default;
+};
+
+// Resolves a real of a service; nullopt while it cannot be reached yet (neighbour unresolved,
+// no route, or a DR real that is not on-link). Such a real gets no keel_reals entry and no slot.
+using EgressFn = std::function<std::optional<Egress>(const ServiceKey&, const Real&)>;
+
+struct ServiceEntry {
+  keel_service_key key{};
+  keel_service value{};
+  std::vector<std::uint32_t> ring;  // KEEL_RING_SIZE keel_reals indices
+};
+
+struct MapContent {
+  std::map<ServiceKey, ServiceEntry> services;
+  std::map<std::uint32_t, keel_real> reals;  // index -> entry
+};
+
+// The writes, each applied on its own (a packet may see the maps between any two).
+struct WriteReal {
+  std::uint32_t index = 0;
+  keel_real real{};
+};
+struct ClearReal {  // keel_reals[index].family = NONE
+  std::uint32_t index = 0;
+};
+struct WriteSlots {
+  std::uint32_t service_id = 0;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> slots;  // (slot, real index)
+};
+struct WriteService {
+  keel_service_key key{};
+  keel_service value{};
+};
+struct DeleteService {
+  keel_service_key key{};
+};
+struct ResetStats {  // zero a recycled id's counters before it is used
+  bool real = false;   // keel_real_stats, else keel_svc_stats
+  std::uint32_t id = 0;
+};
+using MapWrite =
+    std::variant<WriteReal, ClearReal, WriteSlots, WriteService, DeleteService, ResetStats>;
+
+std::string describe(const MapWrite& w);
+
+// What a ServiceTable could not express in XDP, for a warning (fwmark and SCTP services, more
+// services or reals than the maps hold, unreachable reals).
+struct Skipped {
+  std::string what;
+  std::string why;
+};
+
+class MapPlanner {
+ public:
+  // The content for `table`. Allocates ids for new identities.
+  MapContent build(const ServiceTable& table, const EgressFn& egress,
+                   std::vector<Skipped>* skipped = nullptr);
+
+  // The writes from `from` to `to`, ordered: stats of fresh ids reset, reals written, rings then
+  // service entries of changed and new services, then removed services deleted and their rings
+  // cleared, then reals no ring names any more cleared.
+  std::vector<MapWrite> diff(const MapContent& from, const MapContent& to) const;
+
+  // Frees the ids of identities in neither `held` nor `wanted` (to the back of the FIFO).
+  void release(const MapContent& held, const MapContent& wanted);
+
+  // The keel_reals index of a real of a service, if it has one.
+  std::optional<std::uint32_t> realIndex(const ServiceKey& service, const RealKey& real) const;
+  std::optional<std::uint32_t> serviceId(const ServiceKey& service) const;
+
+ private:
+  struct Ids {
+    std::deque<std::uint32_t> free;
+    std::uint32_t next = 0;
+    std::uint32_t limit = 0;
+  };
+  static std::optional<std::uint32_t> take(Ids& ids);
+
+  std::map<ServiceKey, std::uint32_t> service_ids_;
+  std::map<std::pair<ServiceKey, RealKey>, std::uint32_t> real_ids_;
+  Ids svc_pool_{{}, 0, KEEL_MAX_SERVICES};
+  Ids real_pool_{{}, 1, KEEL_MAX_REALS};
+  std::vector<std::uint32_t> fresh_services_;  // allocated by the last build()
+  std::vector<std::uint32_t> fresh_reals_;
+};
+
+// The ABI forms of keel's types.
+keel_service_key serviceKeyOf(const ServiceKey& key);
+keel_real realEntryOf(const Real& real, const Egress& egress);
+
+}  // namespace keel::dataplane::xdp
