@@ -15,42 +15,16 @@
 namespace keel::net {
 namespace {
 
-// A named namespace `keel-neigh-<pid>` holding the peer of a veth, removed when this goes out of
-// scope (the kernel does not answer ARP between two interfaces of one namespace).
-class PeerNamespace {
- public:
-  PeerNamespace() : name_("keel-neigh-" + std::to_string(::getpid())) {}
-  ~PeerNamespace() { (void)std::system(("ip netns del " + name_ + " 2>/dev/null").c_str()); }
-  PeerNamespace(const PeerNamespace&) = delete;
-  PeerNamespace& operator=(const PeerNamespace&) = delete;
-  const std::string& name() const { return name_; }
-
- private:
-  std::string name_;
-};
-
 // k0 (10.9.0.1/24, 2001:db8:9::1/64) here; its peer k1 (10.9.0.2, 2001:db8:9::2) in `peer`.
 void makeVethPair(const PeerNamespace& peer) {
-  const std::string in_peer = "ip -n " + peer.name() + " ";
-  const std::string cmds[] = {
-      "ip netns add " + peer.name(),
-      "ip link add k0 type veth peer name k1 netns " + peer.name(),
-      "ip addr add 10.9.0.1/24 dev k0",
-      in_peer + "addr add 10.9.0.2/24 dev k1",
-      "ip -6 addr add 2001:db8:9::1/64 dev k0 nodad",
-      in_peer + "-6 addr add 2001:db8:9::2/64 dev k1 nodad",
-      "ip link set k0 up",
-      in_peer + "link set k1 up",
-      "ip link set lo up",
-  };
-  for (const std::string& cmd : cmds) ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  peer.wire("k0", "k1", {"10.9.0.1/24", "2001:db8:9::1/64"}, {"10.9.0.2/24", "2001:db8:9::2/64"});
 }
 
 base::IpAddress ip(const char* text) { return *base::IpAddress::parse(text); }
 
 TEST(RtnetlinkNeighTest, RoutesOnLinkViaGatewayLocalAndUnreachable) {
   KEEL_REQUIRE_OWN_NETNS();
-  PeerNamespace peer;
+  PeerNamespace peer("neigh");
   ASSERT_NO_FATAL_FAILURE(makeVethPair(peer));
   ASSERT_EQ(std::system("ip route add 10.8.0.0/16 via 10.9.0.254 dev k0"), 0);
   auto nl = Rtnetlink::open(false);
@@ -111,7 +85,7 @@ bool waitForNeighbour(Rtnetlink& nl, int index, const base::IpAddress& addr, Nei
 
 TEST(RtnetlinkNeighTest, ResolvesWithoutTrafficAndReportsTheMac) {
   KEEL_REQUIRE_OWN_NETNS();
-  PeerNamespace peer;
+  PeerNamespace peer("neigh");
   ASSERT_NO_FATAL_FAILURE(makeVethPair(peer));
   auto nl = Rtnetlink::open(true, true);
   ASSERT_TRUE(nl);
@@ -146,7 +120,7 @@ TEST(RtnetlinkNeighTest, ResolvesWithoutTrafficAndReportsTheMac) {
 
 TEST(RtnetlinkNeighTest, ReportsAMacChangeAndRemoval) {
   KEEL_REQUIRE_OWN_NETNS();
-  PeerNamespace peer;
+  PeerNamespace peer("neigh");
   ASSERT_NO_FATAL_FAILURE(makeVethPair(peer));
   auto nl = Rtnetlink::open(true, true);
   ASSERT_TRUE(nl);

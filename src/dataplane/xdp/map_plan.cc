@@ -52,7 +52,8 @@ keel_service serviceValueOf(const Service& s, std::uint32_t id, const RingPlan& 
   if (s.persistent()) {
     v.flags |= KEEL_SVC_F_PERSIST;
     const auto seconds = std::chrono::ceil<std::chrono::seconds>(s.persistence_timeout).count();
-    v.persist_timeout_s = static_cast<std::uint32_t>(std::clamp<std::int64_t>(seconds, 1, UINT32_MAX));
+    v.persist_timeout_s =
+        static_cast<std::uint32_t>(std::clamp<std::int64_t>(seconds, 1, UINT32_MAX));
     v.persist_prefix = s.persistence_prefix;
   }
   if (plan.hash_source_only) v.flags |= KEEL_SVC_F_HASH_SRC;
@@ -144,10 +145,7 @@ MapContent MapPlanner::build(const ServiceTable& table, const EgressFn& egress,
     std::vector<RingMember> members;
     for (const Real& r : s.reals) {
       auto e = egress(s.key, r);
-      if (!e) {
-        skip(fmt::format("{} -> {}", s.key.str(), r.key.str()), "not reachable yet");
-        continue;
-      }
+      if (!e) continue;  // the EgressFn says why
       auto [rit, new_real] = real_ids_.try_emplace({s.key, r.key}, 0);
       if (new_real) {
         auto index = take(real_pool_);
@@ -180,7 +178,8 @@ std::vector<MapWrite> MapPlanner::diff(const MapContent& from, const MapContent&
   for (std::uint32_t index : fresh_reals_) out.push_back(ResetStats{true, index});
   for (const auto& [index, real] : to.reals) {
     auto it = from.reals.find(index);
-    if (it == from.reals.end() || !sameReal(it->second, real)) out.push_back(WriteReal{index, real});
+    if (it == from.reals.end() || !sameReal(it->second, real))
+      out.push_back(WriteReal{index, real});
   }
   for (const auto& [key, entry] : to.services) {
     auto it = from.services.find(key);
@@ -240,7 +239,9 @@ std::string describe(const MapWrite& w) {
     std::string operator()(const WriteReal& r) const {
       return fmt::format("write real {} fwd {} if {}", r.index, r.real.forwarding, r.real.ifindex);
     }
-    std::string operator()(const ClearReal& r) const { return fmt::format("clear real {}", r.index); }
+    std::string operator()(const ClearReal& r) const {
+      return fmt::format("clear real {}", r.index);
+    }
     std::string operator()(const WriteSlots& s) const {
       return fmt::format("write {} slots of service {}", s.slots.size(), s.service_id);
     }

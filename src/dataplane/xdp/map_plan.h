@@ -64,8 +64,8 @@ struct WriteService {
 struct DeleteService {
   keel_service_key key{};
 };
-struct ResetStats {  // zero a recycled id's counters before it is used
-  bool real = false;   // keel_real_stats, else keel_svc_stats
+struct ResetStats {   // zero a recycled id's counters before it is used
+  bool real = false;  // keel_real_stats, else keel_svc_stats
   std::uint32_t id = 0;
 };
 using MapWrite =
@@ -74,7 +74,7 @@ using MapWrite =
 std::string describe(const MapWrite& w);
 
 // What a ServiceTable could not express in XDP, for a warning (fwmark and SCTP services, more
-// services or reals than the maps hold, unreachable reals).
+// services or reals than the maps hold). Unreachable reals are the EgressFn's to report.
 struct Skipped {
   std::string what;
   std::string why;

@@ -64,8 +64,8 @@ base::Result<std::vector<std::uint32_t>> singleRing(const Service& service,
 }  // namespace
 
 base::Result<RingPlan> ringPlan(std::string_view scheduler, std::span<const std::string> flags) {
-  if (scheduler == "rr" || scheduler == "lc") return RingPlan{RingKind::Weighted, true, false,
-                                                              scheduler == "rr"};
+  if (scheduler == "rr" || scheduler == "lc")
+    return RingPlan{RingKind::Weighted, true, false, scheduler == "rr"};
   if (scheduler == "wrr") return RingPlan{RingKind::Weighted, false, false, true};
   if (scheduler == "wlc" || scheduler == "sed" || scheduler == "nq" || scheduler == "twos") {
     return RingPlan{RingKind::Weighted, false, false, false};

@@ -23,7 +23,7 @@ enum class RingKind : std::uint8_t {
 
 struct RingPlan {
   RingKind kind = RingKind::Weighted;
-  bool equal_weights = false;  // rr and lc ignore weights (other than 0)
+  bool equal_weights = false;     // rr and lc ignore weights (other than 0)
   bool hash_source_only = false;  // the flow hash covers the client address, not the ports
   bool exact = true;              // false: an approximation docs/dataplane.md describes
 };

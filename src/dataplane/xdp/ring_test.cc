@@ -28,8 +28,8 @@ Service service(std::string sched, std::vector<std::string> flags = {}) {
 std::vector<RingMember> members(std::vector<int> weights) {
   std::vector<RingMember> out;
   for (std::size_t i = 0; i < weights.size(); ++i) {
-    out.push_back({realKey(static_cast<int>(i) + 1), static_cast<std::uint32_t>(i) + 1,
-                   weights[i]});
+    out.push_back(
+        {realKey(static_cast<int>(i) + 1), static_cast<std::uint32_t>(i) + 1, weights[i]});
   }
   return out;
 }

@@ -1,0 +1,69 @@
+// XdpDataplane: dataplane::Dataplane over the XDP program's maps. apply() plans the map contents
+// for a table (MapPlanner), writes the difference from what the maps hold in contract order
+// (bpf/keel_abi.h), and keeps the table so that refresh() can write it again when a real's next
+// hop changes (a neighbour resolved or changed its MAC). Loading and attaching the program is
+// XdpProgram's job (xdp_program.h); this class only needs the maps. Control-plane thread only.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dataplane/dataplane.h"
+#include "dataplane/xdp/bpf_map_io.h"
+#include "dataplane/xdp/map_plan.h"
+
+namespace keel::dataplane::xdp {
+
+// The egress of a real (EgressResolver::lookup in production); nullopt with the reason in `why`.
+using EgressLookup = std::function<std::optional<Egress>(const Real& real, std::string* why)>;
+
+struct RealStats {
+  RealKey key;
+  keel_stats stats{};
+};
+struct ServiceStats {
+  ServiceKey key;
+  keel_stats stats{};
+  std::vector<RealStats> reals;
+};
+
+class XdpDataplane final : public Dataplane {
+ public:
+  // REQUIRES: `maps` outlives this object.
+  XdpDataplane(MapIo& maps, EgressLookup egress);
+
+  std::string_view name() const override { return "xdp"; }
+
+  // Writes what changed. Services and reals XDP cannot carry (fwmark, SCTP, unreachable reals)
+  // are left out with a warning logged once per reason. On a failed write the maps are left
+  // part-way and the next apply() rewrites every entry either table names.
+  base::Result<void> apply(std::shared_ptr<const ServiceTable> table) override;
+
+  // Applies the last table again (its reals' next hops may have changed).
+  base::Result<void> refresh();
+
+  // Per service and per real counters of the services in the maps.
+  base::Result<std::vector<ServiceStats>> stats() const;
+  // Named drop/pass/event counters (counterNames() order).
+  base::Result<std::vector<std::pair<std::string, std::uint64_t>>> counters() const;
+
+  // What the last apply() left out, as "what: why" lines.
+  const std::set<std::string>& skipped() const { return skipped_; }
+
+ private:
+  base::Result<void> write(const MapContent& next);
+
+  MapIo& maps_;
+  EgressLookup egress_;
+  MapPlanner planner_;
+  MapContent held_;  // what the maps hold (after a failure: entries marked to be rewritten)
+  std::shared_ptr<const ServiceTable> table_;
+  std::set<std::string> skipped_;
+};
+
+}  // namespace keel::dataplane::xdp

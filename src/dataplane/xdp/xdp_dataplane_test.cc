@@ -1,0 +1,148 @@
+// XdpDataplane over a recording MapIo: what apply() writes, refresh() after a next hop changes,
+// recovery after a failed write, statistics and counters.
+#include "dataplane/xdp/xdp_dataplane.h"
+
+#include <arpa/inet.h>
+
+#include <map>
+
+#include <gtest/gtest.h>
+
+namespace keel::dataplane::xdp {
+namespace {
+
+class FakeMapIo final : public MapIo {
+ public:
+  base::Status write(const MapWrite& w) override {
+    if (fail_after >= 0 && static_cast<int>(writes.size()) >= fail_after) {
+      fail_after = -1;
+      return base::makeError(base::ErrorCode::System, "injected");
+    }
+    writes.push_back(w);
+    if (auto* r = std::get_if<WriteReal>(&w)) reals[r->index] = r->real;
+    if (auto* r = std::get_if<ClearReal>(&w)) reals.erase(r->index);
+    if (auto* s = std::get_if<WriteService>(&w)) services[s->value.id] = s->value;
+    if (auto* s = std::get_if<DeleteService>(&w)) deleted.push_back(s->key.port);
+    return base::ok();
+  }
+  base::Result<keel_stats> serviceStats(std::uint32_t id) override {
+    return keel_stats{id + 1, 10, 1000, 0, 0};
+  }
+  base::Result<keel_stats> realStats(std::uint32_t index) override {
+    return keel_stats{index, 5, 500, 0, 0};
+  }
+  base::Result<std::vector<std::uint64_t>> counters() override {
+    std::vector<std::uint64_t> v(KEEL_COUNTER_MAX, 0);
+    v[KEEL_DROP_NO_REAL] = 3;
+    return v;
+  }
+
+  std::vector<MapWrite> writes;
+  std::map<std::uint32_t, keel_real> reals;
+  std::map<std::uint32_t, keel_service> services;
+  std::vector<std::uint16_t> deleted;
+  int fail_after = -1;
+};
+
+std::shared_ptr<const ServiceTable> tableOf(std::vector<std::pair<const char*, int>> reals,
+                                            std::uint16_t port = 80) {
+  Service s;
+  s.key = {*base::IpAddress::parse("198.18.0.100"), port, Protocol::Tcp, 0};
+  s.scheduler = "rr";
+  for (auto [addr, weight] : reals) {
+    Real r;
+    r.key = {*base::IpAddress::parse(addr), 80};
+    r.weight = weight;
+    r.forwarding = Forwarding::Dr;
+    s.reals.push_back(r);
+  }
+  return std::make_shared<const ServiceTable>(ServiceTable::of({s}));
+}
+
+template <typename T>
+int count(const std::vector<MapWrite>& w) {
+  int n = 0;
+  for (const MapWrite& x : w) n += std::holds_alternative<T>(x) ? 1 : 0;
+  return n;
+}
+
+struct Fixture {
+  FakeMapIo maps;
+  std::map<std::string, Egress> hops;  // real address -> egress; absent: unresolved
+  XdpDataplane dp{maps, [this](const Real& r, std::string* why) -> std::optional<Egress> {
+                    auto it = hops.find(r.key.address.str());
+                    if (it == hops.end()) {
+                      *why = "next hop not resolved yet";
+                      return std::nullopt;
+                    }
+                    return it->second;
+                  }};
+};
+
+TEST(XdpDataplaneTest, WritesOnlyWhatChangedAndFollowsNextHops) {
+  Fixture f;
+  f.hops["10.0.0.11"] = Egress{2, {2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 11}};
+  ASSERT_TRUE(f.dp.apply(tableOf({{"10.0.0.11", 1}, {"10.0.0.12", 1}})));
+  EXPECT_EQ(f.maps.reals.size(), 1u);
+  EXPECT_EQ(f.maps.services.size(), 1u);
+  ASSERT_EQ(f.dp.skipped().size(), 1u);
+  EXPECT_NE(f.dp.skipped().begin()->find("10.0.0.12:80: next hop not resolved yet"),
+            std::string::npos);
+
+  // The second real's neighbour resolves: refresh writes it and its slots, not the service.
+  f.maps.writes.clear();
+  f.hops["10.0.0.12"] = Egress{2, {2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 12}};
+  ASSERT_TRUE(f.dp.refresh());
+  EXPECT_EQ(count<WriteReal>(f.maps.writes), 1);
+  EXPECT_EQ(count<WriteSlots>(f.maps.writes), 1);
+  EXPECT_EQ(count<WriteService>(f.maps.writes), 0);
+  EXPECT_TRUE(f.dp.skipped().empty());
+
+  // A MAC change rewrites that real only.
+  f.maps.writes.clear();
+  f.hops["10.0.0.12"].dst_mac[5] = 0x99;
+  ASSERT_TRUE(f.dp.refresh());
+  ASSERT_EQ(f.maps.writes.size(), 1u);
+  EXPECT_EQ(std::get<WriteReal>(f.maps.writes[0]).real.dst_mac[5], 0x99);
+
+  f.maps.writes.clear();
+  ASSERT_TRUE(f.dp.refresh());
+  EXPECT_TRUE(f.maps.writes.empty());
+}
+
+TEST(XdpDataplaneTest, AFailedWriteIsRepairedByTheNextApply) {
+  Fixture f;
+  f.hops["10.0.0.11"] = Egress{2, {}, {2, 0, 0, 0, 0, 11}};
+  f.hops["10.0.0.12"] = Egress{2, {}, {2, 0, 0, 0, 0, 12}};
+  ASSERT_TRUE(f.dp.apply(tableOf({{"10.0.0.11", 1}})));
+  f.maps.writes.clear();
+  f.maps.fail_after = 0;
+  auto failed = f.dp.apply(tableOf({{"10.0.0.11", 1}, {"10.0.0.12", 1}}, 81));
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().message.find("injected"), std::string::npos);
+  // The next apply removes the old service and writes the new one whole.
+  ASSERT_TRUE(f.dp.apply(tableOf({{"10.0.0.11", 1}, {"10.0.0.12", 1}}, 81)));
+  EXPECT_EQ(f.maps.deleted, std::vector<std::uint16_t>{htons(80)});
+  EXPECT_EQ(count<WriteService>(f.maps.writes), 1);
+  EXPECT_EQ(f.maps.reals.size(), 2u);
+}
+
+TEST(XdpDataplaneTest, ReportsStatisticsAndNamedCounters) {
+  Fixture f;
+  f.hops["10.0.0.11"] = Egress{2, {}, {}};
+  ASSERT_TRUE(f.dp.apply(tableOf({{"10.0.0.11", 1}, {"10.0.0.12", 1}})));
+  auto stats = f.dp.stats();
+  ASSERT_TRUE(stats);
+  ASSERT_EQ(stats->size(), 1u);
+  EXPECT_EQ((*stats)[0].stats.in_packets, 10u);
+  ASSERT_EQ((*stats)[0].reals.size(), 1u);  // the unreachable real has no entry
+  EXPECT_EQ((*stats)[0].reals[0].key.str(), "10.0.0.11:80");
+  auto counters = f.dp.counters();
+  ASSERT_TRUE(counters);
+  ASSERT_EQ(counters->size(), static_cast<std::size_t>(KEEL_COUNTER_MAX));
+  EXPECT_EQ((*counters)[KEEL_DROP_NO_REAL],
+            (std::pair<std::string, std::uint64_t>{"drop_no_real", 3}));
+}
+
+}  // namespace
+}  // namespace keel::dataplane::xdp
