@@ -192,7 +192,7 @@ Bytes PacketBuilder::build() const {
       h[9] = l4->proto ? l4->proto : (next ? ipProto(*next, false) : 0);
       std::memcpy(h.data() + 12, l4->src.bytes.data(), 4);
       std::memcpy(h.data() + 16, l4->dst.bytes.data(), 4);
-      std::memcpy(h.data() + 20, l4->options.data(), l4->options.size());
+      if (!l4->options.empty()) std::memcpy(h.data() + 20, l4->options.data(), l4->options.size());
       put16(h, 10, inetChecksum(h.data(), hlen));
     } else if (auto* l6 = std::get_if<Ipv6Layer>(&layer)) {
       std::uint8_t upper = l6->next ? l6->next : (next ? ipProto(*next, true) : 59);

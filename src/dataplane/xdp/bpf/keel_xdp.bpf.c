@@ -74,6 +74,13 @@ static __always_inline void keel_persist_key(const struct keel_pkt* pkt,
   key->family = pkt->flow.family;
 }
 
+/* The whole flow's hash: the tunnel's entropy (GUE source port, IPv6 flow label). */
+static __always_inline __u32 keel_flow_hash_of(const struct keel_pkt* pkt) {
+  __u32 src[4];
+  __builtin_memcpy(src, pkt->flow.src, 16);
+  return keel_flow_hash(src, ((__u32)pkt->flow.sport << 16) | pkt->flow.dport);
+}
+
 static __always_inline __u32 keel_hash(const struct keel_pkt* pkt, const struct keel_service* svc,
                                        const struct keel_persist_key* pkey) {
   __u32 src[4];
@@ -95,19 +102,23 @@ static __always_inline __u32 keel_ring_pick(const struct keel_service* svc, __u3
   return real ? *real : 0;
 }
 
-/* The real of a live keel_conns entry, 0 if none; a stale entry is counted. */
+/* The real of a live keel_conns entry, 0 if none; a stale entry is counted. Only UDP entries
+ * age, so a TCP hit reads no clock. */
 static __always_inline __u32 keel_conn_real(const struct keel_pkt* pkt,
-                                            const struct keel_config* cfg, __u64 now) {
+                                            const struct keel_config* cfg) {
   struct keel_conn* c = bpf_map_lookup_elem(&keel_conns, &pkt->flow);
   if (!c || c->atime_ns == 0) return 0;
-  int udp = pkt->flow.proto == IPPROTO_UDP;
-  if ((udp && cfg->udp_timeout_ns && now - c->atime_ns > cfg->udp_timeout_ns) ||
-      !keel_real_at(c->real)) {
+  __u32 real = c->real;
+  if (pkt->flow.proto == IPPROTO_UDP) {
+    __u64 now = bpf_ktime_get_ns();
+    if (cfg->udp_timeout_ns && now - c->atime_ns > cfg->udp_timeout_ns) real = 0;
+    c->atime_ns = now;
+  }
+  if (!real || !keel_real_at(real)) {
     keel_count(KEEL_EV_CONN_STALE);
     return 0;
   }
-  if (udp) c->atime_ns = now;
-  return c->real;
+  return real;
 }
 
 /* A live persistence template's real (refreshing it), 0 if none. */
@@ -122,7 +133,6 @@ static __always_inline __u32 keel_persist_real(const struct keel_service* svc,
 
 struct keel_choice {
   __u32 real;
-  __u32 hash;
   int new_conn;
 };
 
@@ -134,28 +144,28 @@ __attribute__((noinline)) int keel_schedule(const struct keel_pkt* pkt,
                                             const struct keel_config* cfg,
                                             struct keel_choice* choice) {
   if (!pkt || !svc || !cfg || !choice) return 0;
-  __u64 now = bpf_ktime_get_ns();
   int tcp = pkt->flow.proto == IPPROTO_TCP;
   int syn = tcp && (pkt->tcp_flags & (KEEL_TCP_SYN | KEEL_TCP_ACK)) == KEEL_TCP_SYN;
   int track = !(svc->flags & KEEL_SVC_F_NO_CONN);
   struct keel_persist_key pkey = {};
   if (keel_persistent(svc)) keel_persist_key(pkt, svc, &pkey);
-  choice->hash = keel_hash(pkt, svc, &pkey);
 
-  if (track && !syn) choice->real = keel_conn_real(pkt, cfg, now);
+  if (track && !syn) choice->real = keel_conn_real(pkt, cfg);
   if (choice->real) {
-    if (keel_persistent(svc)) keel_persist_real(svc, &pkey, now);
+    if (keel_persistent(svc)) keel_persist_real(svc, &pkey, bpf_ktime_get_ns());
     return 0;
   }
+  __u32 hash = keel_hash(pkt, svc, &pkey);
   if (pkt->icmp_error) { /* route by the quoted flow; never create state for it */
-    choice->real = keel_ring_pick(svc, choice->hash);
+    choice->real = keel_ring_pick(svc, hash);
     return 0;
   }
+  __u64 now = bpf_ktime_get_ns();
   if (keel_persistent(svc)) {
     choice->real = keel_persist_real(svc, &pkey, now);
     if (choice->real) keel_count(KEEL_EV_PERSIST_HIT);
   }
-  if (!choice->real) choice->real = keel_ring_pick(svc, choice->hash);
+  if (!choice->real) choice->real = keel_ring_pick(svc, hash);
   if (!choice->real) return 0;
   if (keel_persistent(svc)) {
     struct keel_conn t = {.atime_ns = now, .real = choice->real};
@@ -341,7 +351,7 @@ static __always_inline int keel_forward(struct xdp_md* ctx, const struct keel_pk
   if (r->forwarding == KEEL_FWD_NAT)
     rc = keel_nat_forward(ctx, pkt, &svc, r);
   else if (r->forwarding == KEEL_FWD_TUN_IPIP || r->forwarding == KEEL_FWD_TUN_GUE)
-    rc = keel_tunnel(ctx, pkt, r, &cfg, choice.hash);
+    rc = keel_tunnel(ctx, pkt, r, &cfg, keel_flow_hash_of(pkt));
   if (rc != KEEL_PARSE_OK) return keel_verdict(rc);
 
   if (pkt->icmp_error) {
