@@ -3,6 +3,11 @@
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+
+#include <cstring>
+
+#include "fixture.h"
 #include "keel_decap.skel.h"
 #include "packet.h"
 #include "xdp_harness.h"
@@ -76,6 +81,39 @@ TEST_F(DecapTest, OtherTrafficPassesUntouched) {
     EXPECT_EQ(r.verdict, XDP_PASS);
     EXPECT_EQ(r.out, in);
   }
+}
+
+TEST_F(DecapTest, WhatTheDirectorTunnelsTheRealServerReceivesBare) {
+  XdpHarness director;
+  ASSERT_TRUE(director.ok());
+  keel_config cfg{};
+  cfg.gue_port = htons(KEEL_GUE_PORT_DEFAULT);
+  Addr s4 = addr("198.18.0.254"), s6 = addr("2001:db8:ff::fe");
+  std::memcpy(cfg.tun_src_v4, s4.bytes.data(), 4);
+  std::memcpy(cfg.tun_src_v6, s6.bytes.data(), 16);
+  director.setConfig(cfg);
+  const Addr client = addr("203.0.113.7"), vip = addr("198.51.100.10");
+  director.addService(vip, 80, KEEL_PROTO_TCP, 0);
+  director.fillRing(0, {1});
+  for (keel_forwarding fwd : {KEEL_FWD_TUN_IPIP, KEEL_FWD_TUN_GUE}) {
+    for (const char* real : {"192.0.2.1", "2001:db8:2::1"}) {
+      keel_real r = makeReal(addr(real), fwd);
+      director.setReal(1, r);
+      Bytes sent =
+          PacketBuilder().eth(b, a).ip(client, vip).tcp(40000, 80, kAck).payload("abc").build();
+      RunResult tunnelled = director.run(sent);
+      ASSERT_EQ(tunnelled.verdict, XDP_TX);
+      RunResult got = run(tunnelled.out);
+      EXPECT_EQ(got.verdict, XDP_PASS);
+      EXPECT_EQ(got.out, withMacs(sent, realMac(r), ourMac(r))) << fwd << " " << real;
+    }
+  }
+}
+
+TEST_F(DecapTest, TunnelWithNothingInsideIsDropped) {
+  Bytes empty = PacketBuilder().eth(b, a).ipv4(addr("198.18.0.254"), addr("192.0.2.1"), 4).build();
+  RunResult r = run(empty);
+  EXPECT_EQ(r.verdict, XDP_DROP);
 }
 
 }  // namespace

@@ -391,6 +391,16 @@ TEST_F(XdpTest, NonVipArpNdAndVrrpPassUntouched) {
           .build(),                                                 // NS
       fromClient(client6, vip6).icmp(128).payload("ping").build(),  // echo to a VIP
       fromClient(client4, vip4).icmp(8).payload("ping").build(),
+      PacketBuilder()  // unicast VRRP (unicast_peer), even to a VIP address
+          .eth(kDirectorMac, kClientMac)
+          .ipv4(addr("198.51.100.2"), vip4, 112)
+          .raw(Bytes(20, 0x21))
+          .build(),
+      PacketBuilder()  // a SYN to the VIP, but broadcast
+          .eth(Mac{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, kClientMac)
+          .ipv4(client4, vip4)
+          .tcp(1, 80, kSyn)
+          .build(),
   };
   for (const Bytes& p : packets) {
     RunResult r = h->run(p);

@@ -9,7 +9,7 @@
  *   fragment is balanced and all fragments of one datagram get the same verdict), IPv6 chains
  *   longer than KEEL_IPV6_EXT_MAX headers or with ESP (PASS_IPV6_EXT).
  * - Everything that is not TCP, UDP or an ICMP error (ARP, ND, VRRP, OSPF, echo, ...) passes
- *   without a counter.
+ *   without a counter, and so does every frame to a broadcast or multicast MAC.
  * - ICMP errors (v4 types 3, 11, 12; v6 types 1-4) are parsed down to the quoted ports; the flow
  *   they describe is returned reversed (client -> VIP) so it finds the same connection entry.
  */
@@ -201,6 +201,8 @@ static __always_inline int keel_parse(struct xdp_md* ctx, struct keel_pkt* pkt) 
   void* data_end = (void*)(long)ctx->data_end;
   struct ethhdr* eth = data;
   if ((void*)(eth + 1) > data_end) return KEEL_DROP_MALFORMED_ETH;
+  /* broadcast and multicast frames are never a connection to a VIP */
+  if (eth->h_dest[0] & 1) return KEEL_PASS_QUIET;
   __be16 proto = eth->h_proto;
   if (proto == bpf_htons(ETH_P_IP)) return keel_parse_ipv4(data, data_end, pkt);
   if (proto == bpf_htons(ETH_P_IPV6)) return keel_parse_ipv6(data, data_end, pkt);
