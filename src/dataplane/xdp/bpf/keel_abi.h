@@ -33,10 +33,10 @@
 #else
 #define KEEL_ABI_ASSERT(cond, msg) _Static_assert(cond, msg)
 #endif
-#define KEEL_ABI_LAYOUT(type, size)                                             \
+#define KEEL_ABI_LAYOUT(type, size) \
   KEEL_ABI_ASSERT(sizeof(struct type) == (size), #type " size is part of the ABI")
-#define KEEL_ABI_FIELD(type, field, off)                                        \
-  KEEL_ABI_ASSERT(__builtin_offsetof(struct type, field) == (off),             \
+#define KEEL_ABI_FIELD(type, field, off)                           \
+  KEEL_ABI_ASSERT(__builtin_offsetof(struct type, field) == (off), \
                   #type "." #field " offset is part of the ABI")
 
 /* ---- sizes ---------------------------------------------------------------------------------- */
@@ -96,31 +96,32 @@ enum keel_forwarding {
 
 /* Named counters, one per-CPU __u64 each in keel_counters. DROP_* count XDP_DROP verdicts,
  * PASS_* count packets handed to the kernel because the program will not classify them, EV_*
- * count events on forwarded packets. X(enumerator suffix, name shown to users). */
-#define KEEL_COUNTERS(X)                                                              \
-  X(DROP_MALFORMED_ETH, "drop_malformed_eth")     /* frame shorter than Ethernet */   \
-  X(DROP_MALFORMED_IPV4, "drop_malformed_ipv4")   /* truncated, IHL < 5, bad length */ \
-  X(DROP_MALFORMED_IPV6, "drop_malformed_ipv6")   /* truncated, jumbo, bad length */  \
-  X(DROP_MALFORMED_L4, "drop_malformed_l4")       /* truncated TCP/UDP, doff < 5 */   \
-  X(DROP_MALFORMED_ICMP, "drop_malformed_icmp")   /* error quoting a truncated flow */ \
-  X(DROP_NO_REAL, "drop_no_real")                 /* ring slot 0: no real with weight */ \
-  X(DROP_BAD_REAL, "drop_bad_real")               /* ring names an empty keel_reals slot */ \
-  X(DROP_FAMILY, "drop_family")                   /* NAT real of another family */     \
-  X(DROP_TOO_BIG, "drop_too_big")                 /* encapsulated size > tun_mtu */    \
-  X(DROP_NO_TUN_SRC, "drop_no_tun_src")           /* TUN with no director address */   \
-  X(DROP_ADJUST, "drop_adjust")                   /* bpf_xdp_adjust_head/tail failed */ \
-  X(PASS_VLAN, "pass_vlan")                       /* 802.1Q/802.1ad tagged frame */    \
-  X(PASS_FRAGMENT, "pass_fragment")               /* IPv4 or IPv6 fragment */          \
-  X(PASS_IPV6_EXT, "pass_ipv6_ext")               /* ext chain too long, ESP, unknown */ \
-  X(PASS_ICMP, "pass_icmp")                       /* VIP ICMP error not forwarded (NAT) */ \
-  X(EV_IPV4_OPTIONS, "ipv4_options")              /* forwarded with IPv4 options */    \
-  X(EV_NEW_SYN, "new_syn")                        /* scheduled: SYN or first UDP */     \
-  X(EV_NEW_MIDFLOW, "new_midflow")                /* scheduled: non-SYN with no entry */ \
-  X(EV_CONN_STALE, "conn_stale")                  /* entry named a removed real/expired */ \
-  X(EV_PERSIST_HIT, "persist_hit")                /* template chose the real */        \
-  X(EV_ICMP_FORWARDED, "icmp_forwarded")          /* ICMP error sent to the flow's real */ \
-  X(EV_NAT_REPLY, "nat_reply")                    /* reply SNATed back to the VIP */   \
-  X(EV_RST_NO_STATE, "rst_no_state")              /* RST for an unknown flow: no entry */
+ * count events on forwarded packets. X(enumerator suffix, name shown to users). The order is
+ * part of the ABI: every DROP_* precedes KEEL_PASS_VLAN, every PASS_* precedes the EV_*. */
+#define KEEL_COUNTERS(X)                                                                  \
+  X(DROP_MALFORMED_ETH, "drop_malformed_eth")   /* frame shorter than Ethernet */         \
+  X(DROP_MALFORMED_IPV4, "drop_malformed_ipv4") /* truncated, IHL < 5, bad length */      \
+  X(DROP_MALFORMED_IPV6, "drop_malformed_ipv6") /* truncated, jumbo, bad length */        \
+  X(DROP_MALFORMED_L4, "drop_malformed_l4")     /* truncated TCP/UDP, doff < 5 */         \
+  X(DROP_MALFORMED_ICMP, "drop_malformed_icmp") /* error quoting a truncated flow */      \
+  X(DROP_NO_REAL, "drop_no_real")               /* ring slot 0: no real with weight */    \
+  X(DROP_BAD_REAL, "drop_bad_real")             /* ring names an empty keel_reals slot */ \
+  X(DROP_FAMILY, "drop_family")                 /* NAT real of another family */          \
+  X(DROP_TOO_BIG, "drop_too_big")               /* encapsulated size > tun_mtu */         \
+  X(DROP_NO_TUN_SRC, "drop_no_tun_src")         /* TUN with no director address */        \
+  X(DROP_ADJUST, "drop_adjust")                 /* bpf_xdp_adjust_head/tail failed */     \
+  X(PASS_VLAN, "pass_vlan")                     /* 802.1Q/802.1ad tagged frame */         \
+  X(PASS_FRAGMENT, "pass_fragment")             /* IPv4 or IPv6 fragment */               \
+  X(PASS_IPV6_EXT, "pass_ipv6_ext")             /* ext chain too long, ESP, unknown */    \
+  X(PASS_ICMP, "pass_icmp")                     /* VIP ICMP error not forwarded (NAT) */  \
+  X(EV_IPV4_OPTIONS, "ipv4_options")            /* forwarded with IPv4 options */         \
+  X(EV_NEW_SYN, "new_syn")                      /* scheduled: SYN or first UDP */         \
+  X(EV_NEW_MIDFLOW, "new_midflow")              /* scheduled: non-SYN with no entry */    \
+  X(EV_CONN_STALE, "conn_stale")                /* entry named a removed real/expired */  \
+  X(EV_PERSIST_HIT, "persist_hit")              /* template chose the real */             \
+  X(EV_ICMP_FORWARDED, "icmp_forwarded")        /* ICMP error sent to the flow's real */  \
+  X(EV_NAT_REPLY, "nat_reply")                  /* reply SNATed back to the VIP */        \
+  X(EV_RST_NO_STATE, "rst_no_state")            /* RST for an unknown flow: no entry */
 
 #define KEEL_COUNTER_ENUM_(id, name) KEEL_##id,
 enum keel_counter { KEEL_COUNTERS(KEEL_COUNTER_ENUM_) KEEL_COUNTER_MAX };
