@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/config_test.h"
+#include "app/dataplane_wiring.h"
 #include "app/exit_codes.h"
 #include "app/version.h"
 #include "base/clock.h"
@@ -20,6 +21,7 @@
 #include "base/unique_fd.h"
 #include "conf/reader.h"
 #include "event/loop.h"
+#include "lb/desired_state.h"
 #include "model/diff.h"
 #include "vrrp/engine.h"
 
@@ -124,6 +126,13 @@ int runDaemon(const KeeldOptions& options) {
       base::logError("VRRP not started: {}", engine.error().str());
     }
   }
+  // The XDP data plane forwards the desired table (no health checks yet: every real is alive).
+  auto desiredTable = [](const model::Config& c) {
+    return lb::DesiredState(std::make_shared<const model::Config>(c)).table();
+  };
+  std::unique_ptr<DataplaneWiring> dataplane;
+  if (config) dataplane = DataplaneWiring::start(**loop, *config, options.keep_dataplane);
+  if (dataplane) dataplane->apply(desiredTable(*config));
   auto stop = [&](const char* why) {
     return [&loop, &vrrp_engine, why] {
       base::logInfo("Stopping ({})", why);
@@ -146,6 +155,11 @@ int runDaemon(const KeeldOptions& options) {
     }
     logChanges(config ? model::diff(*config, *next) : model::diff({}, *next));
     config = std::move(next);
+    if (!dataplane) dataplane = DataplaneWiring::start(**loop, *config, options.keep_dataplane);
+    if (dataplane) {
+      dataplane->reload(*config);
+      dataplane->apply(desiredTable(*config));
+    }
   });
   if (!hup) base::logWarning("Unable to handle SIGHUP: {}", hup.error().str());
   auto usr2 = (*loop)->onSignal(SIGUSR2, [&] {

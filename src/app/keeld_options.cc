@@ -44,7 +44,7 @@ constexpr std::array kFlags = {
     FlagSpec{'I', "dont-release-ipvs", ArgKind::None, "",
              "Don't remove IPVS topology on daemon "
              "stop",
-             false},
+             true},
     FlagSpec{'R', "dont-respawn", ArgKind::None, "", "Don't respawn child processes", false},
     FlagSpec{'n', "dont-fork", ArgKind::None, "", "Don't fork the daemon process", true},
     FlagSpec{'d', "dump-conf", ArgKind::None, "", "Dump the configuration data", false},
@@ -159,6 +159,9 @@ base::Status apply(const FlagSpec& f, const std::optional<std::string>& value, K
       break;
     case 'V':
       o.keep_vips = true;
+      break;
+    case 'I':
+      o.keep_dataplane = true;
       break;
     case 'e':
       o.all_config = true;

@@ -38,14 +38,15 @@ struct KeeldOptions {
   bool no_syslog = false;                                       // -G
   bool dont_fork = false;                                       // -n
   bool keep_vips = false;                                       // -V
-  std::string runtime_dir = "/run/keel";                        // --runtime-dir (keel extension)
-  bool config_test = false;                                     // -t
-  std::optional<std::string> config_id;                         // -i; unset: the short host name
-  bool dump_config = false;                                     // --dump-config (keel extension)
-  bool all_config = false;                                      // -e
-  std::optional<std::string> signum;                            // --signum=SIGFUNC
-  bool help = false;                                            // -h
-  bool version = false;                                         // -v
+  bool keep_dataplane = false;  // -I: leave the XDP program attached on stop (IPVS's topology)
+  std::string runtime_dir = "/run/keel";  // --runtime-dir (keel extension)
+  bool config_test = false;               // -t
+  std::optional<std::string> config_id;   // -i; unset: the short host name
+  bool dump_config = false;               // --dump-config (keel extension)
+  bool all_config = false;                // -e
+  std::optional<std::string> signum;      // --signum=SIGFUNC
+  bool help = false;                      // -h
+  bool version = false;                   // -v
 };
 
 // Parses argv (argv[0] is the program name). Errors (InvalidArgument / Unsupported) carry the

@@ -36,6 +36,11 @@ BpfMapIo::BpfMapIo(MapFds fds) : fds_(fds) {
 }
 
 base::Status BpfMapIo::write(const MapWrite& w) {
+  if (const auto* c = std::get_if<WriteConfig>(&w)) {
+    const std::uint32_t zero = 0;
+    return check(bpf_map_update_elem(fds_.config, &zero, &c->config, BPF_ANY),
+                 "cannot write the XDP configuration");
+  }
   if (const auto* r = std::get_if<WriteReal>(&w)) {
     return check(bpf_map_update_elem(fds_.reals, &r->index, &r->real, BPF_ANY),
                  fmt::format("cannot write real {}", r->index));

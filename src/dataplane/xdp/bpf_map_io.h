@@ -34,6 +34,7 @@ struct MapFds {
   int svc_stats = -1;
   int real_stats = -1;
   int counters = -1;
+  int config = -1;
 };
 
 class BpfMapIo final : public MapIo {

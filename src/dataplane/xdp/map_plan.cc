@@ -63,6 +63,13 @@ keel_service serviceValueOf(const Service& s, std::uint32_t id, const RingPlan& 
 
 }  // namespace
 
+keel_config defaultConfig() {
+  keel_config c{};
+  c.udp_timeout_ns = 300ULL * 1000 * 1000 * 1000;
+  c.gue_port = htons(KEEL_GUE_PORT_DEFAULT);
+  return c;
+}
+
 keel_service_key serviceKeyOf(const ServiceKey& key) {
   keel_service_key k{};
   copyAddress(key.address, k.addr);
@@ -116,6 +123,7 @@ MapContent MapPlanner::build(const ServiceTable& table, const EgressFn& egress,
   fresh_services_.clear();
   fresh_reals_.clear();
   MapContent out;
+  out.config = base_;
   for (const ServicePtr& sp : table.services) {
     const Service& s = *sp;
     if (s.key.isFwmark()) {
@@ -159,6 +167,7 @@ MapContent MapPlanner::build(const ServiceTable& table, const EgressFn& egress,
         fresh_reals_.push_back(*index);
       }
       out.reals[rit->second] = realEntryOf(r, *e);
+      if (r.forwarding == Forwarding::Nat) out.config.flags |= KEEL_CFG_F_NAT;
       members.push_back({r.key, rit->second, r.weight});
     }
     auto ring = buildRing(s, members);
@@ -174,6 +183,9 @@ MapContent MapPlanner::build(const ServiceTable& table, const EgressFn& egress,
 
 std::vector<MapWrite> MapPlanner::diff(const MapContent& from, const MapContent& to) const {
   std::vector<MapWrite> out;
+  if (std::memcmp(&from.config, &to.config, sizeof to.config) != 0) {
+    out.push_back(WriteConfig{to.config});
+  }
   for (std::uint32_t id : fresh_services_) out.push_back(ResetStats{false, id});
   for (std::uint32_t index : fresh_reals_) out.push_back(ResetStats{true, index});
   for (const auto& [index, real] : to.reals) {
@@ -236,6 +248,9 @@ void MapPlanner::release(const MapContent& held, const MapContent& wanted) {
 
 std::string describe(const MapWrite& w) {
   struct V {
+    std::string operator()(const WriteConfig& c) const {
+      return fmt::format("write config flags {:#x}", c.config.flags);
+    }
     std::string operator()(const WriteReal& r) const {
       return fmt::format("write real {} fwd {} if {}", r.index, r.real.forwarding, r.real.ifindex);
     }

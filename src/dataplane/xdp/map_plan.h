@@ -41,6 +41,7 @@ struct ServiceEntry {
 };
 
 struct MapContent {
+  keel_config config{};  // the base configuration, KEEL_CFG_F_NAT set when a real uses NAT
   std::map<ServiceKey, ServiceEntry> services;
   std::map<std::uint32_t, keel_real> reals;  // index -> entry
 };
@@ -64,12 +65,15 @@ struct WriteService {
 struct DeleteService {
   keel_service_key key{};
 };
+struct WriteConfig {  // keel_config[0]; written before the reals that depend on it
+  keel_config config{};
+};
 struct ResetStats {   // zero a recycled id's counters before it is used
   bool real = false;  // keel_real_stats, else keel_svc_stats
   std::uint32_t id = 0;
 };
-using MapWrite =
-    std::variant<WriteReal, ClearReal, WriteSlots, WriteService, DeleteService, ResetStats>;
+using MapWrite = std::variant<WriteConfig, WriteReal, ClearReal, WriteSlots, WriteService,
+                              DeleteService, ResetStats>;
 
 std::string describe(const MapWrite& w);
 
@@ -80,13 +84,20 @@ struct Skipped {
   std::string why;
 };
 
+// keel_config as keel starts it: UDP flows idle 300 s are scheduled again (IPVS's UDP timeout),
+// GUE on KEEL_GUE_PORT_DEFAULT, no tunnel source.
+keel_config defaultConfig();
+
 class MapPlanner {
  public:
+  explicit MapPlanner(const keel_config& base = defaultConfig()) : base_(base) {}
+
   // The content for `table`. Allocates ids for new identities.
   MapContent build(const ServiceTable& table, const EgressFn& egress,
                    std::vector<Skipped>* skipped = nullptr);
 
-  // The writes from `from` to `to`, ordered: stats of fresh ids reset, reals written, rings then
+  // The writes from `from` to `to`, ordered: the configuration if it changed, stats of fresh ids
+  // reset, reals written, rings then
   // service entries of changed and new services, then removed services deleted and their rings
   // cleared, then reals no ring names any more cleared.
   std::vector<MapWrite> diff(const MapContent& from, const MapContent& to) const;
@@ -106,6 +117,7 @@ class MapPlanner {
   };
   static std::optional<std::uint32_t> take(Ids& ids);
 
+  keel_config base_;
   std::map<ServiceKey, std::uint32_t> service_ids_;
   std::map<std::pair<ServiceKey, RealKey>, std::uint32_t> real_ids_;
   Ids svc_pool_{{}, 0, KEEL_MAX_SERVICES};

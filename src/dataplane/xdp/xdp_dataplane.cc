@@ -12,6 +12,7 @@ namespace {
 // values no plan produces, so the next diff rewrites each of them and removes what is unwanted.
 MapContent unknownState(const MapContent& a, const MapContent& b) {
   MapContent out;
+  out.config.flags = ~0U;
   for (const auto* c : {&a, &b}) {
     for (const auto& [key, entry] : c->services) {
       ServiceEntry e = entry;
@@ -30,8 +31,8 @@ MapContent unknownState(const MapContent& a, const MapContent& b) {
 
 }  // namespace
 
-XdpDataplane::XdpDataplane(MapIo& maps, EgressLookup egress)
-    : maps_(maps), egress_(std::move(egress)) {}
+XdpDataplane::XdpDataplane(MapIo& maps, EgressLookup egress, const keel_config& config)
+    : maps_(maps), egress_(std::move(egress)), planner_(config) {}
 
 base::Result<void> XdpDataplane::apply(std::shared_ptr<const ServiceTable> table) {
   table_ = std::move(table);

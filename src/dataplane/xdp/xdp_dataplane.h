@@ -34,8 +34,9 @@ struct ServiceStats {
 
 class XdpDataplane final : public Dataplane {
  public:
-  // REQUIRES: `maps` outlives this object.
-  XdpDataplane(MapIo& maps, EgressLookup egress);
+  // REQUIRES: `maps` outlives this object. `config` is the keel_config to keep (apply() adds
+  // the NAT flag when a real uses NAT).
+  XdpDataplane(MapIo& maps, EgressLookup egress, const keel_config& config = defaultConfig());
 
   std::string_view name() const override { return "xdp"; }
 
@@ -61,6 +62,8 @@ class XdpDataplane final : public Dataplane {
   MapIo& maps_;
   EgressLookup egress_;
   MapPlanner planner_;
+  // What the maps hold; at first an all-zero config (so the first apply writes it); after a
+  // failed write, entries marked to be rewritten.
   MapContent held_;  // what the maps hold (after a failure: entries marked to be rewritten)
   std::shared_ptr<const ServiceTable> table_;
   std::set<std::string> skipped_;

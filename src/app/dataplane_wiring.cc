@@ -1,0 +1,167 @@
+#include "app/dataplane_wiring.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "dataplane/xdp/bpf_map_io.h"
+#include "dataplane/xdp/egress.h"
+#include "dataplane/xdp/xdp_dataplane.h"
+#include "dataplane/xdp/xdp_program.h"
+
+namespace keel::app {
+
+namespace {
+
+std::optional<VipInterface> byVrrp(const model::Config& config, const base::IpAddress& vip,
+                                   net::Rtnetlink& nl) {
+  for (const model::VrrpInstance& vi : config.vrrp_instances) {
+    for (const auto* list : {&vi.virtual_ipaddress, &vi.virtual_ipaddress_excluded}) {
+      for (const model::VirtualIp& v : *list) {
+        if (v.address.address() != vip) continue;
+        const std::string& dev = v.dev.empty() ? vi.interface : v.dev;
+        auto link = nl.link(dev);
+        if (!link) continue;
+        return VipInterface{link->index, dev,
+                            fmt::format("VRRP instance {} holds {}", vi.name, vip.str())};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<VipInterface> bySubnet(const base::IpAddress& vip,
+                                     const std::vector<net::AddressEntry>& addresses,
+                                     const std::vector<net::Link>& links) {
+  for (const net::AddressEntry& a : addresses) {
+    if (a.prefix.length() == a.prefix.address().maxPrefixLength()) continue;  // a host address
+    if (!a.prefix.network().contains(vip)) continue;
+    for (const net::Link& l : links) {
+      if (l.index == a.index && !l.loopback) {
+        return VipInterface{l.index, l.name, fmt::format("subnet {}", a.prefix.network().str())};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<VipInterface> byRoute(const base::IpAddress& vip, net::Rtnetlink& nl,
+                                    const std::vector<net::Link>& links) {
+  auto hop = nl.route(vip);
+  if (!hop || hop->local) return std::nullopt;
+  for (const net::Link& l : links) {
+    if (l.index == hop->index && !l.loopback) {
+      return VipInterface{l.index, l.name, fmt::format("the route to {}", vip.str())};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<VipInterface> vipInterfaces(const model::Config& config,
+                                        const dataplane::ServiceTable& table, net::Rtnetlink& nl) {
+  auto links = nl.links();
+  auto addresses = nl.addresses(AF_UNSPEC);
+  if (!links || !addresses) {
+    base::logError("Cannot read the interfaces: {}",
+                   (!links ? links.error() : addresses.error()).str());
+    return {};
+  }
+  std::vector<VipInterface> out;
+  std::set<int> seen;
+  std::set<base::IpAddress> vips;
+  for (const dataplane::ServicePtr& s : table.services) {
+    if (!s->key.isFwmark()) vips.insert(s->key.address);
+  }
+  for (const base::IpAddress& vip : vips) {
+    auto found = byVrrp(config, vip, nl);
+    if (!found) found = bySubnet(vip, *addresses, *links);
+    if (!found) found = byRoute(vip, nl, *links);
+    if (!found) {
+      base::logWarning("No interface carries VIP {}; XDP does not see its traffic", vip.str());
+      continue;
+    }
+    if (seen.insert(found->index).second) out.push_back(std::move(*found));
+  }
+  return out;
+}
+
+std::unique_ptr<DataplaneWiring> DataplaneWiring::start(event::Loop& loop,
+                                                        const model::Config& config,
+                                                        bool keep_attached) {
+  if (config.virtual_servers.empty()) return nullptr;
+  if (::geteuid() != 0) {
+    base::logWarning("Not running as root: no XDP data plane, virtual servers are not forwarded");
+    return nullptr;
+  }
+  auto nl = net::Rtnetlink::open(true, true);
+  if (!nl) {
+    base::logError("XDP data plane not started: {}", nl.error().str());
+    return nullptr;
+  }
+  std::unique_ptr<DataplaneWiring> w(new DataplaneWiring(loop, std::move(*nl), config));
+  auto program = dataplane::xdp::XdpProgram::load(dataplane::xdp::defaultConfig());
+  if (!program) {
+    base::logError("XDP data plane not started: {}", program.error().str());
+    return nullptr;
+  }
+  w->program_ = std::move(*program);
+  if (keep_attached) w->program_->keepAttached();
+  w->maps_ = std::make_unique<dataplane::xdp::BpfMapIo>(w->program_->mapFds());
+  w->dataplane_ = std::make_unique<dataplane::xdp::XdpDataplane>(
+      *w->maps_, [egress = w->egress_.get()](const dataplane::Real& real, std::string* why) {
+        return egress->lookup(real, why);
+      });
+  if (auto s = loop.watch(w->nl_->eventFd(), EPOLLIN,
+                          [raw = w.get()](std::uint32_t) { raw->onNetlink(); });
+      !s) {
+    base::logWarning("Cannot watch netlink events ({}); real servers' MAC changes are not followed",
+                     s.error().str());
+  }
+  base::logInfo("XDP data plane loaded");
+  return w;
+}
+
+DataplaneWiring::DataplaneWiring(event::Loop& loop, net::Rtnetlink nl, const model::Config& config)
+    : loop_(loop),
+      nl_(std::make_unique<net::Rtnetlink>(std::move(nl))),
+      config_(config),
+      egress_(std::make_unique<dataplane::xdp::EgressResolver>(*nl_)) {}
+
+DataplaneWiring::~DataplaneWiring() {
+  if (nl_ && nl_->eventFd() >= 0) loop_.unwatch(nl_->eventFd());
+}
+
+void DataplaneWiring::apply(std::shared_ptr<const dataplane::ServiceTable> table) {
+  table_ = std::move(table);
+  if (!table_) return;
+  for (const VipInterface& i : vipInterfaces(config_, *table_, *nl_)) {
+    auto mode = program_->attach(i.index, i.name);
+    if (!mode) base::logError("{} (chosen by {})", mode.error().str(), i.reason);
+  }
+  if (auto s = dataplane_->apply(table_); !s) base::logError("{}", s.error().str());
+}
+
+void DataplaneWiring::reload(const model::Config& config) { config_ = config; }
+
+void DataplaneWiring::onNetlink() {
+  bool changed = false;
+  auto s = nl_->readEvents([&](const net::NetEvent& e) { changed |= egress_->onEvent(e); });
+  if (!s) {
+    // Lost events (ENOBUFS): forget the caches and read the kernel's state again.
+    egress_->reset();
+    changed = true;
+  }
+  if (changed && dataplane_) {
+    if (auto r = dataplane_->refresh(); !r) base::logError("{}", r.error().str());
+  }
+}
+
+}  // namespace keel::app

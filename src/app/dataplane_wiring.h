@@ -1,0 +1,72 @@
+// keeld's XDP data plane (DESIGN.md §4): loads the program when there is a virtual server and
+// keeld runs as root, attaches it to the interfaces that carry the VIPs, and applies every
+// desired ServiceTable it is given. It watches netlink for neighbour and link changes and
+// re-applies the last table when a real's next hop changes. Created by runDaemon on the
+// control-plane loop; loop thread only.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dataplane/service_table.h"
+#include "event/loop.h"
+#include "model/config.h"
+#include "net/rtnetlink.h"
+
+namespace keel::dataplane::xdp {
+class EgressResolver;
+class XdpProgram;
+class BpfMapIo;
+class XdpDataplane;
+}  // namespace keel::dataplane::xdp
+
+namespace keel::app {
+
+// An interface to attach to and why it was chosen.
+struct VipInterface {
+  int index = 0;
+  std::string name;
+  std::string reason;  // "VRRP instance VI_1 holds 198.18.0.100", "subnet 198.18.0.0/24", ...
+};
+
+// The interfaces that carry the VIPs of `table`'s services: the interface of the VRRP instance
+// whose virtual_ipaddress holds the VIP, else the interface with a subnet containing it, else the
+// route to it. A VIP none of them finds is logged and skipped.
+std::vector<VipInterface> vipInterfaces(const model::Config& config,
+                                        const dataplane::ServiceTable& table, net::Rtnetlink& nl);
+
+class DataplaneWiring {
+ public:
+  // nullptr, with the reason logged, when XDP should not or cannot run: no virtual server, not
+  // root, or the program does not load. `keep_attached` (-I) leaves the program attached on stop.
+  static std::unique_ptr<DataplaneWiring> start(event::Loop& loop, const model::Config& config,
+                                                bool keep_attached);
+  ~DataplaneWiring();
+  DataplaneWiring(const DataplaneWiring&) = delete;
+  DataplaneWiring& operator=(const DataplaneWiring&) = delete;
+
+  // At start, after every health change and on reload: attach to any new VIP interface, then
+  // reconcile the maps to `table`. Errors are logged; the next apply starts from what the maps
+  // hold.
+  void apply(std::shared_ptr<const dataplane::ServiceTable> table);
+
+  // SIGHUP: the configuration whose VRRP instances name the VIP interfaces.
+  void reload(const model::Config& config);
+
+ private:
+  DataplaneWiring(event::Loop& loop, net::Rtnetlink nl, const model::Config& config);
+  void onNetlink();
+
+  event::Loop& loop_;
+  std::unique_ptr<net::Rtnetlink> nl_;
+  model::Config config_;
+  std::unique_ptr<dataplane::xdp::EgressResolver> egress_;
+  std::unique_ptr<dataplane::xdp::XdpProgram> program_;
+  std::unique_ptr<dataplane::xdp::BpfMapIo> maps_;
+  std::unique_ptr<dataplane::xdp::XdpDataplane> dataplane_;
+  std::shared_ptr<const dataplane::ServiceTable> table_;
+};
+
+}  // namespace keel::app

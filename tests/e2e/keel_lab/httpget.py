@@ -1,0 +1,61 @@
+"""A tiny HTTP/1.0 client run *inside* a lab namespace (stdlib only, IPv4 and IPv6).
+
+    httpget.py URL_HOST PORT PATH --count N [--timeout S] [--source ADDR]
+
+Opens N connections one after another, each with a fresh source port, GETs PATH and prints
+one JSON line per connection: {"ok": bool, "status": int, "len": int, "sha256": str,
+"body": first 200 bytes, "error": str}. The real servers of the lab put their name into each
+page, so a test learns which real answered. Every socket operation has a timeout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import socket
+import sys
+
+
+def get(host: str, port: int, path: str, timeout: float, source: str | None) -> dict:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            if source:
+                s.bind((source, 0))
+            s.connect((host, port))
+            s.sendall(f"GET {path} HTTP/1.0\r\nHost: keel\r\n\r\n".encode())
+            chunks = []
+            while True:
+                data = s.recv(65536)
+                if not data:
+                    break
+                chunks.append(data)
+        raw = b"".join(chunks)
+        head, _, body = raw.partition(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/") else 0
+        return {"ok": status == 200, "status": status, "len": len(body),
+                "sha256": hashlib.sha256(body).hexdigest(),
+                "body": body[:200].decode(errors="replace"), "error": ""}
+    except OSError as err:
+        return {"ok": False, "status": 0, "len": 0, "sha256": "", "body": "",
+                "error": f"{type(err).__name__}: {err}"}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("host")
+    p.add_argument("port", type=int)
+    p.add_argument("path")
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--timeout", type=float, default=3.0)
+    p.add_argument("--source")
+    a = p.parse_args()
+    for _ in range(a.count):
+        print(json.dumps(get(a.host, a.port, a.path, a.timeout, a.source)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
