@@ -163,7 +163,8 @@ int runDaemon(const KeeldOptions& options) {
   });
   if (!hup) base::logWarning("Unable to handle SIGHUP: {}", hup.error().str());
   auto usr2 = (*loop)->onSignal(SIGUSR2, [&] {
-    const std::string text = vrrp_engine ? vrrp_engine->statsText() : std::string();
+    std::string text = vrrp_engine ? vrrp_engine->statsText() : std::string();
+    if (dataplane) text += dataplane->statsText();
     if (auto s = writeRuntimeFile(options.runtime_dir, "keel.stats", text); !s) {
       base::logError("Unable to write the statistics: {}", s.error().str());
     }

@@ -151,6 +151,28 @@ void DataplaneWiring::apply(std::shared_ptr<const dataplane::ServiceTable> table
 
 void DataplaneWiring::reload(const model::Config& config) { config_ = config; }
 
+std::string DataplaneWiring::statsText() const {
+  auto line = [](const keel_stats& s) {
+    return fmt::format("conns {} in_packets {} in_bytes {} out_packets {} out_bytes {}", s.conns,
+                       s.in_packets, s.in_bytes, s.out_packets, s.out_bytes);
+  };
+  std::string out = "XDP data plane\n";
+  if (auto stats = dataplane_->stats()) {
+    for (const dataplane::xdp::ServiceStats& s : *stats) {
+      out += fmt::format(" Service {} {}\n", s.key.str(), line(s.stats));
+      for (const dataplane::xdp::RealStats& r : s.reals) {
+        out += fmt::format("  Real {} {}\n", r.key.str(), line(r.stats));
+      }
+    }
+  } else {
+    out += fmt::format(" statistics unavailable: {}\n", stats.error().str());
+  }
+  if (auto counters = dataplane_->counters()) {
+    for (const auto& [name, value] : *counters) out += fmt::format(" {} {}\n", name, value);
+  }
+  return out;
+}
+
 void DataplaneWiring::onNetlink() {
   bool changed = false;
   auto s = nl_->readEvents([&](const net::NetEvent& e) { changed |= egress_->onEvent(e); });

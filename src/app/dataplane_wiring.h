@@ -55,6 +55,10 @@ class DataplaneWiring {
   // SIGHUP: the configuration whose VRRP instances name the VIP interfaces.
   void reload(const model::Config& config);
 
+  // For keel.stats (SIGUSR2): per service and per real counters, then the named drop, pass and
+  // event counters, one "name value" per line.
+  std::string statsText() const;
+
  private:
   DataplaneWiring(event::Loop& loop, net::Rtnetlink nl, const model::Config& config);
   void onNetlink();

@@ -1,10 +1,11 @@
 """A tiny HTTP/1.0 client run *inside* a lab namespace (stdlib only, IPv4 and IPv6).
 
-    httpget.py URL_HOST PORT PATH --count N [--timeout S] [--source ADDR]
+    httpget.py URL_HOST PORT PATH --count N [--timeout S] [--source ADDR] [--post-bytes B]
 
-Opens N connections one after another, each with a fresh source port, GETs PATH and prints
-one JSON line per connection: {"ok": bool, "status": int, "len": int, "sha256": str,
-"body": first 200 bytes, "error": str}. The real servers of the lab put their name into each
+Opens N connections one after another, each with a fresh source port, GETs PATH (or POSTs B
+bytes of a fixed pattern to it) and prints one JSON line per connection: {"ok": bool,
+"status": int, "len": int, "sha256": str, "sent_sha256": str, "body": first 200 bytes,
+"error": str}. The real servers of the lab put their name into each
 page, so a test learns which real answered. Every socket operation has a timeout.
 """
 
@@ -17,7 +18,13 @@ import socket
 import sys
 
 
-def get(host: str, port: int, path: str, timeout: float, source: str | None) -> dict:
+def pattern(n: int) -> bytes:
+    """`n` bytes that are not a short repetition (so a dropped or reordered segment shows)."""
+    return hashlib.shake_256(b"keel").digest(n) if n else b""
+
+
+def get(host: str, port: int, path: str, timeout: float, source: str | None,
+        post: bytes | None = None) -> dict:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         with socket.socket(family, socket.SOCK_STREAM) as s:
@@ -25,7 +32,11 @@ def get(host: str, port: int, path: str, timeout: float, source: str | None) -> 
             if source:
                 s.bind((source, 0))
             s.connect((host, port))
-            s.sendall(f"GET {path} HTTP/1.0\r\nHost: keel\r\n\r\n".encode())
+            if post is None:
+                s.sendall(f"GET {path} HTTP/1.0\r\nHost: keel\r\n\r\n".encode())
+            else:
+                s.sendall(f"POST {path} HTTP/1.0\r\nHost: keel\r\n"
+                          f"Content-Length: {len(post)}\r\n\r\n".encode() + post)
             chunks = []
             while True:
                 data = s.recv(65536)
@@ -37,9 +48,10 @@ def get(host: str, port: int, path: str, timeout: float, source: str | None) -> 
         status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/") else 0
         return {"ok": status == 200, "status": status, "len": len(body),
                 "sha256": hashlib.sha256(body).hexdigest(),
+                "sent_sha256": hashlib.sha256(post or b"").hexdigest(),
                 "body": body[:200].decode(errors="replace"), "error": ""}
     except OSError as err:
-        return {"ok": False, "status": 0, "len": 0, "sha256": "", "body": "",
+        return {"ok": False, "status": 0, "len": 0, "sha256": "", "sent_sha256": "", "body": "",
                 "error": f"{type(err).__name__}: {err}"}
 
 
@@ -51,9 +63,11 @@ def main() -> int:
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--timeout", type=float, default=3.0)
     p.add_argument("--source")
+    p.add_argument("--post-bytes", type=int)
     a = p.parse_args()
+    post = pattern(a.post_bytes) if a.post_bytes is not None else None
     for _ in range(a.count):
-        print(json.dumps(get(a.host, a.port, a.path, a.timeout, a.source)), flush=True)
+        print(json.dumps(get(a.host, a.port, a.path, a.timeout, a.source, post)), flush=True)
     return 0
 
 

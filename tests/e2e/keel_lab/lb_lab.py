@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .host import Host, Link, Switch
+from .httpget import pattern
 from .lab import Lab
 from .util import run_cmd, wait_until
 
@@ -35,7 +36,10 @@ __attribute__((section("xdp"), used)) int keel_lab_pass(struct xdp_md* ctx) { re
 char LICENSE[] __attribute__((section("license"), used)) = "GPL";
 """
 
-NGINX_CONF = """user root;
+NGINX_ECHO_MODULE = Path("/usr/lib/nginx/modules/ngx_http_echo_module.so")
+
+NGINX_CONF = """{load_echo}
+user root;
 worker_processes 1;
 pid {dir}/nginx.pid;
 error_log {dir}/error.log warn;
@@ -48,11 +52,14 @@ http {{
   fastcgi_temp_path {dir}/tmp/fastcgi;
   uwsgi_temp_path {dir}/tmp/uwsgi;
   scgi_temp_path {dir}/tmp/scgi;
+  client_max_body_size 16m;
+  client_body_buffer_size 16m;
   server {{
     listen 80;
     listen [::]:80;
     root {dir}/html;
     location / {{ }}
+    {echo_location}
   }}
 }}
 """
@@ -106,8 +113,8 @@ class LbLab:
 
     def start_nginx(self, big_file_bytes: int = 0) -> None:
         """nginx on every real: /index.html names the real; /big.bin (if asked) is the same
-        `big_file_bytes` of pseudo-random data on every real."""
-        big = bytes((i * 7919 + (i >> 8) * 31) & 0xFF for i in range(big_file_bytes))
+        `big_file_bytes` of httpget.pattern() on every real."""
+        big = pattern(big_file_bytes)
         for i, real in enumerate(self.reals):
             d = self.lab.tmpdir / f"nginx-{real.short_name}"
             (d / "html").mkdir(parents=True, exist_ok=True)
@@ -116,7 +123,11 @@ class LbLab:
             if big_file_bytes:
                 (d / "html" / "big.bin").write_bytes(big)
             conf = d / "nginx.conf"
-            conf.write_text(NGINX_CONF.format(dir=d))
+            echo = NGINX_ECHO_MODULE.exists()
+            conf.write_text(NGINX_CONF.format(
+                dir=d, load_echo=f"load_module {NGINX_ECHO_MODULE};" if echo else "",
+                echo_location="location /echo { echo_read_request_body; echo_request_body; }"
+                if echo else ""))
             self.nginx[real.short_name] = real.spawn(
                 ["nginx", "-c", str(conf), "-g", "daemon off;"])
         for i, real in enumerate(self.reals):
@@ -153,15 +164,23 @@ class LbLab:
         return src
 
     # -- traffic --------------------------------------------------------------
+    @staticmethod
+    def can_echo() -> bool:
+        """Whether the reals answer POST /echo with the request body (nginx's echo module)."""
+        return NGINX_ECHO_MODULE.exists()
+
     def get(self, addr: str, path: str, count: int = 1, port: int = 80, timeout: float = 3.0,
-            source: str | None = None, host: Host | None = None) -> list[dict]:
-        """`count` fresh-connection GETs from the client (or `host`); one dict per connection
-        (see httpget.py)."""
+            source: str | None = None, host: Host | None = None,
+            post_bytes: int | None = None) -> list[dict]:
+        """`count` fresh-connection GETs (or POSTs of `post_bytes`) from the client (or `host`);
+        one dict per connection (see httpget.py)."""
         script = Path(__file__).with_name("httpget.py")
         argv = [sys.executable, str(script), addr, str(port), path, "--count", str(count),
                 "--timeout", str(timeout)]
         if source:
             argv += ["--source", source]
+        if post_bytes is not None:
+            argv += ["--post-bytes", str(post_bytes)]
         out = (host or self.client).run(argv, timeout=count * (timeout + 1) + 10).stdout
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
