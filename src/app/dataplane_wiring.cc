@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <set>
 
@@ -61,6 +62,33 @@ std::optional<VipInterface> byRoute(const base::IpAddress& vip, net::Rtnetlink& 
     }
   }
   return std::nullopt;
+}
+
+// keel_config with the tunnel sources: the first global address of each family on the VIP
+// interfaces that is not itself a VIP (a TUN packet's outer source is the director).
+keel_config tunnelConfig(const std::vector<VipInterface>& interfaces,
+                         const dataplane::ServiceTable& table, net::Rtnetlink& nl) {
+  keel_config c = dataplane::xdp::defaultConfig();
+  auto addresses = nl.addresses(AF_UNSPEC);
+  if (!addresses) return c;
+  std::set<base::IpAddress> vips;
+  for (const dataplane::ServicePtr& s : table.services) vips.insert(s->key.address);
+  bool have4 = false;
+  bool have6 = false;
+  for (const VipInterface& i : interfaces) {
+    for (const net::AddressEntry& a : *addresses) {
+      const base::IpAddress& addr = a.prefix.address();
+      if (a.index != i.index || vips.count(addr) != 0 || addr.isLinkLocal()) continue;
+      if (addr.isV4() && !have4) {
+        std::copy(addr.bytes().begin(), addr.bytes().end(), c.tun_src_v4);
+        have4 = true;
+      } else if (addr.isV6() && !have6) {
+        std::copy(addr.bytes().begin(), addr.bytes().end(), c.tun_src_v6);
+        have6 = true;
+      }
+    }
+  }
+  return c;
 }
 
 }  // namespace
@@ -142,10 +170,12 @@ DataplaneWiring::~DataplaneWiring() {
 void DataplaneWiring::apply(std::shared_ptr<const dataplane::ServiceTable> table) {
   table_ = std::move(table);
   if (!table_) return;
-  for (const VipInterface& i : vipInterfaces(config_, *table_, *nl_)) {
+  const std::vector<VipInterface> interfaces = vipInterfaces(config_, *table_, *nl_);
+  for (const VipInterface& i : interfaces) {
     auto mode = program_->attach(i.index, i.name);
     if (!mode) base::logError("{} (chosen by {})", mode.error().str(), i.reason);
   }
+  dataplane_->setConfig(tunnelConfig(interfaces, *table_, *nl_));
   if (auto s = dataplane_->apply(table_); !s) base::logError("{}", s.error().str());
 }
 

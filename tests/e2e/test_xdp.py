@@ -200,3 +200,24 @@ def test_ipv6_vip_dr(lb, keel_build_dir, tmp_path, accept):
     counts = collections.Counter(real_name(r) for r in lb.get(VIP6, "/index.html", count=n))
     for name in ("rs1", "rs2"):
         assert abs(counts[name] - n / 2) <= binomial_bound(n, 2), counts
+
+
+@pytest.mark.parametrize("vip", [VIP4, VIP6])
+def test_tun_ipip_to_reals_running_the_decapsulator(lb, keel_build_dir, tmp_path, vip):
+    decap = keel_build_dir / "src/dataplane/xdp/bpf_gen/keel_decap.bpf.o"
+    if not decap.exists():
+        pytest.skip(f"{decap} not built")
+    v6 = ":" in vip
+    lb.start_nginx(big_file_bytes=1_000_000)
+    for real in lb.reals:
+        lb.accept_vip_on_lo(real, vip)
+        lb.attach_decap(real, decap)
+    start_keeld(lb, keel_build_dir, tmp_path, vip, kind="TUN", v6=v6)
+    wait_forwarding(lb, vip, {"rs1", "rs2"})
+    n = 100
+    counts = collections.Counter(real_name(r) for r in lb.get(vip, "/index.html", count=n))
+    for name in ("rs1", "rs2"):
+        assert abs(counts[name] - n / 2) <= binomial_bound(n, 2), counts
+    want = hashlib.sha256(pattern(1_000_000)).hexdigest()
+    for r in lb.get(vip, "/big.bin", count=4, timeout=20):
+        assert r["ok"] and r["sha256"] == want, r

@@ -92,6 +92,9 @@ class MapPlanner {
  public:
   explicit MapPlanner(const keel_config& base = defaultConfig()) : base_(base) {}
 
+  // The keel_config later builds start from (tunnel sources, timeouts).
+  void setBaseConfig(const keel_config& base) { base_ = base; }
+
   // The content for `table`. Allocates ids for new identities.
   MapContent build(const ServiceTable& table, const EgressFn& egress,
                    std::vector<Skipped>* skipped = nullptr);

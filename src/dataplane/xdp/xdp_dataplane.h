@@ -48,6 +48,9 @@ class XdpDataplane final : public Dataplane {
   // Applies the last table again (its reals' next hops may have changed).
   base::Result<void> refresh();
 
+  // The keel_config to keep from the next apply()/refresh() on (e.g. new tunnel sources).
+  void setConfig(const keel_config& config) { planner_.setBaseConfig(config); }
+
   // Per service and per real counters of the services in the maps.
   base::Result<std::vector<ServiceStats>> stats() const;
   // Named drop/pass/event counters (counterNames() order).
