@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import json
 import math
 import os
 import signal
@@ -221,3 +222,30 @@ def test_tun_ipip_to_reals_running_the_decapsulator(lb, keel_build_dir, tmp_path
     want = hashlib.sha256(pattern(1_000_000)).hexdigest()
     for r in lb.get(vip, "/big.bin", count=4, timeout=20):
         assert r["ok"] and r["sha256"] == want, r
+
+
+def xdp_attached(host, ifname: str = "eth0") -> bool:
+    info = json.loads(host.ip("-j", "link", "show", "dev", ifname).stdout)
+    return any("xdp" in entry for entry in info)
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_stop_detaches_unless_dash_i(lb, keel_build_dir, tmp_path, keep):
+    lb.start_nginx()
+    for real in lb.reals:
+        lb.accept_vip_redirect(real, VIP4)
+    lb.director.ip("addr", "add", f"{VIP4}/32", "dev", "eth0")
+    conf = tmp_path / "keepalived.conf"
+    write_conf(conf, VIP4, [(lb.real_addr(0), 1), (lb.real_addr(1), 1)])
+    argv = [str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G", "--runtime-dir",
+            str(tmp_path / "run"), "-f", str(conf)] + (["-I"] if keep else [])
+    proc = lb.director.spawn(argv)
+    proc.wait_for_output(r"XDP program attached to eth0", timeout=15)
+    assert xdp_attached(lb.director)
+    wait_forwarding(lb, VIP4, {"rs1", "rs2"})
+    assert proc.stop(signal.SIGTERM, timeout=10) == 0
+    assert xdp_attached(lb.director) == keep
+    if keep:
+        # keepalived -I leaves IPVS forwarding; keel leaves the program and its maps forwarding.
+        assert {real_name(r) for r in lb.get(VIP4, "/index.html", count=10)} <= {"rs1", "rs2"}
+        assert all(r["ok"] for r in lb.get(VIP4, "/index.html", count=10))
