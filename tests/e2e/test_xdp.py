@@ -63,9 +63,9 @@ def start_keeld(lb: LbLab, keel_build_dir, tmp_path, vip: str, kind: str = "DR",
     return proc, conf
 
 
-def xdp_stats(lb: LbLab, proc, tmp_path) -> dict[str, int]:
+def xdp_stats(proc, run_dir) -> dict[str, int]:
     """The named counters from keel.stats (SIGUSR2), e.g. {"nat_reply": 12, ...}."""
-    stats = tmp_path / "run" / "keel.stats"
+    stats = run_dir / "keel.stats"
     stats.unlink(missing_ok=True)
     proc.send_signal(signal.SIGUSR2)
     wait_until(lambda: stats.exists() and "XDP data plane" in stats.read_text(), timeout=5,
@@ -187,7 +187,7 @@ def test_nat_forwards_and_rewrites_replies(lb, keel_build_dir, tmp_path):
         assert r["ok"] and r["sha256"] == want, r
     # The replies were rewritten by the program (the client's socket only accepts them from the
     # VIP), not forwarded by the kernel.
-    assert xdp_stats(lb, proc, tmp_path).get("nat_reply", 0) > 0
+    assert xdp_stats(proc, tmp_path / "run").get("nat_reply", 0) > 0
 
 
 @pytest.mark.parametrize("accept", ["redirect", "lo"])
@@ -249,3 +249,36 @@ def test_stop_detaches_unless_dash_i(lb, keel_build_dir, tmp_path, keep):
         # keepalived -I leaves IPVS forwarding; keel leaves the program and its maps forwarding.
         assert {real_name(r) for r in lb.get(VIP4, "/index.html", count=10)} <= {"rs1", "rs2"}
         assert all(r["ok"] for r in lb.get(VIP4, "/index.html", count=10))
+
+
+def test_established_dr_connection_survives_failover_to_a_second_director(
+        lab, keel_build_dir, tmp_path):
+    """Both directors build the same ring from the same config, so the one that did not see the
+    SYN sends the connection's next packets to the same real (mid-flow pickup by hash)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    lb = build_lb_lab(lab, reals=2, directors=2)
+    lb.start_nginx()
+    for real in lb.reals:
+        lb.accept_vip_redirect(real, VIP4)
+    conf = tmp_path / "keepalived.conf"
+    write_conf(conf, VIP4, [(lb.real_addr(0), 1), (lb.real_addr(1), 1)])
+    procs = []
+    for i, d in enumerate(lb.directors):
+        d.ip("addr", "add", f"{lb.addr4(250 + i)}/24", "dev", "eth0")  # keeps eth0 chosen
+        procs.append(d.spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G",
+                              "--runtime-dir", str(tmp_path / f"run{i}"), "-f", str(conf)]))
+    for p in procs:
+        p.wait_for_output(r"XDP program attached to eth0", timeout=15)
+    lb.move_vip(VIP4, lb.directors[0])
+    wait_forwarding(lb, VIP4, {"rs1", "rs2"})
+    client = lb.keepalive_client(VIP4, "/index.html", seconds=4, interval=0.1)
+    wait_until(lambda: client.output().count("\n") >= 5, timeout=5, what="answers before failover")
+    lb.move_vip(VIP4, lb.directors[1])
+    wait_until(lambda: not client.alive(), timeout=15, what="the client to finish")
+    answers = [json.loads(line) for line in client.output().splitlines() if line.strip()]
+    assert answers and all(a["ok"] for a in answers), answers[-3:]
+    assert len({real_name(a) for a in answers}) == 1
+    assert len(answers) >= 20  # 4 s at 0.1 s: the connection kept going after the failover
+    stats = xdp_stats(procs[1], tmp_path / "run1")
+    assert stats.get("new_midflow", 0) > 0, stats

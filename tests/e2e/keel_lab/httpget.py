@@ -1,6 +1,7 @@
 """A tiny HTTP/1.0 client run *inside* a lab namespace (stdlib only, IPv4 and IPv6).
 
     httpget.py URL_HOST PORT PATH --count N [--timeout S] [--source ADDR] [--post-bytes B]
+    httpget.py URL_HOST PORT PATH --keepalive-for S [--interval I]
 
 Opens N connections one after another, each with a fresh source port, GETs PATH (or POSTs B
 bytes of a fixed pattern to it) and prints one JSON line per connection: {"ok": bool,
@@ -55,6 +56,47 @@ def get(host: str, port: int, path: str, timeout: float, source: str | None,
                 "error": f"{type(err).__name__}: {err}"}
 
 
+def keepalive(host: str, port: int, path: str, timeout: float, seconds: float,
+              interval: float) -> None:
+    """One HTTP/1.1 connection, a GET every `interval` s for `seconds` s; one JSON line per
+    response ({"ok", "status", "body", "error"}), stopping at the first error."""
+    import time
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    end = time.monotonic() + seconds
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            s.connect((host, port))
+            buf = b""
+            while time.monotonic() < end:
+                s.sendall(f"GET {path} HTTP/1.1\r\nHost: keel\r\n\r\n".encode())
+                while b"\r\n\r\n" not in buf:
+                    data = s.recv(65536)
+                    if not data:
+                        raise OSError("connection closed")
+                    buf += data
+                head, _, buf = buf.partition(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value.strip())
+                while len(buf) < length:
+                    data = s.recv(65536)
+                    if not data:
+                        raise OSError("connection closed")
+                    buf += data
+                body, buf = buf[:length], buf[length:]
+                status = int(head.split(b" ", 2)[1])
+                print(json.dumps({"ok": status == 200, "status": status,
+                                  "body": body[:200].decode(errors="replace"), "error": ""}),
+                      flush=True)
+                time.sleep(interval)
+    except (OSError, ValueError, IndexError) as err:
+        print(json.dumps({"ok": False, "status": 0, "body": "",
+                          "error": f"{type(err).__name__}: {err}"}), flush=True)
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("host")
@@ -64,7 +106,12 @@ def main() -> int:
     p.add_argument("--timeout", type=float, default=3.0)
     p.add_argument("--source")
     p.add_argument("--post-bytes", type=int)
+    p.add_argument("--keepalive-for", type=float, help="seconds of GETs on one connection")
+    p.add_argument("--interval", type=float, default=0.2)
     a = p.parse_args()
+    if a.keepalive_for is not None:
+        keepalive(a.host, a.port, a.path, a.timeout, a.keepalive_for, a.interval)
+        return 0
     post = pattern(a.post_bytes) if a.post_bytes is not None else None
     for _ in range(a.count):
         print(json.dumps(get(a.host, a.port, a.path, a.timeout, a.source, post)), flush=True)

@@ -85,6 +85,7 @@ class LbLab:
     director: Host
     reals: list[Host]
     director_link: Link
+    directors: list[Host] = field(default_factory=list)  # director, then any standby (.3, ...)
     nginx: dict[str, object] = field(default_factory=dict)
 
     # -- addresses ------------------------------------------------------------
@@ -170,6 +171,24 @@ class LbLab:
         self.client.ip("addr", "add", f"{src}/{plen}", "dev", "eth0", *(["nodad"] if v6 else []))
         return src
 
+    def move_vip(self, vip: str, to: Host) -> None:
+        """Failover without VRRP: the VIP leaves every other director for `to`, and the client's
+        neighbour entry follows (what a gratuitous ARP / unsolicited NA does)."""
+        plen = "128" if ":" in vip else "32"
+        for d in self.directors:
+            if d is not to:
+                d.ip("addr", "del", f"{vip}/{plen}", "dev", "eth0", check=False)
+        to.ip("addr", "replace", f"{vip}/{plen}", "dev", "eth0",
+              *(["nodad"] if ":" in vip else []))
+        mac = json.loads(to.ip("-j", "link", "show", "dev", "eth0").stdout)[0]["address"]
+        self.client.ip("neigh", "replace", vip, "lladdr", mac, "dev", "eth0", "nud", "reachable")
+
+    def keepalive_client(self, addr: str, path: str, seconds: float, interval: float = 0.2):
+        """A background client: one connection, a GET every `interval` s (see httpget.py)."""
+        script = Path(__file__).with_name("httpget.py")
+        return self.client.spawn([sys.executable, str(script), addr, "80", path,
+                                  "--keepalive-for", str(seconds), "--interval", str(interval)])
+
     # -- traffic --------------------------------------------------------------
     @staticmethod
     def can_echo() -> bool:
@@ -192,13 +211,16 @@ class LbLab:
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
-def build_lb_lab(lab: Lab, reals: int = 2) -> LbLab:
-    """client (.10), director (.2) and `reals` real servers (.11, .12, ...) on one switch, IPv4
-    and IPv6, each eth0 with tx offload off; the director's switch port runs XDP_PASS."""
+def build_lb_lab(lab: Lab, reals: int = 2, directors: int = 1) -> LbLab:
+    """client (.10), director (.2; more directors .3, ...) and `reals` real servers (.11, .12,
+    ...) on one switch, IPv4 and IPv6, each eth0 with tx offload off; each director's switch port
+    runs XDP_PASS."""
     sw = lab.switch("sw")
     hosts: dict[str, Host] = {}
     links: dict[str, Link] = {}
-    plan = [("client", 10), ("director", 2)] + [(f"rs{i + 1}", 11 + i) for i in range(reals)]
+    plan = [("client", 10), ("director", 2)] + [(f"director{i + 2}", 3 + i)
+                                                 for i in range(directors - 1)]
+    plan += [(f"rs{i + 1}", 11 + i) for i in range(reals)]
     for name, no in plan:
         h = hosts[name] = lab.host(name)
         h.run(["sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0",
@@ -206,8 +228,10 @@ def build_lb_lab(lab: Lab, reals: int = 2) -> LbLab:
         links[name] = lab.connect(h, sw, f"{LbLab.addr4(no)}/24")
         h.ip("-6", "addr", "add", f"{LbLab.addr6(no)}/64", "dev", "eth0", "nodad")
         h.run(["ethtool", "-K", "eth0", "tx", "off"])
-    d = links["director"]
-    sw.ip("link", "set", "dev", d.b_if, "xdpgeneric", "off", check=False)
-    sw.ip("link", "set", "dev", d.b_if, "xdp", "obj", str(xdp_pass_object(lab)), "sec", "xdp")
+    names = ["director"] + [f"director{i + 2}" for i in range(directors - 1)]
+    for name in names:
+        sw.ip("link", "set", "dev", links[name].b_if, "xdp", "obj", str(xdp_pass_object(lab)),
+              "sec", "xdp")
     return LbLab(lab, sw, hosts["client"], hosts["director"],
-                 [hosts[f"rs{i + 1}"] for i in range(reals)], d)
+                 [hosts[f"rs{i + 1}"] for i in range(reals)], links["director"],
+                 [hosts[n] for n in names])
