@@ -13,9 +13,9 @@ namespace keel::check {
 namespace {
 
 constexpr std::size_t kHeaderSize = 12;
-constexpr std::size_t kMaxName = 255;   // RFC 1035 §2.3.4, on the wire
+constexpr std::size_t kMaxName = 255;  // RFC 1035 §2.3.4, on the wire
 constexpr std::size_t kMaxLabel = 63;
-constexpr int kMaxPointers = 16;        // compression pointers followed in one name
+constexpr int kMaxPointers = 16;  // compression pointers followed in one name
 constexpr std::size_t kMaxReply = 4096;
 constexpr int kMaxDatagramsPerWake = 32;
 
@@ -23,13 +23,8 @@ struct TypeName {
   std::string_view name;
   std::uint16_t code;
 };
-constexpr std::array<TypeName, 7> kTypes{{{"A", 1},
-                                          {"NS", 2},
-                                          {"CNAME", 5},
-                                          {"SOA", 6},
-                                          {"MX", 15},
-                                          {"TXT", 16},
-                                          {"AAAA", 28}}};
+constexpr std::array<TypeName, 7> kTypes{
+    {{"A", 1}, {"NS", 2}, {"CNAME", 5}, {"SOA", 6}, {"MX", 15}, {"TXT", 16}, {"AAAA", 28}}};
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -94,8 +89,8 @@ base::Result<ReadName> readName(std::span<const std::uint8_t> msg, std::size_t a
 }
 
 std::string_view rcodeName(int rcode) {
-  static constexpr std::array<std::string_view, 6> kNames{"NOERROR", "FORMERR", "SERVFAIL",
-                                                          "NXDOMAIN", "NOTIMP", "REFUSED"};
+  static constexpr std::array<std::string_view, 6> kNames{"NOERROR",  "FORMERR", "SERVFAIL",
+                                                          "NXDOMAIN", "NOTIMP",  "REFUSED"};
   return rcode < static_cast<int>(kNames.size()) ? kNames[static_cast<std::size_t>(rcode)] : "";
 }
 
@@ -149,8 +144,7 @@ base::Result<std::vector<std::uint8_t>> encodeDnsQuery(std::uint16_t id, std::st
   return out;
 }
 
-DnsVerdict judgeDnsReply(std::span<const std::uint8_t> query,
-                         std::span<const std::uint8_t> reply) {
+DnsVerdict judgeDnsReply(std::span<const std::uint8_t> query, std::span<const std::uint8_t> reply) {
   if (reply.size() < kHeaderSize || query.size() < kHeaderSize) {
     return skip("reply of " + std::to_string(reply.size()) + " bytes is shorter than a header");
   }
@@ -182,7 +176,7 @@ DnsProbe::~DnsProbe() { cancel(); }
 void DnsProbe::start(base::TimePoint deadline, Done done) {
   done_ = std::move(done);
   last_skip_.clear();
-  auto fail_soon = [this](std::string reason) {
+  auto fail_soon = [this](const std::string& reason) {
     close();
     timer_.armAt(loop_.clock().now(), [this, reason] { finish({.reason = reason}); });
   };

@@ -48,8 +48,8 @@ TEST(EncodeDnsQuery, RootSoaQuery) {
 }
 
 TEST(EncodeDnsQuery, LabelsWithOrWithoutTrailingDot) {
-  const Bytes want{0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 3, 'w', 'w', 'w', 7,
-                   'e',  'x',  'a',  'm',  'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 28, 0, 1};
+  const Bytes want{0xab, 0xcd, 0x01, 0x00, 0,   1,   0,   0, 0,   0,   0,   0, 3, 'w', 'w', 'w', 7,
+                   'e',  'x',  'a',  'm',  'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 28,  0,   1};
   EXPECT_EQ(query(0xabcd, "www.example.com", 28), want);
   EXPECT_EQ(query(0xabcd, "www.example.com.", 28), want);
 }
@@ -125,10 +125,10 @@ TEST(JudgeDnsReply, MalformedQuestionsFailWithAReason) {
             "malformed question in reply: compression pointer loop");
   EXPECT_EQ(with({0xc0, 20, 0, 6, 0, 1, 0, 0, 0}).kind, DnsVerdict::Kind::Reject);
   EXPECT_EQ(with({1, 'a', 0xc0, 12}).kind, DnsVerdict::Kind::Reject);
-  EXPECT_EQ(with({0xc0}).kind, DnsVerdict::Kind::Reject);           // truncated pointer
-  EXPECT_EQ(with({7, 'e', 'x'}).kind, DnsVerdict::Kind::Reject);    // label past the end
-  EXPECT_EQ(with({0x40, 'a', 0}).kind, DnsVerdict::Kind::Reject);   // reserved label type
-  EXPECT_EQ(with({}).kind, DnsVerdict::Kind::Reject);               // QDCOUNT 1, nothing
+  EXPECT_EQ(with({0xc0}).kind, DnsVerdict::Kind::Reject);          // truncated pointer
+  EXPECT_EQ(with({7, 'e', 'x'}).kind, DnsVerdict::Kind::Reject);   // label past the end
+  EXPECT_EQ(with({0x40, 'a', 0}).kind, DnsVerdict::Kind::Reject);  // reserved label type
+  EXPECT_EQ(with({}).kind, DnsVerdict::Kind::Reject);              // QDCOUNT 1, nothing
   EXPECT_EQ(with({7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'o', 'r', 'g', 0, 0, 6}).kind,
             DnsVerdict::Kind::Reject);  // type and class cut short
   Bytes long_name;

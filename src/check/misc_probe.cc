@@ -41,9 +41,8 @@ void MiscProbe::start(base::TimePoint deadline, Done done) {
   // reports; a zero timeout would mean "no limit", hence at least 1 ns.
   const base::Duration left =
       std::max(deadline - loop_.clock().now(), base::Duration(std::chrono::nanoseconds(1)));
-  auto child = event::ChildProcess::spawn(
-      loop_, {.argv = std::move(*argv), .timeout = left},
-      [this](const event::ChildExit& exit) { onExit(exit); });
+  auto child = event::ChildProcess::spawn(loop_, {.argv = std::move(*argv), .timeout = left},
+                                          [this](const event::ChildExit& exit) { onExit(exit); });
   if (!child) {
     timer_.armAt(loop_.clock().now(), [this, e = child.error()] { finish({.reason = e.str()}); });
     return;

@@ -154,9 +154,9 @@ TEST_F(MiscProbeTest, RunsAsTheConfiguredUser) {
 }
 
 TEST_F(MiscProbeTest, HangingScriptFailsAtTheDeadlineAndIsKilled) {
-  const std::string path = script(
-      "hang.sh", "echo $$ > " + (dir_ / "pid").string() + "\nsleep 1000 &\necho $! > " +
-                     (dir_ / "bg").string() + "\nwait");
+  const std::string path =
+      script("hang.sh", "echo $$ > " + (dir_ / "pid").string() + "\nsleep 1000 &\necho $! > " +
+                            (dir_ / "bg").string() + "\nwait");
   const auto budget = milliseconds(500);
   auto r = run(check(path), budget);
   ASSERT_TRUE(r);

@@ -126,7 +126,7 @@ void PingProbe::start(base::TimePoint deadline, Done done) {
   done_ = std::move(done);
   last_skip_.clear();
   ++seq_;
-  auto fail_soon = [this](std::string reason) {
+  auto fail_soon = [this](const std::string& reason) {
     close();
     timer_.armAt(loop_.clock().now(), [this, reason] { finish({.reason = reason}); });
   };

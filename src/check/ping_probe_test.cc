@@ -103,7 +103,6 @@ TEST(JudgeEchoReply, ShortAndRandomPacketsAreSkipped) {
   }
 }
 
-
 std::optional<ProbeResult> ping(testing::ProbeLoop& t, const base::IpAddress& address,
                                 base::Duration budget, bool* raw = nullptr) {
   PingProbe probe(t.loop(), testing::targetFor(base::Endpoint(address, 0)));

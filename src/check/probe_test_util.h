@@ -98,8 +98,7 @@ class UdpResponder {
     if (n < 0) return;
     ++received;
     for (const Bytes& out : handler_(std::span(buf.data(), static_cast<std::size_t>(n)))) {
-      ::sendto(fd_.get(), out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&from),
-               from_len);
+      ::sendto(fd_.get(), out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&from), from_len);
     }
   }
 

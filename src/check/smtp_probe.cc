@@ -68,16 +68,15 @@ SmtpDialogue::Step SmtpDialogue::onData(std::string_view bytes) {
 
 SmtpDialogue::Step SmtpDialogue::onLine(std::string_view line, bool& reply_done) {
   const bool well_formed = line.size() >= 3 && isDigit(line[0]) && isDigit(line[1]) &&
-                           isDigit(line[2]) && (line.size() == 3 || line[3] == ' ' ||
-                                                line[3] == '-');
+                           isDigit(line[2]) &&
+                           (line.size() == 3 || line[3] == ' ' || line[3] == '-');
   if (!well_formed) {
-    return fail("malformed reply line while waiting for " + std::string(waitingFor()) +
-                " reply");
+    return fail("malformed reply line while waiting for " + std::string(waitingFor()) + " reply");
   }
   const int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
   if (reply_code_ >= 0 && code != reply_code_) {
-    return fail("multi-line reply changes its code from " + std::to_string(reply_code_) +
-                " to " + std::to_string(code));
+    return fail("multi-line reply changes its code from " + std::to_string(reply_code_) + " to " +
+                std::to_string(code));
   }
   reply_code_ = code;
   if (++reply_lines_ > kMaxReplyLines) {
@@ -121,7 +120,7 @@ void SmtpProbe::start(base::TimePoint deadline, Done done) {
   dialogue_.emplace(check_.helo_name);
   out_.clear();
   connected_ = false;
-  auto fail_soon = [this](std::string reason) {
+  auto fail_soon = [this](const std::string& reason) {
     close();
     timer_.armAt(loop_.clock().now(), [this, reason] { finish({.reason = reason}); });
   };
@@ -132,9 +131,9 @@ void SmtpProbe::start(base::TimePoint deadline, Done done) {
     return fail_soon(st.error().str());
   }
   timer_.armAt(deadline, [this] {
-    finish({.reason = connected_ ? "timeout waiting for " +
-                                       std::string(dialogue_->waitingFor()) + " reply"
-                                 : "connection timeout"});
+    finish({.reason = connected_
+                          ? "timeout waiting for " + std::string(dialogue_->waitingFor()) + " reply"
+                          : "connection timeout"});
   });
 }
 

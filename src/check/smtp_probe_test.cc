@@ -87,8 +87,9 @@ TEST(SmtpDialogue, WrongCodesFail) {
 }
 
 TEST(SmtpDialogue, GarbageFails) {
-  for (std::string_view bad : std::vector<std::string_view>{"HTTP/1.1 200 OK\r\n", "22 short\r\n", "220x\r\n", "\r\n", "2200 four digits\r\n",
-        "+OK pop3\r\n", std::string_view("22\0 nul\r\n", 9)}) {
+  for (std::string_view bad : std::vector<std::string_view>{
+           "HTTP/1.1 200 OK\r\n", "22 short\r\n", "220x\r\n", "\r\n", "2200 four digits\r\n",
+           "+OK pop3\r\n", std::string_view("22\0 nul\r\n", 9)}) {
     SmtpDialogue d("h");
     Fed f = feed(d, bad);
     ASSERT_TRUE(f.result) << bad;

@@ -40,9 +40,9 @@ base::Result<ReplyPattern> parseReplyPattern(std::string_view text) {
     for (; digits < 2 && i < text.size() && !blank(text[i]); ++digits, ++i) {
       const int n = nibble(text[i]);
       if (n < 0) {
-        return base::makeError(base::ErrorCode::Parse,
-                               "invalid character '" + std::string(1, text[i]) +
-                                   "' in hex pattern");
+        return base::makeError(
+            base::ErrorCode::Parse,
+            "invalid character '" + std::string(1, text[i]) + "' in hex pattern");
       }
       value = value << 4 | (n == 16 ? 0 : n);
       wild = wild << 4 | (n == 16 ? 0xf : 0);
@@ -91,7 +91,7 @@ UdpProbe::~UdpProbe() { cancel(); }
 
 void UdpProbe::start(base::TimePoint deadline, Done done) {
   done_ = std::move(done);
-  auto fail_soon = [this](std::string reason) {
+  auto fail_soon = [this](const std::string& reason) {
     close();
     timer_.armAt(loop_.clock().now(), [this, reason] { finish({.reason = reason}); });
   };
@@ -138,8 +138,8 @@ void UdpProbe::onReadable() {
                              std::to_string(check_.min_reply_length) + ".." +
                              std::to_string(check_.max_reply_length)});
   }
-  if (auto why = udpReplyMismatch(reply, *pattern_, check_.min_reply_length,
-                                  check_.max_reply_length)) {
+  if (auto why =
+          udpReplyMismatch(reply, *pattern_, check_.min_reply_length, check_.max_reply_length)) {
     return finish({.reason = *why});
   }
   finish({.ok = true});

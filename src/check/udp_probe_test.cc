@@ -49,8 +49,7 @@ TEST(UdpReplyMismatch, LengthBounds) {
 TEST(UdpReplyMismatch, PatternWithWildcards) {
   const ReplyPattern p = parseReplyPattern("de aX Xf").value();
   EXPECT_FALSE(udpReplyMismatch(Bytes{0xde, 0xa7, 0x3f, 0x99}, p, 0, 255));
-  EXPECT_EQ(udpReplyMismatch(Bytes{0xde, 0xb7, 0x3f}, p, 0, 255),
-            "reply data mismatch at byte 1");
+  EXPECT_EQ(udpReplyMismatch(Bytes{0xde, 0xb7, 0x3f}, p, 0, 255), "reply data mismatch at byte 1");
   EXPECT_TRUE(udpReplyMismatch(Bytes{0xdf}, p, 0, 255));
   // As keepalived: only the shorter of reply and pattern is compared.
   EXPECT_FALSE(udpReplyMismatch(Bytes{0xde}, p, 0, 255));
