@@ -180,6 +180,11 @@ class SmtpServer {
 
   const base::Endpoint& endpoint() const { return endpoint_; }
   std::vector<std::string> lines;
+  // Sends `s` on the connection, if there is one.
+  void say(const std::string& s) {
+    if (s.empty() || !conn_) return;
+    EXPECT_EQ(::send(conn_.get(), s.data(), s.size(), MSG_NOSIGNAL), ssize_t(s.size()));
+  }
 
  private:
   void onAccept() {
@@ -200,10 +205,6 @@ class SmtpServer {
       if (answer == "CLOSE") return closeConn();
       say(answer);
     }
-  }
-  void say(const std::string& s) {
-    if (s.empty()) return;
-    EXPECT_EQ(::send(conn_.get(), s.data(), s.size(), MSG_NOSIGNAL), ssize_t(s.size()));
   }
   void closeConn() {
     loop_.unwatch(conn_.get());
@@ -275,6 +276,28 @@ TEST_F(SmtpProbeTest, SilentServerFailsAtTheDeadline) {
   EXPECT_EQ(r->reason, "timeout waiting for greeting reply");
   EXPECT_GE(t_.elapsed, budget);
   EXPECT_LE(t_.elapsed, budget + testing::kSlack);
+}
+
+TEST_F(SmtpProbeTest, DrippingServerFailsAtTheTotalDeadline) {
+  // One byte of an endless multi-line greeting every 20 ms: each read makes progress, so only
+  // the attempt's deadline ends it.
+  SmtpServer server(t_.loop(), "2", polite);
+  const std::string drip = "20-more\r\n2";
+  std::size_t next = 0;
+  base::Timer timer(t_.clock());
+  std::function<void()> tick = [&] {
+    server.say(std::string(1, drip[next++ % drip.size()]));
+    timer.armAfter(milliseconds(20), tick);
+  };
+  timer.armAfter(milliseconds(20), tick);
+  const auto budget = milliseconds(500);
+  auto r = run(server.endpoint(), budget);
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->ok);
+  EXPECT_EQ(r->reason, "timeout waiting for greeting reply");
+  EXPECT_GE(t_.elapsed, budget);
+  EXPECT_LE(t_.elapsed, budget + testing::kSlack);
+  EXPECT_GT(next, 5U);
 }
 
 TEST_F(SmtpProbeTest, GarbageServerFails) {
