@@ -9,6 +9,8 @@
 #include <random>
 #include <utility>
 
+#include "base/checksum.h"
+
 namespace keel::check {
 
 namespace {
@@ -20,17 +22,6 @@ constexpr std::uint8_t kEchoReply6 = 129;
 constexpr std::size_t kEchoHeader = 8;
 constexpr std::size_t kPayloadSize = 56;
 constexpr int kMaxPacketsPerWake = 32;
-
-// RFC 1071 Internet checksum.
-std::uint16_t internetChecksum(std::span<const std::uint8_t> data) {
-  std::uint32_t sum = 0;
-  for (std::size_t i = 0; i + 1 < data.size(); i += 2) {
-    sum += static_cast<std::uint32_t>(data[i] << 8 | data[i + 1]);
-  }
-  if (data.size() % 2 != 0) sum += static_cast<std::uint32_t>(data.back() << 8);
-  while ((sum >> 16) != 0) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<std::uint16_t>(~sum & 0xffff);
-}
 
 std::uint16_t read16(std::span<const std::uint8_t> b, std::size_t at) {
   return static_cast<std::uint16_t>(b[at] << 8 | b[at + 1]);
@@ -59,7 +50,9 @@ std::vector<std::uint8_t> encodeEchoRequest(bool v6, std::uint16_t id, std::uint
                                 static_cast<std::uint8_t>(seq & 0xff)};
   out.insert(out.end(), payload.begin(), payload.end());
   if (!v6) {
-    const std::uint16_t sum = internetChecksum(out);
+    base::Checksum checksum;
+    checksum.add(out);
+    const std::uint16_t sum = checksum.finish();
     out[2] = static_cast<std::uint8_t>(sum >> 8);
     out[3] = static_cast<std::uint8_t>(sum & 0xff);
   }

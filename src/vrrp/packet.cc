@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "net/checksum.h"
+#include "base/checksum.h"
 
 namespace keel::vrrp {
 namespace {
@@ -35,7 +35,7 @@ constexpr std::array<std::string_view, kDropReasonCount> kDropReasonNames = {
     "unicast_src_err",    // NotUnicastPeer
 };
 
-using net::Checksum;
+using base::Checksum;
 
 // RFC 5798 §5.2.8: the IPv4 or IPv6 pseudo-header.
 void addPseudoHeader(Checksum& sum, const base::IpAddress& source,
