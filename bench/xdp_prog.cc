@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <vector>
 
 #include "packet.h"
@@ -21,10 +20,7 @@ using namespace keel::bpftest;
 
 namespace {
 
-// The median over `rounds` of the kernel's mean ns per run.
-double medianNs(const std::function<std::uint32_t()>& once, int rounds) {
-  std::vector<std::uint32_t> ns;
-  for (int i = 0; i < rounds; ++i) ns.push_back(once());
+double median(std::vector<std::uint32_t> ns) {
   std::sort(ns.begin(), ns.end());
   return ns[ns.size() / 2];
 }
@@ -70,17 +66,18 @@ int main(int argc, char** argv) {
 
   Bytes syn = PacketBuilder().eth(dir, cli).ip(client, vip).tcp(40000, 80, kSyn).build();
   Bytes ack = PacketBuilder().eth(dir, cli).ip(client, vip).tcp(40000, 80, kAck).build();
-  std::uint32_t ns = 0;
   h.run(syn);  // the entry the hits find
-  auto keel = [&](const Bytes& p) {
-    return [&h, &ns, p, repeat] {
-      h.run(p, kIngress, repeat, &ns);
-      return ns;
-    };
-  };
-  double trivial_ns = medianNs([&] { return runTrivial(trivial, ack, repeat); }, rounds);
-  double hit_ns = medianNs(keel(ack), rounds);
-  double syn_ns = medianNs(keel(syn), rounds);
+  // The three cases take turns in every round, so that a noisy neighbour hurts all alike.
+  std::vector<std::uint32_t> trivial_runs, hit_runs, syn_runs;
+  for (int i = 0; i < rounds; ++i) {
+    std::uint32_t ns = 0;
+    trivial_runs.push_back(runTrivial(trivial, ack, repeat));
+    h.run(ack, kIngress, repeat, &ns);
+    hit_runs.push_back(ns);
+    h.run(syn, kIngress, repeat, &ns);
+    syn_runs.push_back(ns);
+  }
+  double trivial_ns = median(trivial_runs), hit_ns = median(hit_runs), syn_ns = median(syn_runs);
   std::printf("keel_xdp BPF_PROG_TEST_RUN, IPv4 TCP, DR, 16 reals; median of %d x %u runs, CPU 0\n",
               rounds, repeat);
   std::printf("%-32s %10s %12s\n", "case", "ns/packet", "÷ trivial");

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "net/checksum.h"
+#include "base/checksum.h"
 
 namespace keel::net {
 
@@ -69,7 +69,7 @@ std::vector<std::uint8_t> unsolicitedNa(const Mac& mac, const base::IpAddress& s
   icmp.push_back(2);  // option: target link-layer address
   icmp.push_back(1);  // length in units of 8 bytes
   putBytes(icmp, mac);
-  Checksum sum;  // RFC 4443 §2.3: over the RFC 8200 §8.1 pseudo-header and the message
+  base::Checksum sum;  // RFC 4443 §2.3: over the RFC 8200 §8.1 pseudo-header and the message
   sum.addPseudoHeader(source, base::IpAddress::fromV6Bytes(kAllNodes), kIcmpv6, icmp.size());
   sum.add(icmp);
   const std::uint16_t checksum = sum.finish();

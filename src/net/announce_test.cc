@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "net/checksum.h"
+#include "base/checksum.h"
 
 namespace keel::net {
 namespace {
@@ -12,11 +12,11 @@ const Mac kMac{0x02, 0x00, 0x5e, 0x10, 0x20, 0x30};
 TEST(ChecksumTest, Rfc1071Example) {
   // RFC 1071 §3: 00 01 f2 03 f4 f5 f6 f7 sums to 0xddf2; the checksum is its complement.
   const std::uint8_t data[] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
-  Checksum sum;
+  base::Checksum sum;
   sum.add(data);
   EXPECT_EQ(sum.finish(), 0x220d);
   const std::uint8_t odd[] = {0x01};  // a trailing byte is padded with zero: 0x0100
-  Checksum one;
+  base::Checksum one;
   one.add(odd);
   EXPECT_EQ(one.finish(), 0xfeff);
 }
@@ -52,7 +52,7 @@ TEST(AnnounceTest, UnsolicitedNaCarriesOverrideTargetAndAValidChecksum) {
   EXPECT_EQ(frame[icmp + 24], 2);  // target link-layer address option
   EXPECT_TRUE(std::equal(kMac.begin(), kMac.end(), frame.begin() + icmp + 26));
   // Summing the pseudo-header and the message including its checksum gives 0 (RFC 1071).
-  Checksum sum;
+  base::Checksum sum;
   sum.addPseudoHeader(source, *base::IpAddress::parse("ff02::1"), 58, 32);
   sum.add(std::span(frame).subspan(icmp));
   EXPECT_EQ(sum.finish(), 0);

@@ -103,6 +103,22 @@ TEST_F(XdpTest, NatIpv4UdpDnatAndReverseSnat) { natCheck(*h, client4, vip4, real
 TEST_F(XdpTest, NatIpv6TcpDnatAndReverseSnat) { natCheck(*h, client6, vip6, real6a, false); }
 TEST_F(XdpTest, NatIpv6UdpDnatAndReverseSnat) { natCheck(*h, client6, vip6, real6a, true); }
 
+TEST_F(XdpTest, NatKeepsAnAbsentIpv4UdpChecksumAbsent) {
+  keel_real r = makeReal(real4a, KEEL_FWD_NAT, kIngress, 5353);
+  h->setReal(1, r);
+  h->fillRing(0, {1});
+  h->addService(vip4, 53, KEEL_PROTO_UDP, 0);
+  PacketBuilder in = fromClient(client4, vip4);
+  in.udp(40000, 53).payload("query");
+  in.lastUdp().zero_checksum = true;
+  PacketBuilder want;
+  want.eth(realMac(r), ourMac(r)).ip(client4, real4a).udp(40000, 5353).payload("query");
+  want.lastUdp().zero_checksum = true;
+  RunResult out = h->run(in.build());
+  ASSERT_EQ(out.verdict, XDP_TX);
+  EXPECT_EQ(out.out, want.build()) << hex(out.out);
+}
+
 TEST_F(XdpTest, NatReplyWithoutEntryPassesUntouched) {
   Bytes in = fromClient(real4a, client4).tcp(8080, 40000).build();
   RunResult r = h->run(in);

@@ -1,5 +1,6 @@
 // The Internet checksum (RFC 1071), fed in pieces, and the pseudo-header that IPv4 upper layers
-// (RFC 768 style) and IPv6 (RFC 8200 §8.1) add to it. Used by VRRP's codec and the NA builder.
+// (RFC 768 style) and IPv6 (RFC 8200 §8.1) add to it. Used by the VRRP codec, the NA builder,
+// the ICMP echo of PING_CHECK and the XDP packet fixtures.
 // Plain value; any thread.
 #pragma once
 
@@ -9,7 +10,7 @@
 
 #include "base/address.h"
 
-namespace keel::net {
+namespace keel::base {
 
 class Checksum {
  public:
@@ -40,4 +41,4 @@ class Checksum {
   std::uint64_t sum_ = 0;  // at most 64 KiB of input: no overflow
 };
 
-}  // namespace keel::net
+}  // namespace keel::base
