@@ -170,7 +170,7 @@ MapContent MapPlanner::build(const ServiceTable& table, const EgressFn& egress,
       if (r.forwarding == Forwarding::Nat) out.config.flags |= KEEL_CFG_F_NAT;
       members.push_back({r.key, rit->second, r.weight});
     }
-    auto ring = buildRing(s, members);
+    auto ring = ringFor(s, members);
     if (!ring) {
       skip(s.key.str(), ring.error().message);
       continue;
@@ -179,6 +179,18 @@ MapContent MapPlanner::build(const ServiceTable& table, const EgressFn& egress,
         ServiceEntry{serviceKeyOf(s.key), serviceValueOf(s, sit->second, *plan), std::move(*ring)};
   }
   return out;
+}
+
+base::Result<std::vector<std::uint32_t>> MapPlanner::ringFor(
+    const Service& s, const std::vector<RingMember>& members) {
+  RingInput input{s.scheduler, s.scheduler_flags, {}};
+  for (const RingMember& m : members) input.members.emplace_back(m.key, m.index, m.weight);
+  auto it = rings_.find(s.key);
+  if (it != rings_.end() && it->second.input == input) return it->second.ring;
+  auto ring = buildRing(s, members);
+  if (!ring) return ring.error();
+  rings_[s.key] = CachedRing{std::move(input), *ring};
+  return ring;
 }
 
 std::vector<MapWrite> MapPlanner::diff(const MapContent& from, const MapContent& to) const {
@@ -231,6 +243,7 @@ void MapPlanner::release(const MapContent& held, const MapContent& wanted) {
   for (auto it = service_ids_.begin(); it != service_ids_.end();) {
     if (used_services.count(it->second) == 0) {
       svc_pool_.free.push_back(it->second);
+      rings_.erase(it->first);
       it = service_ids_.erase(it);
     } else {
       ++it;

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "base/error.h"
 #include "dataplane/service_table.h"
 #include "dataplane/xdp/bpf/keel_abi.h"
+#include "dataplane/xdp/ring.h"
 
 namespace keel::dataplane::xdp {
 
@@ -120,7 +122,23 @@ class MapPlanner {
   };
   static std::optional<std::uint32_t> take(Ids& ids);
 
+  // The ring each service got last, with what it was built from: a health change rebuilds only
+  // the rings of the services it touches.
+  struct RingInput {
+    std::string scheduler;
+    std::vector<std::string> flags;
+    std::vector<std::tuple<RealKey, std::uint32_t, int>> members;  // key, index, weight
+    friend bool operator==(const RingInput&, const RingInput&) = default;
+  };
+  struct CachedRing {
+    RingInput input;
+    std::vector<std::uint32_t> ring;
+  };
+  base::Result<std::vector<std::uint32_t>> ringFor(const Service& s,
+                                                   const std::vector<RingMember>& members);
+
   keel_config base_;
+  std::map<ServiceKey, CachedRing> rings_;
   std::map<ServiceKey, std::uint32_t> service_ids_;
   std::map<std::pair<ServiceKey, RealKey>, std::uint32_t> real_ids_;
   Ids svc_pool_{{}, 0, KEEL_MAX_SERVICES};
