@@ -87,8 +87,7 @@ TEST(HttpResponseTest, StatusModeIsDoneAtTheEndOfTheHeaders) {
 }
 
 TEST(HttpResponseTest, NoBodyStatusesAndZeroLengthAreDoneAtTheHeaders) {
-  EXPECT_EQ(parse("HTTP/1.1 204 No Content\r\n\r\n", BodyMode::Digest, false).digest,
-            md5Hex(""));
+  EXPECT_EQ(parse("HTTP/1.1 204 No Content\r\n\r\n", BodyMode::Digest, false).digest, md5Hex(""));
   EXPECT_EQ(parse("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", BodyMode::Digest, false).state,
             State::Done);
 }
@@ -111,7 +110,8 @@ TEST(HttpResponseTest, GarbageStatusLinesFail) {
   EXPECT_EQ(failure("HTTP/1.1 -1\r\n\r\n"), HttpError::BadStatusLine);
   EXPECT_EQ(failure("HTTP/1.1 20 OK\r\n\r\n"), HttpError::BadStatusLine);
   EXPECT_EQ(failure("HTTP/2.0 200 OK\r\n\r\n"), HttpError::BadStatusLine);
-  EXPECT_EQ(failure("aa aaaaHTTP/1.1aa200 OK\r\n\r\n"), HttpError::BadStatusLine);  // CVE-2018-19115
+  EXPECT_EQ(failure("aa aaaaHTTP/1.1aa200 OK\r\n\r\n"),
+            HttpError::BadStatusLine);  // CVE-2018-19115
   EXPECT_EQ(failure("Server: x\r\nHTTP/1.1 200 OK\r\n\r\n"), HttpError::BadStatusLine);
   EXPECT_EQ(failure("HTTP/1.1 099 Odd\r\n\r\n"), HttpError::BadStatusCode);
   EXPECT_EQ(failure("HTTP/1.1 600 Odd\r\n\r\n"), HttpError::BadStatusCode);
