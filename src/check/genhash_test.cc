@@ -47,9 +47,8 @@ TEST(GenhashTest, WorksOverTlsWithVirtualhost) {
 
 TEST(GenhashTest, FailsWithTheReasonWithinTheTimeout) {
   TestServer server([](TestConnection& c) { c.sleep(std::chrono::seconds(10)); });
-  auto r = genhash({.server = "127.0.0.1",
-                    .port = server.port(),
-                    .timeout = std::chrono::milliseconds(300)});
+  auto r = genhash(
+      {.server = "127.0.0.1", .port = server.port(), .timeout = std::chrono::milliseconds(300)});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, base::ErrorCode::Timeout);
   EXPECT_EQ(r.error().message, "timeout reading the response (0 bytes received)");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -21,6 +22,12 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
+}
+
+// An OS or library error as a checker's reason: its message and errno text, without file:line.
+std::string reasonOf(const base::Error& e) {
+  return e.sys_errno != 0 ? fmt::format("{}: {}", e.message, std::strerror(e.sys_errno))
+                          : e.message;
 }
 
 }  // namespace
@@ -72,16 +79,16 @@ void HttpFetch::cancel() {
 
 void HttpFetch::begin() {
   auto fd = openSocket(request_.target, SOCK_STREAM);
-  if (!fd) return fail(fd.error().str());
+  if (!fd) return fail(reasonOf(fd.error()));
   fd_ = std::move(*fd);
   if (auto st = loop_.watch(fd_.get(), EPOLLOUT, [this](std::uint32_t ev) { onReady(ev); }); !st) {
-    return fail(st.error().str());
+    return fail(reasonOf(st.error()));
   }
   watched_ = true;
 }
 
 void HttpFetch::wait(std::uint32_t events) {
-  if (auto st = loop_.modify(fd_.get(), events); !st) fail(st.error().str());
+  if (auto st = loop_.modify(fd_.get(), events); !st) fail(reasonOf(st.error()));
 }
 
 void HttpFetch::onReady(std::uint32_t /*events*/) {
@@ -98,10 +105,10 @@ void HttpFetch::onReady(std::uint32_t /*events*/) {
 }
 
 void HttpFetch::onConnected() {
-  if (auto st = connectResult(fd_.get()); !st) return fail(st.error().str());
+  if (auto st = connectResult(fd_.get()); !st) return fail(reasonOf(st.error()));
   if (request_.tls) {
     auto stream = request_.tls->stream(fd_.get(), request_.sni);
-    if (!stream) return fail(stream.error().str());
+    if (!stream) return fail(reasonOf(stream.error()));
     stream_ = std::move(*stream);
     step_ = Step::Handshaking;
     return handshake();
