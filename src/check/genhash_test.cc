@@ -46,7 +46,7 @@ TEST(GenhashTest, WorksOverTlsWithVirtualhost) {
 }
 
 TEST(GenhashTest, FailsWithTheReasonWithinTheTimeout) {
-  TestServer server([](TestConnection& c) { c.sleep(std::chrono::seconds(10)); });
+  TestServer server([](TestConnection& c) { c.idle(std::chrono::seconds(10)); });
   auto r = genhash(
       {.server = "127.0.0.1", .port = server.port(), .timeout = std::chrono::milliseconds(300)});
   ASSERT_FALSE(r);

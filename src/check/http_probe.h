@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "check/http_fetch.h"
 #include "check/probe.h"

@@ -155,7 +155,7 @@ TEST_F(HttpProbeTest, SlowDripFailsAtTheTotalDeadline) {
   TestServer server([](TestConnection& c) {
     c.readRequest();
     for (const char ch : std::string("HTTP/1.0 200 OK\r\n\r\n")) {
-      if (!c.send(std::string(1, ch)) || !c.sleep(milliseconds(100))) return;
+      if (!c.send(std::string(1, ch)) || !c.idle(milliseconds(100))) return;
     }
   });
   const Outcome o = runHttp(server, {{.path = "/"}});
@@ -166,7 +166,7 @@ TEST_F(HttpProbeTest, SlowDripFailsAtTheTotalDeadline) {
 }
 
 TEST_F(HttpProbeTest, AcceptAndSilenceFailsAtTheDeadline) {
-  TestServer server([](TestConnection& c) { c.sleep(std::chrono::seconds(10)); });
+  TestServer server([](TestConnection& c) { c.idle(std::chrono::seconds(10)); });
   const Outcome o = runHttp(server, {{.path = "/"}});
   EXPECT_EQ(o.result.reason, "url /: timeout reading the response (0 bytes received)");
   EXPECT_GE(o.elapsed, kTimeout);
@@ -176,7 +176,7 @@ TEST_F(HttpProbeTest, ResetMidHeadersFails) {
   TestServer server([](TestConnection& c) {
     c.readRequest();
     c.send("HTTP/1.0 200 OK\r\nServ");
-    c.sleep(milliseconds(50));
+    c.idle(milliseconds(50));
     c.reset();
   });
   const Outcome o = runHttp(server, {{.path = "/"}});
@@ -227,7 +227,7 @@ TEST_F(HttpProbeTest, ConnectionRefusedFails) {
 }
 
 TEST_F(HttpProbeTest, CancelSuppressesTheReport) {
-  TestServer server([](TestConnection& c) { c.sleep(std::chrono::seconds(10)); });
+  TestServer server([](TestConnection& c) { c.idle(std::chrono::seconds(10)); });
   HttpProbe probe(*loop_, check({{.path = "/"}}), target(server.port()));
   bool reported = false;
   probe.start(clock_.now() + milliseconds(100), [&](const ProbeResult&) { reported = true; });
@@ -259,7 +259,7 @@ TEST_F(HttpProbeTest, TlsWithoutSniSendsNoServerName) {
 }
 
 TEST_F(HttpProbeTest, TlsHandshakeThatNeverFinishesFailsAtTheDeadline) {
-  TestServer server([](TestConnection& c) { c.sleep(std::chrono::seconds(10)); });
+  TestServer server([](TestConnection& c) { c.idle(std::chrono::seconds(10)); });
   HttpProbe probe(*loop_, check({{.path = "/"}}, true), target(server.port()));
   const Outcome o = run(probe);
   EXPECT_EQ(o.result.reason, "url /: timeout in the TLS handshake");
@@ -268,7 +268,7 @@ TEST_F(HttpProbeTest, TlsHandshakeThatNeverFinishesFailsAtTheDeadline) {
 
 TEST_F(HttpProbeTest, GarbageInsteadOfTlsFailsQuickly) {
   TestServer server([](TestConnection& c) {
-    c.sleep(milliseconds(20));
+    c.idle(milliseconds(20));
     c.send("HTTP/1.0 200 OK\r\n\r\nthis is not TLS at all, just text\r\n");
   });
   HttpProbe probe(*loop_, check({{.path = "/"}}, true), target(server.port()));

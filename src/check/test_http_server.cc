@@ -1,6 +1,7 @@
 #include "check/test_http_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -69,12 +70,9 @@ bool TestConnection::send(std::string_view bytes) {
   return bytes.empty();
 }
 
-bool TestConnection::sleep(std::chrono::milliseconds d) {
-  const auto until = std::chrono::steady_clock::now() + d;
-  while (std::chrono::steady_clock::now() < until) {
-    if (stopping()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+bool TestConnection::idle(std::chrono::milliseconds d) {
+  pollfd p{.fd = stop_fd_, .events = POLLIN, .revents = 0};
+  ::poll(&p, 1, static_cast<int>(d.count()));  // a signal cutting it short only shortens a test
   return !stopping();
 }
 
@@ -97,14 +95,19 @@ TestServer::TestServer(Handler handler, std::shared_ptr<SSL_CTX> tls)
     std::abort();
   }
   port_ = ntohs(addr.sin_port);
+  if (::pipe2(stop_pipe_, O_CLOEXEC) != 0) std::abort();
   acceptor_ = std::thread([this] { acceptLoop(); });
 }
 
 TestServer::~TestServer() {
   stop_ = true;
+  const char byte = 1;
+  (void)!::write(stop_pipe_[1], &byte, 1);
   acceptor_.join();
   for (auto& t : workers_) t.join();
   ::close(listen_fd_);
+  ::close(stop_pipe_[0]);
+  ::close(stop_pipe_[1]);
 }
 
 std::vector<std::string> TestServer::requests() const {
@@ -148,7 +151,7 @@ void TestServer::serve(int fd) {
     std::lock_guard lock(mu_);
     server_names_.emplace_back(sni != nullptr ? sni : "");
   }
-  TestConnection conn(*this, fd, ssl, stop_);
+  TestConnection conn(*this, fd, ssl, stop_, stop_pipe_[0]);
   handler_(conn);
   if (ssl != nullptr) {
     SSL_shutdown(ssl);

@@ -1,6 +1,6 @@
 // TestServer: a loopback TCP (optionally TLS) server for the HTTP probe tests. Each accepted
 // connection runs the test's handler on its own thread; every blocking call is bounded (socket
-// timeouts, a stop flag polled while sleeping), and the destructor stops and joins everything.
+// timeouts, waits that end when the server stops), and the destructor stops and joins everything.
 // Also: a self-signed certificate made with OpenSSL's API, for the TLS server.
 #pragma once
 
@@ -26,14 +26,14 @@ class TestServer;
 
 class TestConnection {
  public:
-  TestConnection(TestServer& server, int fd, SSL* ssl, const std::atomic<bool>& stop)
-      : server_(server), fd_(fd), ssl_(ssl), stop_(stop) {}
+  TestConnection(TestServer& server, int fd, SSL* ssl, const std::atomic<bool>& stop, int stop_fd)
+      : server_(server), fd_(fd), ssl_(ssl), stop_(stop), stop_fd_(stop_fd) {}
   // Reads up to the end of a request's header section (or 2 s, or the peer's close).
   std::string readRequest();
   // Sends all of `bytes`; false when the peer has gone or the server is stopping.
   bool send(std::string_view bytes);
-  // Sleeps `d`, or less when the server stops. Returns false when it stopped.
-  bool sleep(std::chrono::milliseconds d);
+  // Waits `d`, or less when the server stops. Returns false when it stopped.
+  bool idle(std::chrono::milliseconds d);
   // Closes with SO_LINGER 0: the peer sees a RST.
   void reset();
   bool stopping() const { return stop_.load(); }
@@ -43,6 +43,7 @@ class TestConnection {
   int fd_;
   SSL* ssl_;
   const std::atomic<bool>& stop_;
+  int stop_fd_;  // readable once the server stops
 };
 
 class TestServer {
@@ -70,6 +71,7 @@ class TestServer {
   Handler handler_;
   std::shared_ptr<SSL_CTX> tls_;
   int listen_fd_ = -1;
+  int stop_pipe_[2] = {-1, -1};  // written once by the destructor: wakes idle() waits
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<int> accepted_{0};

@@ -108,17 +108,20 @@ class TlsStream final : public Stream {
 
   IoResult handshake() override {
     ERR_clear_error();
+    errno = 0;
     const int r = SSL_connect(ssl_);
     return r == 1 ? IoResult::ok() : failure(r, "TLS handshake");
   }
   IoResult read(char* buf, std::size_t len) override {
     ERR_clear_error();
+    errno = 0;
     std::size_t n = 0;
     const int r = SSL_read_ex(ssl_, buf, len, &n);
     return r == 1 ? IoResult::ok(n) : failure(r, "TLS read");
   }
   IoResult write(const char* buf, std::size_t len) override {
     ERR_clear_error();
+    errno = 0;
     std::size_t n = 0;
     const int r = SSL_write_ex(ssl_, buf, len, &n);
     return r == 1 ? IoResult::ok(n) : failure(r, "TLS write");
