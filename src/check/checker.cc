@@ -55,11 +55,10 @@ void Checker::tick() {
     probe_->cancel();
     finish(attempt, ProbeResult{false, "no result before the deadline", std::nullopt});
   });
-  probe_->start(deadline,
-                [this, attempt](ProbeResult result) { finish(attempt, std::move(result)); });
+  probe_->start(deadline, [this, attempt](const ProbeResult& result) { finish(attempt, result); });
 }
 
-void Checker::finish(std::uint64_t attempt, ProbeResult result) {
+void Checker::finish(std::uint64_t attempt, const ProbeResult& result) {
   if (attempt != attempt_ || !running_) return;
   running_ = false;
   const CheckDecision decision = state_.onResult(result.ok, loop_.clock().now());

@@ -52,7 +52,7 @@ class Checker {
 
  private:
   void tick();
-  void finish(std::uint64_t attempt, ProbeResult result);
+  void finish(std::uint64_t attempt, const ProbeResult& result);
 
   event::Loop& loop_;
   CheckerState state_;
