@@ -104,7 +104,14 @@ TEST_F(TcpProbeTest, TimesOutWhenTheListenQueueIsFull) {
     ASSERT_TRUE(fd);
     fillers.push_back(std::move(*fd));
   }
-  ::usleep(100'000);  // let the fillers' handshakes complete
+  // The first filler's handshake completes (it fills the queue) before the probe starts.
+  bool filled = false;
+  ASSERT_TRUE(loop_->watch(fillers[0].get(), EPOLLOUT, [&](std::uint32_t) { filled = true; }));
+  const base::TimePoint give_up = clock_.now() + seconds(5);
+  while (!filled && clock_.now() < give_up) ASSERT_TRUE(loop_->runOnce(milliseconds(50)));
+  loop_->unwatch(fillers[0].get());
+  ASSERT_TRUE(filled);
+  ASSERT_TRUE(connectResult(fillers[0].get()));
   TcpProbe probe(*loop_, loopback(listener.port));
   const base::TimePoint started = clock_.now();
   const ProbeResult r = attempt(probe, milliseconds(300));
