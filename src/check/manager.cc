@@ -135,7 +135,11 @@ std::unique_ptr<CheckManager::RealEntry> CheckManager::buildReal(const model::Vi
     }
   }
   for (std::size_t i : started) {
-    if (Checker* c = real->checkers[i]->checker.get()) c->start(random_());
+    Checker* c = real->checkers[i]->checker.get();
+    if (c == nullptr) continue;
+    base::logInfo("{}ctivating healthchecker for service {} for VS {}", suspend ? "Dea" : "A",
+                  real->rs_text, real->vs_text);
+    c->start(random_());
   }
   return real;
 }

@@ -97,6 +97,9 @@ TEST_F(CheckManagerTest, ARealServerFollowsItsChecker) {
   EXPECT_EQ(m->alive(id("10.0.0.2")), std::optional<bool>(true));
   ASSERT_EQ(probes_.size(), 1u);
   EXPECT_EQ(targets_[0].endpoint.str(), "10.0.0.2:80");
+  EXPECT_TRUE(contains(log->messages(),
+                       "Activating healthchecker for service [10.0.0.2]:tcp:80 for VS "
+                       "[10.0.0.1]:tcp:80"));
   clock_.advance(seconds(1));
   probes_[0]->answer(false, "Connection refused");  // at start one failure is enough
   ASSERT_EQ(events_.size(), 1u);
