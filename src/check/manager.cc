@@ -103,7 +103,7 @@ CheckManager::Reals CheckManager::build(const model::Config& config, Reals& old)
 
 std::unique_ptr<CheckManager::RealEntry> CheckManager::buildReal(const model::VirtualServer& vs,
                                                                  const model::RealServer& rs,
-                                                                 model::RealServerId id,
+                                                                 const model::RealServerId& id,
                                                                  RealEntry* old) {
   auto real = std::make_unique<RealEntry>();
   real->vs_text = virtualServerText(vs);

@@ -83,7 +83,7 @@ class CheckManager {
 
   Reals build(const model::Config& config, Reals& old);
   std::unique_ptr<RealEntry> buildReal(const model::VirtualServer& vs, const model::RealServer& rs,
-                                       model::RealServerId id, RealEntry* old);
+                                       const model::RealServerId& id, RealEntry* old);
   std::unique_ptr<CheckerEntry> makeChecker(const model::VirtualServer& vs,
                                             const model::RealServer& rs,
                                             const model::RealServerId& id, std::size_t index);
