@@ -177,3 +177,20 @@ def test_alpha_starts_down_and_one_success_brings_it_up(lab, keel_build_dir, tmp
         assert notifies(log) == ["up"]
     finally:
         fifo.close()
+
+
+def test_reload_keeps_a_down_real_server_down(lab, keel_build_dir, tmp_path):
+    _, keeld, _, fifo, log = start(lab, keel_build_dir, tmp_path, alpha=False, listening=False)
+    try:
+        # Without alpha the real server starts alive and one failure takes it down.
+        wait_until(lambda: notifies(log) == ["down"], timeout=START_BOUND,
+                   what="notify_down after the first failure")
+        keeld.send_signal(signal.SIGHUP)
+        keeld.wait_for_output(r"Reload: no changes")
+        time.sleep(UP_BOUND)  # a checker restarted as at boot would report UP meanwhile
+        assert notifies(log) == ["down"]
+        assert fifo.read().count(f"{RS_LINE} DOWN") == 1
+        assert f"{RS_LINE} UP" not in fifo.read()
+        assert keeld.alive()
+    finally:
+        fifo.close()
