@@ -14,6 +14,7 @@
 
 #include "app/config_test.h"
 #include "app/exit_codes.h"
+#include "app/services.h"
 #include "app/version.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -100,6 +101,17 @@ base::Status writeRuntimeFile(const std::string& dir, const std::string& name,
   return base::ok();
 }
 
+// The addresses a VRRP instance holds as MASTER, for ha_suspend.
+std::vector<base::IpAddress> virtualAddresses(const model::Config& config,
+                                              const std::string& instance) {
+  std::vector<base::IpAddress> out;
+  for (const model::VrrpInstance& vi : config.vrrp_instances) {
+    if (vi.name != instance) continue;
+    for (const model::VirtualIp& v : vi.virtual_ipaddress) out.push_back(v.address.address());
+  }
+  return out;
+}
+
 }  // namespace
 
 int runDaemon(const KeeldOptions& options) {
@@ -112,9 +124,20 @@ int runDaemon(const KeeldOptions& options) {
   base::logInfo("Starting keel v{}", kVersion);
   std::optional<model::Config> config = loadConfig(options);
   std::unique_ptr<vrrp::Engine> vrrp_engine;
+  std::unique_ptr<Services> services;
+  if (config && !config->virtual_servers.empty()) {
+    services = std::make_unique<Services>(**loop, std::make_shared<const model::Config>(*config),
+                                          check::makeDefaultProbe);
+  }
   if (config && !config->vrrp_instances.empty()) {
     vrrp::EngineOptions vrrp_options;
     vrrp_options.keep_addresses_on_stop = options.keep_vips;
+    vrrp_options.on_transition = [&services, &config](const std::string& name, vrrp::State from,
+                                                      vrrp::State to) {
+      if (services && config && (from == vrrp::State::Master) != (to == vrrp::State::Master)) {
+        services->setAddressesPresent(virtualAddresses(*config, name), to == vrrp::State::Master);
+      }
+    };
     auto engine =
         vrrp::Engine::create(**loop, std::make_shared<const model::Config>(*config), vrrp_options);
     if (engine) {
@@ -146,6 +169,12 @@ int runDaemon(const KeeldOptions& options) {
     }
     logChanges(config ? model::diff(*config, *next) : model::diff({}, *next));
     config = std::move(next);
+    auto shared = std::make_shared<const model::Config>(*config);
+    if (services) {
+      services->reload(shared);
+    } else if (!config->virtual_servers.empty()) {
+      services = std::make_unique<Services>(**loop, shared, check::makeDefaultProbe);
+    }
   });
   if (!hup) base::logWarning("Unable to handle SIGHUP: {}", hup.error().str());
   auto usr2 = (*loop)->onSignal(SIGUSR2, [&] {
