@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/unique_fd.h"
+#include "check/probe_factory.h"
 #include "conf/reader.h"
 #include "event/loop.h"
 #include "model/diff.h"
@@ -125,9 +126,11 @@ int runDaemon(const KeeldOptions& options) {
   std::optional<model::Config> config = loadConfig(options);
   std::unique_ptr<vrrp::Engine> vrrp_engine;
   std::unique_ptr<Services> services;
+  const check::ProbeFactory probes =
+      check::makeProbeFactory([&config] { return scriptPolicyOf(*config); });
   if (config && !config->virtual_servers.empty()) {
-    services = std::make_unique<Services>(**loop, std::make_shared<const model::Config>(*config),
-                                          check::makeDefaultProbe);
+    services =
+        std::make_unique<Services>(**loop, std::make_shared<const model::Config>(*config), probes);
   }
   if (config && !config->vrrp_instances.empty()) {
     vrrp::EngineOptions vrrp_options;
@@ -173,7 +176,7 @@ int runDaemon(const KeeldOptions& options) {
     if (services) {
       services->reload(shared);
     } else if (!config->virtual_servers.empty()) {
-      services = std::make_unique<Services>(**loop, shared, check::makeDefaultProbe);
+      services = std::make_unique<Services>(**loop, shared, probes);
     }
   });
   if (!hup) base::logWarning("Unable to handle SIGHUP: {}", hup.error().str());

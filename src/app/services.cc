@@ -12,11 +12,6 @@ namespace {
 
 event::ScriptSpec specOf(const model::Script& s) { return {s.argv, s.user, s.group}; }
 
-event::ScriptPolicy policyOf(const model::Config& config) {
-  const model::GlobalDefs& g = config.global;
-  return {g.enable_script_security, g.script_user.user, g.script_user.group};
-}
-
 const model::RealServer* findReal(const model::VirtualServer& vs, const model::RealServerId& id) {
   for (const model::RealServer& rs : vs.real_servers) {
     if (rs.address == id.address && rs.port == id.port) return &rs;
@@ -26,10 +21,15 @@ const model::RealServer* findReal(const model::VirtualServer& vs, const model::R
 
 }  // namespace
 
+event::ScriptPolicy scriptPolicyOf(const model::Config& config) {
+  const model::GlobalDefs& g = config.global;
+  return {g.enable_script_security, g.script_user.user, g.script_user.group};
+}
+
 Services::Services(event::Loop& loop, std::shared_ptr<const model::Config> config,
                    check::ProbeFactory factory)
     : loop_(loop), config_(std::move(config)), notifier_(loop) {
-  notifier_.setPolicy(policyOf(*config_));
+  notifier_.setPolicy(scriptPolicyOf(*config_));
   desired_ = std::make_unique<lb::DesiredState>(config_);
   for (const model::VirtualServer& vs : config_->virtual_servers) {
     const bool up = desired_->quorumUp(model::virtualServerName(vs)).value_or(true);
@@ -42,7 +42,7 @@ Services::Services(event::Loop& loop, std::shared_ptr<const model::Config> confi
 
 void Services::reload(std::shared_ptr<const model::Config> config) {
   config_ = std::move(config);
-  notifier_.setPolicy(policyOf(*config_));
+  notifier_.setPolicy(scriptPolicyOf(*config_));
   const auto before = desired_->table();
   for (const lb::QuorumChange& change : desired_->reload(config_)) onQuorum(change);
   checks_->reload(config_);

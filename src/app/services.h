@@ -12,14 +12,18 @@
 #include "check/manager.h"
 #include "event/loop.h"
 #include "event/notifier.h"
+#include "event/script_policy.h"
 #include "lb/desired_state.h"
 #include "model/config.h"
 
 namespace keel::app {
 
+// The script settings of global_defs: who runs scripts, and whether keel checks their paths.
+event::ScriptPolicy scriptPolicyOf(const model::Config& config);
+
 class Services {
  public:
-  // Starts every checker. `factory` makes each checker's probe (check::makeDefaultProbe in
+  // Starts every checker. `factory` makes each checker's probe (check::makeProbeFactory in
   // keeld; fakes in tests).
   Services(event::Loop& loop, std::shared_ptr<const model::Config> config,
            check::ProbeFactory factory);

@@ -5,7 +5,6 @@
 
 #include "base/log.h"
 #include "check/names.h"
-#include "check/tcp_probe.h"
 #include "model/validate.h"
 
 namespace keel::check {
@@ -29,16 +28,6 @@ struct CheckManager::RealEntry {
   bool alive = true;
   std::optional<int> weight;
 };
-
-base::Result<std::unique_ptr<Probe>> makeDefaultProbe(event::Loop& loop,
-                                                      const model::Checker& checker,
-                                                      const ProbeTarget& target) {
-  if (std::holds_alternative<model::TcpCheck>(checker.kind)) {
-    return std::unique_ptr<Probe>(std::make_unique<TcpProbe>(loop, target));
-  }
-  return base::makeError(base::ErrorCode::Unsupported,
-                         checkerKindName(checker) + " is not supported yet");
-}
 
 namespace {
 

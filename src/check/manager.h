@@ -28,11 +28,6 @@ namespace keel::check {
 using ProbeFactory = std::function<base::Result<std::unique_ptr<Probe>>(
     event::Loop& loop, const model::Checker& checker, const ProbeTarget& target)>;
 
-// The protocols this module implements: TCP_CHECK. Others: Unsupported.
-base::Result<std::unique_ptr<Probe>> makeDefaultProbe(event::Loop& loop,
-                                                      const model::Checker& checker,
-                                                      const ProbeTarget& target);
-
 struct CheckerStatus {
   std::string kind;  // "TCP_CHECK", ...
   bool supported = true;

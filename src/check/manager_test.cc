@@ -230,18 +230,5 @@ TEST_F(CheckManagerTest, HaSuspendRunsCheckersOnlyWhileTheAddressIsPresent) {
   EXPECT_EQ(probes_[0]->deadlines.size(), 1u);
 }
 
-TEST_F(CheckManagerTest, DefaultProbeFactoryKnowsTcp) {
-  ProbeTarget t;
-  t.endpoint = base::Endpoint(ip("127.0.0.1"), 80);
-  auto tcp_probe = makeDefaultProbe(*loop_, tcp(), t);
-  ASSERT_TRUE(tcp_probe);
-  EXPECT_NE(tcp_probe->get(), nullptr);
-  model::Checker http;
-  http.kind = model::HttpCheck{};
-  auto none = makeDefaultProbe(*loop_, http, t);
-  ASSERT_FALSE(none);
-  EXPECT_EQ(none.error().code, base::ErrorCode::Unsupported);
-}
-
 }  // namespace
 }  // namespace keel::check
