@@ -15,13 +15,14 @@
 #include "app/config_test.h"
 #include "app/dataplane_wiring.h"
 #include "app/exit_codes.h"
+#include "app/services.h"
 #include "app/version.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/unique_fd.h"
+#include "check/probe_factory.h"
 #include "conf/reader.h"
 #include "event/loop.h"
-#include "lb/desired_state.h"
 #include "model/diff.h"
 #include "vrrp/engine.h"
 
@@ -102,6 +103,17 @@ base::Status writeRuntimeFile(const std::string& dir, const std::string& name,
   return base::ok();
 }
 
+// The addresses a VRRP instance holds as MASTER, for ha_suspend.
+std::vector<base::IpAddress> virtualAddresses(const model::Config& config,
+                                              const std::string& instance) {
+  std::vector<base::IpAddress> out;
+  for (const model::VrrpInstance& vi : config.vrrp_instances) {
+    if (vi.name != instance) continue;
+    for (const model::VirtualIp& v : vi.virtual_ipaddress) out.push_back(v.address.address());
+  }
+  return out;
+}
+
 }  // namespace
 
 int runDaemon(const KeeldOptions& options) {
@@ -114,9 +126,23 @@ int runDaemon(const KeeldOptions& options) {
   base::logInfo("Starting keel v{}", kVersion);
   std::optional<model::Config> config = loadConfig(options);
   std::unique_ptr<vrrp::Engine> vrrp_engine;
+  std::unique_ptr<DataplaneWiring> dataplane;  // outlives `services`, whose table sink feeds it
+  std::unique_ptr<Services> services;
+  const check::ProbeFactory probes =
+      check::makeProbeFactory([&config] { return scriptPolicyOf(*config); });
+  if (config && !config->virtual_servers.empty()) {
+    services =
+        std::make_unique<Services>(**loop, std::make_shared<const model::Config>(*config), probes);
+  }
   if (config && !config->vrrp_instances.empty()) {
     vrrp::EngineOptions vrrp_options;
     vrrp_options.keep_addresses_on_stop = options.keep_vips;
+    vrrp_options.on_transition = [&services, &config](const std::string& name, vrrp::State from,
+                                                      vrrp::State to) {
+      if (services && config && (from == vrrp::State::Master) != (to == vrrp::State::Master)) {
+        services->setAddressesPresent(virtualAddresses(*config, name), to == vrrp::State::Master);
+      }
+    };
     auto engine =
         vrrp::Engine::create(**loop, std::make_shared<const model::Config>(*config), vrrp_options);
     if (engine) {
@@ -126,13 +152,16 @@ int runDaemon(const KeeldOptions& options) {
       base::logError("VRRP not started: {}", engine.error().str());
     }
   }
-  // The XDP data plane forwards the desired table (no health checks yet: every real is alive).
-  auto desiredTable = [](const model::Config& c) {
-    return lb::DesiredState(std::make_shared<const model::Config>(c)).table();
+  // The XDP data plane forwards the desired table: now, and after every health change or reload.
+  auto feedDataplane = [&dataplane, &services] {
+    if (!dataplane || !services) return;
+    services->setTableSink([&dataplane](std::shared_ptr<const dataplane::ServiceTable> table) {
+      if (dataplane) dataplane->apply(std::move(table));
+    });
+    dataplane->apply(services->desired().table());
   };
-  std::unique_ptr<DataplaneWiring> dataplane;
   if (config) dataplane = DataplaneWiring::start(**loop, *config, options.keep_dataplane);
-  if (dataplane) dataplane->apply(desiredTable(*config));
+  feedDataplane();
   auto stop = [&](const char* why) {
     return [&loop, &vrrp_engine, why] {
       base::logInfo("Stopping ({})", why);
@@ -156,10 +185,14 @@ int runDaemon(const KeeldOptions& options) {
     logChanges(config ? model::diff(*config, *next) : model::diff({}, *next));
     config = std::move(next);
     if (!dataplane) dataplane = DataplaneWiring::start(**loop, *config, options.keep_dataplane);
-    if (dataplane) {
-      dataplane->reload(*config);
-      dataplane->apply(desiredTable(*config));
+    if (dataplane) dataplane->reload(*config);
+    auto shared = std::make_shared<const model::Config>(*config);
+    if (services) {
+      services->reload(shared);
+    } else if (!config->virtual_servers.empty()) {
+      services = std::make_unique<Services>(**loop, shared, probes);
     }
+    feedDataplane();
   });
   if (!hup) base::logWarning("Unable to handle SIGHUP: {}", hup.error().str());
   auto usr2 = (*loop)->onSignal(SIGUSR2, [&] {

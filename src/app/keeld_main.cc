@@ -9,6 +9,7 @@
 #include "app/exit_codes.h"
 #include "app/keeld_options.h"
 #include "app/version.h"
+#include "check/genhash.h"
 
 int main(int argc, char** argv) {
   using namespace keel::app;  // NOLINT(google-build-using-namespace): main of the app module
@@ -16,6 +17,15 @@ int main(int argc, char** argv) {
   if (!options) {
     fmt::print(stderr, "keeld: {}\n", options.error().message);
     return kExitFatal;
+  }
+  if (options->genhash) {
+    auto hash = keel::check::genhash(*options->genhash);
+    if (!hash) {
+      fmt::print(stderr, "keeld: genhash: {}\n", hash.error().str());
+      return kExitFatal;
+    }
+    fmt::print("MD5SUM = {}\n", hash->digest);
+    return kExitOk;
   }
   if (options->help) {
     fmt::print("{}", keeldHelp());

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <csignal>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
+#include "base/address.h"
 #include "base/log.h"
 
 namespace keel::app {
@@ -93,8 +96,8 @@ constexpr std::array kFlags = {
              false},
     FlagSpec{'T', "genhash", ArgKind::None, "",
              "Enter genhash utilities mode (this option must "
-             "be the first)",
-             false},
+             "be the first): -s HOST -p PORT -u URL [-S] [-V VHOST] [-P PROTO] [-t SECS]",
+             true},
     FlagSpec{'t', "config-test", ArgKind::Optional, "LOG_FILE",
              "Check the configuration for "
              "obvious errors, output to stderr by default",
@@ -183,6 +186,9 @@ base::Status apply(const FlagSpec& f, const std::optional<std::string>& value, K
     case 'h':
       o.help = true;
       break;
+    case 'T':
+      return makeError(ErrorCode::InvalidArgument,
+                       "option -T (--genhash) must be the first option");
     default:
       if (f.long_name == "signum") o.signum = *value;
       if (f.long_name == "dump-config") o.dump_config = true;
@@ -243,12 +249,125 @@ base::Status parseShort(std::string_view arg, std::span<const char* const> argv,
   return base::ok();
 }
 
+// genhash's own flags (keepalived's check_genhash options that keel implements).
+struct GenhashFlag {
+  char short_name;
+  std::string_view long_name;
+  bool takes_value;
+};
+constexpr std::array kGenhashFlags = {
+    GenhashFlag{'s', "server", true},
+    GenhashFlag{'p', "port", true},
+    GenhashFlag{'u', "url", true},
+    GenhashFlag{'S', "use-ssl", false},
+    GenhashFlag{'V', "use-virtualhost", true},
+    GenhashFlag{'P', "protocol", true},
+    GenhashFlag{'t', "timeout", true},
+};
+
+base::Status applyGenhash(char flag, const std::string& value, check::GenhashOptions& g) {
+  switch (flag) {
+    case 's':
+      g.server = value;
+      break;
+    case 'p': {
+      auto port = base::parsePort(value);
+      if (!port || *port == 0) {
+        return makeError(ErrorCode::InvalidArgument, fmt::format("genhash: bad port '{}'", value));
+      }
+      g.port = *port;
+      break;
+    }
+    case 'u':
+      g.url = value;
+      break;
+    case 'S':
+      g.tls = true;
+      break;
+    case 'V':
+      g.virtualhost = value;
+      break;
+    case 'P':
+      if (value != "1.0" && value != "1.0C" && value != "1.0c" && value != "1.1") {
+        return makeError(ErrorCode::InvalidArgument,
+                         fmt::format("genhash: protocol '{}': expected 1.0, 1.0C or 1.1", value));
+      }
+      g.http_protocol = value;
+      break;
+    case 't': {
+      char* end = nullptr;
+      const double secs = std::strtod(value.c_str(), &end);
+      if (value.empty() || *end != '\0' || !(secs > 0 && secs <= 3600)) {
+        return makeError(ErrorCode::InvalidArgument,
+                         fmt::format("genhash: bad timeout '{}': expected seconds 0-3600", value));
+      }
+      g.timeout = std::chrono::duration_cast<base::Duration>(std::chrono::duration<double>(secs));
+      break;
+    }
+    default:
+      break;
+  }
+  return base::ok();
+}
+
+// One genhash argument at argv[i]: "-x V", "-xV", "--long V" or "--long=V".
+base::Status parseGenhashArg(std::span<const char* const> argv, std::size_t& i,
+                             check::GenhashOptions& g) {
+  const std::string_view arg = argv[i];
+  const GenhashFlag* flag = nullptr;
+  std::optional<std::string> value;
+  if (arg.starts_with("--")) {
+    std::string_view name = arg.substr(2);
+    if (auto eq = name.find('='); eq != std::string_view::npos) {
+      value = std::string(name.substr(eq + 1));
+      name = name.substr(0, eq);
+    }
+    for (const GenhashFlag& f : kGenhashFlags) {
+      if (f.long_name == name) flag = &f;
+    }
+  } else if (arg.size() >= 2 && arg[0] == '-') {
+    for (const GenhashFlag& f : kGenhashFlags) {
+      if (f.short_name == arg[1]) flag = &f;
+    }
+    if (arg.size() > 2) value = std::string(arg.substr(2));
+  }
+  if (flag == nullptr || (!flag->takes_value && value)) {
+    return makeError(ErrorCode::InvalidArgument, fmt::format("genhash: unknown option {}", arg));
+  }
+  if (flag->takes_value && !value) {
+    if (i + 1 >= argv.size()) {
+      return makeError(ErrorCode::InvalidArgument,
+                       fmt::format("genhash: option {} requires an argument", arg));
+    }
+    value = std::string(argv[++i]);
+  }
+  return applyGenhash(flag->short_name, value.value_or(""), g);
+}
+
 }  // namespace
 
 std::span<const FlagSpec> keeldFlags() { return kFlags; }
 
+base::Result<check::GenhashOptions> parseGenhashArgs(std::span<const char* const> argv) {
+  check::GenhashOptions g;
+  g.url.clear();
+  for (std::size_t i = 2; i < argv.size(); ++i) KEEL_TRY(parseGenhashArg(argv, i, g));
+  if (g.server.empty() || g.port == 0 || g.url.empty()) {
+    return makeError(ErrorCode::InvalidArgument,
+                     "genhash: -s SERVER, -p PORT and -u URL are required");
+  }
+  return g;
+}
+
 base::Result<KeeldOptions> parseKeeldArgs(std::span<const char* const> argv) {
   KeeldOptions o;
+  if (argv.size() > 1 &&
+      (std::string_view(argv[1]) == "-T" || std::string_view(argv[1]) == "--genhash")) {
+    auto g = parseGenhashArgs(argv);
+    if (!g) return g.error();
+    o.genhash = std::move(*g);
+    return o;
+  }
   for (std::size_t i = 1; i < argv.size(); ++i) {
     std::string_view arg = argv[i];
     if (arg.starts_with("--") && arg.size() > 2) {

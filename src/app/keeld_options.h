@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "check/genhash.h"
 
 namespace keel::app {
 
@@ -39,20 +40,27 @@ struct KeeldOptions {
   bool dont_fork = false;                                       // -n
   bool keep_vips = false;                                       // -V
   bool keep_dataplane = false;  // -I: leave the XDP program attached on stop (IPVS's topology)
-  std::string runtime_dir = "/run/keel";  // --runtime-dir (keel extension)
-  bool config_test = false;               // -t
-  std::optional<std::string> config_id;   // -i; unset: the short host name
-  bool dump_config = false;               // --dump-config (keel extension)
-  bool all_config = false;                // -e
-  std::optional<std::string> signum;      // --signum=SIGFUNC
-  bool help = false;                      // -h
-  bool version = false;                   // -v
+  std::string runtime_dir = "/run/keel";         // --runtime-dir (keel extension)
+  bool config_test = false;                      // -t
+  std::optional<std::string> config_id;          // -i; unset: the short host name
+  bool dump_config = false;                      // --dump-config (keel extension)
+  bool all_config = false;                       // -e
+  std::optional<std::string> signum;             // --signum=SIGFUNC
+  bool help = false;                             // -h
+  bool version = false;                          // -v
+  std::optional<check::GenhashOptions> genhash;  // -T/--genhash, then its own
 };
 
 // Parses argv (argv[0] is the program name). Errors (InvalidArgument / Unsupported) carry the
 // whole message to print, e.g. "Unknown option --foo" or
 // "option -P (--vrrp) is not implemented by keel yet".
 base::Result<KeeldOptions> parseKeeldArgs(std::span<const char* const> argv);
+
+// `keeld --genhash ARGS` (or -T; it must come first, as in keepalived): keepalived's genhash
+// options -s/--server HOST, -p/--port PORT, -u/--url PATH (all three required), -S/--use-ssl,
+// -V/--use-virtualhost NAME, -P/--protocol 1.0|1.0C|1.1, -t/--timeout SECONDS (default 5).
+// REQUIRES: argv[0] is the program name and argv[1] the genhash flag.
+base::Result<check::GenhashOptions> parseGenhashArgs(std::span<const char* const> argv);
 
 // The --help text, generated from keeldFlags().
 std::string keeldHelp();

@@ -2,6 +2,7 @@
 
 #include <syslog.h>
 
+#include <chrono>
 #include <csignal>
 #include <vector>
 
@@ -107,6 +108,38 @@ TEST(KeeldOptionsTest, SignumMatchesKeepalived) {
   auto o = parse({"--signum=RELOAD"});
   ASSERT_TRUE(o);
   EXPECT_EQ(o->signum, "RELOAD");
+}
+
+TEST(KeeldOptionsTest, GenhashTakesKeepalivedsGenhashOptionsWhenFirst) {
+  auto o = parse({"--genhash", "-s", "10.0.0.1", "-p", "8443", "-u", "/index.html", "-S", "-V",
+                  "www.example", "-P1.1", "--timeout=2.5"});
+  ASSERT_TRUE(o) << o.error().message;
+  ASSERT_TRUE(o->genhash);
+  EXPECT_EQ(o->genhash->server, "10.0.0.1");
+  EXPECT_EQ(o->genhash->port, 8443);
+  EXPECT_EQ(o->genhash->url, "/index.html");
+  EXPECT_TRUE(o->genhash->tls);
+  EXPECT_EQ(o->genhash->virtualhost, "www.example");
+  EXPECT_EQ(o->genhash->http_protocol, "1.1");
+  EXPECT_EQ(o->genhash->timeout, std::chrono::milliseconds(2500));
+
+  o = parse({"-T", "--server=h", "--port", "80", "--url", "/"});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_FALSE(o->genhash->tls);
+  EXPECT_EQ(o->genhash->timeout, std::chrono::seconds(5));
+}
+
+TEST(KeeldOptionsTest, GenhashRefusals) {
+  EXPECT_EQ(errorOf({"-T", "-s", "h", "-p", "80"}),
+            "genhash: -s SERVER, -p PORT and -u URL are required");
+  EXPECT_EQ(errorOf({"-T", "-s", "h", "-p", "0", "-u", "/"}), "genhash: bad port '0'");
+  EXPECT_EQ(errorOf({"-T", "-s", "h", "-p", "80", "-u", "/", "-x"}), "genhash: unknown option -x");
+  EXPECT_EQ(errorOf({"-T", "-s"}), "genhash: option -s requires an argument");
+  EXPECT_EQ(errorOf({"-T", "-s", "h", "-p", "80", "-u", "/", "-t", "0"}),
+            "genhash: bad timeout '0': expected seconds 0-3600");
+  EXPECT_EQ(errorOf({"-T", "-s", "h", "-p", "80", "-u", "/", "-P", "2"}),
+            "genhash: protocol '2': expected 1.0, 1.0C or 1.1");
+  EXPECT_EQ(errorOf({"-n", "--genhash"}), "option -T (--genhash) must be the first option");
 }
 
 }  // namespace

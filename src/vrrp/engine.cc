@@ -39,7 +39,8 @@ Engine::Engine(event::Loop& loop, std::shared_ptr<const model::Config> config,
     : loop_(loop),
       config_(std::move(config)),
       options_(std::move(options)),
-      netlink_(std::move(netlink)) {}
+      netlink_(std::move(netlink)),
+      notifier_(loop) {}
 
 Engine::~Engine() {
   if (netlink_.eventFd() >= 0) loop_.unwatch(netlink_.eventFd());
@@ -312,40 +313,17 @@ void Engine::runScriptCheck(ScriptRunner& runner) {
 }
 
 void Engine::runScript(const model::Script& script, const std::string& why) {
-  std::erase_if(notifies_, [](const auto& c) { return !c->running(); });
-  auto argv = event::prepareScript({script.argv, script.user, script.group}, scriptPolicy());
-  if (!argv) {
-    base::logWarning("{} script not run: {}", why, argv.error().str());
-    return;
-  }
-  event::ChildOptions opts;
-  opts.argv = std::move(*argv);
-  opts.timeout = std::chrono::seconds(60);
-  auto child = event::ChildProcess::spawn(loop_, opts, [why](const event::ChildExit& e) {
-    if (!e.success()) {
-      base::logWarning("{} script {}", why,
-                       e.timed_out ? "timed out" : fmt::format("exited with status {}", e.code));
-    }
-  });
-  if (!child) {
-    base::logWarning("{} script cannot run: {}", why, child.error().str());
-    return;
-  }
-  notifies_.push_back(std::move(*child));
+  notifier_.setPolicy(scriptPolicy());
+  notifier_.run({script.argv, script.user, script.group}, why);
 }
 
-// A FIFO without a reader is skipped (O_NONBLOCK gives ENXIO): keeld never blocks on it.
 void Engine::writeFifo(const std::string& line) {
+  std::vector<std::string> paths;
   for (const model::Script* fifo :
        {&config_->global.notify_fifo, &config_->global.vrrp_notify_fifo}) {
-    if (fifo->empty()) continue;
-    base::UniqueFd fd(::open(fifo->argv[0].c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
-    if (!fd) continue;
-    if (::write(fd.get(), line.data(), line.size()) < 0) {
-      base::logLimited("notify fifo", base::LogLevel::Warning, "cannot write to {}: {}",
-                       fifo->argv[0], std::strerror(errno));
-    }
+    if (!fifo->empty()) paths.push_back(fifo->argv[0]);
   }
+  event::writeFifoLine(paths, line);
 }
 
 std::string Engine::statsText() const {

@@ -13,6 +13,7 @@
 
 #include "event/child_process.h"
 #include "event/loop.h"
+#include "event/notifier.h"
 #include "event/script_policy.h"
 #include "model/config.h"
 #include "net/rtnetlink.h"
@@ -91,7 +92,7 @@ class Engine {
   std::map<std::string, std::unique_ptr<ScriptRunner>> scripts_;
   std::map<std::string, std::int64_t> file_values_;  // track_file name -> last value read
   std::unique_ptr<base::Timer> file_timer_;
-  std::vector<std::unique_ptr<event::ChildProcess>> notifies_;  // running notify scripts
+  event::Notifier notifier_;  // notify scripts
   std::vector<std::unique_ptr<Group>> groups_;
   std::map<const Instance*, Group*> group_of_;
   bool reconciling_ = false;

@@ -39,8 +39,14 @@ virtual_server {vip} 80 {{
 }}
 """
 REAL = """  real_server {addr} 80 {{
-    weight {weight}
+    weight {weight}{check}
   }}"""
+TCP_CHECK = """
+    TCP_CHECK {
+      connect_timeout 1
+      delay_before_retry 1
+      retry 0
+    }"""
 
 
 def real_name(result: dict) -> str:
@@ -53,7 +59,7 @@ def start_keeld(lb: LbLab, keel_build_dir, tmp_path, vip: str, kind: str = "DR",
     plen = "128" if ":" in vip else "32"
     lb.director.ip("addr", "add", f"{vip}/{plen}", "dev", "eth0",
                    *(["nodad"] if ":" in vip else []))
-    reals = "\n".join(REAL.format(addr=lb.real_addr(i, v6), weight=w)
+    reals = "\n".join(REAL.format(addr=lb.real_addr(i, v6), weight=w, check="")
                       for i, w in enumerate(weights))
     conf = tmp_path / "keepalived.conf"
     conf.write_text(CONF.format(vip=vip, algo=algo, kind=kind, extra=extra, reals=reals))
@@ -117,8 +123,8 @@ def test_dr_rr_spreads_new_connections_evenly(lb, keel_build_dir, tmp_path, acce
 
 
 def write_conf(path, vip: str, reals: list[tuple[str, int]], kind: str = "DR", algo: str = "rr",
-               extra: str = "") -> None:
-    body = "\n".join(REAL.format(addr=a, weight=w) for a, w in reals)
+               extra: str = "", check: str = "") -> None:
+    body = "\n".join(REAL.format(addr=a, weight=w, check=check) for a, w in reals)
     path.write_text(CONF.format(vip=vip, algo=algo, kind=kind, extra=extra, reals=body))
 
 
@@ -282,3 +288,22 @@ def test_established_dr_connection_survives_failover_to_a_second_director(
     assert len(answers) >= 20  # 4 s at 0.1 s: the connection kept going after the failover
     stats = xdp_stats(procs[1], tmp_path / "run1")
     assert stats.get("new_midflow", 0) > 0, stats
+
+
+def test_a_real_that_fails_its_tcp_check_gets_no_new_flows(lb, keel_build_dir, tmp_path):
+    lb.start_nginx()
+    for real in lb.reals:
+        lb.accept_vip_redirect(real, VIP4)
+    lb.director.ip("addr", "add", f"{VIP4}/32", "dev", "eth0")
+    conf = tmp_path / "keepalived.conf"
+    write_conf(conf, VIP4, [(lb.real_addr(0), 1), (lb.real_addr(1), 1)],
+               check=TCP_CHECK)
+    proc = lb.director.spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G", "-D",
+                              "--runtime-dir", str(tmp_path / "run"), "-f", str(conf)])
+    proc.wait_for_output(r"XDP program attached to eth0", timeout=15)
+    wait_forwarding(lb, VIP4, {"rs1", "rs2"})
+    lb.nginx["rs2"].stop()
+    # keepalived's TCP_CHECK: the next check after delay_loop (1 s) fails within connect_timeout
+    # (1 s) and, with retry 0, removes the real; slack for a loaded machine.
+    proc.wait_for_output(r"Removing service .*198\.18\.0\.12", timeout=1 + 1 + 5)
+    assert {real_name(r) for r in lb.get(VIP4, "/index.html", count=40)} == {"rs1"}

@@ -1,0 +1,64 @@
+// Services: keepalived's checker process inside keeld (keepalived.md §3.3, §3.6). It owns the
+// CheckManager and the desired ServiceTable (lb::DesiredState) and acts on each HealthEvent as
+// keepalived does: "Removing service ... from VS ..." / "Adding service ...", the real server's
+// notify_up/notify_down, `RS ...` FIFO lines; on a quorum change quorum_up/quorum_down and
+// `VS ...` FIFO lines. Each new desired table goes to the table sink (the data plane) and its
+// reconcile operations are logged at debug level. Created by runDaemon on the control-plane loop;
+// loop thread only.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "check/manager.h"
+#include "event/loop.h"
+#include "event/notifier.h"
+#include "event/script_policy.h"
+#include "lb/desired_state.h"
+#include "model/config.h"
+
+namespace keel::app {
+
+// The script settings of global_defs: who runs scripts, and whether keel checks their paths.
+event::ScriptPolicy scriptPolicyOf(const model::Config& config);
+
+class Services {
+ public:
+  // Starts every checker. `factory` makes each checker's probe (check::makeProbeFactory in
+  // keeld; fakes in tests).
+  Services(event::Loop& loop, std::shared_ptr<const model::Config> config,
+           check::ProbeFactory factory);
+
+  // SIGHUP: checkers and real servers that stay keep their state (check::CheckManager,
+  // lb::DesiredState); quorum changes the new configuration causes are acted on.
+  void reload(std::shared_ptr<const model::Config> config);
+
+  // ha_suspend: a VRRP instance went to or left MASTER with these virtual addresses.
+  void setAddressesPresent(const std::vector<base::IpAddress>& addresses, bool present);
+
+  const lb::DesiredState& desired() const { return *desired_; }
+
+  // Receives the desired table each time it changes (health, quorum, reload); not called for the
+  // current one.
+  using TableSink = std::function<void(std::shared_ptr<const dataplane::ServiceTable>)>;
+  void setTableSink(TableSink sink) { table_sink_ = std::move(sink); }
+  const check::CheckManager& checks() const { return *checks_; }
+
+ private:
+  void onHealth(const model::HealthEvent& event);
+  void onQuorum(const lb::QuorumChange& change);
+  void syncFromCheckers();
+  void logTableChange(const dataplane::ServiceTable& before);
+  std::vector<std::string> fifoPaths() const;
+  const model::VirtualServer* findServer(const std::string& name) const;
+
+  event::Loop& loop_;
+  std::shared_ptr<const model::Config> config_;
+  event::Notifier notifier_;
+  std::unique_ptr<lb::DesiredState> desired_;
+  std::unique_ptr<check::CheckManager> checks_;
+  TableSink table_sink_;
+};
+
+}  // namespace keel::app

@@ -1,0 +1,88 @@
+#include "check/probe_factory.h"
+
+#include <memory>
+#include <utility>
+#include <variant>
+
+#include "check/dns_probe.h"
+#include "check/http_probe.h"
+#include "check/misc_probe.h"
+#include "check/ping_probe.h"
+#include "check/smtp_probe.h"
+#include "check/tcp_probe.h"
+#include "check/tls_stream.h"
+#include "check/udp_probe.h"
+
+namespace keel::check {
+
+namespace {
+
+using ProbePtr = std::unique_ptr<Probe>;
+
+class Factory {
+ public:
+  explicit Factory(std::function<event::ScriptPolicy()> policy) : policy_(std::move(policy)) {}
+
+  base::Result<ProbePtr> operator()(event::Loop& loop, const model::Checker& checker,
+                                    const ProbeTarget& target) {
+    return std::visit(
+        [&](const auto& kind) -> base::Result<ProbePtr> { return make(loop, kind, target); },
+        checker.kind);
+  }
+
+ private:
+  static base::Result<ProbePtr> make(event::Loop& loop, const model::TcpCheck&,
+                                     const ProbeTarget& target) {
+    return ProbePtr(std::make_unique<TcpProbe>(loop, target));
+  }
+  base::Result<ProbePtr> make(event::Loop& loop, const model::HttpCheck& check,
+                              const ProbeTarget& target) {
+    std::shared_ptr<TlsContext> tls;
+    if (check.tls) {
+      if (!tls_) {
+        auto made = TlsContext::create();
+        if (!made) return base::makeError(made.error().code, made.error().message);
+        tls_ = std::move(*made);
+      }
+      tls = tls_;
+    }
+    return ProbePtr(std::make_unique<HttpProbe>(loop, check, target, std::move(tls)));
+  }
+  base::Result<ProbePtr> make(event::Loop& loop, const model::MiscCheck& check,
+                              const ProbeTarget&) const {
+    return ProbePtr(std::make_unique<MiscProbe>(loop, check, policy_()));
+  }
+  static base::Result<ProbePtr> make(event::Loop& loop, const model::DnsCheck& check,
+                                     const ProbeTarget& target) {
+    return ProbePtr(std::make_unique<DnsProbe>(loop, target, check));
+  }
+  static base::Result<ProbePtr> make(event::Loop& loop, const model::SmtpCheck& check,
+                                     const ProbeTarget& target) {
+    return ProbePtr(std::make_unique<SmtpProbe>(loop, target, check));
+  }
+  static base::Result<ProbePtr> make(event::Loop& loop, const model::UdpCheck& check,
+                                     const ProbeTarget& target) {
+    return ProbePtr(std::make_unique<UdpProbe>(loop, target, check));
+  }
+  static base::Result<ProbePtr> make(event::Loop& loop, const model::PingCheck&,
+                                     const ProbeTarget& target) {
+    return ProbePtr(std::make_unique<PingProbe>(loop, target));
+  }
+  static base::Result<ProbePtr> make(event::Loop&, const model::FileCheck&, const ProbeTarget&) {
+    return base::makeError(base::ErrorCode::Unsupported, "FILE_CHECK is not supported yet");
+  }
+
+  std::function<event::ScriptPolicy()> policy_;
+  std::shared_ptr<TlsContext> tls_;
+};
+
+}  // namespace
+
+ProbeFactory makeProbeFactory(std::function<event::ScriptPolicy()> policy) {
+  auto factory = std::make_shared<Factory>(std::move(policy));
+  return [factory](event::Loop& loop, const model::Checker& checker, const ProbeTarget& target) {
+    return (*factory)(loop, checker, target);
+  };
+}
+
+}  // namespace keel::check
