@@ -114,6 +114,15 @@ std::vector<base::IpAddress> virtualAddresses(const model::Config& config,
   return out;
 }
 
+// SIGUSR2: keel.stats with the VRRP and the data plane statistics.
+void writeStats(const KeeldOptions& options, vrrp::Engine* vrrp, DataplaneWiring* dataplane) {
+  std::string text = vrrp != nullptr ? vrrp->statsText() : std::string();
+  if (dataplane != nullptr) text += dataplane->statsText();
+  if (auto s = writeRuntimeFile(options.runtime_dir, "keel.stats", text); !s) {
+    base::logError("Unable to write the statistics: {}", s.error().str());
+  }
+}
+
 }  // namespace
 
 int runDaemon(const KeeldOptions& options) {
@@ -152,16 +161,7 @@ int runDaemon(const KeeldOptions& options) {
       base::logError("VRRP not started: {}", engine.error().str());
     }
   }
-  // The XDP data plane forwards the desired table: now, and after every health change or reload.
-  auto feedDataplane = [&dataplane, &services] {
-    if (!dataplane || !services) return;
-    services->setTableSink([&dataplane](std::shared_ptr<const dataplane::ServiceTable> table) {
-      if (dataplane) dataplane->apply(std::move(table));
-    });
-    dataplane->apply(services->desired().table());
-  };
-  if (config) dataplane = DataplaneWiring::start(**loop, *config, options.keep_dataplane);
-  feedDataplane();
+  if (config) syncDataplane(dataplane, services.get(), **loop, *config, options.keep_dataplane);
   auto stop = [&](const char* why) {
     return [&loop, &vrrp_engine, why] {
       base::logInfo("Stopping ({})", why);
@@ -184,24 +184,17 @@ int runDaemon(const KeeldOptions& options) {
     }
     logChanges(config ? model::diff(*config, *next) : model::diff({}, *next));
     config = std::move(next);
-    if (!dataplane) dataplane = DataplaneWiring::start(**loop, *config, options.keep_dataplane);
-    if (dataplane) dataplane->reload(*config);
     auto shared = std::make_shared<const model::Config>(*config);
     if (services) {
       services->reload(shared);
     } else if (!config->virtual_servers.empty()) {
       services = std::make_unique<Services>(**loop, shared, probes);
     }
-    feedDataplane();
+    syncDataplane(dataplane, services.get(), **loop, *config, options.keep_dataplane);
   });
   if (!hup) base::logWarning("Unable to handle SIGHUP: {}", hup.error().str());
-  auto usr2 = (*loop)->onSignal(SIGUSR2, [&] {
-    std::string text = vrrp_engine ? vrrp_engine->statsText() : std::string();
-    if (dataplane) text += dataplane->statsText();
-    if (auto s = writeRuntimeFile(options.runtime_dir, "keel.stats", text); !s) {
-      base::logError("Unable to write the statistics: {}", s.error().str());
-    }
-  });
+  auto usr2 =
+      (*loop)->onSignal(SIGUSR2, [&] { writeStats(options, vrrp_engine.get(), dataplane.get()); });
   if (!usr2) base::logWarning("Unable to handle SIGUSR2: {}", usr2.error().str());
   if (auto s = (*loop)->run(); !s) {
     base::logError("Event loop failed: {}", s.error().str());

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "app/services.h"
 #include "base/log.h"
 #include "dataplane/xdp/bpf_map_io.h"
 #include "dataplane/xdp/egress.h"
@@ -214,6 +215,21 @@ void DataplaneWiring::onNetlink() {
   if (changed && dataplane_) {
     if (auto r = dataplane_->refresh(); !r) base::logError("{}", r.error().str());
   }
+}
+
+void syncDataplane(std::unique_ptr<DataplaneWiring>& dataplane, Services* services,
+                   event::Loop& loop, const model::Config& config, bool keep_attached) {
+  if (!dataplane) {
+    dataplane = DataplaneWiring::start(loop, config, keep_attached);
+  } else {
+    dataplane->reload(config);
+  }
+  if (!dataplane || services == nullptr) return;
+  DataplaneWiring* sink = dataplane.get();
+  services->setTableSink([sink](std::shared_ptr<const dataplane::ServiceTable> table) {
+    sink->apply(std::move(table));
+  });
+  dataplane->apply(services->desired().table());
 }
 
 }  // namespace keel::app

@@ -24,6 +24,8 @@ class XdpDataplane;
 
 namespace keel::app {
 
+class Services;
+
 // An interface to attach to and why it was chosen.
 struct VipInterface {
   int index = 0;
@@ -72,5 +74,12 @@ class DataplaneWiring {
   std::unique_ptr<dataplane::xdp::XdpDataplane> dataplane_;
   std::shared_ptr<const dataplane::ServiceTable> table_;
 };
+
+// keeld's one call, at start and after each reload: starts the data plane for `config` if it is
+// not running (and may run), tells it the configuration, and feeds it `services`' current
+// desired table and every later one (Services' table sink). REQUIRES: `dataplane` outlives
+// `services`. Either may be (or stay) null.
+void syncDataplane(std::unique_ptr<DataplaneWiring>& dataplane, Services* services,
+                   event::Loop& loop, const model::Config& config, bool keep_attached);
 
 }  // namespace keel::app
