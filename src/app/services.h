@@ -6,6 +6,7 @@
 // logged at debug level. Created by runDaemon on the control-plane loop; loop thread only.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -23,10 +24,14 @@ event::ScriptPolicy scriptPolicyOf(const model::Config& config);
 
 class Services {
  public:
+  // Gets every new desired table: the first one from the constructor, then one after each
+  // health event, quorum change or reload that changes it.
+  using OnTable = std::function<void(std::shared_ptr<const dataplane::ServiceTable>)>;
+
   // Starts every checker. `factory` makes each checker's probe (check::makeProbeFactory in
   // keeld; fakes in tests).
   Services(event::Loop& loop, std::shared_ptr<const model::Config> config,
-           check::ProbeFactory factory);
+           check::ProbeFactory factory, OnTable on_table = {});
 
   // SIGHUP: checkers and real servers that stay keep their state (check::CheckManager,
   // lb::DesiredState); quorum changes the new configuration causes are acted on.
@@ -42,13 +47,15 @@ class Services {
   void onHealth(const model::HealthEvent& event);
   void onQuorum(const lb::QuorumChange& change);
   void syncFromCheckers();
-  void logTableChange(const dataplane::ServiceTable& before);
+  // Logs what changed since `before` (at debug level) and hands a changed table to on_table_.
+  void publishTable(const std::shared_ptr<const dataplane::ServiceTable>& before);
   std::vector<std::string> fifoPaths() const;
   const model::VirtualServer* findServer(const std::string& name) const;
 
   event::Loop& loop_;
   std::shared_ptr<const model::Config> config_;
   event::Notifier notifier_;
+  OnTable on_table_;
   std::unique_ptr<lb::DesiredState> desired_;
   std::unique_ptr<check::CheckManager> checks_;
 };
