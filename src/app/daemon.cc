@@ -135,13 +135,13 @@ int runDaemon(const KeeldOptions& options) {
   base::logInfo("Starting keel v{}", kVersion);
   std::optional<model::Config> config = loadConfig(options);
   std::unique_ptr<vrrp::Engine> vrrp_engine;
-  std::unique_ptr<DataplaneWiring> dataplane;  // outlives `services`, whose table sink feeds it
+  std::unique_ptr<DataplaneWiring> dataplane;  // outlives `services`, whose OnTable feeds it
   std::unique_ptr<Services> services;
   const check::ProbeFactory probes =
       check::makeProbeFactory([&config] { return scriptPolicyOf(*config); });
   if (config && !config->virtual_servers.empty()) {
-    services =
-        std::make_unique<Services>(**loop, std::make_shared<const model::Config>(*config), probes);
+    services = std::make_unique<Services>(**loop, std::make_shared<const model::Config>(*config),
+                                          probes, tableSink(dataplane));
   }
   if (config && !config->vrrp_instances.empty()) {
     vrrp::EngineOptions vrrp_options;
@@ -188,7 +188,7 @@ int runDaemon(const KeeldOptions& options) {
     if (services) {
       services->reload(shared);
     } else if (!config->virtual_servers.empty()) {
-      services = std::make_unique<Services>(**loop, shared, probes);
+      services = std::make_unique<Services>(**loop, shared, probes, tableSink(dataplane));
     }
     syncDataplane(dataplane, services.get(), **loop, *config, options.keep_dataplane);
   });

@@ -224,12 +224,14 @@ void syncDataplane(std::unique_ptr<DataplaneWiring>& dataplane, Services* servic
   } else {
     dataplane->reload(config);
   }
-  if (!dataplane || services == nullptr) return;
-  DataplaneWiring* sink = dataplane.get();
-  services->setTableSink([sink](std::shared_ptr<const dataplane::ServiceTable> table) {
-    sink->apply(std::move(table));
-  });
-  dataplane->apply(services->desired().table());
+  if (dataplane && services != nullptr) dataplane->apply(services->desired().table());
+}
+
+std::function<void(std::shared_ptr<const dataplane::ServiceTable>)> tableSink(
+    const std::unique_ptr<DataplaneWiring>& dataplane) {
+  return [&dataplane](std::shared_ptr<const dataplane::ServiceTable> table) {
+    if (dataplane) dataplane->apply(std::move(table));
+  };
 }
 
 }  // namespace keel::app

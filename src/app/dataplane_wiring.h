@@ -5,6 +5,7 @@
 // control-plane loop; loop thread only.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -76,10 +77,14 @@ class DataplaneWiring {
 };
 
 // keeld's one call, at start and after each reload: starts the data plane for `config` if it is
-// not running (and may run), tells it the configuration, and feeds it `services`' current
-// desired table and every later one (Services' table sink). REQUIRES: `dataplane` outlives
-// `services`. Either may be (or stay) null.
+// not running (and may run), tells it the configuration, and applies `services`' current desired
+// table. Later tables arrive through Services' OnTable (see tableSink()). Either may be null.
 void syncDataplane(std::unique_ptr<DataplaneWiring>& dataplane, Services* services,
                    event::Loop& loop, const model::Config& config, bool keep_attached);
+
+// Services' OnTable for keeld: applies each new table to `*dataplane` while there is one.
+// REQUIRES: `dataplane` (the pointer variable) outlives the Services that holds this.
+std::function<void(std::shared_ptr<const dataplane::ServiceTable>)> tableSink(
+    const std::unique_ptr<DataplaneWiring>& dataplane);
 
 }  // namespace keel::app

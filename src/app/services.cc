@@ -27,7 +27,7 @@ event::ScriptPolicy scriptPolicyOf(const model::Config& config) {
 }
 
 Services::Services(event::Loop& loop, std::shared_ptr<const model::Config> config,
-                   check::ProbeFactory factory)
+                   check::ProbeFactory factory, OnTable on_table)
     : loop_(loop), config_(std::move(config)), notifier_(loop) {
   notifier_.setPolicy(scriptPolicyOf(*config_));
   desired_ = std::make_unique<lb::DesiredState>(config_);
@@ -38,6 +38,8 @@ Services::Services(event::Loop& loop, std::shared_ptr<const model::Config> confi
   checks_ = std::make_unique<check::CheckManager>(
       loop_, config_, std::move(factory), [this](const model::HealthEvent& e) { onHealth(e); });
   syncFromCheckers();
+  on_table_ = std::move(on_table);
+  if (on_table_) on_table_(desired_->table());
 }
 
 void Services::reload(std::shared_ptr<const model::Config> config) {
@@ -47,7 +49,7 @@ void Services::reload(std::shared_ptr<const model::Config> config) {
   for (const lb::QuorumChange& change : desired_->reload(config_)) onQuorum(change);
   checks_->reload(config_);
   syncFromCheckers();
-  logTableChange(*before);
+  publishTable(before);
 }
 
 // The real servers' start states come from the checkers (which may leave out a checker kind
@@ -61,7 +63,7 @@ void Services::syncFromCheckers() {
       onQuorum(change);
     }
   }
-  logTableChange(*before);
+  publishTable(before);
 }
 
 void Services::setAddressesPresent(const std::vector<base::IpAddress>& addresses, bool present) {
@@ -98,7 +100,7 @@ void Services::onHealth(const model::HealthEvent& event) {
                          fmt::format("RS {} {} {}\n", rs_text, vs_text, event.up ? "UP" : "DOWN"));
   }
   for (const lb::QuorumChange& change : changes) onQuorum(change);
-  logTableChange(*before);
+  publishTable(before);
 }
 
 void Services::onQuorum(const lb::QuorumChange& c) {
@@ -117,13 +119,15 @@ void Services::onQuorum(const lb::QuorumChange& c) {
   event::writeFifoLine(fifoPaths(), fmt::format("VS {} {}\n", vs_text, c.up ? "UP" : "DOWN"));
 }
 
-void Services::logTableChange(const dataplane::ServiceTable& before) {
-  if (&before == desired_->table().get()) return;  // unchanged: DesiredState shares its table
-  if (table_sink_) table_sink_(desired_->table());
-  if (!base::Logger::instance().enabled(base::LogLevel::Debug)) return;
-  for (const dataplane::Operation& op : dataplane::reconcile(before, *desired_->table())) {
-    base::logDebug("Service table: {}", dataplane::describe(op));
+void Services::publishTable(const std::shared_ptr<const dataplane::ServiceTable>& before) {
+  const std::shared_ptr<const dataplane::ServiceTable> now = desired_->table();
+  if (now == before || *now == *before) return;
+  if (base::Logger::instance().enabled(base::LogLevel::Debug)) {
+    for (const dataplane::Operation& op : dataplane::reconcile(*before, *now)) {
+      base::logDebug("Service table: {}", dataplane::describe(op));
+    }
   }
+  if (on_table_) on_table_(now);
 }
 
 // keepalived.md §2.12: notify_fifo gets every line, lvs_notify_fifo the checker's; the same

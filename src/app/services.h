@@ -2,9 +2,8 @@
 // CheckManager and the desired ServiceTable (lb::DesiredState) and acts on each HealthEvent as
 // keepalived does: "Removing service ... from VS ..." / "Adding service ...", the real server's
 // notify_up/notify_down, `RS ...` FIFO lines; on a quorum change quorum_up/quorum_down and
-// `VS ...` FIFO lines. Each new desired table goes to the table sink (the data plane) and its
-// reconcile operations are logged at debug level. Created by runDaemon on the control-plane loop;
-// loop thread only.
+// `VS ...` FIFO lines. No data plane yet: the table is kept and its reconcile operations are
+// logged at debug level. Created by runDaemon on the control-plane loop; loop thread only.
 #pragma once
 
 #include <functional>
@@ -25,10 +24,14 @@ event::ScriptPolicy scriptPolicyOf(const model::Config& config);
 
 class Services {
  public:
+  // Gets every new desired table: the first one from the constructor, then one after each
+  // health event, quorum change or reload that changes it.
+  using OnTable = std::function<void(std::shared_ptr<const dataplane::ServiceTable>)>;
+
   // Starts every checker. `factory` makes each checker's probe (check::makeProbeFactory in
   // keeld; fakes in tests).
   Services(event::Loop& loop, std::shared_ptr<const model::Config> config,
-           check::ProbeFactory factory);
+           check::ProbeFactory factory, OnTable on_table = {});
 
   // SIGHUP: checkers and real servers that stay keep their state (check::CheckManager,
   // lb::DesiredState); quorum changes the new configuration causes are acted on.
@@ -38,27 +41,23 @@ class Services {
   void setAddressesPresent(const std::vector<base::IpAddress>& addresses, bool present);
 
   const lb::DesiredState& desired() const { return *desired_; }
-
-  // Receives the desired table each time it changes (health, quorum, reload); not called for the
-  // current one.
-  using TableSink = std::function<void(std::shared_ptr<const dataplane::ServiceTable>)>;
-  void setTableSink(TableSink sink) { table_sink_ = std::move(sink); }
   const check::CheckManager& checks() const { return *checks_; }
 
  private:
   void onHealth(const model::HealthEvent& event);
   void onQuorum(const lb::QuorumChange& change);
   void syncFromCheckers();
-  void logTableChange(const dataplane::ServiceTable& before);
+  // Logs what changed since `before` (at debug level) and hands a changed table to on_table_.
+  void publishTable(const std::shared_ptr<const dataplane::ServiceTable>& before);
   std::vector<std::string> fifoPaths() const;
   const model::VirtualServer* findServer(const std::string& name) const;
 
   event::Loop& loop_;
   std::shared_ptr<const model::Config> config_;
   event::Notifier notifier_;
+  OnTable on_table_;
   std::unique_ptr<lb::DesiredState> desired_;
   std::unique_ptr<check::CheckManager> checks_;
-  TableSink table_sink_;
 };
 
 }  // namespace keel::app

@@ -63,7 +63,8 @@ class ServicesTest : public check::testing::FakeLoopTest {
                const check::ProbeTarget&) -> base::Result<std::unique_ptr<check::Probe>> {
           probes_.push_back(std::make_shared<FakeProbeLog>());
           return std::unique_ptr<check::Probe>(std::make_unique<FakeProbe>(probes_.back()));
-        });
+        },
+        [this](std::shared_ptr<const dataplane::ServiceTable> t) { tables_.push_back(t); });
   }
 
   std::string readFifo() {
@@ -76,7 +77,31 @@ class ServicesTest : public check::testing::FakeLoopTest {
   std::string fifo_;
   base::UniqueFd reader_;
   std::vector<std::shared_ptr<FakeProbeLog>> probes_;
+  std::vector<std::shared_ptr<const dataplane::ServiceTable>> tables_;
 };
+
+std::size_t realsIn(const dataplane::ServiceTable& t) {
+  std::size_t n = 0;
+  for (const dataplane::ServicePtr& s : t.services) n += s->reals.size();
+  return n;
+}
+
+TEST_F(ServicesTest, EveryChangedTableReachesTheDataPlaneOnce) {
+  auto services = make(config(2));
+  ASSERT_EQ(tables_.size(), 1u) << "the start table";
+  EXPECT_EQ(realsIn(*tables_[0]), 2u);
+  clock_.advance(seconds(1));
+  probes_[0]->answer(false);
+  ASSERT_EQ(tables_.size(), 2u);
+  EXPECT_EQ(realsIn(*tables_[1]), 1u);
+  probes_[1]->answer(true);  // no change: nothing to apply
+  EXPECT_EQ(tables_.size(), 2u);
+  services->reload(config(2));  // the same configuration: nothing to apply
+  EXPECT_EQ(tables_.size(), 2u);
+  services->reload(config(3));
+  ASSERT_EQ(tables_.size(), 3u);
+  EXPECT_EQ(realsIn(*tables_[2]), 2u);
+}
 
 TEST_F(ServicesTest, HealthChangesReachTheTableAndTheFifo) {
   auto services = make(config(2));

@@ -40,15 +40,15 @@ std::vector<std::uint8_t> payload() {
 
 std::vector<std::uint8_t> encodeEchoRequest(bool v6, std::uint16_t id, std::uint16_t seq,
                                             std::span<const std::uint8_t> payload) {
-  std::vector<std::uint8_t> out{v6 ? kEchoRequest6 : kEchoRequest4,
-                                0,
-                                0,
-                                0,
-                                static_cast<std::uint8_t>(id >> 8),
-                                static_cast<std::uint8_t>(id & 0xff),
-                                static_cast<std::uint8_t>(seq >> 8),
-                                static_cast<std::uint8_t>(seq & 0xff)};
-  out.insert(out.end(), payload.begin(), payload.end());
+  // Sized once and filled in place (g++ 12 -O2 misreads an append to a small vector as out of
+  // bounds).
+  std::vector<std::uint8_t> out(kEchoHeader + payload.size(), 0);
+  out[0] = v6 ? kEchoRequest6 : kEchoRequest4;
+  out[4] = static_cast<std::uint8_t>(id >> 8);
+  out[5] = static_cast<std::uint8_t>(id & 0xff);
+  out[6] = static_cast<std::uint8_t>(seq >> 8);
+  out[7] = static_cast<std::uint8_t>(seq & 0xff);
+  std::copy(payload.begin(), payload.end(), out.begin() + kEchoHeader);
   if (!v6) {
     base::Checksum checksum;
     checksum.add(out);
