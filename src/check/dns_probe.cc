@@ -169,41 +169,29 @@ DnsVerdict judgeDnsReply(std::span<const std::uint8_t> query, std::span<const st
 }
 
 DnsProbe::DnsProbe(event::Loop& loop, ProbeTarget target, model::DnsCheck check)
-    : loop_(loop), target_(std::move(target)), check_(std::move(check)), timer_(loop.clock()) {}
-
-DnsProbe::~DnsProbe() { cancel(); }
+    : SocketProbe(loop), target_(std::move(target)), check_(std::move(check)) {}
 
 void DnsProbe::start(base::TimePoint deadline, Done done) {
   done_ = std::move(done);
   last_skip_.clear();
-  auto fail_soon = [this](const std::string& reason) {
-    close();
-    timer_.armAt(loop_.clock().now(), [this, reason] { finish({.reason = reason}); });
-  };
   auto type = dnsTypeCode(check_.type);
-  if (!type) return fail_soon(type.error().str());
+  if (!type) return failSoon(type.error().str());
   static thread_local std::mt19937 rng{std::random_device{}()};
   auto query = encodeDnsQuery(static_cast<std::uint16_t>(rng()), check_.name, *type);
-  if (!query) return fail_soon(query.error().str());
+  if (!query) return failSoon(query.error().str());
   query_ = std::move(*query);
   auto fd = openSocket(target_, SOCK_DGRAM);
-  if (!fd) return fail_soon(fd.error().str());
+  if (!fd) return failSoon(fd.error().str());
   fd_ = std::move(*fd);
   if (::send(fd_.get(), query_.data(), query_.size(), 0) != static_cast<ssize_t>(query_.size())) {
-    return fail_soon(KEEL_SYS_ERROR(errno, "send").str());
+    return failSoon(KEEL_SYS_ERROR(errno, "send").str());
   }
   if (auto st = loop_.watch(fd_.get(), EPOLLIN, [this](std::uint32_t) { onReadable(); }); !st) {
-    return fail_soon(st.error().str());
+    return failSoon(st.error().str());
   }
   timer_.armAt(deadline, [this] {
     finish({.reason = last_skip_.empty() ? "read timeout" : "read timeout; " + last_skip_});
   });
-}
-
-void DnsProbe::cancel() {
-  timer_.disarm();
-  done_ = nullptr;
-  close();
 }
 
 void DnsProbe::onReadable() {
@@ -218,21 +206,6 @@ void DnsProbe::onReadable() {
     if (v.kind == DnsVerdict::Kind::Accept) return finish({.ok = true});
     if (v.kind == DnsVerdict::Kind::Reject) return finish({.reason = v.reason});
     last_skip_ = v.reason;
-  }
-}
-
-void DnsProbe::finish(ProbeResult result) {
-  timer_.disarm();
-  close();
-  Done done = std::move(done_);
-  done_ = nullptr;
-  if (done) done(std::move(result));
-}
-
-void DnsProbe::close() {
-  if (fd_) {
-    loop_.unwatch(fd_.get());
-    fd_.reset();
   }
 }
 

@@ -38,29 +38,19 @@ struct DnsVerdict {
 // datagram, follows at most a few compression pointers, each strictly backwards.
 DnsVerdict judgeDnsReply(std::span<const std::uint8_t> query, std::span<const std::uint8_t> reply);
 
-class DnsProbe final : public Probe {
+class DnsProbe final : public SocketProbe {
  public:
   DnsProbe(event::Loop& loop, ProbeTarget target, model::DnsCheck check);
-  ~DnsProbe() override;
-  DnsProbe(const DnsProbe&) = delete;
-  DnsProbe& operator=(const DnsProbe&) = delete;
 
   void start(base::TimePoint deadline, Done done) override;
-  void cancel() override;
 
  private:
   void onReadable();
-  void finish(ProbeResult result);
-  void close();
 
-  event::Loop& loop_;
   ProbeTarget target_;
   model::DnsCheck check_;
-  base::UniqueFd fd_;
   std::vector<std::uint8_t> query_;
   std::string last_skip_;  // why the last datagram was skipped, for the timeout reason
-  base::Timer timer_;
-  Done done_;
 };
 
 }  // namespace keel::check

@@ -79,13 +79,11 @@ EchoVerdict judgeEchoReply(std::span<const std::uint8_t> packet, bool v6, bool i
 }
 
 PingProbe::PingProbe(event::Loop& loop, ProbeTarget target)
-    : loop_(loop), target_(std::move(target)), timer_(loop.clock()) {
+    : SocketProbe(loop), target_(std::move(target)) {
   std::random_device rd;
   id_ = static_cast<std::uint16_t>(rd());
   seq_ = static_cast<std::uint16_t>(rd());
 }
-
-PingProbe::~PingProbe() { cancel(); }
 
 base::Status PingProbe::open() {
   const bool v6 = target_.endpoint.address().family() == AF_INET6;
@@ -119,29 +117,19 @@ void PingProbe::start(base::TimePoint deadline, Done done) {
   done_ = std::move(done);
   last_skip_.clear();
   ++seq_;
-  auto fail_soon = [this](const std::string& reason) {
-    close();
-    timer_.armAt(loop_.clock().now(), [this, reason] { finish({.reason = reason}); });
-  };
-  if (auto st = open(); !st) return fail_soon(st.error().str());
+  if (auto st = open(); !st) return failSoon(st.error().str());
   const bool v6 = target_.endpoint.address().family() == AF_INET6;
   const std::vector<std::uint8_t> request = encodeEchoRequest(v6, id_, seq_, payload());
   if (::send(fd_.get(), request.data(), request.size(), 0) !=
       static_cast<ssize_t>(request.size())) {
-    return fail_soon(KEEL_SYS_ERROR(errno, "send").str());
+    return failSoon(KEEL_SYS_ERROR(errno, "send").str());
   }
   if (auto st = loop_.watch(fd_.get(), EPOLLIN, [this](std::uint32_t) { onReadable(); }); !st) {
-    return fail_soon(st.error().str());
+    return failSoon(st.error().str());
   }
   timer_.armAt(deadline, [this] {
     finish({.reason = last_skip_.empty() ? "no echo reply" : "no echo reply; " + last_skip_});
   });
-}
-
-void PingProbe::cancel() {
-  timer_.disarm();
-  done_ = nullptr;
-  close();
 }
 
 void PingProbe::onReadable() {
@@ -157,21 +145,6 @@ void PingProbe::onReadable() {
     const EchoVerdict v = judgeEchoReply(packet, v6, raw_ && !v6, id_, seq_);
     if (v.match) return finish({.ok = true});
     last_skip_ = v.reason;
-  }
-}
-
-void PingProbe::finish(ProbeResult result) {
-  timer_.disarm();
-  close();
-  Done done = std::move(done_);
-  done_ = nullptr;
-  if (done) done(std::move(result));
-}
-
-void PingProbe::close() {
-  if (fd_) {
-    loop_.unwatch(fd_.get());
-    fd_.reset();
   }
 }
 

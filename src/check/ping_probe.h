@@ -33,15 +33,11 @@ struct EchoVerdict {
 EchoVerdict judgeEchoReply(std::span<const std::uint8_t> packet, bool v6, bool ip_header,
                            std::uint16_t id, std::uint16_t seq);
 
-class PingProbe final : public Probe {
+class PingProbe final : public SocketProbe {
  public:
   PingProbe(event::Loop& loop, ProbeTarget target);
-  ~PingProbe() override;
-  PingProbe(const PingProbe&) = delete;
-  PingProbe& operator=(const PingProbe&) = delete;
 
   void start(base::TimePoint deadline, Done done) override;
-  void cancel() override;
 
   // Whether the last attempt used a raw socket (for tests and diagnostics).
   bool usedRawSocket() const { return raw_; }
@@ -49,18 +45,12 @@ class PingProbe final : public Probe {
  private:
   base::Status open();
   void onReadable();
-  void finish(ProbeResult result);
-  void close();
 
-  event::Loop& loop_;
   ProbeTarget target_;
-  base::UniqueFd fd_;
   bool raw_ = false;
   std::uint16_t id_ = 0;
   std::uint16_t seq_ = 0;
   std::string last_skip_;
-  base::Timer timer_;
-  Done done_;
 };
 
 }  // namespace keel::check

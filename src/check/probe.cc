@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace keel::check {
 
@@ -21,6 +22,33 @@ ProbeTarget resolveTarget(const model::Checker& checker, const base::Endpoint& r
   out.fwmark = t.fwmark;
   out.virtualhost = virtualhost;
   return out;
+}
+
+void SocketProbe::cancel() {
+  timer_.disarm();
+  done_ = nullptr;
+  close();
+}
+
+void SocketProbe::finish(ProbeResult result) {
+  timer_.disarm();
+  close();
+  Done done = std::move(done_);
+  done_ = nullptr;
+  if (done) done(std::move(result));
+}
+
+void SocketProbe::failSoon(std::string reason) {
+  close();
+  timer_.armAt(loop_.clock().now(),
+               [this, reason = std::move(reason)] { finish({.reason = reason}); });
+}
+
+void SocketProbe::close() {
+  if (fd_) {
+    loop_.unwatch(fd_.get());
+    fd_.reset();
+  }
 }
 
 base::Result<base::UniqueFd> openSocket(const ProbeTarget& target, int type, int protocol) {

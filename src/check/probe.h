@@ -15,6 +15,7 @@
 
 #include "base/address.h"
 #include "base/clock.h"
+#include "base/unique_fd.h"
 #include "event/loop.h"
 #include "model/virtual_server.h"
 
@@ -47,6 +48,32 @@ class Probe {
   virtual void start(base::TimePoint deadline, Done done) = 0;
   // Abandons the running attempt, if any, without calling `done`.
   virtual void cancel() = 0;
+};
+
+// What every socket probe shares: its socket, the attempt's deadline timer and the one report,
+// and the ways an attempt ends. A derived probe's start() sets done_, opens fd_ and arms timer_
+// at the deadline; its handlers end the attempt with finish().
+class SocketProbe : public Probe {
+ public:
+  ~SocketProbe() override { cancel(); }
+  SocketProbe(const SocketProbe&) = delete;
+  SocketProbe& operator=(const SocketProbe&) = delete;
+  void cancel() override;
+
+ protected:
+  explicit SocketProbe(event::Loop& loop) : loop_(loop), timer_(loop.clock()) {}
+
+  // Ends the attempt: disarms the deadline, closes the socket, then reports `result` once.
+  void finish(ProbeResult result);
+  // Ends the attempt from inside start() with a failure, reported from the loop's next turn.
+  void failSoon(std::string reason);
+  // Stops watching and closes the socket, if open.
+  void close();
+
+  event::Loop& loop_;
+  base::UniqueFd fd_;
+  base::Timer timer_;
+  Done done_;
 };
 
 // Opens a non-blocking, close-on-exec socket of `type` (SOCK_STREAM or SOCK_DGRAM) and

@@ -111,36 +111,24 @@ SmtpDialogue::Step SmtpDialogue::onClosed() {
 }
 
 SmtpProbe::SmtpProbe(event::Loop& loop, ProbeTarget target, model::SmtpCheck check)
-    : loop_(loop), target_(std::move(target)), check_(std::move(check)), timer_(loop.clock()) {}
-
-SmtpProbe::~SmtpProbe() { cancel(); }
+    : SocketProbe(loop), target_(std::move(target)), check_(std::move(check)) {}
 
 void SmtpProbe::start(base::TimePoint deadline, Done done) {
   done_ = std::move(done);
   dialogue_.emplace(check_.helo_name);
   out_.clear();
   connected_ = false;
-  auto fail_soon = [this](const std::string& reason) {
-    close();
-    timer_.armAt(loop_.clock().now(), [this, reason] { finish({.reason = reason}); });
-  };
   auto fd = openSocket(target_, SOCK_STREAM);
-  if (!fd) return fail_soon(fd.error().str());
+  if (!fd) return failSoon(fd.error().str());
   fd_ = std::move(*fd);
   if (auto st = loop_.watch(fd_.get(), EPOLLOUT, [this](std::uint32_t e) { onEvents(e); }); !st) {
-    return fail_soon(st.error().str());
+    return failSoon(st.error().str());
   }
   timer_.armAt(deadline, [this] {
     finish({.reason = connected_
                           ? "timeout waiting for " + std::string(dialogue_->waitingFor()) + " reply"
                           : "connection timeout"});
   });
-}
-
-void SmtpProbe::cancel() {
-  timer_.disarm();
-  done_ = nullptr;
-  close();
 }
 
 void SmtpProbe::onEvents(std::uint32_t events) {
@@ -184,21 +172,6 @@ void SmtpProbe::flush() {
   if (n > 0) out_.erase(0, static_cast<std::size_t>(n));
   const std::uint32_t events = out_.empty() ? EPOLLIN : EPOLLIN | EPOLLOUT;
   if (auto st = loop_.modify(fd_.get(), events); !st) finish({.reason = st.error().str()});
-}
-
-void SmtpProbe::finish(ProbeResult result) {
-  timer_.disarm();
-  close();
-  Done done = std::move(done_);
-  done_ = nullptr;
-  if (done) done(std::move(result));
-}
-
-void SmtpProbe::close() {
-  if (fd_) {
-    loop_.unwatch(fd_.get());
-    fd_.reset();
-  }
 }
 
 }  // namespace keel::check

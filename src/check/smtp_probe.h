@@ -47,15 +47,11 @@ class SmtpDialogue {
   int reply_lines_ = 0;
 };
 
-class SmtpProbe final : public Probe {
+class SmtpProbe final : public SocketProbe {
  public:
   SmtpProbe(event::Loop& loop, ProbeTarget target, model::SmtpCheck check);
-  ~SmtpProbe() override;
-  SmtpProbe(const SmtpProbe&) = delete;
-  SmtpProbe& operator=(const SmtpProbe&) = delete;
 
   void start(base::TimePoint deadline, Done done) override;
-  void cancel() override;
 
  private:
   void onEvents(std::uint32_t events);
@@ -63,18 +59,12 @@ class SmtpProbe final : public Probe {
   void onReadable();
   void apply(SmtpDialogue::Step step);
   void flush();
-  void finish(ProbeResult result);
-  void close();
 
-  event::Loop& loop_;
   ProbeTarget target_;
   model::SmtpCheck check_;
-  base::UniqueFd fd_;
   bool connected_ = false;
   std::optional<SmtpDialogue> dialogue_;
   std::string out_;  // not yet written
-  base::Timer timer_;
-  Done done_;
 };
 
 }  // namespace keel::check

@@ -18,29 +18,18 @@ std::string reasonOf(const base::Error& error) {
 }  // namespace
 
 TcpProbe::TcpProbe(event::Loop& loop, ProbeTarget target)
-    : loop_(loop), target_(std::move(target)), timer_(loop.clock()) {}
-
-TcpProbe::~TcpProbe() { cancel(); }
+    : SocketProbe(loop), target_(std::move(target)) {}
 
 void TcpProbe::start(base::TimePoint deadline, Done done) {
   done_ = std::move(done);
   base::Result<base::UniqueFd> fd = openSocket(target_, SOCK_STREAM, IPPROTO_TCP);
-  if (!fd) {
-    // Reported from the loop, never from inside start().
-    timer_.armAt(loop_.clock().now(), [this, reason = reasonOf(fd.error())] {
-      finish(ProbeResult{false, reason, std::nullopt});
-    });
-    return;
-  }
+  if (!fd) return failSoon(reasonOf(fd.error()));
   fd_ = std::move(*fd);
   if (base::Status watched =
           loop_.watch(fd_.get(), EPOLLOUT, [this](std::uint32_t) { onWritable(); });
       !watched) {
     fd_.reset();
-    timer_.armAt(loop_.clock().now(), [this, reason = reasonOf(watched.error())] {
-      finish(ProbeResult{false, reason, std::nullopt});
-    });
-    return;
+    return failSoon(reasonOf(watched.error()));
   }
   timer_.armAt(deadline, [this] { finish(ProbeResult{false, "timeout", std::nullopt}); });
 }
@@ -49,21 +38,6 @@ void TcpProbe::onWritable() {
   const base::Status connected = connectResult(fd_.get());
   finish(connected ? ProbeResult{true, "", std::nullopt}
                    : ProbeResult{false, reasonOf(connected.error()), std::nullopt});
-}
-
-void TcpProbe::cancel() {
-  timer_.disarm();
-  if (fd_) {
-    loop_.unwatch(fd_.get());
-    fd_.reset();
-  }
-  done_ = nullptr;
-}
-
-void TcpProbe::finish(ProbeResult result) {
-  Done done = std::move(done_);
-  cancel();
-  if (done) done(std::move(result));
 }
 
 }  // namespace keel::check

@@ -11,25 +11,16 @@
 
 namespace keel::check {
 
-class TcpProbe final : public Probe {
+class TcpProbe final : public SocketProbe {
  public:
   TcpProbe(event::Loop& loop, ProbeTarget target);
-  ~TcpProbe() override;
-  TcpProbe(const TcpProbe&) = delete;
-  TcpProbe& operator=(const TcpProbe&) = delete;
 
   void start(base::TimePoint deadline, Done done) override;
-  void cancel() override;
 
  private:
   void onWritable();
-  void finish(ProbeResult result);
 
-  event::Loop& loop_;
   ProbeTarget target_;
-  base::UniqueFd fd_;
-  base::Timer timer_;  // the deadline, or an immediate report when the connect failed at once
-  Done done_;
 };
 
 }  // namespace keel::check

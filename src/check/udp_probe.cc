@@ -81,43 +81,30 @@ std::optional<std::string> udpReplyMismatch(std::span<const std::uint8_t> reply,
 }
 
 UdpProbe::UdpProbe(event::Loop& loop, ProbeTarget target, model::UdpCheck check)
-    : loop_(loop),
+    : SocketProbe(loop),
       target_(std::move(target)),
       check_(std::move(check)),
-      pattern_(parseReplyPattern(check_.reply_pattern)),
-      timer_(loop.clock()) {}
-
-UdpProbe::~UdpProbe() { cancel(); }
+      pattern_(parseReplyPattern(check_.reply_pattern)) {}
 
 void UdpProbe::start(base::TimePoint deadline, Done done) {
   done_ = std::move(done);
-  auto fail_soon = [this](const std::string& reason) {
-    close();
-    timer_.armAt(loop_.clock().now(), [this, reason] { finish({.reason = reason}); });
-  };
-  if (!pattern_) return fail_soon("reply_pattern: " + pattern_.error().str());
+  if (!pattern_) return failSoon("reply_pattern: " + pattern_.error().str());
   auto fd = openSocket(target_, SOCK_DGRAM);
-  if (!fd) return fail_soon(fd.error().str());
+  if (!fd) return failSoon(fd.error().str());
   fd_ = std::move(*fd);
   const std::vector<std::uint8_t> payload =
       check_.payload.empty() ? defaultUdpPayload() : check_.payload;
   if (::send(fd_.get(), payload.data(), payload.size(), 0) !=
       static_cast<ssize_t>(payload.size())) {
-    return fail_soon(KEEL_SYS_ERROR(errno, "send").str());
+    return failSoon(KEEL_SYS_ERROR(errno, "send").str());
   }
   if (auto st = loop_.watch(fd_.get(), EPOLLIN, [this](std::uint32_t) { onReadable(); }); !st) {
-    return fail_soon(st.error().str());
+    return failSoon(st.error().str());
   }
   timer_.armAt(deadline, [this] {
     if (check_.require_reply) return finish({.reason = "no reply"});
     finish({.ok = true});  // no ICMP error in time: keepalived counts that as up
   });
-}
-
-void UdpProbe::cancel() {
-  timer_.disarm();
-  done_ = nullptr;
-  close();
 }
 
 void UdpProbe::onReadable() {
@@ -143,21 +130,6 @@ void UdpProbe::onReadable() {
     return finish({.reason = *why});
   }
   finish({.ok = true});
-}
-
-void UdpProbe::finish(ProbeResult result) {
-  timer_.disarm();
-  close();
-  Done done = std::move(done_);
-  done_ = nullptr;
-  if (done) done(std::move(result));
-}
-
-void UdpProbe::close() {
-  if (fd_) {
-    loop_.unwatch(fd_.get());
-    fd_.reset();
-  }
 }
 
 }  // namespace keel::check

@@ -40,28 +40,18 @@ std::optional<std::string> udpReplyMismatch(std::span<const std::uint8_t> reply,
                                             const ReplyPattern& pattern, int min_length,
                                             int max_length);
 
-class UdpProbe final : public Probe {
+class UdpProbe final : public SocketProbe {
  public:
   UdpProbe(event::Loop& loop, ProbeTarget target, model::UdpCheck check);
-  ~UdpProbe() override;
-  UdpProbe(const UdpProbe&) = delete;
-  UdpProbe& operator=(const UdpProbe&) = delete;
 
   void start(base::TimePoint deadline, Done done) override;
-  void cancel() override;
 
  private:
   void onReadable();
-  void finish(ProbeResult result);
-  void close();
 
-  event::Loop& loop_;
   ProbeTarget target_;
   model::UdpCheck check_;
   base::Result<ReplyPattern> pattern_;
-  base::UniqueFd fd_;
-  base::Timer timer_;
-  Done done_;
 };
 
 }  // namespace keel::check
