@@ -183,16 +183,16 @@ void DataplaneWiring::apply(std::shared_ptr<const dataplane::ServiceTable> table
 void DataplaneWiring::reload(const model::Config& config) { config_ = config; }
 
 std::string DataplaneWiring::statsText() const {
-  auto line = [](const keel_stats& s) {
+  auto line = [](const dataplane::Counters& s) {
     return fmt::format("conns {} in_packets {} in_bytes {} out_packets {} out_bytes {}", s.conns,
                        s.in_packets, s.in_bytes, s.out_packets, s.out_bytes);
   };
   std::string out = "XDP data plane\n";
   if (auto stats = dataplane_->stats()) {
-    for (const dataplane::xdp::ServiceStats& s : *stats) {
-      out += fmt::format(" Service {} {}\n", s.key.str(), line(s.stats));
-      for (const dataplane::xdp::RealStats& r : s.reals) {
-        out += fmt::format("  Real {} {}\n", r.key.str(), line(r.stats));
+    for (const dataplane::ServiceStats& s : *stats) {
+      out += fmt::format(" Service {} {}\n", s.key.str(), line(s.counters));
+      for (const dataplane::RealStats& r : s.reals) {
+        out += fmt::format("  Real {} {}\n", r.key.str(), line(r.counters));
       }
     }
   } else {

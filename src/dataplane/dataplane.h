@@ -4,13 +4,58 @@
 // operations). Called on the control-plane thread only.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/error.h"
 #include "dataplane/service_table.h"
 
 namespace keel::dataplane {
+
+// Traffic counters, the same for every backend so that `keelctl -Ln --stats` and the metrics do
+// not care which data plane runs. "in" is client to real server, "out" the replies (DR and TUN
+// replies bypass the director: their out counters stay 0, as in IPVS).
+struct Counters {
+  std::uint64_t conns = 0;  // connections scheduled since start
+  std::uint64_t in_packets = 0;
+  std::uint64_t in_bytes = 0;
+  std::uint64_t out_packets = 0;
+  std::uint64_t out_bytes = 0;
+  friend bool operator==(const Counters&, const Counters&) = default;
+};
+
+struct RealStats {
+  RealKey key;
+  Counters counters;
+  // ipvsadm's ActiveConn / InActConn; nullopt where the backend cannot tell (XDP keeps no TCP
+  // state per connection).
+  std::optional<std::uint64_t> active_conns;
+  std::optional<std::uint64_t> inactive_conns;
+};
+
+struct ServiceStats {
+  ServiceKey key;
+  Counters counters;
+  std::vector<RealStats> reals;  // in the table's order
+};
+
+// One entry of the connection table (`keelctl -Lnc`, ipvsadm -Lnc).
+struct Connection {
+  Protocol protocol = Protocol::Tcp;
+  base::IpAddress client;
+  std::uint16_t client_port = 0;
+  ServiceKey service;
+  RealKey real;
+  std::string state;  // "ESTABLISHED", "SYN_RECV", "UDP", ...
+  std::chrono::seconds expires{};
+};
 
 class Dataplane {
  public:
@@ -21,6 +66,15 @@ class Dataplane {
   // Make the data plane forward as `table` says. On error the backend keeps forwarding as
   // before as far as it can, and the next apply() starts again from what it really holds.
   virtual base::Result<void> apply(std::shared_ptr<const ServiceTable> table) = 0;
+
+  // Per service and per real counters of the services the backend holds.
+  virtual base::Result<std::vector<ServiceStats>> stats() const = 0;
+
+  // Named drop, pass and event counters ("drop_ttl_expired", ...), in a fixed order.
+  virtual base::Result<std::vector<std::pair<std::string, std::uint64_t>>> counters() const = 0;
+
+  // Up to `limit` entries of the connection table.
+  virtual base::Result<std::vector<Connection>> connections(std::size_t limit) const = 0;
 };
 
 }  // namespace keel::dataplane

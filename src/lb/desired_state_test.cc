@@ -21,6 +21,13 @@ class RecordingDataplane : public dataplane::Dataplane {
     current_ = std::move(table);
     return {};
   }
+  base::Result<std::vector<dataplane::ServiceStats>> stats() const override { return {}; }
+  base::Result<std::vector<std::pair<std::string, std::uint64_t>>> counters() const override {
+    return {};
+  }
+  base::Result<std::vector<dataplane::Connection>> connections(std::size_t) const override {
+    return {};
+  }
   std::vector<std::string> ops;
 
  private:

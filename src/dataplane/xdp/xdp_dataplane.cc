@@ -76,6 +76,12 @@ base::Result<void> XdpDataplane::write(const MapContent& next) {
   return base::ok();
 }
 
+namespace {
+Counters countersOf(const keel_stats& s) {
+  return {s.conns, s.in_packets, s.in_bytes, s.out_packets, s.out_bytes};
+}
+}  // namespace
+
 base::Result<std::vector<ServiceStats>> XdpDataplane::stats() const {
   std::vector<ServiceStats> out;
   if (!table_) return out;
@@ -85,13 +91,13 @@ base::Result<std::vector<ServiceStats>> XdpDataplane::stats() const {
     ServiceStats ss{s->key, {}, {}};
     auto st = maps_.serviceStats(it->second.value.id);
     if (!st) return st.error();
-    ss.stats = *st;
+    ss.counters = countersOf(*st);
     for (const Real& r : s->reals) {
       auto index = planner_.realIndex(s->key, r.key);
       if (!index || held_.reals.count(*index) == 0) continue;
       auto rs = maps_.realStats(*index);
       if (!rs) return rs.error();
-      ss.reals.push_back({r.key, *rs});
+      ss.reals.push_back({r.key, countersOf(*rs), std::nullopt, std::nullopt});
     }
     out.push_back(std::move(ss));
   }
@@ -107,6 +113,11 @@ base::Result<std::vector<std::pair<std::string, std::uint64_t>>> XdpDataplane::c
     out.emplace_back(std::string(names[i]), (*values)[i]);
   }
   return out;
+}
+
+base::Result<std::vector<Connection>> XdpDataplane::connections(std::size_t /*limit*/) const {
+  return base::makeError(base::ErrorCode::Unsupported,
+                         "the XDP data plane does not list connections yet");
 }
 
 }  // namespace keel::dataplane::xdp

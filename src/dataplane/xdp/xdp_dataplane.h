@@ -22,16 +22,6 @@ namespace keel::dataplane::xdp {
 // The egress of a real (EgressResolver::lookup in production); nullopt with the reason in `why`.
 using EgressLookup = std::function<std::optional<Egress>(const Real& real, std::string* why)>;
 
-struct RealStats {
-  RealKey key;
-  keel_stats stats{};
-};
-struct ServiceStats {
-  ServiceKey key;
-  keel_stats stats{};
-  std::vector<RealStats> reals;
-};
-
 class XdpDataplane final : public Dataplane {
  public:
   // REQUIRES: `maps` outlives this object. `config` is the keel_config to keep (apply() adds
@@ -51,10 +41,12 @@ class XdpDataplane final : public Dataplane {
   // The keel_config to keep from the next apply()/refresh() on (e.g. new tunnel sources).
   void setConfig(const keel_config& config) { planner_.setBaseConfig(config); }
 
-  // Per service and per real counters of the services in the maps.
-  base::Result<std::vector<ServiceStats>> stats() const;
+  // Per service and per real counters of the services in the maps (no active/inactive split).
+  base::Result<std::vector<ServiceStats>> stats() const override;
   // Named drop/pass/event counters (counterNames() order).
-  base::Result<std::vector<std::pair<std::string, std::uint64_t>>> counters() const;
+  base::Result<std::vector<std::pair<std::string, std::uint64_t>>> counters() const override;
+  // Not listed yet: the per-CPU LRU table holds no TCP state or expiry to show.
+  base::Result<std::vector<Connection>> connections(std::size_t limit) const override;
 
   // What the last apply() left out, as "what: why" lines.
   const std::set<std::string>& skipped() const { return skipped_; }

@@ -134,7 +134,7 @@ TEST(XdpDataplaneTest, ReportsStatisticsAndNamedCounters) {
   auto stats = f.dp.stats();
   ASSERT_TRUE(stats);
   ASSERT_EQ(stats->size(), 1u);
-  EXPECT_EQ((*stats)[0].stats.in_packets, 10u);
+  EXPECT_EQ((*stats)[0].counters.in_packets, 10u);
   ASSERT_EQ((*stats)[0].reals.size(), 1u);  // the unreachable real has no entry
   EXPECT_EQ((*stats)[0].reals[0].key.str(), "10.0.0.11:80");
   auto counters = f.dp.counters();
