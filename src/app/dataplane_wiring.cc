@@ -182,6 +182,8 @@ void DataplaneWiring::apply(std::shared_ptr<const dataplane::ServiceTable> table
 
 void DataplaneWiring::reload(const model::Config& config) { config_ = config; }
 
+const dataplane::Dataplane& DataplaneWiring::dataplane() const { return *dataplane_; }
+
 std::string DataplaneWiring::statsText() const {
   auto line = [](const dataplane::Counters& s) {
     return fmt::format("conns {} in_packets {} in_bytes {} out_packets {} out_bytes {}", s.conns,

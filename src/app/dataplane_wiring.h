@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "dataplane/dataplane.h"
 #include "dataplane/service_table.h"
 #include "event/loop.h"
 #include "model/config.h"
@@ -57,6 +58,9 @@ class DataplaneWiring {
 
   // SIGHUP: the configuration whose VRRP instances name the VIP interfaces.
   void reload(const model::Config& config);
+
+  // The running backend, for the views and metrics (its stats(), counters(), connections()).
+  const dataplane::Dataplane& dataplane() const;
 
   // For keel.stats (SIGUSR2): per service and per real counters, then the named drop, pass and
   // event counters, one "name value" per line.
