@@ -171,6 +171,18 @@ class Lab:
             found.append(f"temp dir {self.tmpdir}")
         return found
 
+    # -- keeping a lab ----------------------------------------------------
+
+    def detach(self) -> dict:
+        """Leave everything running: no cleanup at close(), exit or signals from now on.
+
+        Returns what a later `remove_detached()` needs to tear the lab down (namespaces,
+        temp dir); the caller stores it. Processes keep running in their namespaces.
+        """
+        self._closed = True
+        signals.unregister(self)
+        return {"id": self.id, "netns": list(self._netns), "tmpdir": str(self.tmpdir)}
+
     # -- cleanup ----------------------------------------------------------
 
     def close(self) -> None:
@@ -218,3 +230,26 @@ class Lab:
         """Delete root-namespace interfaces carrying our prefix (none, unless something leaked)."""
         for name in root_links(self.link_prefix):
             delete_root_link(name)
+
+
+def remove_detached(state: dict) -> list[str]:
+    """Tear down a lab that `Lab.detach()` left running: kill its processes, delete its
+    namespaces and temp dir. Returns what could not be removed ([] on success)."""
+    errors: list[str] = []
+    prefix = f"keel-{state['id']}-"
+    for ns in state["netns"]:
+        if not ns.startswith(prefix):  # only ever what that lab created
+            errors.append(f"refusing to touch {ns!r}: not of lab {state['id']}")
+            continue
+        for what, fn in ((f"kill processes in {ns}", kill_netns_pids),
+                         (f"delete netns {ns}", delete_netns)):
+            try:
+                fn(ns)
+            except Exception as err:  # noqa: BLE001 - collect and continue
+                errors.append(f"{what}: {type(err).__name__}: {err}")
+    tmpdir = Path(state["tmpdir"])
+    if tmpdir.name.startswith(prefix) and tmpdir.exists():
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    for name in root_links(f"k{state['id']}"):
+        delete_root_link(name)
+    return errors
