@@ -111,9 +111,8 @@ def start_directors(seed: SeedLab, report: Report) -> None:
     for name in DIRECTORS:
         result = seed.config_test(name)
         warnings = len(re.findall(r": warning: ", result.stderr))
-        report.check(result.returncode == 0,
-                     f"{name}.conf: exit {result.returncode}"
-                     f"{f' ({warnings} warnings: nb_get_retry is deprecated, as in keepalived)' if warnings else ''}")
+        note = f" ({warnings} warnings: nb_get_retry is deprecated)" if warnings else ""
+        report.check(result.returncode == 0, f"{name}.conf: exit {result.returncode}{note}")
     report.step("keeld started on both directors (every director starts as BACKUP)")
     started = time.monotonic()
     for name in DIRECTORS:

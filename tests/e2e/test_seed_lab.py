@@ -21,7 +21,6 @@ from __future__ import annotations
 import collections
 import math
 import re
-import signal
 import time
 
 import pytest
@@ -79,9 +78,11 @@ def seed(lab, keel_build_dir) -> SeedLab:
     for name in DIRECTORS:
         result = seed.config_test(name)
         assert result.returncode == 0, result.stderr
+    # start_keeld returns once XDP is attached, after VRRP entered BACKUP (init): the master's
+    # down timer is already running, so the time measured from here is within the bound.
+    seed.start_keeld("master")
     started = time.monotonic()
-    for name in DIRECTORS:
-        seed.start_keeld(name)
+    seed.start_keeld("backup")
     t = seed.timers
     seed.wait_holders(["master"], timeout=t.master_down("master") + SLACK)
     assert time.monotonic() - started <= t.master_down("master") + SLACK
