@@ -326,6 +326,7 @@ def down() -> int:
         print(f"demo: {err}", file=sys.stderr)
     if not errors:
         STATE.unlink()
+        STATE.parent.rmdir()
         print(f"demo: lab {state['id']} removed ({len(state['netns'])} namespaces)")
     return 1 if errors else 0
 
