@@ -1,11 +1,7 @@
 #include "app/daemon.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
-
-#include <cerrno>
 
 #include <csignal>
 #include <memory>
@@ -15,11 +11,11 @@
 #include "app/config_test.h"
 #include "app/dataplane_wiring.h"
 #include "app/exit_codes.h"
+#include "app/runtime_dir.h"
 #include "app/services.h"
 #include "app/version.h"
 #include "base/clock.h"
 #include "base/log.h"
-#include "base/unique_fd.h"
 #include "check/probe_factory.h"
 #include "conf/reader.h"
 #include "event/loop.h"
@@ -79,30 +75,6 @@ void logChanges(const model::ConfigDiff& d) {
   if (d.empty()) base::logInfo("Reload: no changes");
 }
 
-// Writes DIR/NAME for an operator: DIR is created 0700 if missing; the file is replaced, never
-// followed through a symlink, and readable by its owner only.
-base::Status writeRuntimeFile(const std::string& dir, const std::string& name,
-                              const std::string& text) {
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return KEEL_SYS_ERROR(errno, fmt::format("cannot create {}", dir));
-  }
-  const std::string path = dir + "/" + name;
-  base::UniqueFd fd(
-      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd) return KEEL_SYS_ERROR(errno, fmt::format("cannot open {}", path));
-  if (::fchmod(fd.get(), 0600) != 0)
-    return KEEL_SYS_ERROR(errno, fmt::format("cannot chmod {}", path));
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return KEEL_SYS_ERROR(errno, fmt::format("cannot write {}", path));
-    done += static_cast<std::size_t>(n);
-  }
-  base::logInfo("Wrote {}", path);
-  return base::ok();
-}
-
 // The addresses a VRRP instance holds as MASTER, for ha_suspend.
 std::vector<base::IpAddress> virtualAddresses(const model::Config& config,
                                               const std::string& instance) {
@@ -118,9 +90,16 @@ std::vector<base::IpAddress> virtualAddresses(const model::Config& config,
 void writeStats(const KeeldOptions& options, vrrp::Engine* vrrp, DataplaneWiring* dataplane) {
   std::string text = vrrp != nullptr ? vrrp->statsText() : std::string();
   if (dataplane != nullptr) text += dataplane->statsText();
-  if (auto s = writeRuntimeFile(options.runtime_dir, "keel.stats", text); !s) {
-    base::logError("Unable to write the statistics: {}", s.error().str());
+  auto dir = runtimeDir({options.runtime_dir, options.instance});
+  if (!dir) {
+    base::logError("Unable to write the statistics: {}", dir.error().str());
+    return;
   }
+  if (auto s = writeRuntimeFile(*dir, "keel.stats", text); !s) {
+    base::logError("Unable to write the statistics: {}", s.error().str());
+    return;
+  }
+  base::logInfo("Wrote {}/keel.stats", *dir);
 }
 
 }  // namespace

@@ -109,7 +109,12 @@ constexpr std::array kFlags = {
     FlagSpec{'\0', "dump-config", ArgKind::None, "",
              "Print the configuration as keel reads it, as JSON, and exit (keel extension)", true},
     FlagSpec{'\0', "runtime-dir", ArgKind::Required, "DIR",
-             "Write dumps (SIGUSR2 statistics) under DIR (default /run/keel; keel extension)",
+             "Keep runtime files (pid, control socket, dumps) under DIR (default /run/keel as "
+             "root, else $XDG_RUNTIME_DIR/keel; keel extension)",
+             true},
+    FlagSpec{'\0', "instance", ArgKind::Required, "NAME",
+             "Keep runtime files under DIR/NAME (default: the config's instance, else the "
+             "network namespace's name; keel extension)",
              true},
     FlagSpec{'v', "version", ArgKind::None, "", "Display the version number", true},
     FlagSpec{'h', "help", ArgKind::None, "", "Display this help message", true},
@@ -193,6 +198,7 @@ base::Status apply(const FlagSpec& f, const std::optional<std::string>& value, K
       if (f.long_name == "signum") o.signum = *value;
       if (f.long_name == "dump-config") o.dump_config = true;
       if (f.long_name == "runtime-dir") o.runtime_dir = *value;
+      if (f.long_name == "instance") o.instance = *value;
       break;
   }
   return base::ok();

@@ -40,14 +40,15 @@ struct KeeldOptions {
   bool dont_fork = false;                                       // -n
   bool keep_vips = false;                                       // -V
   bool keep_dataplane = false;  // -I: leave the XDP program attached on stop (IPVS's topology)
-  std::string runtime_dir = "/run/keel";         // --runtime-dir (keel extension)
-  bool config_test = false;                      // -t
-  std::optional<std::string> config_id;          // -i; unset: the short host name
-  bool dump_config = false;                      // --dump-config (keel extension)
-  bool all_config = false;                       // -e
-  std::optional<std::string> signum;             // --signum=SIGFUNC
-  bool help = false;                             // -h
-  bool version = false;                          // -v
+  std::optional<std::string> runtime_dir;  // --runtime-dir (keel extension; app/runtime_dir.h)
+  std::optional<std::string> instance;     // --instance (keel extension)
+  bool config_test = false;                // -t
+  std::optional<std::string> config_id;    // -i; unset: the short host name
+  bool dump_config = false;                // --dump-config (keel extension)
+  bool all_config = false;                 // -e
+  std::optional<std::string> signum;       // --signum=SIGFUNC
+  bool help = false;                       // -h
+  bool version = false;                    // -v
   std::optional<check::GenhashOptions> genhash;  // -T/--genhash, then its own
 };
 

@@ -44,8 +44,10 @@ TEST(ScriptPolicyTest, UnknownUsersAndMissingProgramsAreErrors) {
 
 TEST(ScriptPolicyTest, SecurityRefusesRootScriptsUnderWorldWritableDirectories) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-  char dir_template[] = "/tmp/keel-script-XXXXXX";  // /tmp is world-writable
+  // A world-writable directory of our own: /tmp's mode (1777, or not) is the host's business.
+  char dir_template[] = "/tmp/keel-script-XXXXXX";
   ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  ASSERT_EQ(::chmod(dir_template, 0777), 0);
   const std::string script = std::string(dir_template) + "/check.sh";
   std::ofstream(script) << "#!/bin/sh\nexit 0\n";
   ASSERT_EQ(::chmod(script.c_str(), 0755), 0);
