@@ -216,7 +216,8 @@ def test_bad_adverts_are_dropped_counted_and_change_nothing(lab, keel_build_dir,
         conf = tmp_path / f"{name}.conf"
         conf.write_text(CONF.format(name=name, state=state, priority=priority, vip=VIP))
         procs[name] = hosts[name].spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G",
-                                         "--runtime-dir", str(tmp_path / name), "-f", str(conf)])
+                                         "--runtime-dir", str(tmp_path), "--instance", name,
+                                         "-f", str(conf)])
     wait_until(lambda: has_vip(hosts["d1"]), timeout=3 + 106 / 256 + SLACK + 2,
                what="d1 holds the VIP")
     hosts["x"].run(["/usr/bin/python3", "-c", BAD_ADVERTS], timeout=60)

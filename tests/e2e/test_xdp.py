@@ -64,14 +64,15 @@ def start_keeld(lb: LbLab, keel_build_dir, tmp_path, vip: str, kind: str = "DR",
     conf = tmp_path / "keepalived.conf"
     conf.write_text(CONF.format(vip=vip, algo=algo, kind=kind, extra=extra, reals=reals))
     proc = lb.director.spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G", "-D",
-                              "--runtime-dir", str(tmp_path / "run"), "-f", str(conf)])
+                              "--runtime-dir", str(tmp_path / "run"), "--instance", "t",
+                              "-f", str(conf)])
     proc.wait_for_output(r"XDP program attached to eth0", timeout=15)
     return proc, conf
 
 
 def xdp_stats(proc, run_dir) -> dict[str, int]:
     """The named counters from keel.stats (SIGUSR2), e.g. {"nat_reply": 12, ...}."""
-    stats = run_dir / "keel.stats"
+    stats = run_dir / "t" / "keel.stats"
     stats.unlink(missing_ok=True)
     proc.send_signal(signal.SIGUSR2)
     wait_until(lambda: stats.exists() and "XDP data plane" in stats.read_text(), timeout=5,
@@ -273,7 +274,8 @@ def test_established_dr_connection_survives_failover_to_a_second_director(
     for i, d in enumerate(lb.directors):
         d.ip("addr", "add", f"{lb.addr4(250 + i)}/24", "dev", "eth0")  # keeps eth0 chosen
         procs.append(d.spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G",
-                              "--runtime-dir", str(tmp_path / f"run{i}"), "-f", str(conf)]))
+                              "--runtime-dir", str(tmp_path / f"run{i}"), "--instance", "t",
+                              "-f", str(conf)]))
     for p in procs:
         p.wait_for_output(r"XDP program attached to eth0", timeout=15)
     lb.move_vip(VIP4, lb.directors[0])
@@ -299,7 +301,8 @@ def test_a_real_that_fails_its_tcp_check_gets_no_new_flows(lb, keel_build_dir, t
     write_conf(conf, VIP4, [(lb.real_addr(0), 1), (lb.real_addr(1), 1)],
                check=TCP_CHECK)
     proc = lb.director.spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G", "-D",
-                              "--runtime-dir", str(tmp_path / "run"), "-f", str(conf)])
+                              "--runtime-dir", str(tmp_path / "run"), "--instance", "t",
+                              "-f", str(conf)])
     proc.wait_for_output(r"XDP program attached to eth0", timeout=15)
     wait_forwarding(lb, VIP4, {"rs1", "rs2"})
     lb.nginx["rs2"].stop()
