@@ -1,9 +1,12 @@
 #include "app/daemon.h"
 
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -11,13 +14,18 @@
 #include "app/config_test.h"
 #include "app/dataplane_wiring.h"
 #include "app/exit_codes.h"
+#include "app/pid_file.h"
+#include "app/process_setup.h"
 #include "app/runtime_dir.h"
+#include "app/sd_notify.h"
 #include "app/services.h"
+#include "app/state_dump.h"
 #include "app/version.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "check/probe_factory.h"
 #include "conf/reader.h"
+#include "ctl/config_json.h"
 #include "event/loop.h"
 #include "model/diff.h"
 #include "vrrp/engine.h"
@@ -86,101 +94,258 @@ std::vector<base::IpAddress> virtualAddresses(const model::Config& config,
   return out;
 }
 
-// SIGUSR2: keel.stats with the VRRP and the data plane statistics.
-void writeStats(const KeeldOptions& options, vrrp::Engine* vrrp, DataplaneWiring* dataplane) {
-  std::string text = vrrp != nullptr ? vrrp->statsText() : std::string();
-  if (dataplane != nullptr) text += dataplane->statsText();
-  auto dir = runtimeDir({options.runtime_dir, options.instance});
-  if (!dir) {
-    base::logError("Unable to write the statistics: {}", dir.error().str());
+// Writes one operator file under the runtime directory and logs where it went.
+void writeDump(const std::string& dir, const char* name, const std::string& text) {
+  if (auto s = writeRuntimeFile(dir, name, text); !s) {
+    base::logError("Unable to write {}: {}", name, s.error().str());
     return;
   }
-  if (auto s = writeRuntimeFile(*dir, "keel.stats", text); !s) {
-    base::logError("Unable to write the statistics: {}", s.error().str());
+  base::logInfo("Wrote {}/{}", dir, name);
+}
+
+// -s, -u, -m: what the process needs before anything else is opened.
+base::Status setUpProcess(const KeeldOptions& options) {
+  if (options.net_namespace) KEEL_TRY(enterNetworkNamespace(*options.net_namespace));
+  if (options.umask) ::umask(static_cast<mode_t>(*options.umask));
+  if (options.core_dump) KEEL_TRY(allowCoreDumps());
+  return base::ok();
+}
+
+// The runtime directory, decided once (the config's `instance` counts; a reload cannot move it),
+// and created.
+base::Result<std::string> prepareRuntimeDir(const KeeldOptions& options,
+                                            const std::optional<model::Config>& config) {
+  std::optional<std::string> instance = options.instance;
+  if (!instance && config && !config->instance.empty()) instance = config->instance;
+  auto dir = runtimeDir({options.runtime_dir, instance});
+  if (!dir) return dir.error();
+  KEEL_TRY(makeRuntimeDir(*dir));
+  return dir;
+}
+
+// -d: keepalived dumps its parsed configuration to the log at start.
+void logConfiguration(const model::Config& config) {
+  const std::string text = ctl::toJson(config).dump(2);
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    base::logInfo("{}", std::string_view(text).substr(at, end - at));
+    at = end + 1;
+  }
+}
+
+// keeld's engines and signals on the control-plane loop.
+class Daemon {
+ public:
+  Daemon(const KeeldOptions& options, std::optional<model::Config> config, std::string runtime_dir,
+         event::Loop& loop)
+      : options_(options),
+        config_(std::move(config)),
+        runtime_dir_(std::move(runtime_dir)),
+        loop_(loop),
+        probes_(check::makeProbeFactory([this] { return scriptPolicyOf(*config_); })),
+        systemd_(SystemdNotifier::fromEnvironment()) {}
+
+  void start();
+  base::Status handleSignals();
+  void ready() { notifySystemd("READY=1"); }
+
+ private:
+  bool wantChecks() const { return !options_.vrrp_only; }
+  bool wantVrrp() const { return !options_.check_only; }
+  void startVrrp();
+  void reload();
+  void stop(const char* why);
+  void notifySystemd(std::string_view state) const;
+  RuntimeView view() const;
+
+  const KeeldOptions& options_;
+  std::optional<model::Config> config_;
+  const std::string runtime_dir_;
+  event::Loop& loop_;
+  const check::ProbeFactory probes_;
+  const SystemdNotifier systemd_;
+  std::unique_ptr<vrrp::Engine> vrrp_;
+  std::unique_ptr<DataplaneWiring> dataplane_;  // outlives `services_`, whose OnTable feeds it
+  std::unique_ptr<Services> services_;
+};
+
+void Daemon::start() {
+  if (!config_) return;
+  if (wantChecks() && !config_->virtual_servers.empty()) {
+    services_ = std::make_unique<Services>(loop_, std::make_shared<const model::Config>(*config_),
+                                           probes_, tableSink(dataplane_));
+  }
+  if (wantVrrp() && !config_->vrrp_instances.empty()) startVrrp();
+  if (wantChecks()) {
+    syncDataplane(dataplane_, services_.get(), loop_, *config_, options_.keep_dataplane);
+  }
+}
+
+void Daemon::startVrrp() {
+  vrrp::EngineOptions vrrp_options;
+  vrrp_options.keep_addresses_on_stop = options_.keep_vips;
+  vrrp_options.on_transition = [this](const std::string& name, vrrp::State from, vrrp::State to) {
+    if (services_ && config_ && (from == vrrp::State::Master) != (to == vrrp::State::Master)) {
+      services_->setAddressesPresent(virtualAddresses(*config_, name), to == vrrp::State::Master);
+    }
+  };
+  auto engine =
+      vrrp::Engine::create(loop_, std::make_shared<const model::Config>(*config_), vrrp_options);
+  if (!engine) {
+    base::logError("VRRP not started: {}", engine.error().str());
     return;
   }
-  base::logInfo("Wrote {}/keel.stats", *dir);
+  vrrp_ = std::move(*engine);
+  vrrp_->start();
+}
+
+// SIGHUP: a bad file is rejected and the running configuration stays; otherwise every engine
+// takes the new one keeping its runtime state (VRRP states, checker states, connections).
+void Daemon::reload() {
+  notifySystemd("RELOADING=1");
+  base::logInfo("Reloading");
+  std::optional<model::Config> next = loadConfig(options_);
+  if (!next) {
+    base::logError("Reload aborted: the running configuration stays");
+    notifySystemd("READY=1");
+    return;
+  }
+  logChanges(config_ ? model::diff(*config_, *next) : model::diff({}, *next));
+  config_ = std::move(next);
+  auto shared = std::make_shared<const model::Config>(*config_);
+  if (services_) {
+    services_->reload(shared);
+  } else if (wantChecks() && !config_->virtual_servers.empty()) {
+    services_ = std::make_unique<Services>(loop_, shared, probes_, tableSink(dataplane_));
+  }
+  if (vrrp_) {
+    vrrp_->reload(shared);
+  } else if (wantVrrp() && !config_->vrrp_instances.empty()) {
+    startVrrp();
+  }
+  if (wantChecks()) {
+    syncDataplane(dataplane_, services_.get(), loop_, *config_, options_.keep_dataplane);
+  }
+  notifySystemd("READY=1");
+}
+
+void Daemon::stop(const char* why) {
+  base::logInfo("Stopping ({})", why);
+  notifySystemd("STOPPING=1");
+  if (vrrp_) vrrp_->stop();
+  loop_.stop();
+}
+
+void Daemon::notifySystemd(std::string_view state) const {
+  if (auto s = systemd_.notify(state); !s) base::logWarning("{}", s.error().str());
+}
+
+RuntimeView Daemon::view() const {
+  RuntimeView v = config_ ? collectView(*config_, vrrp_.get(), services_.get()) : RuntimeView{};
+  v.config_file = options_.config_file;
+  return v;
+}
+
+base::Status Daemon::handleSignals() {
+  for (auto [signo, name] : {std::pair{SIGTERM, "SIGTERM"}, std::pair{SIGINT, "SIGINT"}}) {
+    KEEL_TRY(loop_.onSignal(signo, [this, why = name] { stop(why); }));
+  }
+  const std::pair<int, std::function<void()>> optional[] = {
+      {SIGHUP, [this] { reload(); }},
+      {SIGUSR1, [this] { writeDump(runtime_dir_, "keel.data", dataText(view())); }},
+      {SIGUSR2,
+       [this] {
+         std::string text = vrrp_ ? vrrp_->statsText() : std::string();
+         if (dataplane_) text += dataplane_->statsText();
+         writeDump(runtime_dir_, "keel.stats", text);
+       }},
+      {*signalNumberFor("JSON"),
+       [this] { writeDump(runtime_dir_, "keel.json", dataJson(view()).dump(2) + "\n"); }},
+  };
+  for (const auto& [signo, handler] : optional) {
+    if (auto s = loop_.onSignal(signo, handler); !s) {
+      base::logWarning("Unable to handle signal {}: {}", signo, s.error().str());
+    }
+  }
+  return base::ok();
+}
+
+// The daemon proper, in the process that stays: engines, signals, then the loop.
+int serve(const KeeldOptions& options, std::optional<model::Config> config,
+          const std::string& runtime_dir, StartupReport& report) {
+  base::SteadyClock clock;
+  auto loop = event::Loop::create(clock);
+  if (!loop) {
+    base::logError("Unable to start the event loop: {}", loop.error().str());
+    report.report(kExitFatal);
+    return kExitFatal;
+  }
+  Daemon daemon(options, std::move(config), runtime_dir, **loop);
+  if (auto s = daemon.handleSignals(); !s) {
+    base::logError("Unable to handle signals: {}", s.error().str());
+    report.report(kExitFatal);
+    return kExitFatal;
+  }
+  daemon.start();
+  report.report(kExitOk);
+  daemon.ready();
+  if (auto s = (*loop)->run(); !s) {
+    base::logError("Event loop failed: {}", s.error().str());
+    return kExitFatal;
+  }
+  return kExitOk;
+}
+
+// Takes the pid file, goes to the background unless -n, and serves. The pid file is locked
+// before forking, so "already running" reaches whoever started keeld.
+int runLocked(const KeeldOptions& options, std::optional<model::Config> config,
+              const std::string& runtime_dir) {
+  const std::string pid_path = options.pid_file.value_or(runtime_dir + "/keeld.pid");
+  auto pid_file = PidFile::lock(pid_path);
+  if (!pid_file) {
+    base::logError("{}", pid_file.error().str());
+    if (pid_file.error().code == base::ErrorCode::State) return kExitOk;  // as keepalived
+    return kExitFatal;
+  }
+  StartupReport report;
+  if (!options.dont_fork) {
+    auto forked = daemonize();
+    if (!forked) {
+      base::logError("Unable to run in the background: {}", forked.error().str());
+      return kExitFatal;
+    }
+    if (forked->parent_exit) return *forked->parent_exit;
+    report = std::move(forked->report);
+  }
+  const pid_t pid = ::getpid();
+  if (auto s = pid_file->write(pid); !s) base::logError("{}", s.error().str());
+  if (auto s = writeExtraPidFiles(options.extra_pid_files, pid); !s) {
+    base::logError("{}", s.error().str());
+  }
+  const int code = serve(options, std::move(config), runtime_dir, report);
+  removeExtraPidFiles(options.extra_pid_files, pid);
+  return code;
 }
 
 }  // namespace
 
 int runDaemon(const KeeldOptions& options) {
-  base::SteadyClock clock;
-  auto loop = event::Loop::create(clock);
-  if (!loop) {
-    base::logError("Unable to start the event loop: {}", loop.error().str());
-    return kExitFatal;
-  }
   base::logInfo("Starting keel v{}", kVersion);
-  std::optional<model::Config> config = loadConfig(options);
-  std::unique_ptr<vrrp::Engine> vrrp_engine;
-  std::unique_ptr<DataplaneWiring> dataplane;  // outlives `services`, whose OnTable feeds it
-  std::unique_ptr<Services> services;
-  const check::ProbeFactory probes =
-      check::makeProbeFactory([&config] { return scriptPolicyOf(*config); });
-  if (config && !config->virtual_servers.empty()) {
-    services = std::make_unique<Services>(**loop, std::make_shared<const model::Config>(*config),
-                                          probes, tableSink(dataplane));
-  }
-  if (config && !config->vrrp_instances.empty()) {
-    vrrp::EngineOptions vrrp_options;
-    vrrp_options.keep_addresses_on_stop = options.keep_vips;
-    vrrp_options.on_transition = [&services, &config](const std::string& name, vrrp::State from,
-                                                      vrrp::State to) {
-      if (services && config && (from == vrrp::State::Master) != (to == vrrp::State::Master)) {
-        services->setAddressesPresent(virtualAddresses(*config, name), to == vrrp::State::Master);
-      }
-    };
-    auto engine =
-        vrrp::Engine::create(**loop, std::make_shared<const model::Config>(*config), vrrp_options);
-    if (engine) {
-      vrrp_engine = std::move(*engine);
-      vrrp_engine->start();
-    } else {
-      base::logError("VRRP not started: {}", engine.error().str());
-    }
-  }
-  if (config) syncDataplane(dataplane, services.get(), **loop, *config, options.keep_dataplane);
-  auto stop = [&](const char* why) {
-    return [&loop, &vrrp_engine, why] {
-      base::logInfo("Stopping ({})", why);
-      if (vrrp_engine) vrrp_engine->stop();
-      (*loop)->stop();
-    };
-  };
-  for (auto [signo, name] : {std::pair{SIGTERM, "SIGTERM"}, std::pair{SIGINT, "SIGINT"}}) {
-    if (auto s = (*loop)->onSignal(signo, stop(name)); !s) {
-      base::logError("Unable to handle {}: {}", name, s.error().str());
-      return kExitFatal;
-    }
-  }
-  auto hup = (*loop)->onSignal(SIGHUP, [&] {
-    base::logInfo("Reloading");
-    std::optional<model::Config> next = loadConfig(options);
-    if (!next) {
-      base::logError("Reload aborted: the running configuration stays");
-      return;
-    }
-    logChanges(config ? model::diff(*config, *next) : model::diff({}, *next));
-    config = std::move(next);
-    auto shared = std::make_shared<const model::Config>(*config);
-    if (services) {
-      services->reload(shared);
-    } else if (!config->virtual_servers.empty()) {
-      services = std::make_unique<Services>(**loop, shared, probes, tableSink(dataplane));
-    }
-    syncDataplane(dataplane, services.get(), **loop, *config, options.keep_dataplane);
-  });
-  if (!hup) base::logWarning("Unable to handle SIGHUP: {}", hup.error().str());
-  auto usr2 =
-      (*loop)->onSignal(SIGUSR2, [&] { writeStats(options, vrrp_engine.get(), dataplane.get()); });
-  if (!usr2) base::logWarning("Unable to handle SIGUSR2: {}", usr2.error().str());
-  if (auto s = (*loop)->run(); !s) {
-    base::logError("Event loop failed: {}", s.error().str());
+  if (auto s = setUpProcess(options); !s) {
+    base::logError("{}", s.error().str());
     return kExitFatal;
   }
+  std::optional<model::Config> config = loadConfig(options);
+  if (options.dump_conf && config) logConfiguration(*config);
+  auto dir = prepareRuntimeDir(options, config);
+  if (!dir) {
+    base::logError("Unable to use the runtime directory: {}", dir.error().str());
+    return kExitFatal;
+  }
+  const int code = runLocked(options, std::move(config), *dir);
   base::logInfo("Stopped keel v{}", kVersion);
-  return kExitOk;
+  return code;
 }
 
 }  // namespace keel::app

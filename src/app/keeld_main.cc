@@ -48,12 +48,6 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (options->config_test || options->dump_config) return runConfigTest(*options);
-  if (!options->dont_fork) {
-    fmt::print(stderr,
-               "keeld: running in the background is not implemented by keel yet; run with -n "
-               "(--dont-fork)\n");
-    return kExitFatal;
-  }
   setUpLogging(*options);
   return runDaemon(*options);
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -22,13 +23,16 @@ using base::makeError;
 constexpr std::array kFlags = {
     FlagSpec{'f', "use-file", ArgKind::Required, "FILE", "Use the specified configuration file",
              true},
-    FlagSpec{'P', "vrrp", ArgKind::None, "", "Only run with VRRP subsystem", false},
-    FlagSpec{'C', "check", ArgKind::None, "", "Only run with Health-checker subsystem", false},
-    FlagSpec{'B', "no_bfd", ArgKind::None, "", "Don't run BFD subsystem", false},
+    FlagSpec{'P', "vrrp", ArgKind::None, "",
+             "Only run with VRRP subsystem (no checkers, no data plane)", true},
+    FlagSpec{'C', "check", ArgKind::None, "",
+             "Only run with Health-checker subsystem (checkers and data plane)", true},
+    FlagSpec{'B', "no_bfd", ArgKind::None, "",
+             "Don't run BFD subsystem (keel has none: accepted, no effect)", true},
     FlagSpec{'\0', "all", ArgKind::None, "",
              "Force all child processes to run, even if have no "
-             "configuration",
-             false},
+             "configuration (keel is one process that always runs: accepted, no effect)",
+             true},
     FlagSpec{'l', "log-console", ArgKind::None, "", "Log messages to local console", true},
     FlagSpec{'D', "log-detail", ArgKind::None, "", "Detailed log messages", true},
     FlagSpec{'S', "log-facility", ArgKind::Required, "[0-7|local{0-7}|user|daemon]",
@@ -48,19 +52,21 @@ constexpr std::array kFlags = {
              "Don't remove IPVS topology on daemon "
              "stop",
              true},
-    FlagSpec{'R', "dont-respawn", ArgKind::None, "", "Don't respawn child processes", false},
+    FlagSpec{'R', "dont-respawn", ArgKind::None, "",
+             "Don't respawn child processes (keel has none: accepted, no effect)", true},
     FlagSpec{'n', "dont-fork", ArgKind::None, "", "Don't fork the daemon process", true},
-    FlagSpec{'d', "dump-conf", ArgKind::None, "", "Dump the configuration data", false},
-    FlagSpec{'p', "pid", ArgKind::Required, "FILE", "Use specified pidfile for parent process",
-             false},
+    FlagSpec{'d', "dump-conf", ArgKind::None, "",
+             "Dump the configuration data (to the log at start)", true},
+    FlagSpec{'p', "pid", ArgKind::Required, "FILE",
+             "Use specified pidfile (default RUNTIME_DIR/keeld.pid, locked)", true},
     FlagSpec{'r', "vrrp_pid", ArgKind::Required, "FILE",
-             "Use specified pidfile for VRRP child "
-             "process",
-             false},
+             "Also write keeld's pid to FILE (keel is one process: "
+             "no VRRP child)",
+             true},
     FlagSpec{'c', "checkers_pid", ArgKind::Required, "FILE",
-             "Use specified pidfile for "
-             "checkers child process",
-             false},
+             "Also write keeld's pid to FILE (keel is one "
+             "process: no checkers child)",
+             true},
     FlagSpec{'b', "bfd_pid", ArgKind::Required, "FILE",
              "Use specified pidfile for BFD child "
              "process",
@@ -72,7 +78,7 @@ constexpr std::array kFlags = {
     FlagSpec{'s', "namespace", ArgKind::Required, "NAME",
              "Run in network namespace NAME "
              "(overrides config)",
-             false},
+             true},
     FlagSpec{'e', "all-config", ArgKind::None, "",
              "Error if any configuration file missing "
              "(same as includet)",
@@ -86,10 +92,10 @@ constexpr std::array kFlags = {
              "Use the specified socket for "
              "master agent",
              false},
-    FlagSpec{'u', "umask", ArgKind::Required, "MASK", "umask for file creation (in numeric form)",
-             false},
+    FlagSpec{'u', "umask", ArgKind::Required, "MASK",
+             "umask for file creation (in numeric form: 022, 0x12, 18)", true},
     FlagSpec{'m', "core-dump", ArgKind::None, "", "Produce core dump if terminate abnormally",
-             false},
+             true},
     FlagSpec{'M', "core-dump-pattern", ArgKind::Optional, "PATN",
              "Also set /proc/sys/kernel/"
              "core_pattern to PATN (default 'core')",
@@ -135,6 +141,39 @@ const FlagSpec* byLong(std::string_view name) {
 std::string spelling(const FlagSpec& f) {
   if (f.short_name == '\0') return fmt::format("--{}", f.long_name);
   return fmt::format("-{} (--{})", f.short_name, f.long_name);
+}
+
+}  // namespace
+
+base::Result<unsigned> parseUmask(std::string_view text) {
+  int base = 10;
+  std::string_view digits = text;
+  if (digits.starts_with("0x") || digits.starts_with("0X")) {
+    base = 16;
+    digits.remove_prefix(2);
+  } else if (digits.size() > 1 && digits.front() == '0') {
+    base = 8;
+    digits.remove_prefix(1);
+  }
+  unsigned mask = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), mask, base);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || mask > 0777) {
+    return makeError(ErrorCode::InvalidArgument,
+                     fmt::format("umask '{}': expected a number from 0 to 0777", text));
+  }
+  return mask;
+}
+
+namespace {
+
+// -P / -C: keepalived runs only that subsystem; both together would run nothing.
+base::Status selectSubsystem(char flag, KeeldOptions& o) {
+  (flag == 'P' ? o.vrrp_only : o.check_only) = true;
+  if (o.vrrp_only && o.check_only) {
+    return makeError(ErrorCode::InvalidArgument,
+                     "options -P (--vrrp) and -C (--check) exclude each other");
+  }
+  return base::ok();
 }
 
 // Stores one recognised flag's effect. REQUIRES: `value` present iff the flag took an argument.
@@ -185,6 +224,34 @@ base::Status apply(const FlagSpec& f, const std::optional<std::string>& value, K
       }
       o.config_test = true;
       break;
+    case 'P':
+    case 'C':
+      return selectSubsystem(f.short_name, o);
+    case 'd':
+      o.dump_conf = true;
+      break;
+    case 'p':
+      o.pid_file = *value;
+      break;
+    case 'r':
+    case 'c':
+      o.extra_pid_files.push_back(*value);
+      break;
+    case 's':
+      o.net_namespace = *value;
+      break;
+    case 'u': {
+      auto mask = parseUmask(*value);
+      if (!mask) return mask.error();
+      o.umask = *mask;
+      break;
+    }
+    case 'm':
+      o.core_dump = true;
+      break;
+    case 'B':
+    case 'R':
+      break;  // keel has no BFD and no child processes to respawn
     case 'v':
       o.version = true;
       break;

@@ -40,15 +40,23 @@ struct KeeldOptions {
   bool dont_fork = false;                                       // -n
   bool keep_vips = false;                                       // -V
   bool keep_dataplane = false;  // -I: leave the XDP program attached on stop (IPVS's topology)
-  std::optional<std::string> runtime_dir;  // --runtime-dir (keel extension; app/runtime_dir.h)
-  std::optional<std::string> instance;     // --instance (keel extension)
-  bool config_test = false;                // -t
-  std::optional<std::string> config_id;    // -i; unset: the short host name
-  bool dump_config = false;                // --dump-config (keel extension)
-  bool all_config = false;                 // -e
-  std::optional<std::string> signum;       // --signum=SIGFUNC
-  bool help = false;                       // -h
-  bool version = false;                    // -v
+  bool vrrp_only = false;       // -P: VRRP, no checkers and no data plane
+  bool check_only = false;      // -C: checkers and the data plane, no VRRP
+  bool dump_conf = false;       // -d: the configuration summary to the log at start
+  std::optional<std::string> pid_file;       // -p; unset: RUNTIME_DIR/keeld.pid
+  std::vector<std::string> extra_pid_files;  // -r, -c: the same pid (keel is one process)
+  std::optional<std::string> net_namespace;  // -s: setns into /run/netns/NAME first
+  std::optional<unsigned> umask;             // -u
+  bool core_dump = false;                    // -m: RLIMIT_CORE unlimited
+  std::optional<std::string> runtime_dir;    // --runtime-dir (keel extension; app/runtime_dir.h)
+  std::optional<std::string> instance;       // --instance (keel extension)
+  bool config_test = false;                  // -t
+  std::optional<std::string> config_id;      // -i; unset: the short host name
+  bool dump_config = false;                  // --dump-config (keel extension)
+  bool all_config = false;                   // -e
+  std::optional<std::string> signum;         // --signum=SIGFUNC
+  bool help = false;                         // -h
+  bool version = false;                      // -v
   std::optional<check::GenhashOptions> genhash;  // -T/--genhash, then its own
 };
 
@@ -62,6 +70,10 @@ base::Result<KeeldOptions> parseKeeldArgs(std::span<const char* const> argv);
 // -V/--use-virtualhost NAME, -P/--protocol 1.0|1.0C|1.1, -t/--timeout SECONDS (default 5).
 // REQUIRES: argv[0] is the program name and argv[1] the genhash flag.
 base::Result<check::GenhashOptions> parseGenhashArgs(std::span<const char* const> argv);
+
+// -u's value in keepalived's numeric form (strtoul base 0: "022" octal, "0x12" hex, "18"
+// decimal). Errors: InvalidArgument for anything else or a mask above 0777.
+base::Result<unsigned> parseUmask(std::string_view text);
 
 // The --help text, generated from keeldFlags().
 std::string keeldHelp();

@@ -63,16 +63,44 @@ TEST(KeeldOptionsTest, BadOptionsAreNamed) {
 }
 
 TEST(KeeldOptionsTest, FlagsNotImplementedYetSaySoInsteadOfBeingIgnored) {
-  EXPECT_EQ(errorOf({"-P"}), "option -P (--vrrp) is not implemented by keel yet");
-  EXPECT_EQ(errorOf({"-n", "--dump-conf"}),
-            "option -d (--dump-conf) is not implemented by keel yet");
-  EXPECT_EQ(errorOf({"--all"}), "option --all is not implemented by keel yet");
+  EXPECT_EQ(errorOf({"-X"}), "option -X (--release-vips) is not implemented by keel yet");
+  EXPECT_EQ(errorOf({"-n", "--address-monitoring"}),
+            "option -a (--address-monitoring) is not implemented by keel yet");
   EXPECT_EQ(errorOf({"-t/var/log/x"}),
             "option -t (--config-test) with a log file is not implemented by keel yet; its "
             "messages go to stderr");
-  auto r = parse({"-C"});
+  auto r = parse({"-M"});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, base::ErrorCode::Unsupported);
+}
+
+TEST(KeeldOptionsTest, OperatorFlags) {
+  auto o = parse({"-nPdm", "-p", "/run/k.pid", "-r/run/v.pid", "--checkers_pid=/run/c.pid", "-s",
+                  "blue", "-u", "027", "-B", "-R", "--all"});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_TRUE(o->vrrp_only);
+  EXPECT_FALSE(o->check_only);
+  EXPECT_TRUE(o->dump_conf);
+  EXPECT_TRUE(o->core_dump);
+  EXPECT_EQ(o->pid_file, "/run/k.pid");
+  EXPECT_EQ(o->extra_pid_files, (std::vector<std::string>{"/run/v.pid", "/run/c.pid"}));
+  EXPECT_EQ(o->net_namespace, "blue");
+  EXPECT_EQ(o->umask, 027u);
+  o = parse({"--check"});
+  ASSERT_TRUE(o);
+  EXPECT_TRUE(o->check_only);
+  EXPECT_EQ(errorOf({"-P", "-C"}), "options -P (--vrrp) and -C (--check) exclude each other");
+}
+
+TEST(KeeldOptionsTest, UmaskTakesKeepalivedsNumericForms) {
+  EXPECT_EQ(parseUmask("022"), 022u);
+  EXPECT_EQ(parseUmask("0x12"), 022u);
+  EXPECT_EQ(parseUmask("18"), 022u);
+  EXPECT_EQ(parseUmask("0"), 0u);
+  for (const char* bad : {"", "08", "0x", "1000", "-1", "22a", "0777 "}) {
+    EXPECT_FALSE(parseUmask(bad)) << bad;
+  }
+  EXPECT_EQ(errorOf({"-u", "abc"}), "umask 'abc': expected a number from 0 to 0777");
 }
 
 TEST(KeeldOptionsTest, ConfigTestFlags) {

@@ -22,7 +22,6 @@ constexpr std::array kNotSupported = {
     NotSupported{"top level", "net_namespace"},
     NotSupported{"top level", "net_namespace_ipvs"},
     NotSupported{"top level", "namespace_with_ipsets"},
-    NotSupported{"top level", "instance"},
     NotSupported{"top level", "use_pid_dir"},
     NotSupported{"top level", "child_wait_time"},
     NotSupported{"top level", "linkbeat_use_polling"},

@@ -10,7 +10,8 @@ namespace {
 
 using C = model::Config;
 
-constexpr std::array<Keyword<C>, 8> kTopLevel = {{
+constexpr std::array<Keyword<C>, 9> kTopLevel = {{
+    {"instance", Shape::Value, [](auto& s, C& c, auto& ctx) { ctx.setWord(s, c.instance); }},
     {"global_defs", Shape::Block, bindGlobalDefs},
     {"vrrp_script", Shape::Block, bindVrrpScript},
     {"track_file", Shape::Block, bindTrackFile},

@@ -299,5 +299,12 @@ TEST_F(BinderTest, NicheKeywordsAreReportedNotDropped) {
                             "'lvs_sync_daemon' is not supported by keel yet - ignoring"}));
 }
 
+TEST_F(BinderTest, InstanceNamesTheRuntimeDirectory) {
+  model::Config c = read("instance lb-east\nglobal_defs {\n router_id A\n}\n");
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
+  EXPECT_TRUE(diags_.all().empty()) << diags_.renderAll();
+  EXPECT_EQ(c.instance, "lb-east");
+}
+
 }  // namespace
 }  // namespace keel::conf

@@ -3,6 +3,7 @@
 // is shared as std::shared_ptr<const Config>; any thread may read it.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "model/global_defs.h"
@@ -12,6 +13,7 @@
 namespace keel::model {
 
 struct Config {
+  std::string instance;  // conf: top-level `instance NAME`; names the runtime directory
   GlobalDefs global;
   std::vector<VrrpScript> vrrp_scripts;
   std::vector<TrackFile> track_files;

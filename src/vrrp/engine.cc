@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "base/unique_fd.h"
+#include "vrrp/reload_plan.h"
 
 namespace keel::vrrp {
 
@@ -46,8 +47,7 @@ Engine::~Engine() {
   if (netlink_.eventFd() >= 0) loop_.unwatch(netlink_.eventFd());
 }
 
-base::Status Engine::openInstances() {
-  readLinks();
+InstanceContext Engine::context() {
   InstanceContext ctx;
   ctx.loop = &loop_;
   ctx.netlink = &netlink_;
@@ -60,8 +60,13 @@ base::Status Engine::openInstances() {
     auto it = group_of_.find(&who);
     if (it != group_of_.end()) reconcileGroup(*it->second);
   };
+  return ctx;
+}
+
+base::Status Engine::openInstances() {
+  readLinks();
   for (const model::VrrpInstance& vi : config_->vrrp_instances) {
-    auto instance = Instance::create(vi, ctx);
+    auto instance = Instance::create(vi, context());
     if (!instance) {
       return base::makeError(instance.error().code,
                              fmt::format("({}) cannot start: {}", vi.name, instance.error().str()));
@@ -69,20 +74,97 @@ base::Status Engine::openInstances() {
     instances_.push_back(std::move(*instance));
   }
   KEEL_TRY(openGroups());
-  for (const model::VrrpScript& s : config_->vrrp_scripts) {
-    auto runner = std::make_unique<ScriptRunner>(
-        ScriptRunner{s, {}, ScriptVerdict(s.rise, s.fall), nullptr, nullptr});
-    runner->timer = std::make_unique<base::Timer>(loop_.clock());
-    auto argv =
-        event::prepareScript({s.script.argv, s.script.user, s.script.group}, scriptPolicy());
-    if (argv) {
-      runner->argv = std::move(*argv);
-    } else {
-      base::logError("VRRP_Script({}) {}; disabling it", s.name, argv.error().str());
-    }
-    scripts_.emplace(s.name, std::move(runner));
-  }
+  for (const model::VrrpScript& s : config_->vrrp_scripts) addScript(s);
   return base::ok();
+}
+
+void Engine::addScript(const model::VrrpScript& s) {
+  auto runner = std::make_unique<ScriptRunner>(
+      ScriptRunner{s, {}, ScriptVerdict(s.rise, s.fall), nullptr, nullptr});
+  runner->timer = std::make_unique<base::Timer>(loop_.clock());
+  auto argv = event::prepareScript({s.script.argv, s.script.user, s.script.group}, scriptPolicy());
+  if (argv) {
+    runner->argv = std::move(*argv);
+  } else {
+    base::logError("VRRP_Script({}) {}; disabling it", s.name, argv.error().str());
+  }
+  scripts_.emplace(s.name, std::move(runner));
+}
+
+void Engine::reload(std::shared_ptr<const model::Config> config) {
+  const std::shared_ptr<const model::Config> before = std::move(config_);
+  config_ = std::move(config);
+  const std::vector<InstancePlan> plans = planReload(*before, *config_);
+  reloadScripts();
+  groups_.clear();
+  group_of_.clear();
+  const std::vector<Instance*> fresh = reloadInstances(plans);
+  for (auto& instance : instances_) instance->machine().setInSyncGroup(false);
+  if (auto s = openGroups(); !s) base::logError("VRRP reload: {}", s.error().str());
+  for (auto& group : groups_) group->group->adopt();
+  if (!config_->track_files.empty() && !file_timer_) {
+    file_timer_ = std::make_unique<base::Timer>(loop_.clock());
+    readTrackFiles();
+  }
+  for (Instance* instance : fresh) {
+    const TrackingResult t = trackingOf(instance->config());
+    instance->perform(instance->machine().setPriorityDelta(t.delta, {}));
+    instance->perform(instance->machine().setFault(t.fault, {}));
+    instance->start();
+  }
+  retrack();
+}
+
+// Carries out the plans on the running instances; returns the new ones, not started yet.
+std::vector<Instance*> Engine::reloadInstances(const std::vector<InstancePlan>& plans) {
+  std::map<std::string, std::unique_ptr<Instance>> old;
+  for (auto& instance : instances_) old.emplace(instance->name(), std::move(instance));
+  instances_.clear();
+  std::vector<Instance*> fresh;
+  for (const InstancePlan& plan : plans) {
+    base::logInfo("VRRP reload: ({}) {}", plan.name, reloadActionName(plan.action));
+    auto it = old.find(plan.name);
+    std::unique_ptr<Instance> running = it != old.end() ? std::move(it->second) : nullptr;
+    if (plan.action == ReloadAction::Remove || plan.action == ReloadAction::Restart) {
+      running->stop();
+      running.reset();  // its socket closes before a successor opens one
+    }
+    if (plan.action == ReloadAction::Remove) continue;
+    const model::VrrpInstance& vi =
+        *std::find_if(config_->vrrp_instances.begin(), config_->vrrp_instances.end(),
+                      [&](const model::VrrpInstance& v) { return v.name == plan.name; });
+    if (running) {
+      running->reconfigure(vi, &config_->global, plan.vips_added, plan.vips_removed);
+      instances_.push_back(std::move(running));
+      continue;
+    }
+    auto created = Instance::create(vi, context());
+    if (!created) {
+      base::logError("({}) cannot start: {}", vi.name, created.error().str());
+      continue;
+    }
+    fresh.push_back(created->get());
+    instances_.push_back(std::move(*created));
+  }
+  return fresh;
+}
+
+// vrrp_scripts whose definition is unchanged keep their runner (and so their verdict).
+void Engine::reloadScripts() {
+  std::erase_if(scripts_, [this](const auto& entry) {
+    const auto& list = config_->vrrp_scripts;
+    const bool kept = std::any_of(list.begin(), list.end(), [&](const model::VrrpScript& s) {
+      return s.name == entry.first && s == entry.second->config;
+    });
+    if (!kept && entry.second->child) entry.second->child->signalGroup(SIGTERM);
+    return !kept;
+  });
+  for (const model::VrrpScript& s : config_->vrrp_scripts) {
+    if (scripts_.contains(s.name)) continue;
+    addScript(s);
+    ScriptRunner& runner = *scripts_.at(s.name);
+    if (!runner.argv.empty()) scheduleScript(runner, kFirstScriptRun);
+  }
 }
 
 base::Status Engine::openGroups() {

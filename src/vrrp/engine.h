@@ -18,6 +18,7 @@
 #include "model/config.h"
 #include "net/rtnetlink.h"
 #include "vrrp/instance.h"
+#include "vrrp/reload_plan.h"
 #include "vrrp/sync_group.h"
 #include "vrrp/tracking.h"
 
@@ -45,6 +46,14 @@ class Engine {
   // running scripts are killed.
   void stop();
 
+  // SIGHUP: carries out vrrp/reload_plan.h by instance name. Kept and updated instances keep
+  // their state (no transition, no priority-0 advert, unchanged VIPs untouched); restarted and
+  // removed ones stop as at shutdown, new ones start as at boot. Sync groups are rebuilt around
+  // the running members and adopt their state; vrrp_scripts whose definition is unchanged keep
+  // their rise/fall verdict; tracking is re-evaluated. An instance that cannot open is logged
+  // and left out. REQUIRES: start() was called.
+  void reload(std::shared_ptr<const model::Config> config);
+
   const std::vector<std::unique_ptr<Instance>>& instances() const { return instances_; }
 
   // The statistics dump (keepalived's SIGUSR2 keepalived.stats, keel's shape): per instance its
@@ -70,6 +79,10 @@ class Engine {
          net::Rtnetlink netlink);
 
   base::Status openInstances();
+  InstanceContext context();
+  std::vector<Instance*> reloadInstances(const std::vector<InstancePlan>& plans);
+  void reloadScripts();
+  void addScript(const model::VrrpScript& s);
   void readLinks();
   void onNetEvents();
   void scheduleScript(ScriptRunner& runner, base::Duration delay);

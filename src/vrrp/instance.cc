@@ -210,24 +210,42 @@ void Instance::changeAddresses(bool add) {
     refresh_timer_.disarm();
   }
   base::logInfo("({}) {} VIPs.", name(), add ? "Setting" : "Removing");
-  auto apply = [&](const model::VirtualIp& vip) {
-    int index = ifindex_;
-    if (!vip.dev.empty() && vip.dev != config_.interface) {
-      auto link = ctx_.netlink->link(vip.dev);
-      if (!link) {
-        base::logError("({}) {}", name(), link.error().str());
-        return;
-      }
-      index = link->index;
-    }
-    auto done = add ? ctx_.netlink->addAddress(index, vip.address, vip.label)
-                    : ctx_.netlink->deleteAddress(index, vip.address);
-    if (!done) base::logError("({}) {}", name(), done.error().str());
-  };
-  for (const model::VirtualIp& vip : config_.virtual_ipaddress) apply(vip);
-  for (const model::VirtualIp& vip : config_.virtual_ipaddress_excluded) apply(vip);
+  for (const model::VirtualIp& vip : config_.virtual_ipaddress) changeAddress(vip, add);
+  for (const model::VirtualIp& vip : config_.virtual_ipaddress_excluded) changeAddress(vip, add);
 }
 
+void Instance::changeAddress(const model::VirtualIp& vip, bool add) {
+  int index = ifindex_;
+  if (!vip.dev.empty() && vip.dev != config_.interface) {
+    auto link = ctx_.netlink->link(vip.dev);
+    if (!link) {
+      base::logError("({}) {}", name(), link.error().str());
+      return;
+    }
+    index = link->index;
+  }
+  auto done = add ? ctx_.netlink->addAddress(index, vip.address, vip.label)
+                  : ctx_.netlink->deleteAddress(index, vip.address);
+  if (!done) base::logError("({}) {}", name(), done.error().str());
+}
+
+void Instance::reconfigure(const model::VrrpInstance& config, const model::GlobalDefs* globals,
+                           const std::vector<model::VirtualIp>& added,
+                           const std::vector<model::VirtualIp>& removed) {
+  const bool master = machine_.state() == State::Master;
+  for (const model::VirtualIp& vip : removed) {
+    if (master) changeAddress(vip, false);
+  }
+  config_ = config;
+  ctx_.globals = globals;
+  perform(machine_.reconfigure(InstanceParams::from(config_, *globals, source_)));
+  if (!master) return;
+  const int repeat = config_.garp_master_repeat.value_or(ctx_.globals->vrrp_garp_master_repeat);
+  for (const model::VirtualIp& vip : added) {
+    changeAddress(vip, true);
+    announce(vip, repeat);
+  }
+}
 void Instance::startGratuitous(int repeat, base::Duration delay) {
   sendGratuitousBurst(repeat);
   if (delay.count() > 0) {
@@ -248,22 +266,22 @@ void Instance::startGratuitous(int repeat, base::Duration delay) {
 // Addresses on the instance's own interface are announced from its MAC; a VIP put on another
 // device is announced by that device's own neighbour handling.
 void Instance::sendGratuitousBurst(int repeat) {
-  auto announce = [&](const model::VirtualIp& vip) {
-    if (!vip.dev.empty() && vip.dev != config_.interface) return;
-    const base::IpAddress& a = vip.address.address();
-    if (a.isV6() && !source_.isV6()) return;  // no link-local source to send an NA from
-    const auto frame =
-        a.isV4() ? net::gratuitousArp(mac_, a) : net::unsolicitedNa(mac_, source_, a);
-    for (int i = 0; i < repeat; ++i) {
-      if (auto sent = packet_socket_->send(frame); !sent) {
-        base::logLimited(name() + " garp", base::LogLevel::Warning, "({}) {}", name(),
-                         sent.error().str());
-        return;
-      }
+  for (const model::VirtualIp& vip : config_.virtual_ipaddress) announce(vip, repeat);
+  for (const model::VirtualIp& vip : config_.virtual_ipaddress_excluded) announce(vip, repeat);
+}
+
+void Instance::announce(const model::VirtualIp& vip, int repeat) {
+  if (!vip.dev.empty() && vip.dev != config_.interface) return;
+  const base::IpAddress& a = vip.address.address();
+  if (a.isV6() && !source_.isV6()) return;  // no link-local source to send an NA from
+  const auto frame = a.isV4() ? net::gratuitousArp(mac_, a) : net::unsolicitedNa(mac_, source_, a);
+  for (int i = 0; i < repeat; ++i) {
+    if (auto sent = packet_socket_->send(frame); !sent) {
+      base::logLimited(name() + " garp", base::LogLevel::Warning, "({}) {}", name(),
+                       sent.error().str());
+      return;
     }
-  };
-  for (const model::VirtualIp& vip : config_.virtual_ipaddress) announce(vip);
-  for (const model::VirtualIp& vip : config_.virtual_ipaddress_excluded) announce(vip);
+  }
 }
 
 void Instance::notify(State from, State to) {

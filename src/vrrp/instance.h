@@ -67,6 +67,13 @@ class Instance {
   // Orderly stop: a MASTER sends priority 0 and (unless -V) removes its VIPs; notify STOP.
   void stop();
 
+  // Reload, Update (vrrp/reload_plan.h): takes `config` in place — no transition, no priority-0
+  // advert; as MASTER only the `removed` VIPs are deleted and the `added` ones set and
+  // announced. REQUIRES: same interface, VRID, version, unicast settings and family.
+  void reconfigure(const model::VrrpInstance& config, const model::GlobalDefs* globals,
+                   const std::vector<model::VirtualIp>& added,
+                   const std::vector<model::VirtualIp>& removed);
+
   // Tracker results, aggregated by the engine.
   void setFault(bool fault);
   void setPriorityDelta(int delta);
@@ -89,8 +96,10 @@ class Instance {
   void handlePacket(const net::RawPacket& packet);
   void sendAdvert(int priority);
   void changeAddresses(bool add);
+  void changeAddress(const model::VirtualIp& vip, bool add);
   void startGratuitous(int repeat, base::Duration delay);
   void sendGratuitousBurst(int repeat);
+  void announce(const model::VirtualIp& vip, int repeat);
   void notify(State from, State to);
   void rearm();
   Micros now() const;

@@ -316,6 +316,12 @@ Actions StateMachine::setPriorityDelta(int delta, Micros /*now*/) {
   return out;
 }
 
+Actions StateMachine::reconfigure(InstanceParams params) {
+  params_ = std::move(params);
+  if (state_ == State::Master) master_adver_int_ = params_.advert_int;
+  return setPriorityDelta(delta_, Micros{});
+}
+
 Actions StateMachine::promoteToMaster(Micros now) {
   Actions out;
   if (state_ == State::Backup && !faulted()) enterMaster(now, out);

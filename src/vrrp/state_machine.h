@@ -132,6 +132,11 @@ class StateMachine {
   Actions setPriorityDelta(int delta, Micros now);
 
   // The earliest time onTimer() has something to do, if any.
+  // A reload changed the instance in place (vrrp/reload_plan.h Update): the new parameters apply
+  // from now on, with no state transition and no priority-0 advert. A new base priority gives
+  // PriorityChanged; a MASTER advertises at the new advert_int from its next advert on.
+  Actions reconfigure(InstanceParams params);
+
   std::optional<Micros> nextDeadline() const;
 
   State state() const { return state_; }

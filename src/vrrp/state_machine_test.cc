@@ -422,5 +422,29 @@ TEST(StopTest, FromEachState) {
   EXPECT_EQ(backup.nextDeadline(), seconds(10) + Micros{3'609'375});
 }
 
+// ---- reload in place (vrrp/reload_plan.h Update) ----
+
+TEST(ReconfigureTest, MasterStaysMasterWithoutPriorityZeroAndTakesTheNewValues) {
+  StateMachine m(params(100));
+  const Micros t = becomeMaster(m);
+  InstanceParams next = params(120);
+  next.advert_int = seconds(2);
+  EXPECT_EQ(str(m.reconfigure(next)), "prio(120)");
+  EXPECT_EQ(m.state(), State::Master);
+  EXPECT_EQ(m.effectivePriority(), 120);
+  EXPECT_EQ(str(m.onTimer(t + seconds(1))), "advert(120)");
+  EXPECT_EQ(m.nextDeadline(), t + seconds(3));
+  EXPECT_EQ(str(m.reconfigure(next)), "");  // identical: nothing at all
+}
+
+TEST(ReconfigureTest, BackupStaysBackupAndKeepsItsDownTimer) {
+  StateMachine m(params(100));
+  m.start(Micros{0});
+  const auto deadline = m.nextDeadline();
+  EXPECT_EQ(str(m.reconfigure(params(90))), "prio(90)");
+  EXPECT_EQ(m.state(), State::Backup);
+  EXPECT_EQ(m.nextDeadline(), deadline);
+}
+
 }  // namespace
 }  // namespace keel::vrrp

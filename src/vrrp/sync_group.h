@@ -43,6 +43,10 @@ class SyncGroup {
   // input in between returns nothing.
   Update reconcile(Micros now);
 
+  // After a reload rebuilt the group around running members: takes their current state as the
+  // group's, so no group transition (and no group notify) follows from the rebuild itself.
+  void adopt() { state_ = deriveState(); }
+
   const std::string& name() const { return name_; }
   // FAULT if any member is; else MASTER if any is (they are all MASTER after reconcile, apart
   // from members in INIT); else BACKUP if any is; else INIT.

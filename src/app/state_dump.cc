@@ -1,0 +1,123 @@
+#include "app/state_dump.h"
+
+#include <fmt/format.h>
+
+#include "app/services.h"
+#include "vrrp/engine.h"
+
+namespace keel::app {
+
+namespace {
+
+VrrpView viewOf(const vrrp::Instance& instance) {
+  const model::VrrpInstance& c = instance.config();
+  VrrpView v;
+  v.name = c.name;
+  v.state = vrrp::stateName(instance.machine().state());
+  v.priority = c.priority;
+  v.effective_priority = instance.machine().effectivePriority();
+  v.interface = c.interface;
+  v.vrid = c.virtual_router_id;
+  for (const model::VirtualIp& vip : c.virtual_ipaddress) v.vips.push_back(vip.address.str());
+  v.transitions = instance.counters().transitions;
+  return v;
+}
+
+std::string realsText(const RuntimeView& view) {
+  std::string out;
+  for (const check::RealServerStatus& r : view.reals) {
+    out += fmt::format(" RS {} {}:{} alive={}{}\n", r.id.virtual_server, r.id.address.str(),
+                       r.id.port, r.alive ? "yes" : "no",
+                       r.weight ? fmt::format(" dynamic_weight={}", *r.weight) : "");
+    for (const check::CheckerStatus& c : r.checkers) {
+      out += fmt::format("   {} {}{}\n", c.kind, c.up ? "UP" : "DOWN",
+                         c.last_reason.empty() ? "" : " (" + c.last_reason + ")");
+    }
+  }
+  return out;
+}
+
+std::string tableText(const RuntimeView& view) {
+  if (!view.table) return "";
+  std::string out;
+  for (const dataplane::ServicePtr& s : view.table->services) {
+    out += fmt::format(" {} {}\n", s->key.str(), s->scheduler);
+    for (const dataplane::Real& r : s->reals) {
+      out += fmt::format("   -> {} weight {}{}\n", r.key.str(), r.weight, r.sorry ? " sorry" : "");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+RuntimeView collectView(const model::Config& config, const vrrp::Engine* vrrp,
+                        const Services* services) {
+  RuntimeView view;
+  view.instance = config.instance;
+  if (vrrp != nullptr) {
+    for (const auto& instance : vrrp->instances()) view.vrrp.push_back(viewOf(*instance));
+  }
+  if (services != nullptr) {
+    view.reals = services->checks().status();
+    view.table = services->desired().table();
+  }
+  return view;
+}
+
+std::string dataText(const RuntimeView& view) {
+  std::string out =
+      fmt::format("------< keel data >------\nConfiguration file: {}\n", view.config_file);
+  if (!view.instance.empty()) out += fmt::format("Instance: {}\n", view.instance);
+  out += fmt::format("------< VRRP instances ({}) >------\n", view.vrrp.size());
+  for (const VrrpView& v : view.vrrp) {
+    out += fmt::format(
+        " VRRP Instance {}\n   State: {}\n   Interface: {}\n   Virtual router id: {}\n"
+        "   Priority: {} (effective {})\n   Transitions: {}\n   Virtual IP: {}\n",
+        v.name, v.state, v.interface, v.vrid, v.priority, v.effective_priority, v.transitions,
+        fmt::join(v.vips, " "));
+  }
+  out += "------< Real servers (checkers) >------\n" + realsText(view);
+  out += "------< Virtual server table (data plane) >------\n" + tableText(view);
+  return out;
+}
+
+nlohmann::ordered_json dataJson(const RuntimeView& view) {
+  auto vrrp = nlohmann::ordered_json::array();
+  for (const VrrpView& v : view.vrrp) {
+    vrrp.push_back({{"name", v.name},
+                    {"state", v.state},
+                    {"priority", v.priority},
+                    {"effective_priority", v.effective_priority},
+                    {"interface", v.interface},
+                    {"virtual_router_id", v.vrid},
+                    {"virtual_ipaddress", v.vips},
+                    {"transitions", v.transitions}});
+  }
+  auto reals = nlohmann::ordered_json::array();
+  for (const check::RealServerStatus& r : view.reals) {
+    nlohmann::ordered_json j = {{"virtual_server", r.id.virtual_server},
+                                {"address", r.id.address.str()},
+                                {"port", r.id.port},
+                                {"alive", r.alive}};
+    if (r.weight) j["dynamic_weight"] = *r.weight;
+    reals.push_back(std::move(j));
+  }
+  auto table = nlohmann::ordered_json::array();
+  if (view.table) {
+    for (const dataplane::ServicePtr& s : view.table->services) {
+      auto rs = nlohmann::ordered_json::array();
+      for (const dataplane::Real& r : s->reals) {
+        rs.push_back({{"real", r.key.str()}, {"weight", r.weight}, {"sorry", r.sorry}});
+      }
+      table.push_back({{"service", s->key.str()}, {"scheduler", s->scheduler}, {"reals", rs}});
+    }
+  }
+  return {{"config_file", view.config_file},
+          {"instance", view.instance},
+          {"vrrp", vrrp},
+          {"real_servers", reals},
+          {"virtual_servers", table}};
+}
+
+}  // namespace keel::app

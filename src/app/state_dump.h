@@ -1,0 +1,54 @@
+// The operator dumps keeld writes on keepalived's signals, under the runtime directory:
+// keel.data on SIGUSR1 (keepalived.data in spirit: a configuration summary, VRRP instances with
+// state and priority, virtual servers with their reals, alive and weight) and keel.json on
+// keepalived's JSON signal (SIGRTMIN+2; the same facts as JSON). A RuntimeView is a plain copy
+// of what the engines report, so the renderers are pure and tested without engines. Main thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "check/manager.h"
+#include "dataplane/service_table.h"
+#include "model/config.h"
+
+namespace keel::vrrp {
+class Engine;
+}
+
+namespace keel::app {
+
+class Services;
+
+struct VrrpView {
+  std::string name;
+  std::string state;  // "MASTER", ...
+  int priority = 0;   // configured
+  int effective_priority = 0;
+  std::string interface;
+  int vrid = 0;
+  std::vector<std::string> vips;
+  std::uint64_t transitions = 0;
+};
+
+struct RuntimeView {
+  std::string config_file;
+  std::string instance;  // the runtime directory's instance name, or empty
+  std::vector<VrrpView> vrrp;
+  std::vector<check::RealServerStatus> reals;            // the checkers' view, by real server id
+  std::shared_ptr<const dataplane::ServiceTable> table;  // what the data plane is given
+};
+
+// Copies the engines' state. `vrrp` and `services` may be null (not running).
+RuntimeView collectView(const model::Config& config, const vrrp::Engine* vrrp,
+                        const Services* services);
+
+std::string dataText(const RuntimeView& view);
+nlohmann::ordered_json dataJson(const RuntimeView& view);
+
+}  // namespace keel::app
