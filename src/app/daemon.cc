@@ -103,6 +103,17 @@ void writeDump(const std::string& dir, const char* name, const std::string& text
   base::logInfo("Wrote {}/{}", dir, name);
 }
 
+// keepalived's signals wait (blocked) from the first moment until the loop reads them, so a
+// signal sent while the configuration loads is handled, not fatal.
+void holdSignals() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int signo : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, *signalNumberFor("JSON")}) {
+    sigaddset(&mask, signo);
+  }
+  ::pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+}
+
 // -s, -u, -m: what the process needs before anything else is opened.
 base::Status setUpProcess(const KeeldOptions& options) {
   if (options.net_namespace) KEEL_TRY(enterNetworkNamespace(*options.net_namespace));
@@ -227,6 +238,7 @@ void Daemon::reload() {
   if (wantChecks()) {
     syncDataplane(dataplane_, services_.get(), loop_, *config_, options_.keep_dataplane);
   }
+  base::logInfo("Reload complete");
   notifySystemd("READY=1");
 }
 
@@ -331,6 +343,7 @@ int runLocked(const KeeldOptions& options, std::optional<model::Config> config,
 }  // namespace
 
 int runDaemon(const KeeldOptions& options) {
+  holdSignals();
   base::logInfo("Starting keel v{}", kVersion);
   if (auto s = setUpProcess(options); !s) {
     base::logError("{}", s.error().str());
@@ -344,6 +357,7 @@ int runDaemon(const KeeldOptions& options) {
     return kExitFatal;
   }
   const int code = runLocked(options, std::move(config), *dir);
+  ::rmdir(dir->c_str());  // only when empty: dumps an operator asked for stay
   base::logInfo("Stopped keel v{}", kVersion);
   return code;
 }

@@ -176,11 +176,52 @@ base::Status selectSubsystem(char flag, KeeldOptions& o) {
   return base::ok();
 }
 
+// The operator flags (process, pid files, subsystems). REQUIRES: `value` as for apply().
+base::Status applyOperator(const FlagSpec& f, const std::optional<std::string>& value,
+                           KeeldOptions& o) {
+  switch (f.short_name) {
+    case 'P':
+    case 'C':
+      return selectSubsystem(f.short_name, o);
+    case 'd':
+      o.dump_conf = true;
+      break;
+    case 'p':
+      o.pid_file = *value;
+      break;
+    case 'r':
+    case 'c':
+      o.extra_pid_files.push_back(*value);
+      break;
+    case 's':
+      o.net_namespace = *value;
+      break;
+    case 'u': {
+      auto mask = parseUmask(*value);
+      if (!mask) return mask.error();
+      o.umask = *mask;
+      break;
+    }
+    case 'm':
+      o.core_dump = true;
+      break;
+    case 'B':
+    case 'R':
+      break;  // keel has no BFD and no child processes to respawn
+    default:
+      break;
+  }
+  return base::ok();
+}
+
 // Stores one recognised flag's effect. REQUIRES: `value` present iff the flag took an argument.
 base::Status apply(const FlagSpec& f, const std::optional<std::string>& value, KeeldOptions& o) {
   if (!f.implemented) {
     return makeError(ErrorCode::Unsupported,
                      fmt::format("option {} is not implemented by keel yet", spelling(f)));
+  }
+  if (std::string_view("PCdprcsumBR").find(f.short_name) != std::string_view::npos) {
+    return applyOperator(f, value, o);
   }
   switch (f.short_name) {
     case 'f':
@@ -224,34 +265,6 @@ base::Status apply(const FlagSpec& f, const std::optional<std::string>& value, K
       }
       o.config_test = true;
       break;
-    case 'P':
-    case 'C':
-      return selectSubsystem(f.short_name, o);
-    case 'd':
-      o.dump_conf = true;
-      break;
-    case 'p':
-      o.pid_file = *value;
-      break;
-    case 'r':
-    case 'c':
-      o.extra_pid_files.push_back(*value);
-      break;
-    case 's':
-      o.net_namespace = *value;
-      break;
-    case 'u': {
-      auto mask = parseUmask(*value);
-      if (!mask) return mask.error();
-      o.umask = *mask;
-      break;
-    }
-    case 'm':
-      o.core_dump = true;
-      break;
-    case 'B':
-    case 'R':
-      break;  // keel has no BFD and no child processes to respawn
     case 'v':
       o.version = true;
       break;

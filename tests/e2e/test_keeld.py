@@ -24,8 +24,10 @@ def test_help_lists_keepalived_flags_and_marks_missing_ones(keel_build_dir):
     assert out.returncode == 0
     assert "-f, --use-file=FILE" in out.stdout
     assert "-n, --dont-fork" in out.stdout
+    snmp = next(line for line in out.stdout.splitlines() if "--snmp " in line)
+    assert snmp.endswith("(not implemented yet)")
     vrrp = next(line for line in out.stdout.splitlines() if "--vrrp" in line)
-    assert vrrp.endswith("(not implemented yet)")
+    assert not vrrp.endswith("(not implemented yet)")
 
 
 def test_version(keel_build_dir):
@@ -35,11 +37,10 @@ def test_version(keel_build_dir):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["-P"], "keeld: option -P (--vrrp) is not implemented by keel yet"),
+    (["-X"], "keeld: option -X (--release-vips) is not implemented by keel yet"),
+    (["-P", "-C"], "keeld: options -P (--vrrp) and -C (--check) exclude each other"),
     (["--bogus"], "keeld: Unknown option --bogus"),
     (["-f"], "keeld: option requires an argument -- 'f'"),
-    ([], "keeld: running in the background is not implemented by keel yet; run with -n "
-         "(--dont-fork)"),
 ])
 def test_refused_command_lines_exit_1_with_a_message(keel_build_dir, args, message):
     out = keeld(keel_build_dir, *args)

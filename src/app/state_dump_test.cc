@@ -1,0 +1,52 @@
+#include "app/state_dump.h"
+
+#include <gtest/gtest.h>
+
+namespace keel::app {
+namespace {
+
+RuntimeView sampleView() {
+  RuntimeView v;
+  v.config_file = "/etc/keepalived/keepalived.conf";
+  v.instance = "east";
+  v.vrrp.push_back({"VI_1", "MASTER", 150, 140, "eth0", 51, {"198.18.0.100/32"}, 2});
+  check::RealServerStatus rs;
+  rs.id = {"198.18.0.100:80", *base::IpAddress::parse("198.18.0.11"), 80};
+  rs.alive = false;
+  rs.checkers.push_back({"TCP_CHECK", true, false, true, false, 0, "connection refused"});
+  v.reals.push_back(rs);
+  dataplane::Service s;
+  s.key = {*base::IpAddress::parse("198.18.0.100"), 80, dataplane::Protocol::Tcp, 0};
+  s.scheduler = "rr";
+  s.reals.push_back({{*base::IpAddress::parse("198.18.0.12"), 80}, 3});
+  v.table =
+      std::make_shared<const dataplane::ServiceTable>(dataplane::ServiceTable::of({std::move(s)}));
+  return v;
+}
+
+TEST(StateDumpTest, DataTextNamesEveryInstanceRealAndTableEntry) {
+  const std::string text = dataText(sampleView());
+  for (const char* part :
+       {"Configuration file: /etc/keepalived/keepalived.conf", "Instance: east",
+        " VRRP Instance VI_1\n   State: MASTER\n   Interface: eth0\n   Virtual router id: 51\n"
+        "   Priority: 150 (effective 140)\n   Transitions: 2\n   Virtual IP: 198.18.0.100/32\n",
+        " RS 198.18.0.100:80 198.18.0.11:80 alive=no\n   TCP_CHECK DOWN (connection refused)\n",
+        " TCP 198.18.0.100:80 rr\n   -> 198.18.0.12:80 weight 3\n"}) {
+    EXPECT_NE(text.find(part), std::string::npos) << part << "\nin:\n" << text;
+  }
+}
+
+TEST(StateDumpTest, JsonHoldsStatesWeightsAndAlive) {
+  const auto j = dataJson(sampleView());
+  EXPECT_EQ(j["vrrp"][0]["name"], "VI_1");
+  EXPECT_EQ(j["vrrp"][0]["state"], "MASTER");
+  EXPECT_EQ(j["vrrp"][0]["effective_priority"], 140);
+  EXPECT_EQ(j["real_servers"][0]["alive"], false);
+  EXPECT_EQ(j["virtual_servers"][0]["service"], "TCP 198.18.0.100:80");
+  EXPECT_EQ(j["virtual_servers"][0]["reals"][0]["real"], "198.18.0.12:80");
+  EXPECT_EQ(j["virtual_servers"][0]["reals"][0]["weight"], 3);
+  EXPECT_TRUE(dataJson(RuntimeView{})["vrrp"].empty());
+}
+
+}  // namespace
+}  // namespace keel::app
