@@ -181,5 +181,18 @@ TEST(SyncGroupOwnerTest, AnOwnerWithStateMasterWaitsForTheGroup) {
   EXPECT_EQ(notifies(group.reconcile(due)), "0:BACKUP->MASTER 1:BACKUP->MASTER");
 }
 
+// A reload rebuilds the group around running members: adopt() takes their state, so the
+// rebuild itself reports no group transition and forces no member.
+TEST_F(SyncGroupTest, ARebuiltGroupAdoptsItsRunningMembersState) {
+  makeBothMaster();
+  SyncGroup rebuilt("VG_1", {&a_, &b_});
+  EXPECT_EQ(rebuilt.state(), State::Init);
+  rebuilt.adopt();
+  EXPECT_EQ(rebuilt.state(), State::Master);
+  const SyncGroup::Update u = rebuilt.reconcile(seconds(5));
+  EXPECT_TRUE(u.members.empty());
+  EXPECT_FALSE(u.group);
+}
+
 }  // namespace
 }  // namespace keel::vrrp
