@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 namespace keel::vrrp {
 
@@ -11,11 +12,30 @@ bool isV6(const model::VrrpInstance& vi) {
   return !vi.virtual_ipaddress.empty() && vi.virtual_ipaddress[0].address.address().isV6();
 }
 
-// What the instance's socket and its place on the segment depend on.
-bool sameIdentity(const model::VrrpInstance& a, const model::VrrpInstance& b) {
-  return a.interface == b.interface && a.virtual_router_id == b.virtual_router_id &&
-         a.version == b.version && a.unicast_src_ip == b.unicast_src_ip &&
-         a.unicast_peer == b.unicast_peer && isV6(a) == isV6(b);
+// What the instance's socket and its place on the segment depend on, global defaults included
+// (the version an instance without `version` takes, the multicast group it joins).
+struct Identity {
+  std::string interface;
+  int vrid = 0;
+  int version = 0;
+  bool v6 = false;
+  std::optional<base::IpAddress> unicast_src;
+  std::vector<model::UnicastPeer> peers;
+  std::optional<base::IpAddress> group;  // multicast only
+
+  friend bool operator==(const Identity&, const Identity&) = default;
+};
+
+Identity identityOf(const model::VrrpInstance& vi, const model::GlobalDefs& g) {
+  Identity id;
+  id.interface = vi.interface;
+  id.vrid = vi.virtual_router_id;
+  id.v6 = isV6(vi);
+  id.version = id.v6 ? 3 : (vi.version != 0 ? vi.version : g.vrrp_version);
+  id.unicast_src = vi.unicast_src_ip;
+  id.peers = vi.unicast_peer;
+  if (vi.unicast_peer.empty()) id.group = id.v6 ? g.vrrp_mcast_group6 : g.vrrp_mcast_group4;
+  return id;
 }
 
 std::vector<model::VirtualIp> allVips(const model::VrrpInstance& vi) {
@@ -34,11 +54,12 @@ std::vector<model::VirtualIp> missingFrom(const std::vector<model::VirtualIp>& f
   return out;
 }
 
-InstancePlan planOne(const model::VrrpInstance* before, const model::VrrpInstance& after) {
+InstancePlan planOne(const model::VrrpInstance* before, const model::Config& old_config,
+                     const model::VrrpInstance& after, const model::Config& new_config) {
   InstancePlan plan{after.name, ReloadAction::Keep, {}, {}};
   if (before == nullptr) {
     plan.action = ReloadAction::Add;
-  } else if (!sameIdentity(*before, after)) {
+  } else if (identityOf(*before, old_config.global) != identityOf(after, new_config.global)) {
     plan.action = ReloadAction::Restart;
   } else if (!(*before == after)) {
     plan.action = ReloadAction::Update;
@@ -72,7 +93,7 @@ std::vector<InstancePlan> planReload(const model::Config& before, const model::C
   std::vector<InstancePlan> plans;
   for (const model::VrrpInstance& vi : after.vrrp_instances) {
     auto it = old.find(vi.name);
-    plans.push_back(planOne(it == old.end() ? nullptr : it->second, vi));
+    plans.push_back(planOne(it == old.end() ? nullptr : it->second, before, vi, after));
     if (it != old.end()) old.erase(it);
   }
   for (const model::VrrpInstance& vi : before.vrrp_instances) {

@@ -7,8 +7,8 @@
 //            and removed addresses are touched) — with no state transition and no
 //            priority-0 advert
 //   Restart  the socket or the router identity changed (interface, VRID, version, unicast
-//            source or peers, family): the old instance stops as at shutdown, the new one starts
-//            as at boot
+//            source or peers, family, multicast group — global defaults included): the old
+//            instance stops as at shutdown, the new one starts as at boot
 //   Add / Remove  a new name starts as at boot; a gone name stops as at shutdown
 //
 // keepalived matches instances by VRID/interface/family rather than by name (keepalived.md §4.3);

@@ -96,5 +96,23 @@ TEST(ReloadPlanTest, NewNamesAreAddedGoneNamesRemovedByNameNotPosition) {
   EXPECT_STREQ(reloadActionName(ReloadAction::Remove), "remove");
 }
 
+TEST(ReloadPlanTest, GlobalVersionOrGroupChangeRestartsTheInstancesThatUseThem) {
+  model::VrrpInstance unicast = instance("U", 2);
+  unicast.unicast_peer.push_back({*base::IpAddress::parse("10.0.0.9"), std::nullopt});
+  model::VrrpInstance pinned = instance("P", 3);
+  pinned.version = 2;
+  const model::Config before = configOf({instance("A", 1), unicast, pinned});
+  model::Config after = before;
+  after.global.vrrp_mcast_group4 = *base::IpAddress::parse("224.0.0.99");
+  auto plans = planReload(before, after);
+  EXPECT_EQ(plans[0].action, ReloadAction::Restart);  // joins the group
+  EXPECT_EQ(plans[1].action, ReloadAction::Keep);     // unicast: no group
+  after = before;
+  after.global.vrrp_version = 3;
+  plans = planReload(before, after);
+  EXPECT_EQ(plans[0].action, ReloadAction::Restart);  // takes the global version
+  EXPECT_EQ(plans[2].action, ReloadAction::Keep);     // has its own
+}
+
 }  // namespace
 }  // namespace keel::vrrp
