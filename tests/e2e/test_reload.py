@@ -2,7 +2,8 @@
 forwards a DR virtual server with XDP, while a client fetches through the VIP without pause.
 Twenty reloads cycle through an identical file, a real added (and a second VIP), a weight and
 the VRRP priority changed, a real drained to weight 0, that real removed (and the second VIP),
-and a broken file. No request may fail, VRRP must not change state, no priority-0 advert may
+and a broken file; a real server no host answers for stays DOWN through all of it (its checker
+keeps its state). No request may fail, VRRP must not change state, no priority-0 advert may
 leave the director, and the final table is the last good file's (read from keel.json).
 
 The drained real is removed only after every request that could have been on it has ended:
@@ -50,6 +51,7 @@ vrrp_instance VI_1 {{
   }}
 }}
 virtual_server {vip} 80 {{
+  delay_loop 1
   lb_algo rr
   lb_kind DR
   protocol TCP
@@ -58,9 +60,24 @@ virtual_server {vip} 80 {{
 """
 
 
+# A real server no host answers for: its TCP_CHECK keeps it DOWN, out of the table. A reload
+# that reset its checker (a new real starts UP) would put it back and fail requests.
+DEAD_REAL = "198.18.0.99"
+DELAY_LOOP = 1.0
+CONNECT_TIMEOUT = 1.0
+DEAD = f"""  real_server {DEAD_REAL} 80 {{
+    weight 1
+    TCP_CHECK {{
+      connect_timeout {CONNECT_TIMEOUT:g}
+      retry 0
+      delay_before_retry 1
+    }}
+  }}"""
+
+
 def conf_text(lb, priority: int, vips: list[str], weights: dict[int, int]) -> str:
-    reals = "\n".join(f"  real_server {lb.real_addr(i)} 80 {{\n    weight {w}\n  }}"
-                      for i, w in sorted(weights.items()))
+    reals = "\n".join([f"  real_server {lb.real_addr(i)} 80 {{\n    weight {w}\n  }}"
+                       for i, w in sorted(weights.items())] + [DEAD])
     return CONF.format(priority=priority, vip=VIP, reals=reals,
                        vips="\n".join(f"    {v}/32" for v in vips))
 
@@ -118,6 +135,10 @@ def test_twenty_reloads_under_traffic_drop_nothing(lb, keel_build_dir, tmp_path)
     proc.wait_for_output(r"\(VI_1\) Entering MASTER STATE", timeout=master_bound + 5)
     wait_until(lambda: all(r["ok"] for r in lb.get(VIP, "/index.html", count=4)),
                timeout=15, what="forwarding through the VIP")
+    # The dead real's first check starts within one delay_loop and fails after connect_timeout.
+    wait_until(lambda: not any(r["real"].startswith(DEAD_REAL) for s in keel_json(
+        proc, run / "t" / "keel.json")["virtual_servers"] for r in s["reals"]),
+        timeout=2 * DELAY_LOOP + CONNECT_TIMEOUT + SLACK, what="the dead real to go DOWN")
     before = keel_json(proc, run / "t" / "keel.json")
     entering = proc.output().count("Entering ")
 
@@ -165,5 +186,9 @@ def test_twenty_reloads_under_traffic_drop_nothing(lb, keel_build_dir, tmp_path)
         "service": f"TCP {VIP}:80", "scheduler": "rr",
         "reals": [{"real": f"{lb.real_addr(i)}:80", "weight": 1, "sorry": False}
                   for i in range(3)]}]
+    dead = [r for r in after["real_servers"] if r["address"] == DEAD_REAL]
+    assert [r["alive"] for r in dead] == [False], "the dead real's checker kept its state"
+    # Once, before the reloads: a checker restarted by a reload would start UP and fail again.
+    assert out.count(f"Removing service [{DEAD_REAL}]:tcp:80") == 1
     assert {VIP, VIP2} <= set(lb.director.addresses("eth0"))
     assert proc.stop(signal.SIGTERM, timeout=10) == 0
