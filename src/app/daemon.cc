@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <csignal>
 #include <functional>
 #include <memory>
@@ -103,15 +104,24 @@ void writeDump(const std::string& dir, const char* name, const std::string& text
   base::logInfo("Wrote {}/{}", dir, name);
 }
 
-// keepalived's signals wait (blocked) from the first moment until the loop reads them, so a
-// signal sent while the configuration loads is handled, not fatal.
+// keepalived's signals (the loop handles them while it runs).
+constexpr std::array<int, 5> kHandledSignals = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
+
+// They wait (blocked) from the first moment until the loop reads them, so a signal sent while
+// the configuration loads is handled, not fatal.
 void holdSignals() {
   sigset_t mask;
   sigemptyset(&mask);
-  for (int signo : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, *signalNumberFor("JSON")}) {
-    sigaddset(&mask, signo);
-  }
+  for (int signo : kHandledSignals) sigaddset(&mask, signo);
+  sigaddset(&mask, *signalNumberFor("JSON"));
   ::pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+}
+
+// Once the loop has stopped, a repeated signal (a second SIGTERM) must not kill keeld before it
+// has cleaned up (pid file, runtime directory).
+void ignoreSignals() {
+  for (int signo : kHandledSignals) std::signal(signo, SIG_IGN);
+  std::signal(*signalNumberFor("JSON"), SIG_IGN);
 }
 
 // -s, -u, -m: what the process needs before anything else is opened.
@@ -302,8 +312,10 @@ int serve(const KeeldOptions& options, std::optional<model::Config> config,
   daemon.start();
   report.report(kExitOk);
   daemon.ready();
-  if (auto s = (*loop)->run(); !s) {
-    base::logError("Event loop failed: {}", s.error().str());
+  const auto ran = (*loop)->run();
+  ignoreSignals();
+  if (!ran) {
+    base::logError("Event loop failed: {}", ran.error().str());
     return kExitFatal;
   }
   return kExitOk;
