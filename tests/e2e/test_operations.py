@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import time
 
 import pytest
@@ -147,3 +148,35 @@ def _json_or_none(path):
         return json.loads(path.read_text())
     except ValueError:
         return None
+
+
+def test_namespace_flag_enters_the_namespace_before_anything_else(lab, keel_build_dir, tmp_path,
+                                                                   conf):
+    """-s NAME from the root namespace: keeld runs in NAME, so the runtime directory's instance
+    is NAME's (the rule's netns fallback; `instance` is dropped from the file here)."""
+    host = lab.host("director")
+    conf.write_text(CONF.replace("instance blue\n", ""))
+    run = tmp_path / "run"
+    proc = subprocess.Popen(keeld_argv(keel_build_dir, run, conf, "-n", "-s", host.name),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        pid_file = run / host.name / "keeld.pid"
+        wait_until(lambda: pid_file.exists() and pid_file.read_text().strip() == str(proc.pid),
+                   timeout=STARTUP_TIMEOUT, what="keeld.pid in the namespace's directory")
+        assert os.readlink(f"/proc/{proc.pid}/ns/net") == \
+            os.readlink(f"/proc/{_pid_in(host)}/ns/net")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _pid_in(host) -> int:
+    """A process of `host`'s namespace, to compare namespaces with."""
+    sleeper = host.spawn(["sleep", "30"])
+    wait_until(lambda: os.readlink(f"/proc/{sleeper.pid}/ns/net") != os.readlink(
+        "/proc/self/ns/net"), timeout=5, what="sleep in the namespace")
+    return sleeper.pid
