@@ -232,6 +232,10 @@ void Daemon::reload() {
     notifySystemd("READY=1");
     return;
   }
+  if (config_ && next->instance != config_->instance) {
+    base::logWarning("Reload: 'instance' takes effect at restart; runtime files stay in {}",
+                     runtime_dir_);
+  }
   logChanges(config_ ? model::diff(*config_, *next) : model::diff({}, *next));
   config_ = std::move(next);
   auto shared = std::make_shared<const model::Config>(*config_);

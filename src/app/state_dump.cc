@@ -55,6 +55,13 @@ RuntimeView collectView(const model::Config& config, const vrrp::Engine* vrrp,
                         const Services* services) {
   RuntimeView view;
   view.instance = config.instance;
+  std::size_t reals = 0;
+  for (const model::VirtualServer& vs : config.virtual_servers) reals += vs.real_servers.size();
+  view.summary = fmt::format(
+      "{} VRRP instance(s), {} sync group(s), {} vrrp_script(s), {} virtual server(s), {} real "
+      "server(s)",
+      config.vrrp_instances.size(), config.sync_groups.size(), config.vrrp_scripts.size(),
+      config.virtual_servers.size(), reals);
   if (vrrp != nullptr) {
     for (const auto& instance : vrrp->instances()) view.vrrp.push_back(viewOf(*instance));
   }
@@ -69,6 +76,7 @@ std::string dataText(const RuntimeView& view) {
   std::string out =
       fmt::format("------< keel data >------\nConfiguration file: {}\n", view.config_file);
   if (!view.instance.empty()) out += fmt::format("Instance: {}\n", view.instance);
+  if (!view.summary.empty()) out += fmt::format("Configuration: {}\n", view.summary);
   out += fmt::format("------< VRRP instances ({}) >------\n", view.vrrp.size());
   for (const VrrpView& v : view.vrrp) {
     out += fmt::format(

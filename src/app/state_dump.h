@@ -38,7 +38,8 @@ struct VrrpView {
 
 struct RuntimeView {
   std::string config_file;
-  std::string instance;  // the runtime directory's instance name, or empty
+  std::string instance;  // the configuration's `instance`, or empty
+  std::string summary;   // "1 VRRP instance(s), ..." : what the configuration holds
   std::vector<VrrpView> vrrp;
   std::vector<check::RealServerStatus> reals;            // the checkers' view, by real server id
   std::shared_ptr<const dataplane::ServiceTable> table;  // what the data plane is given

@@ -9,6 +9,7 @@ RuntimeView sampleView() {
   RuntimeView v;
   v.config_file = "/etc/keepalived/keepalived.conf";
   v.instance = "east";
+  v.summary = "1 VRRP instance(s)";
   v.vrrp.push_back({"VI_1", "MASTER", 150, 140, "eth0", 51, {"198.18.0.100/32"}, 2});
   check::RealServerStatus rs;
   rs.id = {"198.18.0.100:80", *base::IpAddress::parse("198.18.0.11"), 80};
@@ -28,6 +29,7 @@ TEST(StateDumpTest, DataTextNamesEveryInstanceRealAndTableEntry) {
   const std::string text = dataText(sampleView());
   for (const char* part :
        {"Configuration file: /etc/keepalived/keepalived.conf", "Instance: east",
+        "Configuration: 1 VRRP instance(s)\n",
         " VRRP Instance VI_1\n   State: MASTER\n   Interface: eth0\n   Virtual router id: 51\n"
         "   Priority: 150 (effective 140)\n   Transitions: 2\n   Virtual IP: 198.18.0.100/32\n",
         " RS 198.18.0.100:80 198.18.0.11:80 alive=no\n   TCP_CHECK DOWN (connection refused)\n",

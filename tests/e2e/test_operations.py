@@ -131,6 +131,8 @@ def test_data_and_json_signals_write_their_files(lab, keel_build_dir, tmp_path, 
     wait_until(data.exists, timeout=5, what="keel.data")
     text = data.read_text()
     assert "Instance: blue" in text
+    assert "Configuration: 0 VRRP instance(s), 0 sync group(s), 0 vrrp_script(s), " \
+        "1 virtual server(s), 1 real server(s)" in text
     assert "RS 127.0.0.1:8080/TCP 127.0.0.1:8081 alive=yes" in text
     assert oct(data.stat().st_mode & 0o777) == "0o600"
     proc.send_signal(signal.SIGRTMIN + 2)  # keepalived's JSON signal (keeld --signum=JSON)
