@@ -8,8 +8,10 @@
 #include <array>
 #include <csignal>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "app/config_test.h"
@@ -176,6 +178,7 @@ class Daemon {
   bool wantVrrp() const { return !options_.check_only; }
   void startVrrp();
   void reload();
+  void reloadVrrp(const std::shared_ptr<const model::Config>& config);
   void stop(const char* why);
   void notifySystemd(std::string_view state) const;
   RuntimeView view() const;
@@ -245,7 +248,7 @@ void Daemon::reload() {
     services_ = std::make_unique<Services>(loop_, shared, probes_, tableSink(dataplane_));
   }
   if (vrrp_) {
-    vrrp_->reload(shared);
+    reloadVrrp(shared);
   } else if (wantVrrp() && !config_->vrrp_instances.empty()) {
     startVrrp();
   }
@@ -254,6 +257,34 @@ void Daemon::reload() {
   }
   base::logInfo("Reload complete");
   notifySystemd("READY=1");
+}
+
+// The VIPs the MASTER instances hold (their addresses are "present" for ha_suspend).
+std::set<base::IpAddress> masterAddresses(const vrrp::Engine& engine) {
+  std::set<base::IpAddress> out;
+  for (const auto& instance : engine.instances()) {
+    if (instance->machine().state() != vrrp::State::Master) continue;
+    for (const model::VirtualIp& v : instance->config().virtual_ipaddress) {
+      out.insert(v.address.address());
+    }
+  }
+  return out;
+}
+
+// The engine keeps each instance's state; ha_suspend learns the VIPs a MASTER gained or lost.
+void Daemon::reloadVrrp(const std::shared_ptr<const model::Config>& config) {
+  const std::set<base::IpAddress> before = masterAddresses(*vrrp_);
+  vrrp_->reload(config);
+  const std::set<base::IpAddress> after = masterAddresses(*vrrp_);
+  if (!services_) return;
+  std::vector<base::IpAddress> gained;
+  std::vector<base::IpAddress> lost;
+  std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
+                      std::back_inserter(gained));
+  std::set_difference(before.begin(), before.end(), after.begin(), after.end(),
+                      std::back_inserter(lost));
+  if (!gained.empty()) services_->setAddressesPresent(gained, true);
+  if (!lost.empty()) services_->setAddressesPresent(lost, false);
 }
 
 void Daemon::stop(const char* why) {
