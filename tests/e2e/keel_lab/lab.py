@@ -33,6 +33,10 @@ from .netns import (NETNS_DIR, add_netns, delete_netns, delete_root_link, kill_n
 from .proc import Proc
 from .util import pid_alive
 
+# keeld's runtime base as root (src/app/runtime_dir.h); under it a keeld in a named namespace
+# keeps its files in a directory named after the namespace, which a SIGKILLed keeld leaves.
+KEELD_RUNTIME_BASE = "/run/keel"
+
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
 
@@ -169,6 +173,8 @@ class Lab:
         found += [f"swept pid {pid}" for pid, start in self._swept if pid_alive(pid, start)]
         if self.tmpdir.exists():
             found.append(f"temp dir {self.tmpdir}")
+        found += [f"runtime dir {KEELD_RUNTIME_BASE}/{ns}" for ns in self._netns
+                  if (Path(KEELD_RUNTIME_BASE) / ns).exists()]
         return found
 
     # -- keeping a lab ----------------------------------------------------
@@ -199,6 +205,9 @@ class Lab:
                 self._step(errors, f"delete netns {ns}", delete_netns, ns)
             self._step(errors, "delete root-ns links", self._delete_root_links)
             self._step(errors, f"remove {self.tmpdir}", shutil.rmtree, self.tmpdir)
+            for ns in self._netns:  # keeld's runtime directory as root in a named namespace
+                self._step(errors, f"remove {KEELD_RUNTIME_BASE}/{ns}", shutil.rmtree,
+                           Path(KEELD_RUNTIME_BASE) / ns, True)
             signals.unregister(self)
         self.cleanup_errors = errors
         if errors:
