@@ -4,6 +4,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <array>
 #include <cerrno>
 
@@ -34,7 +36,14 @@ base::Result<std::unique_ptr<Worker>> Worker::start(Shared& shared) {
   if (::epoll_ctl(w->epoll_.get(), EPOLL_CTL_ADD, w->wake_.get(), &ev) != 0) {
     return KEEL_SYS_ERROR(errno, "epoll_ctl");
   }
+  // Signals belong to the control-plane loop (its signalfd): the worker thread starts with every
+  // signal blocked so that none is delivered to it.
+  sigset_t all;
+  sigset_t old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
   w->thread_ = std::thread([raw = w.get()] { raw->run(); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return w;
 }
 
