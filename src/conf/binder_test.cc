@@ -300,8 +300,7 @@ TEST_F(BinderTest, NicheKeywordsAreReportedNotDropped) {
 }
 
 TEST_F(BinderTest, KeelDataplaneChoosesTheBackend) {
-  model::Config c =
-      read("global_defs {\n  keel_dataplane proxy\n  keel_proxy_workers 3\n}\n");
+  model::Config c = read("global_defs {\n  keel_dataplane proxy\n  keel_proxy_workers 3\n}\n");
   EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
   EXPECT_EQ(c.global.dataplane, model::DataplaneKind::Proxy);
   EXPECT_EQ(c.global.proxy_workers, 3);

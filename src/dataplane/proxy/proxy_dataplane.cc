@@ -80,8 +80,7 @@ base::Result<std::vector<ServiceStats>> ProxyDataplane::stats() const {
   return out;
 }
 
-base::Result<std::vector<std::pair<std::string, std::uint64_t>>> ProxyDataplane::counters()
-    const {
+base::Result<std::vector<std::pair<std::string, std::uint64_t>>> ProxyDataplane::counters() const {
   std::vector<std::pair<std::string, std::uint64_t>> out;
   for (int i = 0; i < static_cast<int>(Counter::Count); ++i) {
     const auto c = static_cast<Counter>(i);

@@ -9,7 +9,9 @@ namespace keel::dataplane::proxy {
 
 namespace {
 
-std::uint64_t load(const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); }
+std::uint64_t load(const std::atomic<std::uint64_t>& a) {
+  return a.load(std::memory_order_relaxed);
+}
 
 std::uint32_t count(const std::atomic<std::int64_t>& a) {
   return static_cast<std::uint32_t>(std::max<std::int64_t>(0, a.load(std::memory_order_relaxed)));
@@ -112,7 +114,7 @@ ServiceStats ServiceState::stats() const {
   for (const RealStatePtr& r : reals_) {
     RealStats rs{r->key, r->counters(), count(r->active), count(r->inactive)};
     add(s.counters, rs.counters);
-    s.reals.push_back(std::move(rs));
+    s.reals.push_back(rs);
   }
   return s;
 }

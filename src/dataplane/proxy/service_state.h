@@ -21,7 +21,7 @@
 namespace keel::dataplane::proxy {
 
 struct RealState {
-  explicit RealState(RealKey k) : key(std::move(k)) {}
+  explicit RealState(const RealKey& k) : key(k) {}
   const RealKey key;
   std::atomic<std::uint64_t> conns{0};
   std::atomic<std::uint64_t> in_packets{0};  // reads from clients relayed toward this real
@@ -62,14 +62,14 @@ class ServiceState {
   std::atomic<std::int64_t>& liveConns() { return live_; }
 
  private:
-  explicit ServiceState(ServiceKey key) : key_(std::move(key)) {}
+  explicit ServiceState(const ServiceKey& key) : key_(key) {}
   std::optional<Pick> nextAfter(const RealState* failed, const lb::Flow& flow,
                                 std::chrono::microseconds now);
 
   const ServiceKey key_;
   std::atomic<std::int64_t> live_{0};  // open TCP connections of this service
   mutable std::mutex mu_;
-  Service service_;                          // GUARDED_BY(mu_)
+  Service service_;                           // GUARDED_BY(mu_)
   std::unique_ptr<lb::Scheduler> scheduler_;  // GUARDED_BY(mu_)
   std::vector<RealStatePtr> reals_;           // GUARDED_BY(mu_); service_.reals' order
   lb::PersistenceTable persistence_;          // GUARDED_BY(mu_)

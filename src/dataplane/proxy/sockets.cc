@@ -68,9 +68,8 @@ base::Result<base::UniqueFd> openListener(const ServiceKey& key) {
   const int type = key.protocol == Protocol::Udp ? SOCK_DGRAM : SOCK_STREAM;
   base::UniqueFd fd(::socket(key.address.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) return KEEL_SYS_ERROR(errno, "socket");
-  for (auto [level, name, what] :
-       {std::tuple{SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR"},
-        std::tuple{SOL_SOCKET, SO_REUSEPORT, "SO_REUSEPORT"}}) {
+  for (auto [level, name, what] : {std::tuple{SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR"},
+                                   std::tuple{SOL_SOCKET, SO_REUSEPORT, "SO_REUSEPORT"}}) {
     if (auto r = setOption(fd.get(), level, name, what); !r) return r.error();
   }
   const bool v6 = key.address.isV6();

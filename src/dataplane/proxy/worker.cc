@@ -70,8 +70,8 @@ std::chrono::microseconds Worker::now() const {
 void Worker::run() {
   std::array<epoll_event, kMaxEvents> events{};
   while (!stop_.load()) {
-    const int n = ::epoll_wait(epoll_.get(), events.data(), kMaxEvents,
-                               static_cast<int>(kSweep.count()));
+    const int n =
+        ::epoll_wait(epoll_.get(), events.data(), kMaxEvents, static_cast<int>(kSweep.count()));
     bool wake = false;
     for (int i = 0; i < n; ++i) {
       const Tag& tag = *static_cast<const Tag*>(events[i].data.ptr);

@@ -30,7 +30,7 @@ struct Worker::Conn {
   base::UniqueFd fd[2];
   Tag tag[2];
   std::uint32_t interest[2] = {kUnregistered, kUnregistered};
-  Buffer buf[2];               // buf[s]: read from side s
+  Buffer buf[2];                 // buf[s]: read from side s
   bool hup[2] = {false, false};  // the peer on side s is gone both ways
   Relay relay;
   ServiceKey key;

@@ -110,9 +110,8 @@ void Worker::failConnect(Conn& c, Counter why) {
   const Micros t = now();
   c.service->ended(c.persistence, t);
   c.persistence.reset();
-  auto pick = c.service->pick({c.client.address, c.client.port, c.key.address, c.key.port,
-                               Protocol::Tcp},
-                              t, c.real.get());
+  auto pick = c.service->pick(
+      {c.client.address, c.client.port, c.key.address, c.key.port, Protocol::Tcp}, t, c.real.get());
   if (!pick) {
     closeConn(c);
     return;
@@ -250,9 +249,8 @@ void Worker::recount(Conn& c) {
     c.counted_active = active;
   }
   if (c.closed || !c.real) return;
-  const auto left = c.relay.phase() == Relay::Phase::Connecting
-                        ? shared_.limits.connect_timeout
-                        : shared_.limits.idle_timeout;
+  const auto left = c.relay.phase() == Relay::Phase::Connecting ? shared_.limits.connect_timeout
+                                                                : shared_.limits.idle_timeout;
   record(c.id, {Protocol::Tcp, c.client.address, c.client.port, c.key, c.real->key,
                 std::string(c.relay.stateName()), left});
 }

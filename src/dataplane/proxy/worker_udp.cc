@@ -102,8 +102,8 @@ void Worker::onUdpReply(UdpSession& s) {
       return;
     }
     if (!s.listener->fd) return;
-    if (::sendto(s.listener->fd.get(), buf, static_cast<std::size_t>(n), MSG_DONTWAIT,
-                 peer.get(), peer.len) >= 0) {
+    if (::sendto(s.listener->fd.get(), buf, static_cast<std::size_t>(n), MSG_DONTWAIT, peer.get(),
+                 peer.len) >= 0) {
       addRelaxed(s.real->out_packets, 1);
       addRelaxed(s.real->out_bytes, static_cast<std::uint64_t>(n));
     }
