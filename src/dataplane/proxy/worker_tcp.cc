@@ -172,7 +172,7 @@ void Worker::onConn(Conn& c, Side side, std::uint32_t events) {
 bool Worker::readSide(Conn& c, Side s) {
   Buffer& b = c.buf[idx(s)];
   const std::size_t cap = shared_.limits.buffer_bytes;
-  if (!b.data) b.data = std::make_unique<char[]>(cap);
+  if (!b.data) b.data = std::make_unique_for_overwrite<char[]>(cap);
   RealState& r = *c.real;
   for (int i = 0; i < kReadBatch && b.end < cap; ++i) {
     const ssize_t n = ::read(c.fd[idx(s)].get(), b.data.get() + b.end, cap - b.end);
