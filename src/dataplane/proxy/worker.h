@@ -77,14 +77,14 @@ class Worker {
   void updateInterest(Conn& c);
   void recount(Conn& c);
   void closeConn(Conn& c);
-  void sweepConns(Micros now);
+  void sweepConns(Micros t);
 
   // UDP (worker_udp.cc)
   void onUdpListener(Listener& l);
   void onUdpReply(UdpSession& s);
   UdpSession* udpSession(Listener& l, const sockaddr_storage& peer);
   void closeSession(UdpSession& s);
-  void sweepUdp(Micros now);
+  void sweepUdp(Micros t);
 
   void record(std::uint64_t id, Connection entry);
   void unrecord(std::uint64_t id);
