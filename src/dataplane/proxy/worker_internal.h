@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "dataplane/proxy/worker.h"
 
@@ -42,6 +43,8 @@ struct Worker::Conn {
   std::chrono::microseconds last_io{};
   RealState* counted = nullptr;  // the real whose active/inactive count holds this connection
   bool counted_active = false;
+  std::string_view recorded_state;  // what the connection table holds for it
+  const RealState* recorded_real = nullptr;
   bool closed = false;
 };
 

@@ -249,6 +249,10 @@ void Worker::recount(Conn& c) {
     c.counted_active = active;
   }
   if (c.closed || !c.real) return;
+  // The table entry changes only with the state or the real (a retry).
+  if (c.relay.stateName() == c.recorded_state && c.real.get() == c.recorded_real) return;
+  c.recorded_state = c.relay.stateName();
+  c.recorded_real = c.real.get();
   const auto left = c.relay.phase() == Relay::Phase::Connecting ? shared_.limits.connect_timeout
                                                                 : shared_.limits.idle_timeout;
   record(c.id, {Protocol::Tcp, c.client.address, c.client.port, c.key, c.real->key,
