@@ -329,6 +329,25 @@ def test_weight_zero_drains_on_reload(env):
         s.close()
 
 
+def test_removed_real_loses_its_connections(env):
+    a, b = Backend("a"), Backend("b")
+    vport = free_port()
+    k = env(conf(vport, [a, b]))
+    wait_serving(vport)
+    streams = {}
+    for _ in range(2):
+        s = connect(vport)
+        s.sendall(b"ECHO\n")
+        streams[s.recv(2).decode().strip()] = s
+    k.reload(conf(vport, [b]))
+    assert recv_all(streams["a"]) == b""  # closed by keeld (the backend is still up)
+    streams["b"].sendall(b"ping")
+    assert streams["b"].recv(16) == b"ping"
+    assert k.counter("real_removed") == 1
+    for s in streams.values():
+        s.close()
+
+
 def test_backend_killed_mid_stream(env):
     a, b = Backend("a"), Backend("b")
     vport = free_port()
