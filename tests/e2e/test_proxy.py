@@ -389,6 +389,23 @@ def test_large_transfers_are_byte_exact_both_ways(env):
         assert hashlib.sha256(got).digest() == hashlib.sha256(data).digest()
 
 
+def test_download_after_the_clients_half_close_arrives_whole(env):
+    """The client half-closes after its request; keeld passes the EOF on, the backend sends its
+    answer and closes, so its socket reports HUP while most of the answer is still queued."""
+    a = Backend("a")
+    vport = free_port()
+    env(conf(vport, [a]))
+    wait_serving(vport)
+    size = 16 * MIB
+    with connect(vport) as s:
+        s.settimeout(60)
+        s.sendall(b"SOURCE %d\n" % size)
+        s.shutdown(socket.SHUT_WR)
+        got = recv_all(s)
+    assert len(got) == size
+    assert hashlib.sha256(got).digest() == hashlib.sha256(pattern(size)).digest()
+
+
 def test_udp_sessions(env):
     a, b = UdpBackend("a"), UdpBackend("b")
     vport = free_port(socket.SOCK_DGRAM)

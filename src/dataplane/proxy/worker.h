@@ -71,6 +71,7 @@ class Worker {
   void failConnect(Conn& c, Counter why);
   void onConn(Conn& c, Side side, std::uint32_t events);
   void onConnecting(Conn& c);
+  void pumpHup(Conn& c);
   bool readSide(Conn& c, Side s);
   bool writeToward(Conn& c, Side to);
   void act(Conn& c, const RelayAction& a);

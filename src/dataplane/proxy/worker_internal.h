@@ -33,6 +33,7 @@ struct Worker::Conn {
   std::uint32_t interest[2] = {kUnregistered, kUnregistered};
   Buffer buf[2];                 // buf[s]: read from side s
   bool hup[2] = {false, false};  // the peer on side s is gone both ways
+  bool pump = false;             // read more from the HUP side (its buffer drained)
   Relay relay;
   ServiceKey key;
   ServiceStatePtr service;

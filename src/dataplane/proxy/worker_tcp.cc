@@ -156,16 +156,28 @@ void Worker::onConn(Conn& c, Side side, std::uint32_t events) {
   }
   if ((events & EPOLLOUT) != 0 && !writeToward(c, side)) return;
   if ((events & EPOLLHUP) != 0 && !c.hup[idx(side)]) {
-    // The peer is gone both ways: nothing more can be written to it and epoll reports HUP on
-    // every wait, so stop watching it; what it sent is still passed on, then the pair closes.
-    if (c.buf[idx(side)].empty()) {
+    // The peer is gone both ways and epoll reports HUP on every wait, so stop watching it. What
+    // it sent may still be queued: it is read as the other side drains (pumpHup).
+    c.hup[idx(side)] = true;
+    unwatch(c.fd[idx(side)].get(), &c.interest[idx(side)]);
+    c.pump = c.buf[idx(side)].empty();
+  }
+  pumpHup(c);
+  if (!c.closed) updateInterest(c);
+}
+
+// Reads the rest of a HUP side each time the buffer from it has drained, until its EOF; then
+// nothing more can move and the pair closes. Each round reads data or ends: the queue is finite.
+void Worker::pumpHup(Conn& c) {
+  while (!c.closed && c.pump) {
+    c.pump = false;
+    const Side h = c.hup[idx(Side::Client)] ? Side::Client : Side::Real;
+    if (!c.relay.readable(h)) {
       closeConn(c);
       return;
     }
-    c.hup[idx(side)] = true;
-    unwatch(c.fd[idx(side)].get(), &c.interest[idx(side)]);
+    if (!readSide(c, h)) return;
   }
-  updateInterest(c);
 }
 
 // Reads from `s` while there is room, writing through to the other side. False: closed.
@@ -213,7 +225,7 @@ bool Worker::writeToward(Conn& c, Side to) {
   }
   b.begin = b.end = 0;
   act(c, c.relay.drained(to));
-  if (!c.closed && c.hup[idx(other(to))]) closeConn(c);
+  if (!c.closed && c.hup[idx(other(to))]) c.pump = true;
   return !c.closed;
 }
 
