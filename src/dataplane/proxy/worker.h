@@ -76,6 +76,8 @@ class Worker {
   bool writeToward(Conn& c, Side to);
   void act(Conn& c, const RelayAction& a);
   void updateInterest(Conn& c);
+  std::unique_ptr<char[]> takeBuffer();
+  void giveBuffer(std::unique_ptr<char[]> b);
   void recount(Conn& c);
   void closeConn(Conn& c);
   void sweepConns(Micros t);
@@ -105,6 +107,7 @@ class Worker {
   std::unordered_map<std::uint64_t, std::unique_ptr<Conn>> conns_;
   std::vector<std::uint64_t> dead_;  // closed in this batch, freed after it
   std::vector<std::unique_ptr<UdpSession>> dead_sessions_;
+  std::vector<std::unique_ptr<char[]>> spare_buffers_;  // freed relay buffers, reused
   std::uint64_t next_id_ = 1;
   Micros last_sweep_{};
 

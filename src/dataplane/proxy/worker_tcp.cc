@@ -17,6 +17,7 @@ namespace {
 constexpr int kAcceptBatch = 64;
 constexpr int kReadBatch = 16;
 constexpr std::chrono::milliseconds kAcceptPause{100};
+constexpr std::size_t kSpareBuffers = 64;  // per worker: 4 MiB at most
 
 int idx(Side s) { return static_cast<int>(s); }
 
@@ -184,7 +185,7 @@ void Worker::pumpHup(Conn& c) {
 bool Worker::readSide(Conn& c, Side s) {
   Buffer& b = c.buf[idx(s)];
   const std::size_t cap = shared_.limits.buffer_bytes;
-  if (!b.data) b.data = std::make_unique_for_overwrite<char[]>(cap);
+  if (!b.data) b.data = takeBuffer();
   RealState& r = *c.real;
   for (int i = 0; i < kReadBatch && b.end < cap; ++i) {
     const ssize_t n = ::read(c.fd[idx(s)].get(), b.data.get() + b.end, cap - b.end);
@@ -227,6 +228,21 @@ bool Worker::writeToward(Conn& c, Side to) {
   act(c, c.relay.drained(to));
   if (!c.closed && c.hup[idx(other(to))]) c.pump = true;
   return !c.closed;
+}
+
+// Relay buffers are reused: a connection per request would otherwise allocate and free two
+// buffers each time.
+std::unique_ptr<char[]> Worker::takeBuffer() {
+  if (spare_buffers_.empty()) {
+    return std::make_unique_for_overwrite<char[]>(shared_.limits.buffer_bytes);
+  }
+  std::unique_ptr<char[]> b = std::move(spare_buffers_.back());
+  spare_buffers_.pop_back();
+  return b;
+}
+
+void Worker::giveBuffer(std::unique_ptr<char[]> b) {
+  if (b && spare_buffers_.size() < kSpareBuffers) spare_buffers_.push_back(std::move(b));
 }
 
 void Worker::act(Conn& c, const RelayAction& a) {
@@ -277,6 +293,7 @@ void Worker::closeConn(Conn& c) {
   for (Side s : {Side::Client, Side::Real}) {
     unwatch(c.fd[idx(s)].get(), &c.interest[idx(s)]);
     c.fd[idx(s)].reset();
+    giveBuffer(std::move(c.buf[idx(s)].data));
     c.buf[idx(s)] = Buffer{};
   }
   recount(c);
