@@ -12,6 +12,7 @@
 
 #include "app/services.h"
 #include "base/log.h"
+#include "dataplane/proxy/proxy_dataplane.h"
 #include "dataplane/xdp/bpf_map_io.h"
 #include "dataplane/xdp/egress.h"
 #include "dataplane/xdp/xdp_dataplane.h"
@@ -126,10 +127,44 @@ std::unique_ptr<DataplaneWiring> DataplaneWiring::start(event::Loop& loop,
                                                         const model::Config& config,
                                                         bool keep_attached) {
   if (config.virtual_servers.empty()) return nullptr;
+  switch (config.global.dataplane) {
+    case model::DataplaneKind::Proxy:
+      return startProxy(loop, config);
+    case model::DataplaneKind::Xdp:
+      if (::geteuid() != 0) {
+        base::logWarning("keel_dataplane xdp needs root: virtual servers are not forwarded");
+        return nullptr;
+      }
+      return startXdp(loop, config, keep_attached);
+    case model::DataplaneKind::Auto:
+      break;
+  }
   if (::geteuid() != 0) {
-    base::logWarning("Not running as root: no XDP data plane, virtual servers are not forwarded");
+    base::logInfo("Not running as root: the proxy data plane forwards the virtual servers");
+    return startProxy(loop, config);
+  }
+  if (auto w = startXdp(loop, config, keep_attached)) return w;
+  base::logInfo("XDP unavailable: the proxy data plane forwards the virtual servers");
+  return startProxy(loop, config);
+}
+
+std::unique_ptr<DataplaneWiring> DataplaneWiring::startProxy(event::Loop& loop,
+                                                             const model::Config& config) {
+  auto proxy = dataplane::proxy::ProxyDataplane::start(
+      static_cast<std::size_t>(std::max(0, config.global.proxy_workers)));
+  if (!proxy) {
+    base::logError("Proxy data plane not started: {}", proxy.error().str());
     return nullptr;
   }
+  std::unique_ptr<DataplaneWiring> w(new DataplaneWiring(loop, config));
+  w->proxy_ = std::move(*proxy);
+  base::logInfo("Proxy data plane started with {} workers", w->proxy_->workerCount());
+  return w;
+}
+
+std::unique_ptr<DataplaneWiring> DataplaneWiring::startXdp(event::Loop& loop,
+                                                           const model::Config& config,
+                                                           bool keep_attached) {
   auto nl = net::Rtnetlink::open(true, true);
   if (!nl) {
     base::logError("XDP data plane not started: {}", nl.error().str());
@@ -164,6 +199,9 @@ DataplaneWiring::DataplaneWiring(event::Loop& loop, net::Rtnetlink nl, const mod
       config_(config),
       egress_(std::make_unique<dataplane::xdp::EgressResolver>(*nl_)) {}
 
+DataplaneWiring::DataplaneWiring(event::Loop& loop, const model::Config& config)
+    : loop_(loop), config_(config) {}
+
 DataplaneWiring::~DataplaneWiring() {
   if (nl_ && nl_->eventFd() >= 0) loop_.unwatch(nl_->eventFd());
 }
@@ -171,6 +209,10 @@ DataplaneWiring::~DataplaneWiring() {
 void DataplaneWiring::apply(std::shared_ptr<const dataplane::ServiceTable> table) {
   table_ = std::move(table);
   if (!table_) return;
+  if (proxy_) {
+    if (auto s = proxy_->apply(table_); !s) base::logError("{}", s.error().str());
+    return;
+  }
   const std::vector<VipInterface> interfaces = vipInterfaces(config_, *table_, *nl_);
   for (const VipInterface& i : interfaces) {
     auto mode = program_->attach(i.index, i.name);
@@ -182,25 +224,33 @@ void DataplaneWiring::apply(std::shared_ptr<const dataplane::ServiceTable> table
 
 void DataplaneWiring::reload(const model::Config& config) { config_ = config; }
 
-const dataplane::Dataplane& DataplaneWiring::dataplane() const { return *dataplane_; }
+const dataplane::Dataplane& DataplaneWiring::dataplane() const {
+  if (proxy_) return *proxy_;
+  return *dataplane_;
+}
 
 std::string DataplaneWiring::statsText() const {
   auto line = [](const dataplane::Counters& s) {
     return fmt::format("conns {} in_packets {} in_bytes {} out_packets {} out_bytes {}", s.conns,
                        s.in_packets, s.in_bytes, s.out_packets, s.out_bytes);
   };
-  std::string out = "XDP data plane\n";
-  if (auto stats = dataplane_->stats()) {
+  const dataplane::Dataplane& backend = dataplane();
+  std::string out = backend.name() == "proxy" ? "Proxy data plane\n" : "XDP data plane\n";
+  if (auto stats = backend.stats()) {
     for (const dataplane::ServiceStats& s : *stats) {
       out += fmt::format(" Service {} {}\n", s.key.str(), line(s.counters));
       for (const dataplane::RealStats& r : s.reals) {
-        out += fmt::format("  Real {} {}\n", r.key.str(), line(r.counters));
+        out += fmt::format("  Real {} {}", r.key.str(), line(r.counters));
+        if (r.active_conns && r.inactive_conns) {
+          out += fmt::format(" active {} inactive {}", *r.active_conns, *r.inactive_conns);
+        }
+        out += "\n";
       }
     }
   } else {
     out += fmt::format(" statistics unavailable: {}\n", stats.error().str());
   }
-  if (auto counters = dataplane_->counters()) {
+  if (auto counters = backend.counters()) {
     for (const auto& [name, value] : *counters) out += fmt::format(" {} {}\n", name, value);
   }
   return out;

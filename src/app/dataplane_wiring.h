@@ -1,8 +1,8 @@
-// keeld's XDP data plane (DESIGN.md §4): loads the program when there is a virtual server and
-// keeld runs as root, attaches it to the interfaces that carry the VIPs, and applies every
-// desired ServiceTable it is given. It watches netlink for neighbour and link changes and
-// re-applies the last table when a real's next hop changes. Created by runDaemon on the
-// control-plane loop; loop thread only.
+// keeld's data plane (DESIGN.md §4), chosen by `keel_dataplane` (docs/dataplane.md): XDP loads
+// the program when there is a virtual server and keeld runs as root, attaches it to the
+// interfaces that carry the VIPs, and watches netlink to re-apply the last table when a real's
+// next hop changes; the proxy starts its worker threads. Either applies every desired
+// ServiceTable it is given. Created by runDaemon on the control-plane loop; loop thread only.
 #pragma once
 
 #include <functional>
@@ -23,6 +23,9 @@ class XdpProgram;
 class BpfMapIo;
 class XdpDataplane;
 }  // namespace keel::dataplane::xdp
+namespace keel::dataplane::proxy {
+class ProxyDataplane;
+}  // namespace keel::dataplane::proxy
 
 namespace keel::app {
 
@@ -43,8 +46,10 @@ std::vector<VipInterface> vipInterfaces(const model::Config& config,
 
 class DataplaneWiring {
  public:
-  // nullptr, with the reason logged, when XDP should not or cannot run: no virtual server, not
-  // root, or the program does not load. `keep_attached` (-I) leaves the program attached on stop.
+  // The data plane `config`'s keel_dataplane asks for: xdp, proxy, or auto (XDP when root and
+  // the program loads, else the proxy). nullptr, with the reason logged, when there is no
+  // virtual server or the chosen backend cannot run. `keep_attached` (-I) leaves the XDP program
+  // attached on stop.
   static std::unique_ptr<DataplaneWiring> start(event::Loop& loop, const model::Config& config,
                                                 bool keep_attached);
   ~DataplaneWiring();
@@ -59,7 +64,8 @@ class DataplaneWiring {
   // SIGHUP: the configuration whose VRRP instances name the VIP interfaces.
   void reload(const model::Config& config);
 
-  // The running backend, for the views and metrics (its stats(), counters(), connections()).
+  // The running backend, XDP or proxy, for the views and metrics (its stats(), counters(),
+  // connections()).
   const dataplane::Dataplane& dataplane() const;
 
   // For keel.stats (SIGUSR2): per service and per real counters, then the named drop, pass and
@@ -68,6 +74,11 @@ class DataplaneWiring {
 
  private:
   DataplaneWiring(event::Loop& loop, net::Rtnetlink nl, const model::Config& config);
+  DataplaneWiring(event::Loop& loop, const model::Config& config);
+  static std::unique_ptr<DataplaneWiring> startXdp(event::Loop& loop, const model::Config& config,
+                                                   bool keep_attached);
+  static std::unique_ptr<DataplaneWiring> startProxy(event::Loop& loop,
+                                                     const model::Config& config);
   void onNetlink();
 
   event::Loop& loop_;
@@ -77,6 +88,7 @@ class DataplaneWiring {
   std::unique_ptr<dataplane::xdp::XdpProgram> program_;
   std::unique_ptr<dataplane::xdp::BpfMapIo> maps_;
   std::unique_ptr<dataplane::xdp::XdpDataplane> dataplane_;
+  std::unique_ptr<dataplane::proxy::ProxyDataplane> proxy_;  // instead of the four above
   std::shared_ptr<const dataplane::ServiceTable> table_;
 };
 

@@ -58,9 +58,23 @@ void bindGroup4(const Statement& s, G& g, BindContext& ctx) {
   }
 }
 
+void bindDataplane(const Statement& s, G& g, BindContext& ctx) {
+  if (!ctx.args(s, 1, 1)) return;
+  const std::string& v = s.args[0].text;
+  if (v == "auto") {
+    g.dataplane = model::DataplaneKind::Auto;
+  } else if (v == "xdp") {
+    g.dataplane = model::DataplaneKind::Xdp;
+  } else if (v == "proxy") {
+    g.dataplane = model::DataplaneKind::Proxy;
+  } else {
+    ctx.error(s, 0, "keel_dataplane must be auto, xdp or proxy, not '" + v + "'");
+  }
+}
+
 constexpr D kMaxDelay = seconds(86400);
 
-constexpr std::array<Keyword<G>, 33> kGlobalDefs = {{
+constexpr std::array<Keyword<G>, 35> kGlobalDefs = {{
     {"router_id", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.router_id); }},
     {"notification_email", Shape::Block, bindNotificationEmail},
     {"notification_email_from", Shape::Value,
@@ -118,6 +132,9 @@ constexpr std::array<Keyword<G>, 33> kGlobalDefs = {{
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.lvs_flush_on_stop); }},
     {"lvs_flush_onstop", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.lvs_flush_on_stop); }},
+    {"keel_dataplane", Shape::Value, bindDataplane},
+    {"keel_proxy_workers", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.proxy_workers, 0, 256); }},
 }};
 
 }  // namespace

@@ -306,5 +306,24 @@ TEST_F(BinderTest, InstanceNamesTheRuntimeDirectory) {
   EXPECT_EQ(c.instance, "lb-east");
 }
 
+TEST_F(BinderTest, KeelDataplaneChoosesTheBackend) {
+  model::Config c = read("global_defs {\n  keel_dataplane proxy\n  keel_proxy_workers 3\n}\n");
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
+  EXPECT_EQ(c.global.dataplane, model::DataplaneKind::Proxy);
+  EXPECT_EQ(c.global.proxy_workers, 3);
+  EXPECT_EQ(read("global_defs {\n keel_dataplane xdp\n}\n").global.dataplane,
+            model::DataplaneKind::Xdp);
+  EXPECT_EQ(model::Config{}.global.dataplane, model::DataplaneKind::Auto);
+}
+
+TEST_F(BinderTest, KeelDataplaneRejectsOtherValuesWithTheirPlace) {
+  model::Config c = read("global_defs {\n  keel_dataplane ipvs\n}\n");
+  EXPECT_EQ(c.global.dataplane, model::DataplaneKind::Auto);
+  EXPECT_EQ(diags_.renderAll(),
+            "keepalived.conf:2:18: error: keel_dataplane must be auto, xdp or proxy, not 'ipvs'\n"
+            "      keel_dataplane ipvs\n"
+            "                     ^\n");
+}
+
 }  // namespace
 }  // namespace keel::conf

@@ -12,6 +12,10 @@
 
 namespace keel::model {
 
+// keel extension `keel_dataplane`: which data plane forwards the virtual servers
+// (docs/dataplane.md). Auto: XDP when keeld is root and the program loads, else the proxy.
+enum class DataplaneKind : std::uint8_t { Auto, Xdp, Proxy };
+
 struct GlobalDefs {
   std::string router_id;  // conf: router_id; empty: the local host name
   std::vector<std::string> notification_email;
@@ -47,6 +51,8 @@ struct GlobalDefs {
   bool lvs_flush = false;
   bool lvs_flush_on_stop = false;
   std::optional<std::uint32_t> random_seed;
+  DataplaneKind dataplane = DataplaneKind::Auto;  // keel extension: keel_dataplane
+  int proxy_workers = 0;  // keel extension: keel_proxy_workers; 0: one per CPU
 
   friend bool operator==(const GlobalDefs&, const GlobalDefs&) = default;
 };

@@ -69,6 +69,19 @@ void checkReferences(const Config& c, std::vector<Problem>& out) {
   }
 }
 
+// `keel_dataplane proxy` forwards as NAT only: DR and TUN are refused, not quietly turned into NAT.
+void checkProxyForwarding(const VirtualServer& vs, const std::string& name,
+                          std::vector<Problem>& out) {
+  Forwarding f = vs.forwarding;
+  for (const RealServer& r : vs.real_servers) {
+    if (f == Forwarding::Nat && r.forwarding) f = *r.forwarding;
+  }
+  if (f == Forwarding::Nat) return;
+  out.push_back({true, fmt::format("virtual_server {}: lb_kind {} needs the XDP data plane; "
+                                   "keel_dataplane proxy forwards NAT only",
+                                   name, f == Forwarding::Dr ? "DR" : "TUN")});
+}
+
 void checkVirtualServers(const Config& c, std::vector<Problem>& out) {
   std::set<std::string> seen;
   std::set<std::string> groups;
@@ -85,6 +98,7 @@ void checkVirtualServers(const Config& c, std::vector<Problem>& out) {
     if (vs.real_servers.empty() && !vs.sorry_server) {
       out.push_back({false, fmt::format("virtual_server {} has no real servers", name)});
     }
+    if (c.global.dataplane == DataplaneKind::Proxy) checkProxyForwarding(vs, name, out);
   }
 }
 

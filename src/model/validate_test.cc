@@ -62,5 +62,21 @@ TEST(ValidateTest, VirtualServers) {
                                       "E virtual_server group web is not a virtual_server_group"}));
 }
 
+TEST(ValidateTest, ProxyDataplaneRefusesDirectRoutingNamingTheService) {
+  Config c;
+  VirtualServer vs;
+  vs.key = VsAddress{base::IpAddress::v4(0x7f000001), 8080};
+  vs.forwarding = Forwarding::Dr;
+  vs.real_servers.push_back(RealServer{});
+  c.virtual_servers.push_back(vs);
+  EXPECT_TRUE(messages(c).empty());  // auto: XDP may serve it
+  c.global.dataplane = DataplaneKind::Proxy;
+  EXPECT_EQ(messages(c), std::vector<std::string>{
+                             "E virtual_server 127.0.0.1:8080/TCP: lb_kind DR needs the XDP data "
+                             "plane; keel_dataplane proxy forwards NAT only"});
+  c.virtual_servers[0].forwarding = Forwarding::Nat;
+  EXPECT_TRUE(messages(c).empty());
+}
+
 }  // namespace
 }  // namespace keel::model

@@ -1,0 +1,134 @@
+// The worker's UDP half: a session per client address:port with its own connected socket to the
+// real server; replies go back from the VIP's socket. Sessions end after udp_idle_timeout.
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+
+#include "dataplane/proxy/sockets.h"
+#include "dataplane/proxy/worker.h"
+#include "dataplane/proxy/worker_internal.h"
+
+namespace keel::dataplane::proxy {
+
+namespace {
+
+constexpr int kDatagramBatch = 64;
+constexpr std::size_t kMaxDatagram = 65536;
+
+void addRelaxed(std::atomic<std::uint64_t>& a, std::uint64_t v) {
+  a.fetch_add(v, std::memory_order_relaxed);
+}
+
+// One scratch buffer per worker thread for the datagram in flight.
+char* scratch() {
+  thread_local std::array<char, kMaxDatagram> buffer{};
+  return buffer.data();
+}
+
+}  // namespace
+
+void Worker::onUdpListener(Listener& l) {
+  char* buf = scratch();
+  for (int i = 0; i < kDatagramBatch; ++i) {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    const ssize_t n = ::recvfrom(l.fd.get(), buf, kMaxDatagram, MSG_DONTWAIT,
+                                 reinterpret_cast<sockaddr*>(&peer), &len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    UdpSession* s = udpSession(l, peer);
+    if (s == nullptr) continue;
+    if (::send(s->fd.get(), buf, static_cast<std::size_t>(n), MSG_DONTWAIT) >= 0) {
+      addRelaxed(s->real->in_packets, 1);
+      addRelaxed(s->real->in_bytes, static_cast<std::uint64_t>(n));
+    }
+  }
+}
+
+Worker::UdpSession* Worker::udpSession(Listener& l, const sockaddr_storage& peer) {
+  auto [address, port] = fromSockAddr(peer);
+  const ClientKey key{address, port};
+  const Micros t = now();
+  if (auto* found = l.sessions->touch(key, t)) return found->get();
+  if (l.sessions->size() >= shared_.limits.max_udp_sessions) {
+    shared_.count(Counter::DropUdpSessions);
+    return nullptr;
+  }
+  auto pick = l.state->pick({address, port, l.key.address, l.key.port, Protocol::Udp}, t);
+  if (!pick) {
+    shared_.count(Counter::DropNoReal);
+    return nullptr;
+  }
+  bool in_progress = false;
+  auto fd = startConnect(pick->real->key, Protocol::Udp, &in_progress);
+  if (!fd) {
+    shared_.count(Counter::ConnectFailed);
+    l.state->ended(pick->persistence, t);
+    return nullptr;
+  }
+  auto s = std::make_unique<UdpSession>();
+  s->id = next_id_++;
+  s->fd = std::move(*fd);
+  s->tag = {Tag::Kind::Udp, s.get()};
+  s->listener = &l;
+  s->client = key;
+  s->peer = peer;
+  s->service = l.state;
+  s->real = pick->real;
+  s->persistence = pick->persistence;
+  addRelaxed(s->real->conns, 1);
+  ++s->real->inactive;  // as IPVS, a UDP "connection" counts as inactive
+  setInterest(s->fd.get(), &s->tag, EPOLLIN, &s->interest);
+  record(s->id, {Protocol::Udp, address, port, l.key, s->real->key, "UDP",
+                 shared_.limits.udp_idle_timeout});
+  UdpSession* raw = s.get();
+  l.sessions->insert(key, std::move(s), t);
+  return raw;
+}
+
+void Worker::onUdpReply(UdpSession& s) {
+  char* buf = scratch();
+  const SockAddr peer{s.peer, s.peer.ss_family == AF_INET6 ? socklen_t{sizeof(sockaddr_in6)}
+                                                           : socklen_t{sizeof(sockaddr_in)}};
+  for (int i = 0; i < kDatagramBatch; ++i) {
+    const ssize_t n = ::recv(s.fd.get(), buf, kMaxDatagram, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR || errno == ECONNREFUSED) continue;  // ICMP from the real: ignored
+      return;
+    }
+    if (!s.listener->fd) return;
+    if (::sendto(s.listener->fd.get(), buf, static_cast<std::size_t>(n), MSG_DONTWAIT, peer.get(),
+                 peer.len) >= 0) {
+      addRelaxed(s.real->out_packets, 1);
+      addRelaxed(s.real->out_bytes, static_cast<std::uint64_t>(n));
+    }
+    s.listener->sessions->touch(s.client, now());
+  }
+}
+
+void Worker::closeSession(UdpSession& s) {
+  unwatch(s.fd.get(), &s.interest);
+  s.fd.reset();
+  --s.real->inactive;
+  s.service->ended(s.persistence, now());
+  unrecord(s.id);
+}
+
+void Worker::sweepUdp(Micros t) {
+  for (auto& [key, l] : listeners_) {
+    if (!l->sessions) continue;
+    auto gone = l->sessions->expire(
+        t, [](const std::unique_ptr<UdpSession>& s) { return s->real->removed.load(); });
+    for (auto& [client, s] : gone) {
+      closeSession(*s);
+      dead_sessions_.push_back(std::move(s));
+    }
+  }
+}
+
+}  // namespace keel::dataplane::proxy
