@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/config_test.h"
+#include "app/control.h"
 #include "app/dataplane_wiring.h"
 #include "app/exit_codes.h"
 #include "app/runtime_dir.h"
@@ -102,6 +103,20 @@ void writeStats(const KeeldOptions& options, vrrp::Engine* vrrp, DataplaneWiring
   base::logInfo("Wrote {}/keel.stats", *dir);
 }
 
+// The control socket (and metrics) under the runtime directory; keeld runs without them when
+// they cannot start.
+std::unique_ptr<Operations> startControl(const KeeldOptions& options, event::Loop& loop,
+                                         ControlSources sources) {
+  auto dir = runtimeDir({options.runtime_dir, options.instance});
+  auto ops = dir ? startOperations(loop, *dir, std::move(sources))
+                 : base::Result<std::unique_ptr<Operations>>(dir.error());
+  if (!ops) {
+    base::logError("Control socket not started: {}", ops.error().str());
+    return nullptr;
+  }
+  return std::move(*ops);
+}
+
 }  // namespace
 
 int runDaemon(const KeeldOptions& options) {
@@ -154,12 +169,13 @@ int runDaemon(const KeeldOptions& options) {
       return kExitFatal;
     }
   }
-  auto hup = (*loop)->onSignal(SIGHUP, [&] {
+  auto reload = [&]() -> base::Status {
     base::logInfo("Reloading");
     std::optional<model::Config> next = loadConfig(options);
     if (!next) {
       base::logError("Reload aborted: the running configuration stays");
-      return;
+      return base::makeError(base::ErrorCode::InvalidArgument,
+                             "the configuration has errors; the running one stays");
     }
     logChanges(config ? model::diff(*config, *next) : model::diff({}, *next));
     config = std::move(next);
@@ -170,8 +186,19 @@ int runDaemon(const KeeldOptions& options) {
       services = std::make_unique<Services>(**loop, shared, probes, tableSink(dataplane));
     }
     syncDataplane(dataplane, services.get(), **loop, *config, options.keep_dataplane);
-  });
+    return base::ok();
+  };
+  auto hup = (*loop)->onSignal(SIGHUP, [&] { (void)reload(); });
   if (!hup) base::logWarning("Unable to handle SIGHUP: {}", hup.error().str());
+  std::unique_ptr<Operations> operations = startControl(
+      options, **loop,
+      {[&config] { return config ? std::make_shared<const model::Config>(*config) : nullptr; },
+       [&vrrp_engine] { return static_cast<const vrrp::Engine*>(vrrp_engine.get()); },
+       [&services] { return static_cast<const Services*>(services.get()); },
+       [&dataplane]() -> const dataplane::Dataplane* {
+         return dataplane ? &dataplane->dataplane() : nullptr;
+       },
+       reload});
   auto usr2 =
       (*loop)->onSignal(SIGUSR2, [&] { writeStats(options, vrrp_engine.get(), dataplane.get()); });
   if (!usr2) base::logWarning("Unable to handle SIGUSR2: {}", usr2.error().str());

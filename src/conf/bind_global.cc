@@ -48,6 +48,16 @@ void bindGroup6(const Statement& s, G& g, BindContext& ctx) {
   if (a && a->isV6()) g.vrrp_mcast_group6 = *a;
 }
 
+// keel extension: keel_metrics_listen ADDR:PORT (docs/metrics.md).
+void bindMetricsListen(const Statement& s, G& g, BindContext& ctx) {
+  if (!ctx.args(s, 1, 1)) return;
+  if (!base::Endpoint::parse(s.args[0].text)) {
+    ctx.error(s, 0, "keel_metrics_listen needs ADDRESS:PORT (an IPv6 address in brackets)");
+    return;
+  }
+  g.keel_metrics_listen = s.args[0].text;
+}
+
 void bindGroup4(const Statement& s, G& g, BindContext& ctx) {
   if (!ctx.args(s, 1, 1)) return;
   auto a = ctx.address(s);
@@ -60,7 +70,7 @@ void bindGroup4(const Statement& s, G& g, BindContext& ctx) {
 
 constexpr D kMaxDelay = seconds(86400);
 
-constexpr std::array<Keyword<G>, 33> kGlobalDefs = {{
+constexpr std::array<Keyword<G>, 34> kGlobalDefs = {{
     {"router_id", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.router_id); }},
     {"notification_email", Shape::Block, bindNotificationEmail},
     {"notification_email_from", Shape::Value,
@@ -118,6 +128,7 @@ constexpr std::array<Keyword<G>, 33> kGlobalDefs = {{
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.lvs_flush_on_stop); }},
     {"lvs_flush_onstop", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.lvs_flush_on_stop); }},
+    {"keel_metrics_listen", Shape::Value, bindMetricsListen},
 }};
 
 }  // namespace

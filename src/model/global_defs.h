@@ -47,6 +47,8 @@ struct GlobalDefs {
   bool lvs_flush = false;
   bool lvs_flush_on_stop = false;
   std::optional<std::uint32_t> random_seed;
+  // keel extension: where GET /metrics is served ("127.0.0.1:9100"); empty: not served.
+  std::string keel_metrics_listen;
 
   friend bool operator==(const GlobalDefs&, const GlobalDefs&) = default;
 };
