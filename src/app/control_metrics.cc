@@ -125,7 +125,8 @@ void addControlMetrics(const ctl::ServerCounters& c, MetricsText& m) {
   m.add("keel_control_requests_total", {}, num(c.requests));
   for (const auto& [reason, n] :
        {std::pair{"peer", c.refused_peer}, std::pair{"full", c.refused_full},
-        std::pair{"oversized", c.oversized}, std::pair{"timeout", c.timeouts}}) {
+        std::pair{"evicted", c.evicted}, std::pair{"oversized", c.oversized},
+        std::pair{"timeout", c.timeouts}}) {
     m.add("keel_control_refused_total", {{"reason", reason}}, num(n));
   }
 }

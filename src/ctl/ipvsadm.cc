@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 namespace keel::ctl {
@@ -237,7 +238,7 @@ std::string largeNumber(std::uint64_t value) {
 dataplane::Counters ratePerSecond(const Counters& before, const Counters& after, double seconds) {
   auto per = [seconds](std::uint64_t a, std::uint64_t b) -> std::uint64_t {
     if (b < a || seconds <= 0) return 0;
-    return static_cast<std::uint64_t>(static_cast<double>(b - a) / seconds + 0.5);
+    return static_cast<std::uint64_t>(std::llround(static_cast<double>(b - a) / seconds));
   };
   return {per(before.conns, after.conns), per(before.in_packets, after.in_packets),
           per(before.in_bytes, after.in_bytes), per(before.out_packets, after.out_packets),

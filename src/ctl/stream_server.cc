@@ -18,8 +18,9 @@ struct StreamServer::Connection {
   base::UniqueFd fd;
   std::string in;
   std::string out;
-  bool closing = false;  // close once `out` is sent
-  base::Timer timer;     // the deadline of the current request or reply
+  bool closing = false;   // close once `out` is sent
+  std::uint64_t seq = 0;  // accept order
+  base::Timer timer;      // the deadline of the current request or reply
 };
 
 base::Result<std::unique_ptr<StreamServer>> StreamServer::create(event::Loop& loop,
@@ -51,7 +52,7 @@ void StreamServer::onAccept() {
 }
 
 void StreamServer::admit(base::UniqueFd fd) {
-  if (connections_.size() >= options_.limits.max_connections) {
+  if (connections_.size() >= options_.limits.max_connections && !evictIdle()) {
     ++counters_.refused_full;
     return;  // closed by UniqueFd
   }
@@ -63,11 +64,27 @@ void StreamServer::admit(base::UniqueFd fd) {
   auto c = std::make_unique<Connection>(std::move(fd), loop_.clock());
   if (!loop_.watch(raw, EPOLLIN, [this, raw](std::uint32_t ev) { onEvents(raw, ev); })) return;
   ++counters_.accepted;
+  c->seq = ++accepted_seq_;
   c->timer.armAfter(options_.limits.timeout, [this, raw] {
     ++counters_.timeouts;
     close(raw);
   });
   connections_[raw] = std::move(c);
+}
+
+// Full: the oldest connection that has sent nothing makes room, so that idle peers cannot lock
+// out a client with a request. False when every connection is busy.
+bool StreamServer::evictIdle() {
+  const Connection* oldest = nullptr;
+  for (const auto& [fd, c] : connections_) {
+    if (c->in.empty() && c->out.empty() && (oldest == nullptr || c->seq < oldest->seq)) {
+      oldest = c.get();
+    }
+  }
+  if (oldest == nullptr) return false;
+  ++counters_.evicted;
+  close(oldest->fd.get());
+  return true;
 }
 
 void StreamServer::onEvents(int fd, std::uint32_t events) {

@@ -2,7 +2,8 @@
 // the control socket (JSON lines over a Unix socket) and the metrics listener (HTTP/1.0 GET
 // over TCP). Every socket is non-blocking, so no peer can stall the loop (and VRRP adverts);
 // every resource a peer can take is bounded: request bytes, time to finish a request or read
-// its reply, and concurrent connections (beyond: accepted and closed at once). Owned by app;
+// its reply, and concurrent connections (beyond: the oldest idle one is closed to make room, or,
+// when every one is mid-request, the new one is accepted and closed at once). Owned by app;
 // loop thread only.
 #pragma once
 
@@ -33,7 +34,8 @@ struct ServerCounters {
   std::uint64_t accepted = 0;
   std::uint64_t requests = 0;
   std::uint64_t refused_peer = 0;  // the Admit check said no
-  std::uint64_t refused_full = 0;  // max_connections reached
+  std::uint64_t refused_full = 0;  // max_connections reached, every connection mid-request
+  std::uint64_t evicted = 0;       // idle connections closed to make room for a new one
   std::uint64_t oversized = 0;
   std::uint64_t timeouts = 0;
 };
@@ -76,6 +78,7 @@ class StreamServer {
   StreamServer(event::Loop& loop, base::UniqueFd listener, Options options);
   void onAccept();
   void admit(base::UniqueFd fd);
+  bool evictIdle();
   void onEvents(int fd, std::uint32_t events);
   bool readSome(Connection& c);
   void serveBuffered(Connection& c);
@@ -87,6 +90,7 @@ class StreamServer {
   Options options_;
   ServerCounters counters_;
   std::map<int, std::unique_ptr<Connection>> connections_;  // by fd
+  std::uint64_t accepted_seq_ = 0;
 };
 
 // A listening Unix stream socket at `path`, mode 0600 (an old socket file there is replaced).

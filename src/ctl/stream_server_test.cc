@@ -135,18 +135,35 @@ TEST_F(StreamServerTest, SlowClientIsCutAtTheTimeout) {
   EXPECT_EQ(drain(c.get()), "<EOF>");
 }
 
-TEST_F(StreamServerTest, ConnectionsBeyondTheLimitAreClosedAtOnce) {
+TEST_F(StreamServerTest, IdleConnectionsMakeRoomForANewOne) {
+  start({64, std::chrono::seconds(5), 2});
+  auto a = connectClient();
+  spin();
+  auto b = connectClient();
+  spin();
+  auto c = connectClient();  // full: the oldest idle one (a) goes
+  spin();
+  EXPECT_EQ(drain(a.get()), "<EOF>");
+  EXPECT_EQ(server_->counters().evicted, 1U);
+  send(c.get(), "still\n");
+  spin();
+  EXPECT_EQ(drain(c.get()), "echo still\n");
+}
+
+TEST_F(StreamServerTest, ConnectionsBeyondTheLimitAreClosedWhenNoneIsIdle) {
   start({64, std::chrono::seconds(5), 2});
   auto a = connectClient();
   auto b = connectClient();
+  send(a.get(), "half");  // mid-request: not idle
+  send(b.get(), "half");
   spin();
   auto c = connectClient();
   spin();
   EXPECT_EQ(drain(c.get()), "<EOF>");
   EXPECT_EQ(server_->counters().refused_full, 1U);
-  send(a.get(), "still\n");
+  send(a.get(), " done\n");
   spin();
-  EXPECT_EQ(drain(a.get()), "echo still\n");
+  EXPECT_EQ(drain(a.get()), "echo half done\n");
 }
 
 TEST_F(StreamServerTest, RefusedPeersAreCounted) {
