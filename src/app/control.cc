@@ -6,6 +6,7 @@
 #include <map>
 
 #include "app/control_views.h"
+#include "app/dataplane_wiring.h"
 #include "app/runtime_dir.h"
 #include "app/services.h"
 #include "base/log.h"
@@ -269,6 +270,20 @@ std::string OperationsImpl::metrics() const {
 }
 
 }  // namespace
+
+ControlSources sourcesOf(const std::optional<model::Config>& config,
+                         const std::unique_ptr<vrrp::Engine>& vrrp,
+                         const std::unique_ptr<Services>& services,
+                         const std::unique_ptr<DataplaneWiring>& dataplane,
+                         std::function<base::Status()> reload) {
+  return {[&config] { return config ? std::make_shared<const model::Config>(*config) : nullptr; },
+          [&vrrp]() -> const vrrp::Engine* { return vrrp.get(); },
+          [&services]() -> const Services* { return services.get(); },
+          [&dataplane]() -> const dataplane::Dataplane* {
+            return dataplane ? &dataplane->dataplane() : nullptr;
+          },
+          std::move(reload)};
+}
 
 base::Result<std::unique_ptr<Operations>> startOperations(event::Loop& loop,
                                                           const std::string& runtime_dir,

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/error.h"
@@ -21,6 +22,7 @@ class Engine;
 
 namespace keel::app {
 
+class DataplaneWiring;
 class Services;
 
 // What the views read, each a getter that may return null (not configured, not running).
@@ -32,6 +34,13 @@ struct ControlSources {
   // Reloads as SIGHUP does; the error says why the running configuration stays.
   std::function<base::Status()> reload;
 };
+
+// keeld's sources: getters over runDaemon's variables, which must outlive the Operations.
+ControlSources sourcesOf(const std::optional<model::Config>& config,
+                         const std::unique_ptr<vrrp::Engine>& vrrp,
+                         const std::unique_ptr<Services>& services,
+                         const std::unique_ptr<DataplaneWiring>& dataplane,
+                         std::function<base::Status()> reload);
 
 class Operations {
  public:

@@ -41,7 +41,7 @@ void declareServices(MetricsText& m) {
   }
 }
 
-void addCounters(MetricsText& m, const std::string& scope, Labels labels,
+void addCounters(MetricsText& m, const std::string& scope, const Labels& labels,
                  const dataplane::Counters& c) {
   m.add("keel_" + scope + "_connections_total", labels, num(c.conns));
   for (const auto& [dir, packets, bytes] : {std::tuple{"in", c.in_packets, c.in_bytes},

@@ -106,9 +106,14 @@ void writeStats(const KeeldOptions& options, vrrp::Engine* vrrp, DataplaneWiring
 // The control socket (and metrics) under the runtime directory; keeld runs without them when
 // they cannot start.
 std::unique_ptr<Operations> startControl(const KeeldOptions& options, event::Loop& loop,
-                                         ControlSources sources) {
+                                         const std::optional<model::Config>& config,
+                                         const std::unique_ptr<vrrp::Engine>& vrrp,
+                                         const std::unique_ptr<Services>& services,
+                                         const std::unique_ptr<DataplaneWiring>& dataplane,
+                                         std::function<base::Status()> reload) {
   auto dir = runtimeDir({options.runtime_dir, options.instance});
-  auto ops = dir ? startOperations(loop, *dir, std::move(sources))
+  auto ops = dir ? startOperations(loop, *dir,
+                                   sourcesOf(config, vrrp, services, dataplane, std::move(reload)))
                  : base::Result<std::unique_ptr<Operations>>(dir.error());
   if (!ops) {
     base::logError("Control socket not started: {}", ops.error().str());
@@ -174,8 +179,7 @@ int runDaemon(const KeeldOptions& options) {
     std::optional<model::Config> next = loadConfig(options);
     if (!next) {
       base::logError("Reload aborted: the running configuration stays");
-      return base::makeError(base::ErrorCode::InvalidArgument,
-                             "the configuration has errors; the running one stays");
+      return base::makeError(base::ErrorCode::InvalidArgument, "the configuration has errors");
     }
     logChanges(config ? model::diff(*config, *next) : model::diff({}, *next));
     config = std::move(next);
@@ -190,15 +194,7 @@ int runDaemon(const KeeldOptions& options) {
   };
   auto hup = (*loop)->onSignal(SIGHUP, [&] { (void)reload(); });
   if (!hup) base::logWarning("Unable to handle SIGHUP: {}", hup.error().str());
-  std::unique_ptr<Operations> operations = startControl(
-      options, **loop,
-      {[&config] { return config ? std::make_shared<const model::Config>(*config) : nullptr; },
-       [&vrrp_engine] { return static_cast<const vrrp::Engine*>(vrrp_engine.get()); },
-       [&services] { return static_cast<const Services*>(services.get()); },
-       [&dataplane]() -> const dataplane::Dataplane* {
-         return dataplane ? &dataplane->dataplane() : nullptr;
-       },
-       reload});
+  auto operations = startControl(options, **loop, config, vrrp_engine, services, dataplane, reload);
   auto usr2 =
       (*loop)->onSignal(SIGUSR2, [&] { writeStats(options, vrrp_engine.get(), dataplane.get()); });
   if (!usr2) base::logWarning("Unable to handle SIGUSR2: {}", usr2.error().str());
