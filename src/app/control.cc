@@ -1,6 +1,7 @@
 #include "app/control.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <map>
@@ -44,6 +45,8 @@ class OperationsImpl final : public Operations {
       : loop_(loop), sources_(std::move(sources)), rate_timer_(loop.clock()) {}
   ~OperationsImpl() override {
     if (!socket_path_.empty()) (void)::unlink(socket_path_.c_str());
+    // A directory keeld made goes with it unless something else (keel.stats, ...) is left.
+    if (!created_dir_.empty()) (void)::rmdir(created_dir_.c_str());
   }
   OperationsImpl(const OperationsImpl&) = delete;
   OperationsImpl& operator=(const OperationsImpl&) = delete;
@@ -75,9 +78,12 @@ class OperationsImpl final : public Operations {
   std::vector<dataplane::ServiceStats> rates_;
   base::TimePoint last_sample_{};
   std::string socket_path_;  // removed on stop
+  std::string created_dir_;  // the runtime dir if keeld made it: removed on stop when empty
 };
 
 base::Status OperationsImpl::start(const std::string& runtime_dir) {
+  struct stat st {};
+  if (::stat(runtime_dir.c_str(), &st) != 0) created_dir_ = runtime_dir;
   if (auto s = makeRuntimeDir(runtime_dir); !s) return s;
   const std::string path = runtime_dir + "/keel.sock";
   auto fd = ctl::listenUnix(path);

@@ -49,10 +49,10 @@ class Operations {
   virtual const ctl::ServerCounters& controlCounters() const = 0;
 };
 
-// Creates `runtime_dir` (0700) if missing, listens on runtime_dir/keel.sock (0600; peers other
-// than root and keeld's own user are refused) and, when the configuration sets
-// keel_metrics_listen, serves GET /metrics there. Errors: System (socket, bind); a metrics
-// listener that cannot bind is logged and skipped, the control socket still runs.
+// Creates `runtime_dir` (0700) if missing (and removes it again on destruction when empty), listens
+// on runtime_dir/keel.sock (0600; peers other than root and keeld's own user are refused) and, when
+// the configuration sets keel_metrics_listen, serves GET /metrics there. Errors: System (socket,
+// bind); a metrics listener that cannot bind is logged and skipped, the control socket still runs.
 base::Result<std::unique_ptr<Operations>> startOperations(event::Loop& loop,
                                                           const std::string& runtime_dir,
                                                           ControlSources sources);

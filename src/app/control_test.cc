@@ -79,6 +79,7 @@ TEST_F(ControlTest, SocketIsOwnerOnlyAndRemovedOnStop) {
   EXPECT_EQ(st.st_mode & 0777, 0700U);
   ops_.reset();
   EXPECT_NE(::stat((dir_ + "/keel.sock").c_str(), &st), 0);
+  EXPECT_NE(::stat(dir_.c_str(), &st), 0);  // made by startOperations, so removed with it
 }
 
 TEST_F(ControlTest, ListsAnEmptyTableWithoutEngines) {
