@@ -177,6 +177,17 @@ def test_views_reload_and_metrics(director, keel_build_dir):
     assert per_real == conns
     assert any(k.startswith("keel_dataplane_drops_total{") for k in m)
 
+    # -Lnc: the XDP connection table holds the client's flows to the VIP, on the reals.
+    conns = keelctl(lb, keel_build_dir, "-Lnc").stdout.splitlines()
+    assert conns[:2] == ["IPVS connection entries",
+                         "pro expire state       source             virtual            destination"]
+    client = lb.client.addr("eth0")
+    rows = [line.split() for line in conns[2:]]
+    assert len(rows) >= 5, conns
+    for row in rows:
+        assert row[0] == "TCP" and row[2] == "NONE" and row[3].startswith(f"{client}:")
+        assert row[4] == f"{VIP}:80" and row[5] in {f"{a}:80" for a in rs}
+
     # reload: keeld answers with the outcome.
     conf.write_text(conf.read_text().replace("persistence_timeout 50", "persistence_timeout 60"))
     assert keelctl(lb, keel_build_dir, "reload").stdout == "reloaded\n"
