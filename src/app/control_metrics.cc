@@ -29,6 +29,8 @@ void declareVrrp(MetricsText& m) {
 void declareServices(MetricsText& m) {
   m.family("keel_check_up", "gauge", "1 when every checker of the real server passes.");
   m.family("keel_real_weight", "gauge", "Weight of the real server in the data plane's table.");
+  m.family("keel_check_duration_seconds", "gauge",
+           "How long the last finished attempt of each checker took.");
   for (const char* scope : {"service", "real"}) {
     for (const auto& [what, help] :
          {std::pair{"connections", "Connections scheduled"},
@@ -84,6 +86,15 @@ void addCheckMetrics(const Services* services, MetricsText& m) {
           {{"virtual_server", r.id.virtual_server},
            {"real_server", dataplane::RealKey{r.id.address, r.id.port}.str()}},
           r.alive ? 1 : 0);
+    for (std::size_t i = 0; i < r.checkers.size(); ++i) {
+      if (!r.checkers[i].last_duration) continue;
+      m.add("keel_check_duration_seconds",
+            {{"virtual_server", r.id.virtual_server},
+             {"real_server", dataplane::RealKey{r.id.address, r.id.port}.str()},
+             {"checker", r.checkers[i].kind},
+             {"index", std::to_string(i)}},
+            std::chrono::duration<double>(*r.checkers[i].last_duration).count());
+    }
   }
   for (const dataplane::ServicePtr& s : services->desired().table()->services) {
     for (const dataplane::Real& real : s->reals) {

@@ -57,7 +57,11 @@ nlohmann::ordered_json checkerJson(const check::CheckerStatus& c) {
           {"has_run", c.has_run},
           {"paused", c.paused},
           {"retries_done", c.retries_done},
-          {"last_reason", c.last_reason}};
+          {"last_reason", c.last_reason},
+          {"last_duration_seconds",
+           c.last_duration
+               ? nlohmann::ordered_json(std::chrono::duration<double>(*c.last_duration).count())
+               : nlohmann::ordered_json(nullptr)}};
 }
 
 std::string checkersText(const nlohmann::ordered_json& checkers) {

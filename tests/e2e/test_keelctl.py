@@ -170,6 +170,9 @@ def test_views_reload_and_metrics(director, keel_build_dir):
         assert [v for k, v in m.items()
                 if k.startswith("keel_check_up{") and f'real_server="{a}:80"' in k] == [1]
         assert m[f'keel_real_weight{{service="TCP {VIP}:80",real_server="{a}:80"}}'] == 1
+    # An attempt ends by its connect_timeout (1 s), or is abandoned kDeadlineGrace (3 s) later.
+    durations = [v for k, v in m.items() if k.startswith("keel_check_duration_seconds{")]
+    assert len(durations) == 2 and all(0 <= d <= 1 + 3 for d in durations), durations
     conns = m[f'keel_service_connections_total{{service="TCP {VIP}:80"}}']
     assert conns >= 5
     per_real = sum(v for k, v in m.items()
