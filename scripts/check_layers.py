@@ -27,7 +27,7 @@ import sys
 # Keep this table and DESIGN.md §2 in step.
 LAYERS = {
     "app": ["*"],  # keeld, keelctl: the only composition root, may use everything
-    "ctl": ["model", "lb"],  # lb: its types only
+    "ctl": ["model", "lb", "event"],  # lb: its types only; event: the socket servers
     "vrrp": ["model", "net", "event"],
     "check": ["model", "event"],
     "lb": ["model", "dataplane"],

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "app/config_test.h"
+#include "app/control.h"
 #include "app/dataplane_wiring.h"
 #include "app/exit_codes.h"
 #include "app/pid_file.h"
@@ -170,6 +171,8 @@ class Daemon {
         systemd_(SystemdNotifier::fromEnvironment()) {}
 
   void start();
+  // The control socket and metrics (control.h); keeld runs on without them if they fail.
+  void startControl();
   base::Status handleSignals();
   void ready() { notifySystemd("READY=1"); }
 
@@ -177,7 +180,7 @@ class Daemon {
   bool wantChecks() const { return !options_.vrrp_only; }
   bool wantVrrp() const { return !options_.check_only; }
   void startVrrp();
-  void reload();
+  base::Status reload();
   void reloadVrrp(const std::shared_ptr<const model::Config>& config);
   void stop(const char* why);
   void notifySystemd(std::string_view state) const;
@@ -192,6 +195,7 @@ class Daemon {
   std::unique_ptr<vrrp::Engine> vrrp_;
   std::unique_ptr<DataplaneWiring> dataplane_;  // outlives `services_`, whose OnTable feeds it
   std::unique_ptr<Services> services_;
+  std::unique_ptr<Operations> operations_;  // last: its getters read the members above
 };
 
 void Daemon::start() {
@@ -226,14 +230,15 @@ void Daemon::startVrrp() {
 
 // SIGHUP: a bad file is rejected and the running configuration stays; otherwise every engine
 // takes the new one keeping its runtime state (VRRP states, checker states, connections).
-void Daemon::reload() {
+base::Status Daemon::reload() {
   notifySystemd("RELOADING=1");
   base::logInfo("Reloading");
   std::optional<model::Config> next = loadConfig(options_);
   if (!next) {
     base::logError("Reload aborted: the running configuration stays");
     notifySystemd("READY=1");
-    return;
+    return base::makeError(base::ErrorCode::InvalidArgument,
+                           "the configuration has errors; the running one stays (see the log)");
   }
   if (config_ && next->instance != config_->instance) {
     base::logWarning("Reload: 'instance' takes effect at restart; runtime files stay in {}",
@@ -257,6 +262,7 @@ void Daemon::reload() {
   }
   base::logInfo("Reload complete");
   notifySystemd("READY=1");
+  return base::ok();
 }
 
 // The VIPs the MASTER instances hold (their addresses are "present" for ha_suspend).
@@ -287,6 +293,17 @@ void Daemon::reloadVrrp(const std::shared_ptr<const model::Config>& config) {
   if (!lost.empty()) services_->setAddressesPresent(lost, false);
 }
 
+void Daemon::startControl() {
+  auto ops = startOperations(
+      loop_, runtime_dir_,
+      sourcesOf(config_, vrrp_, services_, dataplane_, [this] { return reload(); }));
+  if (!ops) {
+    base::logError("Control socket not started: {}", ops.error().str());
+    return;
+  }
+  operations_ = std::move(*ops);
+}
+
 void Daemon::stop(const char* why) {
   base::logInfo("Stopping ({})", why);
   notifySystemd("STOPPING=1");
@@ -309,7 +326,7 @@ base::Status Daemon::handleSignals() {
     KEEL_TRY(loop_.onSignal(signo, [this, why = name] { stop(why); }));
   }
   const std::pair<int, std::function<void()>> optional[] = {
-      {SIGHUP, [this] { reload(); }},
+      {SIGHUP, [this] { (void)reload(); }},
       {SIGUSR1, [this] { writeDump(runtime_dir_, "keel.data", dataText(view())); }},
       {SIGUSR2,
        [this] {
@@ -345,6 +362,7 @@ int serve(const KeeldOptions& options, std::optional<model::Config> config,
     return kExitFatal;
   }
   daemon.start();
+  daemon.startControl();
   report.report(kExitOk);
   daemon.ready();
   const auto ran = (*loop)->run();

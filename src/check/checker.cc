@@ -49,6 +49,7 @@ void Checker::tick() {
   }
   const std::uint64_t attempt = ++attempt_;
   running_ = true;
+  started_ = now;
   const base::TimePoint deadline = now + timeout_;
   // The guard fires only if the probe breaks its contract and never reports.
   timer_.armAt(deadline + kDeadlineGrace, [this, attempt] {
@@ -61,7 +62,9 @@ void Checker::tick() {
 void Checker::finish(std::uint64_t attempt, const ProbeResult& result) {
   if (attempt != attempt_ || !running_) return;
   running_ = false;
-  const CheckDecision decision = state_.onResult(result.ok, loop_.clock().now());
+  const base::TimePoint now = loop_.clock().now();
+  last_duration_ = now - started_;
+  const CheckDecision decision = state_.onResult(result.ok, now);
   last_reason_ = result.ok ? std::string() : result.reason;
   timer_.armAt(decision.next_run, [this] { tick(); });
   on_result_(decision, result);

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/clock.h"
@@ -46,6 +47,8 @@ class Checker {
   const CheckerState& state() const { return state_; }
   // Why the last attempt failed; empty after a success.
   const std::string& lastReason() const { return last_reason_; }
+  // How long the last finished attempt took (start to result); nullopt before the first.
+  std::optional<base::Duration> lastDuration() const { return last_duration_; }
 
   // A probe that misses its deadline by this much is abandoned and counted as failed.
   static constexpr base::Duration kDeadlineGrace = std::chrono::seconds(3);
@@ -64,6 +67,8 @@ class Checker {
   bool running_ = false;
   bool paused_ = false;
   std::string last_reason_;
+  base::TimePoint started_{};  // of the running attempt
+  std::optional<base::Duration> last_duration_;
 };
 
 }  // namespace keel::check

@@ -69,6 +69,16 @@ TEST_F(CheckerTest, RunsEveryDelayLoopAfterSuccessAndRetriesAfterFailure) {
   EXPECT_EQ(checker->lastReason(), "");
 }
 
+TEST_F(CheckerTest, RecordsHowLongTheLastAttemptTook) {
+  auto checker = make(tcpChecker(1));
+  checker->start(0.0);
+  EXPECT_EQ(checker->lastDuration(), std::nullopt);
+  clock_.advance(seconds(1));
+  clock_.advance(std::chrono::milliseconds(250));
+  probe_->answer(true);
+  EXPECT_EQ(checker->lastDuration(), std::optional<base::Duration>(std::chrono::milliseconds(250)));
+}
+
 TEST_F(CheckerTest, NoAttemptStartsWhileOneRuns) {
   auto checker = make(tcpChecker(1));
   checker->start(0.0);

@@ -270,6 +270,7 @@ std::vector<RealServerStatus> CheckManager::status() const {
         c.paused = entry->checker->paused();
         c.retries_done = entry->checker->state().retriesDone();
         c.last_reason = entry->checker->lastReason();
+        c.last_duration = entry->checker->lastDuration();
       } else {
         c.last_reason = entry->unsupported;
       }

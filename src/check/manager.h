@@ -35,7 +35,8 @@ struct CheckerStatus {
   bool has_run = false;
   bool paused = false;
   int retries_done = 0;
-  std::string last_reason;  // why the last attempt failed (or why unsupported)
+  std::string last_reason;                      // why the last attempt failed (or why unsupported)
+  std::optional<base::Duration> last_duration;  // of the last finished attempt
 };
 
 struct RealServerStatus {

@@ -48,6 +48,16 @@ void bindGroup6(const Statement& s, G& g, BindContext& ctx) {
   if (a && a->isV6()) g.vrrp_mcast_group6 = *a;
 }
 
+// keel extension: keel_metrics_listen ADDR:PORT (docs/metrics.md).
+void bindMetricsListen(const Statement& s, G& g, BindContext& ctx) {
+  if (!ctx.args(s, 1, 1)) return;
+  if (!base::Endpoint::parse(s.args[0].text)) {
+    ctx.error(s, 0, "keel_metrics_listen needs ADDRESS:PORT (an IPv6 address in brackets)");
+    return;
+  }
+  g.keel_metrics_listen = s.args[0].text;
+}
+
 void bindGroup4(const Statement& s, G& g, BindContext& ctx) {
   if (!ctx.args(s, 1, 1)) return;
   auto a = ctx.address(s);
@@ -74,7 +84,7 @@ void bindDataplane(const Statement& s, G& g, BindContext& ctx) {
 
 constexpr D kMaxDelay = seconds(86400);
 
-constexpr std::array<Keyword<G>, 35> kGlobalDefs = {{
+constexpr std::array<Keyword<G>, 36> kGlobalDefs = {{
     {"router_id", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.router_id); }},
     {"notification_email", Shape::Block, bindNotificationEmail},
     {"notification_email_from", Shape::Value,
@@ -135,6 +145,7 @@ constexpr std::array<Keyword<G>, 35> kGlobalDefs = {{
     {"keel_dataplane", Shape::Value, bindDataplane},
     {"keel_proxy_workers", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.proxy_workers, 0, 256); }},
+    {"keel_metrics_listen", Shape::Value, bindMetricsListen},
 }};
 
 }  // namespace

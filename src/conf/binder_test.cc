@@ -325,5 +325,16 @@ TEST_F(BinderTest, KeelDataplaneRejectsOtherValuesWithTheirPlace) {
             "                     ^\n");
 }
 
+TEST_F(BinderTest, MetricsListenIsAKeelExtension) {
+  model::Config c = read("global_defs {\n keel_metrics_listen 127.0.0.1:9100\n}\n");
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
+  EXPECT_EQ(c.global.keel_metrics_listen, "127.0.0.1:9100");
+  model::Config bad = read("global_defs {\n keel_metrics_listen 9100\n}\n");
+  EXPECT_EQ(bad.global.keel_metrics_listen, "");
+  EXPECT_EQ(messages(),
+            std::vector<std::string>{
+                "keel_metrics_listen needs ADDRESS:PORT (an IPv6 address in brackets)"});
+}
+
 }  // namespace
 }  // namespace keel::conf

@@ -53,6 +53,8 @@ struct GlobalDefs {
   std::optional<std::uint32_t> random_seed;
   DataplaneKind dataplane = DataplaneKind::Auto;  // keel extension: keel_dataplane
   int proxy_workers = 0;  // keel extension: keel_proxy_workers; 0: one per CPU
+  // keel extension: where GET /metrics is served ("127.0.0.1:9100"); empty: not served.
+  std::string keel_metrics_listen;
 
   friend bool operator==(const GlobalDefs&, const GlobalDefs&) = default;
 };

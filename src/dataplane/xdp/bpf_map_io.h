@@ -3,6 +3,7 @@
 // values are summed over the possible CPUs. Control-plane thread only.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,11 @@
 
 namespace keel::dataplane::xdp {
 
+struct ConnEntry {
+  keel_flow flow;
+  keel_conn conn;
+};
+
 class MapIo {
  public:
   virtual ~MapIo() = default;
@@ -22,6 +28,11 @@ class MapIo {
   virtual base::Result<keel_stats> realStats(std::uint32_t index) = 0;
   // KEEL_COUNTER_MAX values, indexed by enum keel_counter.
   virtual base::Result<std::vector<std::uint64_t>> counters() = 0;
+  // Up to `limit` keel_conns entries, each with its most recent per-CPU value.
+  virtual base::Result<std::vector<ConnEntry>> conns(std::size_t limit) {
+    (void)limit;
+    return base::makeError(base::ErrorCode::Unsupported, "no connection map");
+  }
 };
 
 // The names users see for enum keel_counter, in its order.
@@ -35,6 +46,7 @@ struct MapFds {
   int real_stats = -1;
   int counters = -1;
   int config = -1;
+  int conns = -1;
 };
 
 class BpfMapIo final : public MapIo {
@@ -46,6 +58,7 @@ class BpfMapIo final : public MapIo {
   base::Result<keel_stats> serviceStats(std::uint32_t id) override;
   base::Result<keel_stats> realStats(std::uint32_t index) override;
   base::Result<std::vector<std::uint64_t>> counters() override;
+  base::Result<std::vector<ConnEntry>> conns(std::size_t limit) override;
 
  private:
   base::Status writeSlots(const WriteSlots& w);

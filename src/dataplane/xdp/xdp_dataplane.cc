@@ -1,12 +1,37 @@
 #include "dataplane/xdp/xdp_dataplane.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
+
+#include <array>
+#include <cstring>
+#include <map>
 
 #include "base/log.h"
 
 namespace keel::dataplane::xdp {
 
 namespace {
+
+// keel keeps no TCP state and no expiry per entry (LRU eviction), so state is "NONE" for TCP
+// ("UDP" for UDP) and expires 0, as docs/keelctl.md says.
+Connection connectionOf(const keel_flow& flow, const ServiceKey& service, const RealKey& real) {
+  Connection c;
+  c.protocol = flow.proto == IPPROTO_UDP ? Protocol::Udp : Protocol::Tcp;
+  if (flow.family == KEEL_FAMILY_V6) {
+    std::array<std::uint8_t, 16> b{};
+    std::memcpy(b.data(), flow.src, b.size());
+    c.client = base::IpAddress::fromV6Bytes(b);
+  } else {
+    c.client = base::IpAddress::fromV4Bytes({flow.src[0], flow.src[1], flow.src[2], flow.src[3]});
+  }
+  c.client_port = ntohs(flow.sport);
+  c.service = service;
+  c.real = real;
+  c.state = c.protocol == Protocol::Udp ? "UDP" : "NONE";
+  return c;
+}
 
 // The content to assume after a write failed part-way: every entry either side names, with
 // values no plan produces, so the next diff rewrites each of them and removes what is unwanted.
@@ -115,9 +140,25 @@ base::Result<std::vector<std::pair<std::string, std::uint64_t>>> XdpDataplane::c
   return out;
 }
 
-base::Result<std::vector<Connection>> XdpDataplane::connections(std::size_t /*limit*/) const {
-  return base::makeError(base::ErrorCode::Unsupported,
-                         "the XDP data plane does not list connections yet");
+base::Result<std::vector<Connection>> XdpDataplane::connections(std::size_t limit) const {
+  auto entries = maps_.conns(limit);
+  if (!entries) return entries.error();
+  // keel_reals index -> the service and real the table gives it.
+  std::map<std::uint32_t, std::pair<ServiceKey, RealKey>> owners;
+  if (table_) {
+    for (const ServicePtr& s : table_->services) {
+      for (const Real& r : s->reals) {
+        if (auto index = planner_.realIndex(s->key, r.key)) owners[*index] = {s->key, r.key};
+      }
+    }
+  }
+  std::vector<Connection> out;
+  for (const ConnEntry& e : *entries) {
+    auto owner = owners.find(e.conn.real);
+    if (owner == owners.end()) continue;  // a removed real's entry, read as a miss
+    out.push_back(connectionOf(e.flow, owner->second.first, owner->second.second));
+  }
+  return out;
 }
 
 }  // namespace keel::dataplane::xdp

@@ -45,7 +45,8 @@ class XdpDataplane final : public Dataplane {
   base::Result<std::vector<ServiceStats>> stats() const override;
   // Named drop/pass/event counters (counterNames() order).
   base::Result<std::vector<std::pair<std::string, std::uint64_t>>> counters() const override;
-  // Not listed yet: the per-CPU LRU table holds no TCP state or expiry to show.
+  // keel_conns entries whose real the current table holds. The LRU table keeps no TCP state or
+  // expiry: state is "NONE" (TCP) or "UDP", expires 0.
   base::Result<std::vector<Connection>> connections(std::size_t limit) const override;
 
   // What the last apply() left out, as "what: why" lines.

@@ -4,6 +4,10 @@
 
 #include <arpa/inet.h>
 
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cstring>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -36,6 +40,12 @@ class FakeMapIo final : public MapIo {
     v[KEEL_DROP_NO_REAL] = 3;
     return v;
   }
+  base::Result<std::vector<ConnEntry>> conns(std::size_t limit) override {
+    return std::vector<ConnEntry>(conn_entries.begin(),
+                                  conn_entries.begin() + std::min(limit, conn_entries.size()));
+  }
+
+  std::vector<ConnEntry> conn_entries;
 
   std::vector<MapWrite> writes;
   std::map<std::uint32_t, keel_real> reals;
@@ -142,6 +152,34 @@ TEST(XdpDataplaneTest, ReportsStatisticsAndNamedCounters) {
   ASSERT_EQ(counters->size(), static_cast<std::size_t>(KEEL_COUNTER_MAX));
   EXPECT_EQ((*counters)[KEEL_DROP_NO_REAL],
             (std::pair<std::string, std::uint64_t>{"drop_no_real", 3}));
+}
+
+TEST(XdpDataplaneTest, ListsConnectionsOfRealsTheTableHolds) {
+  Fixture f;
+  f.hops["10.0.0.11"] = Egress{2, {}, {}};
+  ASSERT_TRUE(f.dp.apply(tableOf({{"10.0.0.11", 1}})));
+  ASSERT_EQ(f.maps.reals.size(), 1u);
+  ConnEntry e{};
+  e.flow.family = KEEL_FAMILY_V4;
+  e.flow.proto = IPPROTO_TCP;
+  const std::uint8_t client[4] = {198, 18, 0, 10};
+  std::memcpy(e.flow.src, client, sizeof client);
+  e.flow.sport = htons(40000);
+  e.conn.atime_ns = 1;
+  e.conn.real = f.maps.reals.begin()->first;
+  ConnEntry stale = e;
+  stale.conn.real = 9999;  // a removed real: not listed
+  f.maps.conn_entries = {e, stale};
+  auto conns = f.dp.connections(10);
+  ASSERT_TRUE(conns) << conns.error().str();
+  ASSERT_EQ(conns->size(), 1u);
+  const Connection& c = (*conns)[0];
+  EXPECT_EQ(c.client.str(), "198.18.0.10");
+  EXPECT_EQ(c.client_port, 40000);
+  EXPECT_EQ(c.service.str(), "TCP 198.18.0.100:80");
+  EXPECT_EQ(c.real.str(), "10.0.0.11:80");
+  EXPECT_EQ(c.state, "NONE");
+  EXPECT_EQ(f.dp.connections(0)->size(), 0u);
 }
 
 }  // namespace

@@ -88,6 +88,7 @@ MapFds XdpProgram::mapFds() const {
   fds.real_stats = bpf_map__fd(skel_->maps.keel_real_stats);
   fds.counters = bpf_map__fd(skel_->maps.keel_counters);
   fds.config = bpf_map__fd(skel_->maps.keel_config);
+  fds.conns = bpf_map__fd(skel_->maps.keel_conns);
   return fds;
 }
 

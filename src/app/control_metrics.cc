@@ -1,0 +1,145 @@
+// The metrics page (docs/metrics.md): control_views.h's add*Metrics.
+#include <fmt/format.h>
+
+#include "app/control_views.h"
+#include "app/services.h"
+#include "vrrp/engine.h"
+
+namespace keel::app {
+
+namespace {
+
+using ctl::Labels;
+using ctl::MetricsText;
+
+double num(std::uint64_t v) { return static_cast<double>(v); }
+
+void declareVrrp(MetricsText& m) {
+  m.family("keel_vrrp_state", "gauge", "VRRP instance state: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT.");
+  m.family("keel_vrrp_effective_priority", "gauge", "VRRP priority after tracking.");
+  m.family("keel_vrrp_transitions_total", "counter", "VRRP state transitions.");
+  m.family("keel_vrrp_adverts_sent_total", "counter", "VRRP adverts sent.");
+  m.family("keel_vrrp_adverts_received_total", "counter",
+           "VRRP adverts received that passed every check.");
+  m.family("keel_vrrp_priority_zero_received_total", "counter",
+           "VRRP adverts received with priority 0 (a master stepping down).");
+  m.family("keel_vrrp_adverts_dropped_total", "counter", "VRRP packets dropped, by reason.");
+}
+
+void declareServices(MetricsText& m) {
+  m.family("keel_check_up", "gauge", "1 when every checker of the real server passes.");
+  m.family("keel_real_weight", "gauge", "Weight of the real server in the data plane's table.");
+  m.family("keel_check_duration_seconds", "gauge",
+           "How long the last finished attempt of each checker took.");
+  for (const char* scope : {"service", "real"}) {
+    for (const auto& [what, help] :
+         {std::pair{"connections", "Connections scheduled"},
+          std::pair{"packets", "Packets forwarded"}, std::pair{"bytes", "Bytes forwarded"}}) {
+      m.family(fmt::format("keel_{}_{}_total", scope, what), "counter",
+               fmt::format("{} to the {} (direction: in = client to real server, out = replies "
+                           "through the director; connections: in only).",
+                           help, std::string_view(scope) == "real" ? "real server" : "service"));
+    }
+  }
+}
+
+void addCounters(MetricsText& m, const std::string& scope, const Labels& labels,
+                 const dataplane::Counters& c) {
+  m.add("keel_" + scope + "_connections_total", labels, num(c.conns));
+  for (const auto& [dir, packets, bytes] : {std::tuple{"in", c.in_packets, c.in_bytes},
+                                            std::tuple{"out", c.out_packets, c.out_bytes}}) {
+    Labels l = labels;
+    l.emplace_back("direction", dir);
+    m.add("keel_" + scope + "_packets_total", l, num(packets));
+    m.add("keel_" + scope + "_bytes_total", l, num(bytes));
+  }
+}
+
+}  // namespace
+
+void addVrrpMetrics(const vrrp::Engine* engine, MetricsText& m) {
+  declareVrrp(m);
+  if (engine == nullptr) return;
+  for (const auto& instance : engine->instances()) {
+    const Labels l{{"instance", instance->name()}};
+    const vrrp::InstanceCounters& c = instance->counters();
+    m.add("keel_vrrp_state", l, vrrpStateValue(vrrp::stateName(instance->machine().state())));
+    m.add("keel_vrrp_effective_priority", l, instance->machine().effectivePriority());
+    m.add("keel_vrrp_transitions_total", l, num(c.transitions));
+    m.add("keel_vrrp_adverts_sent_total", l, num(c.adverts_sent));
+    m.add("keel_vrrp_adverts_received_total", l, num(c.adverts_received));
+    m.add("keel_vrrp_priority_zero_received_total", l, num(c.priority_zero_received));
+    for (std::size_t i = 0; i < vrrp::kDropReasonCount; ++i) {
+      const auto reason = static_cast<vrrp::DropReason>(i);
+      m.add("keel_vrrp_adverts_dropped_total",
+            {{"instance", instance->name()}, {"reason", std::string(vrrp::dropReasonName(reason))}},
+            num(c.drops[reason]));
+    }
+  }
+}
+
+void addCheckMetrics(const Services* services, MetricsText& m) {
+  declareServices(m);
+  if (services == nullptr) return;
+  for (const check::RealServerStatus& r : services->checks().status()) {
+    m.add("keel_check_up",
+          {{"virtual_server", r.id.virtual_server},
+           {"real_server", dataplane::RealKey{r.id.address, r.id.port}.str()}},
+          r.alive ? 1 : 0);
+    for (std::size_t i = 0; i < r.checkers.size(); ++i) {
+      if (!r.checkers[i].last_duration) continue;
+      m.add("keel_check_duration_seconds",
+            {{"virtual_server", r.id.virtual_server},
+             {"real_server", dataplane::RealKey{r.id.address, r.id.port}.str()},
+             {"checker", r.checkers[i].kind},
+             {"index", std::to_string(i)}},
+            std::chrono::duration<double>(*r.checkers[i].last_duration).count());
+    }
+  }
+  for (const dataplane::ServicePtr& s : services->desired().table()->services) {
+    for (const dataplane::Real& real : s->reals) {
+      m.add("keel_real_weight", {{"service", s->key.str()}, {"real_server", real.key.str()}},
+            real.weight);
+    }
+  }
+}
+
+void addDataplaneMetrics(const dataplane::Dataplane* dp, MetricsText& m) {
+  m.family("keel_dataplane_drops_total", "counter", "Packets the data plane dropped, by reason.");
+  m.family("keel_dataplane_events_total", "counter",
+           "Other data plane counters (passes, lookups, table events), by name.");
+  if (dp == nullptr) return;
+  if (auto stats = dp->stats()) {
+    for (const dataplane::ServiceStats& s : *stats) {
+      addCounters(m, "service", {{"service", s.key.str()}}, s.counters);
+      for (const dataplane::RealStats& r : s.reals) {
+        addCounters(m, "real", {{"service", s.key.str()}, {"real_server", r.key.str()}},
+                    r.counters);
+      }
+    }
+  }
+  if (auto counters = dp->counters()) {
+    for (const auto& [name, value] : *counters) {
+      if (name.rfind("drop_", 0) == 0) {
+        m.add("keel_dataplane_drops_total", {{"reason", name.substr(5)}}, num(value));
+      } else {
+        m.add("keel_dataplane_events_total", {{"name", name}}, num(value));
+      }
+    }
+  }
+}
+
+void addControlMetrics(const ctl::ServerCounters& c, MetricsText& m) {
+  m.family("keel_control_requests_total", "counter", "Requests served on the control socket.");
+  m.family("keel_control_refused_total", "counter",
+           "Control socket peers refused or cut, by reason.");
+  m.add("keel_control_requests_total", {}, num(c.requests));
+  for (const auto& [reason, n] :
+       {std::pair{"peer", c.refused_peer}, std::pair{"full", c.refused_full},
+        std::pair{"evicted", c.evicted}, std::pair{"oversized", c.oversized},
+        std::pair{"timeout", c.timeouts}}) {
+    m.add("keel_control_refused_total", {{"reason", reason}}, num(n));
+  }
+}
+
+}  // namespace keel::app

@@ -1,0 +1,103 @@
+// StreamServer: a small bounded request/response server on the control-plane loop, shared by
+// the control socket (JSON lines over a Unix socket) and the metrics listener (HTTP/1.0 GET
+// over TCP). Every socket is non-blocking, so no peer can stall the loop (and VRRP adverts);
+// every resource a peer can take is bounded: request bytes, time to finish a request or read
+// its reply, and concurrent connections (beyond: the oldest idle one is closed to make room, or,
+// when every one is mid-request, the new one is accepted and closed at once). Owned by app;
+// loop thread only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/unique_fd.h"
+#include "event/loop.h"
+
+namespace keel::ctl {
+
+struct ServerLimits {
+  std::size_t max_request = 64 * 1024;               // bytes of one request
+  base::Duration timeout = std::chrono::seconds(5);  // to send a request, and to read the reply
+  std::size_t max_connections = 32;
+};
+
+// What the peers did, for the metrics and the tests.
+struct ServerCounters {
+  std::uint64_t accepted = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t refused_peer = 0;  // the Admit check said no
+  std::uint64_t refused_full = 0;  // max_connections reached, every connection mid-request
+  std::uint64_t evicted = 0;       // idle connections closed to make room for a new one
+  std::uint64_t oversized = 0;
+  std::uint64_t timeouts = 0;
+};
+
+class StreamServer {
+ public:
+  // The length of the first complete request in `buffered` (its terminator included), or
+  // nullopt while it is incomplete.
+  using Framer = std::function<std::optional<std::size_t>(std::string_view buffered)>;
+  struct Reply {
+    std::string bytes;
+    bool close = false;  // close once `bytes` are sent
+  };
+  using Handler = std::function<Reply(std::string_view request)>;
+  // Decides on an accepted socket before anything is read (SO_PEERCRED, ...).
+  using Admit = std::function<bool(int fd)>;
+
+  struct Options {
+    ServerLimits limits;
+    Framer framer;
+    Handler handler;
+    Admit admit;                  // unset: every peer
+    std::string oversized_reply;  // sent before closing a peer whose request is too large
+  };
+
+  // Serves on `listener`, a listening, non-blocking socket. Errors: System from epoll.
+  static base::Result<std::unique_ptr<StreamServer>> create(event::Loop& loop,
+                                                            base::UniqueFd listener,
+                                                            Options options);
+  ~StreamServer();
+  StreamServer(const StreamServer&) = delete;
+  StreamServer& operator=(const StreamServer&) = delete;
+
+  const ServerCounters& counters() const { return counters_; }
+  std::size_t connections() const { return connections_.size(); }
+
+ private:
+  struct Connection;
+
+  StreamServer(event::Loop& loop, base::UniqueFd listener, Options options);
+  void onAccept();
+  void admit(base::UniqueFd fd);
+  bool evictIdle();
+  void onEvents(int fd, std::uint32_t events);
+  bool readSome(Connection& c);
+  void serveBuffered(Connection& c);
+  bool flush(Connection& c);
+  void close(int fd);
+
+  event::Loop& loop_;
+  base::UniqueFd listener_;
+  Options options_;
+  ServerCounters counters_;
+  std::map<int, std::unique_ptr<Connection>> connections_;  // by fd
+  std::uint64_t accepted_seq_ = 0;
+};
+
+// A listening Unix stream socket at `path`, mode 0600 (an old socket file there is replaced).
+// REQUIRES: its directory is not writable or searchable by others (the runtime dir, 0700).
+// Errors: System; InvalidArgument for a path longer than sun_path.
+base::Result<base::UniqueFd> listenUnix(const std::string& path);
+// A listening TCP socket on `endpoint` ("127.0.0.1:9100", "[::1]:9100"). Errors: System, Parse.
+base::Result<base::UniqueFd> listenTcp(const std::string& endpoint);
+
+}  // namespace keel::ctl

@@ -1,0 +1,178 @@
+#include "ctl/stream_server.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "ctl/protocol.h"
+
+namespace keel::ctl {
+namespace {
+
+using std::chrono::milliseconds;
+
+class StreamServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/keel-ctl-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    path_ = dir_ + "/keel.sock";
+    loop_ = std::move(*event::Loop::create(clock_));
+  }
+  void TearDown() override {
+    server_.reset();
+    ::unlink(path_.c_str());
+    ::rmdir(dir_.c_str());
+  }
+
+  void start(ServerLimits limits, StreamServer::Admit admit = {}) {
+    auto fd = listenUnix(path_);
+    ASSERT_TRUE(fd) << fd.error().str();
+    StreamServer::Options o;
+    o.limits = limits;
+    o.framer = lineLength;
+    o.handler = [](std::string_view req) {
+      return StreamServer::Reply{"echo " + std::string(req), req == "bye\n"};
+    };
+    o.admit = std::move(admit);
+    o.oversized_reply = "too big\n";
+    auto s = StreamServer::create(*loop_, std::move(*fd), std::move(o));
+    ASSERT_TRUE(s) << s.error().str();
+    server_ = std::move(*s);
+  }
+
+  base::UniqueFd connectClient() {
+    base::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path_.data(), path_.size());
+    EXPECT_EQ(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    return fd;
+  }
+
+  // Runs the loop for `iterations` short turns.
+  void spin(int iterations = 20) {
+    for (int i = 0; i < iterations; ++i) ASSERT_TRUE(loop_->runOnce(milliseconds(5)));
+  }
+
+  // What the peer has sent so far; "<EOF>" appended when it closed.
+  static std::string drain(int fd) {
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n > 0) {
+        out.append(buf, static_cast<std::size_t>(n));
+        continue;
+      }
+      if (n == 0) out += "<EOF>";
+      return out;
+    }
+  }
+
+  static void send(int fd, std::string_view bytes) {
+    ASSERT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  }
+
+  base::SteadyClock clock_;
+  std::unique_ptr<event::Loop> loop_;
+  std::string dir_;
+  std::string path_;
+  std::unique_ptr<StreamServer> server_;
+};
+
+TEST_F(StreamServerTest, AnswersEachLineAndKeepsTheConnection) {
+  start({});
+  auto c = connectClient();
+  send(c.get(), "one\ntwo\n");
+  spin();
+  EXPECT_EQ(drain(c.get()), "echo one\necho two\n");
+  send(c.get(), "bye\n");
+  spin();
+  EXPECT_EQ(drain(c.get()), "echo bye\n<EOF>");
+  EXPECT_EQ(server_->counters().requests, 3U);
+  EXPECT_EQ(server_->connections(), 0U);
+}
+
+TEST_F(StreamServerTest, SocketIsOwnerOnly) {
+  start({});
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600U);
+}
+
+TEST_F(StreamServerTest, OversizedRequestGetsAnErrorAndIsCut) {
+  start({16, std::chrono::seconds(5), 4});
+  auto c = connectClient();
+  send(c.get(), std::string(40, 'x'));
+  spin();
+  EXPECT_EQ(drain(c.get()), "too big\n<EOF>");
+  EXPECT_EQ(server_->counters().oversized, 1U);
+  auto d = connectClient();  // a long line with its '\n' in the same read is cut the same way
+  send(d.get(), std::string(20, 'x') + "\n");
+  spin();
+  EXPECT_EQ(drain(d.get()), "too big\n<EOF>");
+}
+
+TEST_F(StreamServerTest, SlowClientIsCutAtTheTimeout) {
+  start({64, milliseconds(100), 4});
+  auto c = connectClient();
+  send(c.get(), "a");
+  spin(2);
+  ASSERT_EQ(server_->connections(), 1U);
+  const auto start = clock_.now();
+  while (clock_.now() - start < milliseconds(400) && server_->connections() != 0) spin(1);
+  EXPECT_EQ(server_->connections(), 0U);
+  EXPECT_EQ(server_->counters().timeouts, 1U);
+  EXPECT_EQ(drain(c.get()), "<EOF>");
+}
+
+TEST_F(StreamServerTest, IdleConnectionsMakeRoomForANewOne) {
+  start({64, std::chrono::seconds(5), 2});
+  auto a = connectClient();
+  spin();
+  auto b = connectClient();
+  spin();
+  auto c = connectClient();  // full: the oldest idle one (a) goes
+  spin();
+  EXPECT_EQ(drain(a.get()), "<EOF>");
+  EXPECT_EQ(server_->counters().evicted, 1U);
+  send(c.get(), "still\n");
+  spin();
+  EXPECT_EQ(drain(c.get()), "echo still\n");
+}
+
+TEST_F(StreamServerTest, ConnectionsBeyondTheLimitAreClosedWhenNoneIsIdle) {
+  start({64, std::chrono::seconds(5), 2});
+  auto a = connectClient();
+  auto b = connectClient();
+  send(a.get(), "half");  // mid-request: not idle
+  send(b.get(), "half");
+  spin();
+  auto c = connectClient();
+  spin();
+  EXPECT_EQ(drain(c.get()), "<EOF>");
+  EXPECT_EQ(server_->counters().refused_full, 1U);
+  send(a.get(), " done\n");
+  spin();
+  EXPECT_EQ(drain(a.get()), "echo half done\n");
+}
+
+TEST_F(StreamServerTest, RefusedPeersAreCounted) {
+  start({}, [](int) { return false; });
+  auto c = connectClient();
+  spin();
+  EXPECT_EQ(drain(c.get()), "<EOF>");
+  EXPECT_EQ(server_->counters().refused_peer, 1U);
+}
+
+}  // namespace
+}  // namespace keel::ctl
