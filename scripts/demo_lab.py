@@ -312,7 +312,7 @@ def keep(lab: Lab, seed: SeedLab, report: Report) -> None:
     for i, real in enumerate(seed.reals):
         report.say(f"  rs{i + 1}:     ip netns exec {real.name} iptables -t nat -S PREROUTING")
     report.say(f"  keelctl: ip netns exec {seed.hosts['master'].name} "
-               f"{seed.build_dir}/src/app/keelctl -Ln")
+               f"{seed.build_dir}/src/app/keelctl --runtime-dir {seed.lab.tmpdir}/run-master -Ln")
     report.say(f"  a shell: ip netns exec {seed.hosts['master'].name} bash")
 
 

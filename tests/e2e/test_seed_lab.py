@@ -28,10 +28,6 @@ import pytest
 from keel_lab.seed_lab import (DIRECTORS, SOURCE_SETS, VIP, SeedLab, outage, real_name)
 from keel_lab.util import wait_until
 
-# keelctl -Ln (the control socket) is built in parallel; the integrator sets this to True once
-# keelctl prints the table, and the one check guarded by it runs.
-KEELCTL_READY = False
-
 SLACK = 2.0
 
 
@@ -48,8 +44,6 @@ def assert_keelctl_lists_the_seed_table(output: str, reals: list[str]) -> None:
 
 
 def check_keelctl(seed: SeedLab, reals: list[str]) -> None:
-    if not KEELCTL_READY:
-        return
     result = seed.keelctl_list("master")
     assert result.returncode == 0, result.stderr
     assert_keelctl_lists_the_seed_table(result.stdout, reals)

@@ -246,9 +246,11 @@ class SeedLab:
         return [line for line in out.splitlines() if line.startswith("-A")]
 
     def keelctl_list(self, name: str) -> subprocess.CompletedProcess:
-        """`keelctl -Ln` on director `name`: the one place the lab calls keelctl."""
-        return self.hosts[name].run([str(self.build_dir / "src/app/keelctl"), "-Ln"],
-                                    check=False)
+        """`keelctl -Ln` on director `name`: the one place the lab calls keelctl. keeld there
+        runs with --runtime-dir run-NAME, and keelctl in the same namespace finds its socket under
+        the same directory and namespace name."""
+        return self.hosts[name].run([str(self.build_dir / "src/app/keelctl"), "--runtime-dir",
+                                     str(self.lab.tmpdir / f"run-{name}"), "-Ln"], check=False)
 
     # -- the client --------------------------------------------------------------
     def fetch(self, count: int = 1, source: str | None = None,
