@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from peer_configs import haproxy_tcp
+
 REPO = Path(__file__).resolve().parent.parent
 LO = "127.0.0.1"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -43,22 +45,6 @@ error_log {dir}/stream.err;
 events {{ worker_connections 4096; }}
 stream {{ upstream b {{ server {lo}:{p1}; server {lo}:{p2}; }}
   server {{ listen {lo}:{port}; proxy_pass b; }} }}
-"""
-HAPROXY = """global
-  maxconn 4000
-  nbthread 2
-defaults
-  mode tcp
-  timeout connect 3s
-  timeout client 30s
-  timeout server 30s
-frontend f
-  bind {lo}:{port}
-  default_backend b
-backend b
-  balance roundrobin
-  server s1 {lo}:{p1}
-  server s2 {lo}:{p2}
 """
 KEEL = """global_defs {{
   router_id bench
@@ -154,7 +140,8 @@ def start(name: str, build: Path, d: Path, ports: dict) -> subprocess.Popen | No
         argv = [str(build / "src/app/keeld"), "-n", "-f", str(d / "keel.conf"),
                 "--runtime-dir", str(d / "run")]
     elif name == "haproxy":
-        (d / "haproxy.cfg").write_text(HAPROXY.format(**fmt))
+        (d / "haproxy.cfg").write_text(
+            haproxy_tcp(f"{LO}:{ports[name]}", [f"{LO}:{ports['b1']}", f"{LO}:{ports['b2']}"]))
         argv = ["haproxy", "-db", "-f", str(d / "haproxy.cfg")]
     else:
         load = f"load_module {STREAM_MODULE};\n" if STREAM_MODULE.exists() else ""

@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+from peer_configs import haproxy_tcp
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests/e2e"))
 
@@ -45,23 +47,6 @@ virtual_server {vip} 80 {{
   real_server {rs2} 80 {{
   }}
 }}
-"""
-
-HAPROXY_CONF = """global
-  maxconn 4000
-  nbthread 2
-defaults
-  mode tcp
-  timeout connect 3s
-  timeout client 30s
-  timeout server 30s
-frontend f
-  bind {vip}:80
-  default_backend b
-backend b
-  balance roundrobin
-  server rs1 {rs1}:80
-  server rs2 {rs2}:80
 """
 
 NFT_CONF = """table ip keelbench {{
@@ -118,7 +103,7 @@ def main() -> int:
         conf = lab.tmpdir / "keel.conf"
         conf.write_text(KEEL_CONF.format(vip=VIP, rs1=rs1, rs2=rs2))
         hconf = lab.tmpdir / "haproxy.cfg"
-        hconf.write_text(HAPROXY_CONF.format(vip=VIP, rs1=rs1, rs2=rs2))
+        hconf.write_text(haproxy_tcp(f"{VIP}:80", [f"{rs1}:80", f"{rs2}:80"]))
         nconf = lab.tmpdir / "dnat.nft"
         nconf.write_text(NFT_CONF.format(vip=VIP, rs1=rs1, rs2=rs2))
 

@@ -249,6 +249,17 @@ def ask_name(vport: int) -> str:
         return recv_all(s).decode()
 
 
+def echo_streams(vport: int, count: int) -> dict[str, socket.socket]:
+    """`count` connections through the proxy in echo mode, by the name of the backend that took
+    each (rr over distinct backends gives one each)."""
+    streams = {}
+    for _ in range(count):
+        s = connect(vport)
+        s.sendall(b"ECHO\n")
+        streams[s.recv(2).decode().strip()] = s
+    return streams
+
+
 def wait_serving(vport: int) -> None:
     def ok():
         try:
@@ -334,11 +345,7 @@ def test_removed_real_loses_its_connections(env):
     vport = free_port()
     k = env(conf(vport, [a, b]))
     wait_serving(vport)
-    streams = {}
-    for _ in range(2):
-        s = connect(vport)
-        s.sendall(b"ECHO\n")
-        streams[s.recv(2).decode().strip()] = s
+    streams = echo_streams(vport, 2)
     k.reload(conf(vport, [b]))
     assert recv_all(streams["a"]) == b""  # closed by keeld (the backend is still up)
     streams["b"].sendall(b"ping")
@@ -353,11 +360,7 @@ def test_backend_killed_mid_stream(env):
     vport = free_port()
     k = env(conf(vport, [a, b]))
     wait_serving(vport)
-    streams = {}
-    for _ in range(2):
-        s = connect(vport)
-        s.sendall(b"ECHO\n")
-        streams[s.recv(2).decode().strip()] = s
+    streams = echo_streams(vport, 2)
     a.kill()
     assert recv_all(streams["a"]) == b""  # the client sees the close
     streams["b"].sendall(b"ping")
