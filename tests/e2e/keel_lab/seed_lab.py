@@ -119,8 +119,26 @@ class SeedPages(LbLab):
         return f"hello from rs{i + 1}\n"
 
 
+def unsafe_script_dir(script: Path) -> Path | None:
+    """The first directory above `script` that is not root's or that others may write, as
+    script security judges it (keepalived's enable_script_security, and keeld's), or None."""
+    for d in script.resolve().parents:
+        st = d.stat()
+        if st.st_uid != 0 or st.st_mode & 0o002 or (st.st_mode & 0o020 and st.st_gid != 0):
+            return d
+    return None
+
+
 def render(name: str, dest: Path) -> Path:
-    """examples/seed/<name>.conf with the notify script taken from examples/seed."""
+    """examples/seed/<name>.conf with the notify script taken from examples/seed. The seed's
+    configurations enable script security, so a checkout under a directory others may write
+    (e.g. /tmp) would have keeld refuse bypass_ipvs.sh: that is said here, not found later as a
+    missing iptables rule."""
+    unsafe = unsafe_script_dir(SEED_DIR / "bypass_ipvs.sh")
+    if unsafe is not None:
+        raise RuntimeError(f"{unsafe} may be written by others: the seed's script security "
+                           f"refuses {SEED_DIR / 'bypass_ipvs.sh'} (as keepalived's does); "
+                           "run from a checkout elsewhere")
     text = (SEED_DIR / f"{name}.conf").read_text()
     dest.write_text(text.replace(SEED_SCRIPT_PATH, str(SEED_DIR / "bypass_ipvs.sh")))
     return dest
