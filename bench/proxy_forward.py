@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from peer_configs import haproxy_tcp
+from ratio_plot import plot_ratios
 
 REPO = Path(__file__).resolve().parent.parent
 LO = "127.0.0.1"
@@ -165,21 +166,11 @@ def stop(proc: subprocess.Popen | None) -> None:
 
 
 def plot(rows: list, reps: int) -> Path:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    for k, mode in enumerate(("keep-alive", "conn/req")):
-        vals = [r["ratio"] for r in rows if r["mode"] == mode]
-        ax.bar([i + (k - 0.5) * 0.4 for i in range(len(VARIANTS))], vals, 0.4, label=mode)
-    ax.set_xticks(range(len(VARIANTS)), VARIANTS)
-    ax.set_ylabel("req/s ÷ direct")
-    ax.set_title(f"wrk -c50 on loopback through each proxy (median of {reps})")
-    ax.legend()
-    fig.tight_layout()
-    out = REPO / "docs/bench-proxy.png"
-    fig.savefig(out, dpi=110)
-    return out
+    ratios = {mode: [r["ratio"] for r in rows if r["mode"] == mode]
+              for mode in ("keep-alive", "conn/req")}
+    return plot_ratios(ratios, list(VARIANTS), "req/s ÷ direct",
+                       f"wrk -c50 on loopback through each proxy (median of {reps})",
+                       REPO / "docs/bench-proxy.png")
 
 
 def main() -> int:

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from peer_configs import haproxy_tcp
+from ratio_plot import plot_ratios
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests/e2e"))
@@ -154,21 +155,11 @@ def main() -> int:
             rows.append((name, mode, rps, rps / base, p99))
             print(f"{name:<12}{mode:<11}{rps:>10.0f}{rps / base:>8.2f}{p99:>9.2f}")
 
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 3.5))
     names = ["routed", "keel-dr", "haproxy", "nft-dnat"]
-    for k, mode in enumerate(("keep-alive", "conn/req")):
-        vals = [r[3] for r in rows if r[1] == mode]
-        ax.bar([i + (k - 0.5) * 0.4 for i in range(len(names))], vals, 0.4, label=mode)
-    ax.set_xticks(range(len(names)), names)
-    ax.set_ylabel("req/s ÷ routed")
-    ax.set_title(f"wrk -c50 through the director (median of {args.reps})")
-    ax.legend()
-    fig.tight_layout()
-    out = REPO / "docs/bench-xdp-forward.png"
-    fig.savefig(out, dpi=110)
+    ratios = {mode: [r[3] for r in rows if r[1] == mode] for mode in ("keep-alive", "conn/req")}
+    out = plot_ratios(ratios, names, "req/s ÷ routed",
+                      f"wrk -c50 through the director (median of {args.reps})",
+                      REPO / "docs/bench-xdp-forward.png")
     print(f"plot: {out.relative_to(REPO)}")
     return 0
 
