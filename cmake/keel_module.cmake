@@ -1,7 +1,7 @@
 # keel_module(NAME [SOURCES ...] [DEPS ...] [LIBS ...] [TESTS ...] [TEST_LIBS ...])
 #
 # One folder under src/ is one static library `keel_NAME` (alias keel::NAME) in namespace
-# keel::NAME. DEPS are other keel modules (only the edges DESIGN.md §2 allows); LIBS are system
+# keel::NAME. DEPS are other keel modules (only the edges docs/design.md §2 allows); LIBS are system
 # libraries. TESTS are the module's *_test.cc files, built into one GoogleTest executable
 # `keel_NAME_test` and registered with CTest under the label `unit`.
 function(keel_module name)

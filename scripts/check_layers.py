@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Checks that every module under src/ includes only the modules DESIGN.md §2 allows.
+"""Checks that every module under src/ includes only the modules docs/design.md §2 allows.
 
 Usage: scripts/check_layers.py [--root DIR]    (DIR defaults to the repository root)
 
@@ -8,11 +8,11 @@ quoted includes `#include "X/..."` whose first path component(s) name a module f
 prints one line per forbidden edge:
 
   src/vrrp/foo.cc:12: vrrp may not include "check/x.h" (vrrp may include: base, event, model,
-  net, vrrp; see DESIGN.md §2)
+  net, vrrp; see docs/design.md §2)
 
 (on one line). A file's module is its longest matching module folder, so src/dataplane/xdp/bpf/
 x.h belongs to dataplane/xdp. A file under src/ outside every module folder is reported too:
-add its module to LAYERS below and to DESIGN.md §2 first. Angle-bracket includes and quoted
+add its module to LAYERS below and to docs/design.md §2 first. Angle-bracket includes and quoted
 includes that name no module are ignored. Exit status: 0 clean (prints nothing), 1 problems,
 2 usage error.
 """
@@ -22,9 +22,9 @@ import os
 import re
 import sys
 
-# The allowed edges, exactly as drawn in DESIGN.md §2 (an arrow is "may include/link"; anything
+# The allowed edges, exactly as drawn in docs/design.md §2 (an arrow is "may include/link"; anything
 # not drawn is forbidden). A module may include what it points to, transitively, and itself.
-# Keep this table and DESIGN.md §2 in step.
+# Keep this table and docs/design.md §2 in step.
 LAYERS = {
     "app": ["*"],  # keeld, keelctl: the only composition root, may use everything
     "ctl": ["model", "lb", "event"],  # lb: its types only; event: the socket servers
@@ -43,7 +43,7 @@ LAYERS = {
 
 SOURCE_SUFFIXES = (".h", ".hpp", ".cc", ".c")
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
-DESIGN = "DESIGN.md §2"
+DESIGN = "docs/design.md §2"
 
 
 def allowed_sets(layers):

@@ -1,8 +1,7 @@
 // keeld -t: read the configuration, print every diagnostic to stderr, and exit with the code
-// keepalived 2.2.7 really returns (keepalived.md §4.1): 0 ok (also for a missing main file
-// without -e), 4 the config cannot run (missing file with -e), 5 errors but it would run, 6 a
-// script would run as root without enable_script_security.
-// Main thread.
+// keepalived 2.2.7 really returns (docs/reference/keepalived.md §4.1): 0 ok (also for a missing
+// main file without -e), 4 the config cannot run (missing file with -e), 5 errors but it would run,
+// 6 a script would run as root without enable_script_security. Main thread.
 #pragma once
 
 #include "app/keeld_options.h"

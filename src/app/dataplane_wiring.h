@@ -1,4 +1,4 @@
-// keeld's data plane (DESIGN.md §4), chosen by `keel_dataplane` (docs/dataplane.md): XDP loads
+// keeld's data plane (docs/design.md §4), chosen by `keel_dataplane` (docs/dataplane.md): XDP loads
 // the program when there is a virtual server and keeld runs as root, attaches it to the
 // interfaces that carry the VIPs, and watches netlink to re-apply the last table when a real's
 // next hop changes; the proxy starts its worker threads. Either applies every desired

@@ -1,10 +1,11 @@
 // keeld's command line: keepalived's flags, parsed from one table that also writes --help.
 //
-// Every flag keepalived 2.2.7 accepts is in the table (reference: keepalived.md §4.1), with its
-// short and long spelling and whether keel implements it yet. Parsing follows getopt_long:
-// bundled short flags (-lnD), "-f FILE" / "-fFILE", "--use-file FILE" / "--use-file=FILE",
-// optional arguments only attached ("-tFILE", "--config-test=FILE"). A flag keel does not
-// implement yet is refused with a message that says so, never silently ignored. Pure; any thread.
+// Every flag keepalived 2.2.7 accepts is in the table (reference: docs/reference/keepalived.md
+// §4.1), with its short and long spelling and whether keel implements it yet. Parsing follows
+// getopt_long: bundled short flags (-lnD), "-f FILE" / "-fFILE", "--use-file FILE" /
+// "--use-file=FILE", optional arguments only attached ("-tFILE", "--config-test=FILE"). A flag keel
+// does not implement yet is refused with a message that says so, never silently ignored. Pure; any
+// thread.
 #pragma once
 
 #include <optional>

@@ -130,8 +130,8 @@ void Services::publishTable(const std::shared_ptr<const dataplane::ServiceTable>
   if (on_table_) on_table_(now);
 }
 
-// keepalived.md §2.12: notify_fifo gets every line, lvs_notify_fifo the checker's; the same
-// FIFO named twice gets a line once.
+// docs/reference/keepalived.md §2.12: notify_fifo gets every line, lvs_notify_fifo the checker's;
+// the same FIFO named twice gets a line once.
 std::vector<std::string> Services::fifoPaths() const {
   std::vector<std::string> out;
   for (const model::Script* fifo :

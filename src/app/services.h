@@ -1,9 +1,10 @@
-// Services: keepalived's checker process inside keeld (keepalived.md §3.3, §3.6). It owns the
-// CheckManager and the desired ServiceTable (lb::DesiredState) and acts on each HealthEvent as
-// keepalived does: "Removing service ... from VS ..." / "Adding service ...", the real server's
-// notify_up/notify_down, `RS ...` FIFO lines; on a quorum change quorum_up/quorum_down and
-// `VS ...` FIFO lines. No data plane yet: the table is kept and its reconcile operations are
-// logged at debug level. Created by runDaemon on the control-plane loop; loop thread only.
+// Services: keepalived's checker process inside keeld (docs/reference/keepalived.md §3.3, §3.6). It
+// owns the CheckManager and the desired ServiceTable (lb::DesiredState) and acts on each
+// HealthEvent as keepalived does: "Removing service ... from VS ..." / "Adding service ...", the
+// real server's notify_up/notify_down, `RS ...` FIFO lines; on a quorum change
+// quorum_up/quorum_down and `VS ...` FIFO lines. No data plane yet: the table is kept and its
+// reconcile operations are logged at debug level. Created by runDaemon on the control-plane loop;
+// loop thread only.
 #pragma once
 
 #include <functional>

@@ -1,6 +1,6 @@
 // Time for the whole control plane: a monotonic now(), a wall clock for log lines, and timers.
 //
-// Clock is the one OS seam for time (DESIGN.md §2: pure cores take time as an argument; shells
+// Clock is the one OS seam for time (docs/design.md §2: pure cores take time as an argument; shells
 // ask a Clock). SteadyClock reads the kernel's clocks; FakeClock moves only when a test calls
 // advance(), firing due timers in deadline order, so timer-driven logic is tested in
 // microseconds. A Clock and its timers belong to one thread (the event loop's); not thread-safe.

@@ -1,6 +1,6 @@
-// Checker: the I/O shell around one CheckerState (keepalived.md §3.2). It owns the protocol's
-// Probe and a timer: at each due time it starts an attempt with deadline now + the attempt
-// timeout, feeds the result to the pure core and re-arms for the time the core names. The
+// Checker: the I/O shell around one CheckerState (docs/reference/keepalived.md §3.2). It owns the
+// protocol's Probe and a timer: at each due time it starts an attempt with deadline now + the
+// attempt timeout, feeds the result to the pure core and re-arms for the time the core names. The
 // CheckManager owns the Checkers and hears every result through `on_result`. ha_suspend pauses
 // it: no attempts, state kept, the timer ticks every delay_loop as keepalived's does.
 // Loop thread only.

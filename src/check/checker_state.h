@@ -1,6 +1,7 @@
-// CheckerState: the pure core of one health checker (keepalived.md §3.2): when it runs next and
-// when it goes UP or DOWN. No I/O and no clock: time and randomness come in as arguments, so it
-// is tested in microseconds. The Checker shell (checker.h) owns one. Plain value; loop thread.
+// CheckerState: the pure core of one health checker (docs/reference/keepalived.md §3.2): when it
+// runs next and when it goes UP or DOWN. No I/O and no clock: time and randomness come in as
+// arguments, so it is tested in microseconds. The Checker shell (checker.h) owns one. Plain value;
+// loop thread.
 //
 // keepalived's rules (check_api.c / check_tcp.c, HEAD):
 // - The first attempt runs 1 s + random(0..warmup) after start (warmup unset: delay_loop).

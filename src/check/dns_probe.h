@@ -1,10 +1,10 @@
-// DnsProbe: DNS_CHECK (keepalived.md §1.14) — one recursive query of the configured type and
-// name over UDP to the target endpoint (connect_port, else the real server's port; keepalived
-// has no DNS default port either). The codec is pure: encodeDnsQuery builds the query (RFC 1035
-// §4.1), judgeDnsReply decides on each datagram. Like keepalived's check_dns.c, a datagram too
-// short for a header, with another id or without the QR bit is not our answer and is skipped;
-// a reply with a non-zero RCODE fails; answers are not required. Beyond keepalived, a reply
-// whose question is malformed or is not ours fails. Loop thread only.
+// DnsProbe: DNS_CHECK (docs/reference/keepalived.md §1.14) — one recursive query of the configured
+// type and name over UDP to the target endpoint (connect_port, else the real server's port;
+// keepalived has no DNS default port either). The codec is pure: encodeDnsQuery builds the query
+// (RFC 1035 §4.1), judgeDnsReply decides on each datagram. Like keepalived's check_dns.c, a
+// datagram too short for a header, with another id or without the QR bit is not our answer and is
+// skipped; a reply with a non-zero RCODE fails; answers are not required. Beyond keepalived, a
+// reply whose question is malformed or is not ours fails. Loop thread only.
 #pragma once
 
 #include <cstdint>

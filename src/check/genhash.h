@@ -1,7 +1,7 @@
-// genhash: keepalived's `genhash` (keepalived.md §3.5) as a function — fetch one url once, the
-// way the HTTP_GET/SSL_GET checker does, and return the MD5 of its body for a `digest` line.
-// Runs its own event loop on the calling thread and blocks it until the fetch ends (at most the
-// timeout): for the command line (`keeld --genhash`), never for the daemon's loop.
+// genhash: keepalived's `genhash` (docs/reference/keepalived.md §3.5) as a function — fetch one url
+// once, the way the HTTP_GET/SSL_GET checker does, and return the MD5 of its body for a `digest`
+// line. Runs its own event loop on the calling thread and blocks it until the fetch ends (at most
+// the timeout): for the command line (`keeld --genhash`), never for the daemon's loop.
 #pragma once
 
 #include <cstdint>

@@ -41,9 +41,10 @@ struct FetchResult {
   std::uint64_t body_bytes = 0;
 };
 
-// keepalived's request (keepalived.md §3.5): "GET <path> HTTP/1.0" (1.1 with http_protocol 1.1),
-// "User-Agent: KeepAliveClient", "Connection: close" for 1.0C and 1.1, and a Host header: the
-// url's virtualhost, else target.virtualhost, else "ip:port" with an IPv6 literal in brackets.
+// keepalived's request (docs/reference/keepalived.md §3.5): "GET <path> HTTP/1.0" (1.1 with
+// http_protocol 1.1), "User-Agent: KeepAliveClient", "Connection: close" for 1.0C and 1.1, and a
+// Host header: the url's virtualhost, else target.virtualhost, else "ip:port" with an IPv6 literal
+// in brackets.
 std::string httpRequest(const model::HttpCheck& check, const model::HttpUrl& url,
                         const ProbeTarget& target);
 

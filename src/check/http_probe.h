@@ -1,8 +1,8 @@
-// HttpProbe: the probe of keepalived's HTTP_GET and SSL_GET (keepalived.md §1.14, §3.5). One
-// attempt fetches every url in order, each over its own connection, and passes only when every
-// url passes: its status code is in the url's status_code ranges (200-299 when none) and, when
-// the url has a digest, the MD5 of its body matches. The whole attempt, all urls together, ends
-// by the deadline the Checker gives.
+// HttpProbe: the probe of keepalived's HTTP_GET and SSL_GET (docs/reference/keepalived.md §1.14,
+// §3.5). One attempt fetches every url in order, each over its own connection, and passes only when
+// every url passes: its status code is in the url's status_code ranges (200-299 when none) and,
+// when the url has a digest, the MD5 of its body matches. The whole attempt, all urls together,
+// ends by the deadline the Checker gives.
 //
 // Deliberate difference from keepalived: a url without a digest is judged once the response's
 // header section has ended; keepalived reads such a body to EOF and ignores it. The outcome is

@@ -6,11 +6,11 @@
 // never buffered, only streamed into an MD5 digest. Every malformed or oversized input ends in
 // State::Failed with a named HttpError. Owned by one probe; not thread-safe.
 //
-// keepalived compatibility (keepalived.md §3.5): the digest is the MD5 of the body bytes as sent
-// after the header section, cut at Content-Length when there is one. A chunked body is framed by
-// its chunks (so the parser knows where it ends) but digested with its framing, as keepalived's
-// genhash reports it, so digests configured for keepalived keep matching. Bytes after the end of
-// the message are ignored, as keepalived does.
+// keepalived compatibility (docs/reference/keepalived.md §3.5): the digest is the MD5 of the body
+// bytes as sent after the header section, cut at Content-Length when there is one. A chunked body
+// is framed by its chunks (so the parser knows where it ends) but digested with its framing, as
+// keepalived's genhash reports it, so digests configured for keepalived keep matching. Bytes after
+// the end of the message are ignored, as keepalived does.
 #pragma once
 
 #include <openssl/evp.h>

@@ -212,8 +212,8 @@ bool CheckManager::computeAlive(const RealEntry& real) {
   return true;
 }
 
-// keepalived.md §3.3: configured weight plus each dynamic checker's delta; a checker reports
-// the weight it would give the real server alone.
+// docs/reference/keepalived.md §3.3: configured weight plus each dynamic checker's delta; a checker
+// reports the weight it would give the real server alone.
 std::optional<int> CheckManager::computeWeight(const RealEntry& real) {
   std::optional<int> out;
   for (const auto& entry : real.checkers) {

@@ -1,8 +1,8 @@
-// CheckManager: every health checker of a configuration (keepalived.md §3.2-3.3). For each real
-// server of each virtual server it runs one Checker per configured checker; a real server is
-// alive iff all its checkers are UP (no checkers: always alive). Every change of a real server's
-// aliveness or dynamic weight goes out as a model::HealthEvent; app feeds those to lb and runs
-// the notify scripts. Reload keeps the state of every checker whose identity stays (virtual
+// CheckManager: every health checker of a configuration (docs/reference/keepalived.md §3.2-3.3).
+// For each real server of each virtual server it runs one Checker per configured checker; a real
+// server is alive iff all its checkers are UP (no checkers: always alive). Every change of a real
+// server's aliveness or dynamic weight goes out as a model::HealthEvent; app feeds those to lb and
+// runs the notify scripts. Reload keeps the state of every checker whose identity stays (virtual
 // server name, real server address:port, checker index and equal settings). Owned by app; loop
 // thread only.
 #pragma once

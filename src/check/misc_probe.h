@@ -1,5 +1,5 @@
-// MiscProbe: MISC_CHECK (keepalived.md §3.4) — runs misc_path as its user through the
-// ScriptPolicy and judges the exit status. A script that overruns the attempt's deadline gets
+// MiscProbe: MISC_CHECK (docs/reference/keepalived.md §3.4) — runs misc_path as its user through
+// the ScriptPolicy and judges the exit status. A script that overruns the attempt's deadline gets
 // SIGTERM on its process group at the deadline (SIGKILL after the ChildProcess grace) and the
 // attempt fails at the deadline. Loop thread only.
 #pragma once

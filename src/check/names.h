@@ -1,6 +1,6 @@
-// keepalived's names for services in log lines and notify FIFO lines (keepalived.md §2.12,
-// §3.3): a real server as "[10.0.0.2]:tcp:80", a virtual server as "[10.0.0.1]:tcp:80",
-// "FWM 7" or "[group]", a checker kind as "TCP_CHECK". Pure; any thread.
+// keepalived's names for services in log lines and notify FIFO lines (docs/reference/keepalived.md
+// §2.12, §3.3): a real server as "[10.0.0.2]:tcp:80", a virtual server as "[10.0.0.1]:tcp:80", "FWM
+// 7" or "[group]", a checker kind as "TCP_CHECK". Pure; any thread.
 #pragma once
 
 #include <string>

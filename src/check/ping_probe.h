@@ -1,5 +1,5 @@
-// PingProbe: PING_CHECK (keepalived.md §1.14, keepalived's check_ping.c) — one ICMP or ICMPv6
-// echo request (RFC 792; RFC 4443 §4.1) to the target address; an echo reply with our
+// PingProbe: PING_CHECK (docs/reference/keepalived.md §1.14, keepalived's check_ping.c) — one ICMP
+// or ICMPv6 echo request (RFC 792; RFC 4443 §4.1) to the target address; an echo reply with our
 // identifier and sequence number before the deadline passes it. The socket is an unprivileged
 // ICMP datagram socket when net.ipv4.ping_group_range admits keeld's group (the kernel then
 // owns the identifier and filters replies), else a raw socket (root), where other ICMP traffic

@@ -1,5 +1,6 @@
-// Probe: one attempt of one checker against one real server (keepalived.md §3). A protocol only
-// writes its probe; the Checker shell (checker.h) owns scheduling, retries and up/down state.
+// Probe: one attempt of one checker against one real server (docs/reference/keepalived.md §3). A
+// protocol only writes its probe; the Checker shell (checker.h) owns scheduling, retries and
+// up/down state.
 //
 // A probe runs on the control-plane loop and never blocks it: sockets are non-blocking and
 // watched by the loop, scripts are child processes. It reports exactly once through `done`,

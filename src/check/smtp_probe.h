@@ -1,7 +1,7 @@
-// SmtpProbe: SMTP_CHECK (keepalived.md §1.14) — connects, reads the greeting, says HELO and QUIT.
-// The dialogue is a pure state machine (SmtpDialogue) fed with what the server sends; the probe
-// only moves bytes. Success, as in keepalived's check_smtp.c: a 220 greeting, 250 to
-// `HELO <helo_name>`, then any well-formed reply to QUIT (keepalived does not look at its code).
+// SmtpProbe: SMTP_CHECK (docs/reference/keepalived.md §1.14) — connects, reads the greeting, says
+// HELO and QUIT. The dialogue is a pure state machine (SmtpDialogue) fed with what the server
+// sends; the probe only moves bytes. Success, as in keepalived's check_smtp.c: a 220 greeting, 250
+// to `HELO <helo_name>`, then any well-formed reply to QUIT (keepalived does not look at its code).
 // Unlike keepalived, multi-line replies (RFC 5321 §4.2.1, "220-...") are understood. Lines are
 // bounded (RFC 5321 §4.5.3.1.5: 512 octets) and so is the number of lines in a reply; anything
 // else the server sends fails the check with a reason. Loop thread only.

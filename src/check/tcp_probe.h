@@ -1,4 +1,4 @@
-// TcpProbe: keepalived's TCP_CHECK (keepalived.md §1.14): an attempt succeeds when a
+// TcpProbe: keepalived's TCP_CHECK (docs/reference/keepalived.md §1.14): an attempt succeeds when a
 // non-blocking TCP connect to the target completes before the deadline, and fails on refusal,
 // any socket error or the deadline. The connection is closed as soon as it is made; nothing is
 // sent or read. Loop thread only.

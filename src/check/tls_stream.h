@@ -2,8 +2,8 @@
 // says which readiness it waits for. The HTTP fetch drives it from loop callbacks; the socket
 // stays owned by the caller. No call raises SIGPIPE (sends use MSG_NOSIGNAL, TLS included).
 //
-// TLS follows keepalived's SSL_GET (keepalived.md §1.14): a client context with no certificate
-// verification, SNI only when asked for. Loop thread only.
+// TLS follows keepalived's SSL_GET (docs/reference/keepalived.md §1.14): a client context with no
+// certificate verification, SNI only when asked for. Loop thread only.
 #pragma once
 
 #include <openssl/ssl.h>

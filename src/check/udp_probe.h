@@ -1,7 +1,7 @@
-// UdpProbe: UDP_CHECK (keepalived.md §1.14, keepalived's check_udp.c) — sends one datagram
-// (the configured payload, else 32 bytes of filler text) on a connected UDP socket. Without
-// require_reply the check passes unless the kernel reports an ICMP error for the socket (port
-// unreachable arrives as ECONNREFUSED) before the deadline; any reply passes at once. With
+// UdpProbe: UDP_CHECK (docs/reference/keepalived.md §1.14, keepalived's check_udp.c) — sends one
+// datagram (the configured payload, else 32 bytes of filler text) on a connected UDP socket.
+// Without require_reply the check passes unless the kernel reports an ICMP error for the socket
+// (port unreachable arrives as ECONNREFUSED) before the deadline; any reply passes at once. With
 // require_reply the first reply decides: its length must be within min..max_reply_length and
 // it must match reply_pattern (hex octets, X for a wildcard nibble) over the shorter of the two,
 // as keepalived compares. Unlike keepalived, the length bounds also apply without a pattern.

@@ -1,4 +1,4 @@
-// The checkers of a real server (keepalived.md §1.14).
+// The checkers of a real server (docs/reference/keepalived.md §1.14).
 #include <algorithm>
 #include <cctype>
 

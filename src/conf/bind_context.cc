@@ -17,7 +17,8 @@ struct NotSupported {
   std::string_view keyword;
 };
 
-// Recognised keepalived keywords that keel does not implement yet (keepalived.md §1: NICHE).
+// Recognised keepalived keywords that keel does not implement yet (docs/reference/keepalived.md §1:
+// NICHE).
 constexpr std::array kNotSupported = {
     NotSupported{"top level", "net_namespace"},
     NotSupported{"top level", "net_namespace_ipvs"},

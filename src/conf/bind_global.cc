@@ -1,4 +1,4 @@
-// global_defs { ... } (keepalived.md §1.6).
+// global_defs { ... } (docs/reference/keepalived.md §1.6).
 #include <array>
 
 #include "conf/bind_blocks.h"

@@ -1,4 +1,4 @@
-// vrrp_instance NAME { ... } (keepalived.md §1.10).
+// vrrp_instance NAME { ... } (docs/reference/keepalived.md §1.10).
 #include <array>
 
 #include <fmt/format.h>

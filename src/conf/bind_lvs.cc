@@ -1,5 +1,5 @@
-// virtual_server_group, virtual_server and real_server (keepalived.md §1.11-1.13), and the
-// inheritance of checker settings from virtual server to real server to checker (§3.1).
+// virtual_server_group, virtual_server and real_server (docs/reference/keepalived.md §1.11-1.13),
+// and the inheritance of checker settings from virtual server to real server to checker (§3.1).
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -264,8 +264,8 @@ T pick(const std::optional<T>& checker, const std::optional<T>& rs, const std::o
   return checker.value_or(rs.value_or(vs.value_or(fallback)));
 }
 
-// Applies keepalived.md §3.1: checker setting, else real server's, else virtual server's, else
-// the checker type's default.
+// Applies docs/reference/keepalived.md §3.1: checker setting, else real server's, else virtual
+// server's, else the checker type's default.
 void resolve(VsDraft& d) {
   const Inherited& v = d.inherited;
   d.vs.delay_loop = v.delay_loop.value_or(d.vs.delay_loop);

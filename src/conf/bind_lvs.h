@@ -1,7 +1,7 @@
 // Drafts the virtual-server binders fill before inheritance is resolved: settings a checker
 // inherits from its real server, and a real server from its virtual server, are kept as
-// "set or not" until the virtual server's block is complete (keepalived.md §3.1). Internal to
-// conf.
+// "set or not" until the virtual server's block is complete (docs/reference/keepalived.md §3.1).
+// Internal to conf.
 #pragma once
 
 #include <optional>

@@ -1,4 +1,5 @@
-// vrrp_script, track_file, vrrp_sync_group and vrrp_instance (keepalived.md §1.8-1.10).
+// vrrp_script, track_file, vrrp_sync_group and vrrp_instance (docs/reference/keepalived.md
+// §1.8-1.10).
 #include <array>
 
 #include <fmt/format.h>

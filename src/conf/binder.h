@@ -1,6 +1,6 @@
 // The binder: keyword tables that turn the statement tree of a keepalived.conf into a
-// model::Config (keepalived.md §1.5-1.14), applying keepalived's defaults, aliases and
-// inheritance and reporting every problem as a diagnostic. Pure; one thread.
+// model::Config (docs/reference/keepalived.md §1.5-1.14), applying keepalived's defaults, aliases
+// and inheritance and reporting every problem as a diagnostic. Pure; one thread.
 #pragma once
 
 #include <vector>

@@ -1,4 +1,4 @@
-// Preprocessor: `include` and its checking variants (keepalived.md §1.2).
+// Preprocessor: `include` and its checking variants (docs/reference/keepalived.md §1.2).
 #include <glob.h>
 
 #include <algorithm>

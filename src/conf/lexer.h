@@ -1,5 +1,5 @@
-// The keepalived.conf line lexer (keepalived.md §1.1): one line in, tokens with their columns
-// out. Pure; any thread.
+// The keepalived.conf line lexer (docs/reference/keepalived.md §1.1): one line in, tokens with
+// their columns out. Pure; any thread.
 //
 // - `#` and `!` start a comment anywhere outside double quotes; `\#` and `\!` outside quotes are
 //   the literal characters.

@@ -1,5 +1,6 @@
 // The preprocessor: turns a keepalived.conf and everything it includes into the logical lines the
-// parser reads, doing what keepalived does before it looks at keywords (keepalived.md §1.2-1.3):
+// parser reads, doing what keepalived does before it looks at keywords
+// (docs/reference/keepalived.md §1.2-1.3):
 //
 // - `include` / `includer|m|w|b|a PATTERN`: glob(3) with braces, relative to the including file;
 //   detected on the raw line, before conditionals and macros, as keepalived does.

@@ -1,6 +1,7 @@
-// Typed values of keepalived.conf arguments (keepalived.md §1.1): BOOL, bounded integers, TIMER
-// (seconds with decimals, microsecond resolution) and script command lines re-split shell-like.
-// Each parser names the keyword and the bad text, and says what is allowed. Pure; any thread.
+// Typed values of keepalived.conf arguments (docs/reference/keepalived.md §1.1): BOOL, bounded
+// integers, TIMER (seconds with decimals, microsecond resolution) and script command lines re-split
+// shell-like. Each parser names the keyword and the bad text, and says what is allowed. Pure; any
+// thread.
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// The seam between the control plane and whatever forwards packets (DESIGN.md §4): XDP, the
+// The seam between the control plane and whatever forwards packets (docs/design.md §4): XDP, the
 // userspace proxy, a recording fake in tests. The control plane computes the whole desired
 // ServiceTable and hands it over; the backend reconciles to it (dataplane/reconcile.h gives the
 // operations). Called on the control-plane thread only.

@@ -1,6 +1,6 @@
-// Notifier: how the engines tell the outside world about a transition (keepalived.md §2.11-2.12,
-// §3.3): notify scripts run as child processes under the script policy, and lines written to the
-// notify FIFOs. VRRP and the checkers' wiring in app share it. Loop thread only.
+// Notifier: how the engines tell the outside world about a transition (docs/reference/keepalived.md
+// §2.11-2.12, §3.3): notify scripts run as child processes under the script policy, and lines
+// written to the notify FIFOs. VRRP and the checkers' wiring in app share it. Loop thread only.
 #pragma once
 
 #include <memory>

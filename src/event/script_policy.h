@@ -1,5 +1,5 @@
-// How keeld runs a configured script (keepalived.md §1.6, §2.11): as its own user, else the
-// global script_user, else `keepalived_script` when that user exists, else root; and, with
+// How keeld runs a configured script (docs/reference/keepalived.md §1.6, §2.11): as its own user,
+// else the global script_user, else `keepalived_script` when that user exists, else root; and, with
 // enable_script_security, never as root when the program or a directory above it is writable by
 // anyone but root. A script for another user is run through setpriv(1) (util-linux), since
 // posix_spawn cannot change credentials. Reads /etc/passwd and the file system; any thread.

@@ -167,8 +167,8 @@ int DesiredState::weightSum(const model::VirtualServer& vs, const std::string& n
   return sum;
 }
 
-// keepalived.md §3.6: lost when up and (sum == 0 or sum < quorum - hysteresis); gained when
-// down and sum >= quorum + hysteresis. At start the state is simply sum >= quorum.
+// docs/reference/keepalived.md §3.6: lost when up and (sum == 0 or sum < quorum - hysteresis);
+// gained when down and sum >= quorum + hysteresis. At start the state is simply sum >= quorum.
 std::optional<QuorumChange> DesiredState::evaluateQuorum(const model::VirtualServer& vs,
                                                          bool initial) {
   const std::string name = model::virtualServerName(vs);

@@ -1,10 +1,10 @@
-// Desired state (DESIGN.md §2): model::Config plus health events -> the ServiceTable every data
-// plane reconciles to. It applies keepalived's real-server and quorum rules (keepalived.md §3.3,
-// §3.6): a real is alive iff all its checkers pass (always, without checkers; down at start
-// with alpha); a dead real is removed, or kept at weight 0 with inhibit_on_failure; a service
-// whose live weight falls below quorum (with hysteresis) is served by its sorry server. Reload
-// keeps the health of every real that stays (matched by identity). Owned by the control-plane
-// thread; the tables it hands out are immutable and may go to any thread.
+// Desired state (docs/design.md §2): model::Config plus health events -> the ServiceTable every
+// data plane reconciles to. It applies keepalived's real-server and quorum rules
+// (docs/reference/keepalived.md §3.3, §3.6): a real is alive iff all its checkers pass (always,
+// without checkers; down at start with alpha); a dead real is removed, or kept at weight 0 with
+// inhibit_on_failure; a service whose live weight falls below quorum (with hysteresis) is served by
+// its sorry server. Reload keeps the health of every real that stays (matched by identity). Owned
+// by the control-plane thread; the tables it hands out are immutable and may go to any thread.
 #pragma once
 
 #include <map>

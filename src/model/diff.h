@@ -1,7 +1,7 @@
-// diff(old, new): what a reload changes, keyed by identity (DESIGN.md §2): VRRP instances by name,
-// virtual servers by address:port/protocol, fwmark or group, real servers by address:port within
-// their virtual server. Whatever keeps its identity keeps its runtime state (VRRP state, checker
-// state, connections) across the reload. Pure; any thread.
+// diff(old, new): what a reload changes, keyed by identity (docs/design.md §2): VRRP instances by
+// name, virtual servers by address:port/protocol, fwmark or group, real servers by address:port
+// within their virtual server. Whatever keeps its identity keeps its runtime state (VRRP state,
+// checker state, connections) across the reload. Pure; any thread.
 #pragma once
 
 #include <string>

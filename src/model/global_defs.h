@@ -1,5 +1,5 @@
-// global_defs { ... } (keepalived.md §1.6): process-wide settings with keepalived's defaults.
-// Plain value; any thread.
+// global_defs { ... } (docs/reference/keepalived.md §1.6): process-wide settings with keepalived's
+// defaults. Plain value; any thread.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // What a health checker reports about a real server, keyed by identity so it survives reloads:
-// check emits it, lb turns it into ServiceTable changes (DESIGN.md §2: engines never include
+// check emits it, lb turns it into ServiceTable changes (docs/design.md §2: engines never include
 // each other; app wires the callback). Plain value; any thread.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Every script a configuration would run, with who configured it, so that script security can be
-// judged in one place (keepalived.md §1.6 enable_script_security). Pure; any thread.
+// judged in one place (docs/reference/keepalived.md §1.6 enable_script_security). Pure; any thread.
 #pragma once
 
 #include <string>

@@ -1,7 +1,7 @@
-// The load-balancing part of a configuration (keepalived.md §1.11-1.14): virtual server groups,
-// virtual servers, real servers and their checkers, with keepalived's defaults and inheritance
-// already applied (VS -> RS -> checker), so consumers read final values. Plain values; any
-// thread.
+// The load-balancing part of a configuration (docs/reference/keepalived.md §1.11-1.14): virtual
+// server groups, virtual servers, real servers and their checkers, with keepalived's defaults and
+// inheritance already applied (VS -> RS -> checker), so consumers read final values. Plain values;
+// any thread.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,7 @@ using Protocol = base::IpProtocol;
 enum class Forwarding { Nat, Dr, Tun };
 
 // The timing and behaviour every checker shares, resolved from checker, real server and virtual
-// server settings (keepalived.md §3.1).
+// server settings (docs/reference/keepalived.md §3.1).
 struct CheckTiming {
   Duration connect_timeout = std::chrono::seconds(5);
   int retry = 1;

@@ -1,5 +1,5 @@
-// The VRRP part of a configuration (keepalived.md §1.8-1.10): scripts and files that instances
-// track, sync groups and instances, with keepalived's defaults. Plain values; any thread.
+// The VRRP part of a configuration (docs/reference/keepalived.md §1.8-1.10): scripts and files that
+// instances track, sync groups and instances, with keepalived's defaults. Plain values; any thread.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +44,7 @@ struct Notify {
   Script backup;
   Script fault;
   Script stop;
-  Script any;  // conf: notify (arguments appended, keepalived.md §2.11)
+  Script any;  // conf: notify (arguments appended, docs/reference/keepalived.md §2.11)
 
   friend bool operator==(const Notify&, const Notify&) = default;
 };

@@ -1,8 +1,8 @@
 // The VRRP engine: every vrrp_instance of a configuration running on the control-plane event
 // loop, with what feeds them — interface states from rtnetlink events, vrrp_script runs with
 // rise/fall, track_file values — aggregated per instance into FAULT and a priority delta
-// (keepalived.md §2.6-2.7), notify scripts run as child processes and FIFO lines. app wires it
-// (start at boot, stop on SIGTERM). Control-plane thread only.
+// (docs/reference/keepalived.md §2.6-2.7), notify scripts run as child processes and FIFO lines.
+// app wires it (start at boot, stop on SIGTERM). Control-plane thread only.
 #pragma once
 
 #include <functional>

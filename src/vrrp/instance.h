@@ -1,5 +1,5 @@
-// One vrrp_instance at work: the I/O shell around its StateMachine (DESIGN.md §2: pure core, I/O
-// shell). It owns the instance's raw socket and timers on the event loop, turns received bytes
+// One vrrp_instance at work: the I/O shell around its StateMachine (docs/design.md §2: pure core,
+// I/O shell). It owns the instance's raw socket and timers on the event loop, turns received bytes
 // into adverts through the codec (counting each drop by reason), performs the state machine's
 // actions — adverts to the multicast group or each unicast peer, VIPs through rtnetlink,
 // gratuitous ARP / unsolicited NA bursts, notify scripts and FIFO lines — and takes tracker

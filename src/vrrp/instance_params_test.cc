@@ -44,7 +44,7 @@ TEST(TimersTest, SkewAndDownIntervalRoundDownToMicroseconds) {
   EXPECT_EQ(masterDownInterval(2, 100, seconds(1), 5), Micros{5'609'375});
 }
 
-// ---- InstanceParams::from (keepalived.md §1.10, §2.2, §2.3) ----
+// ---- InstanceParams::from (docs/reference/keepalived.md §1.10, §2.2, §2.3) ----
 
 TEST(InstanceParamsTest, AppliesKeepalivedRules) {
   model::GlobalDefs globals;

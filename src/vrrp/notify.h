@@ -1,6 +1,6 @@
-// What a VRRP transition runs and writes (keepalived.md §2.11-2.12): the state's own notify
-// script as configured, then the generic `notify` with keepalived's four arguments appended, and
-// the notify FIFO line. Pure: the I/O shell runs the scripts as child processes and writes the
+// What a VRRP transition runs and writes (docs/reference/keepalived.md §2.11-2.12): the state's own
+// notify script as configured, then the generic `notify` with keepalived's four arguments appended,
+// and the notify FIFO line. Pure: the I/O shell runs the scripts as child processes and writes the
 // line. Any thread.
 #pragma once
 

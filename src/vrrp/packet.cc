@@ -64,7 +64,7 @@ std::uint8_t wireAuthType(model::AuthType type) {
   return 0;
 }
 
-// v2 carries whole seconds: rounded to nearest, 1..255 (keepalived.md §2.2).
+// v2 carries whole seconds: rounded to nearest, 1..255 (docs/reference/keepalived.md §2.2).
 std::uint8_t wireSeconds(Centis interval) {
   std::int64_t centis = std::clamp<std::int64_t>(interval.count(), 0, kMaxV2Seconds * 100);
   return static_cast<std::uint8_t>(std::clamp<std::int64_t>((centis + 50) / 100, 1, kMaxV2Seconds));
@@ -109,7 +109,8 @@ struct Datagram {
   int ttl = 0;
 };
 
-// keepalived.md §2.4 rows 8-10: auth type known, the configured one, and the password.
+// docs/reference/keepalived.md §2.4 rows 8-10: auth type known, the configured one, and the
+// password.
 std::optional<DropReason> checkV2Auth(std::span<const std::uint8_t> message,
                                       const ReceiveConfig& config) {
   std::uint8_t type = message[4];
@@ -125,7 +126,7 @@ std::optional<DropReason> checkV2Auth(std::span<const std::uint8_t> message,
   return std::nullopt;
 }
 
-// keepalived.md §2.4 rows 5-13, the checks on the message's fixed fields.
+// docs/reference/keepalived.md §2.4 rows 5-13, the checks on the message's fixed fields.
 std::optional<DropReason> checkFields(const Datagram& d, const ReceiveConfig& config) {
   if (!config.unicast && d.ttl != kVrrpTtl) return DropReason::BadTtl;
   int version = d.message[0] >> 4;
@@ -178,7 +179,8 @@ bool sameAddressSet(std::vector<base::IpAddress> a, std::vector<base::IpAddress>
   return a == b;
 }
 
-// keepalived.md §2.4 rows 16-21: checksum, unicast vs multicast, addresses, unicast source.
+// docs/reference/keepalived.md §2.4 rows 16-21: checksum, unicast vs multicast, addresses, unicast
+// source.
 Received finish(const Datagram& d, const ReceiveConfig& config) {
   if (!checksumVerifies(d)) return DropReason::BadChecksum;
   if (config.unicast == d.destination.isMulticast()) return DropReason::UnicastMismatch;
@@ -202,7 +204,8 @@ std::optional<DropReason> checkIpv4Header(std::span<const std::uint8_t> packet) 
   if ((packet[0] >> 4) != 4) return DropReason::BadIpHeader;
   std::size_t ihl = (packet[0] & 0x0f) * std::size_t{4};
   if (ihl < kIpv4HeaderSize) return DropReason::BadIpHeader;
-  // keepalived.md §2.4 row 3: an AH packet when AH is not configured (it never is here).
+  // docs/reference/keepalived.md §2.4 row 3: an AH packet when AH is not configured (it never is
+  // here).
   if (packet[9] == kAhProtocol) return DropReason::AuthTypeMismatch;
   if (packet[9] != kVrrpProtocol) return DropReason::BadIpHeader;
   if (packet.size() < ihl + kVrrpHeaderSize) return DropReason::TooShort;
@@ -243,7 +246,7 @@ Received parseIpv4Advert(std::span<const std::uint8_t> packet, const ReceiveConf
   if (auto bad = checkLength(packet.size(), expected, true)) return *bad;
   Datagram d{message.first(expected - ihl), ipv4At(packet, 12), ipv4At(packet, 16), packet[8]};
   if (auto bad = checkFields(d, config)) return *bad;
-  // keepalived.md §2.4 row 14; the Ethernet padding is outside tot_len.
+  // docs/reference/keepalived.md §2.4 row 14; the Ethernet padding is outside tot_len.
   if (load16(packet, 2) != expected) return DropReason::BadIpHeader;
   return finish(d, config);
 }

@@ -1,6 +1,6 @@
 // The VRRP wire codec: turns received bytes into an Advert after the receive checks keepalived
-// applies (keepalived.md §2.4), and an Advert into the bytes to send. VRRPv2 is RFC 3768 §5
-// (IPv4 only, seconds, 8 bytes of authentication data); VRRPv3 is RFC 5798 §5 / RFC 9568 §5
+// applies (docs/reference/keepalived.md §2.4), and an Advert into the bytes to send. VRRPv2 is RFC
+// 3768 §5 (IPv4 only, seconds, 8 bytes of authentication data); VRRPv3 is RFC 5798 §5 / RFC 9568 §5
 // (IPv4 or IPv6, centiseconds, a checksum over a pseudo-header, no authentication).
 //
 // Pure functions over bytes and plain values: no I/O, no clock, no logging; any thread. Every
@@ -94,9 +94,10 @@ using Received = std::variant<Advert, DropReason>;
 
 // `packet` as read from a raw IPPROTO_VRRP IPv4 socket: the IPv4 header (options allowed), the
 // VRRP message, and possibly Ethernet padding up to 46 bytes. Source, destination and TTL come
-// from the IP header. Checks run in keepalived's order (keepalived.md §2.4): family, IP header,
-// VRID, length, TTL, version, v2 auth type/password/interval, type, tot_len, checksum (v3: RFC
-// 5798 §5.2.8 pseudo-header), unicast vs multicast, address count and list, unicast source.
+// from the IP header. Checks run in keepalived's order (docs/reference/keepalived.md §2.4): family,
+// IP header, VRID, length, TTL, version, v2 auth type/password/interval, type, tot_len, checksum
+// (v3: RFC 5798 §5.2.8 pseudo-header), unicast vs multicast, address count and list, unicast
+// source.
 Received parseIpv4Advert(std::span<const std::uint8_t> packet, const ReceiveConfig& config);
 
 // `payload` as read from a raw IPPROTO_VRRP IPv6 socket (the kernel strips the IPv6 header);

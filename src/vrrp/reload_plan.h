@@ -11,9 +11,9 @@
 //            instance stops as at shutdown, the new one starts as at boot
 //   Add / Remove  a new name starts as at boot; a gone name stops as at shutdown
 //
-// keepalived matches instances by VRID/interface/family rather than by name (keepalived.md §4.3);
-// keel matches by name as DESIGN.md §2 says for every reload, and treats an identity change as a
-// restart. Pure; any thread.
+// keepalived matches instances by VRID/interface/family rather than by name
+// (docs/reference/keepalived.md §4.3); keel matches by name as docs/design.md §2 says for every
+// reload, and treats an identity change as a restart. Pure; any thread.
 #pragma once
 
 #include <string>

@@ -129,7 +129,7 @@ void StateMachine::restartDownTimer(Micros now) {
 }
 
 // RFC 5798 §6.4.2 "transition to Master": advertise first, then take the addresses and announce
-// them (keepalived.md §2.3 "Entering MASTER").
+// them (docs/reference/keepalived.md §2.3 "Entering MASTER").
 void StateMachine::enterMaster(Micros now, Actions& out) {
   master_adver_int_ = params_.advert_int;
   out.push_back(SendAdvert{priority_});
@@ -203,11 +203,11 @@ Actions StateMachine::stop(Micros /*now*/) {
 Actions StateMachine::onAdvert(const Advert& advert, Micros now) {
   if (state_ == State::Backup) return onAdvertBackup(advert, now);
   if (state_ == State::Master) return onAdvertMaster(advert, now);
-  return {};  // INIT and FAULT process no adverts (keepalived.md §2.3)
+  return {};  // INIT and FAULT process no adverts (docs/reference/keepalived.md §2.3)
 }
 
-// keepalived.md §2.3 "BACKUP, on valid advert"; preempt_delay: a lower priority seen first starts
-// it, a priority >= ours clears it.
+// docs/reference/keepalived.md §2.3 "BACKUP, on valid advert"; preempt_delay: a lower priority seen
+// first starts it, a priority >= ours clears it.
 bool StateMachine::acceptInBackup(const Advert& advert, Micros now) {
   const bool not_lower = advert.priority >= priority_;
   if (params_.preempt_delay > Micros{0}) {
@@ -236,7 +236,8 @@ Actions StateMachine::onAdvertBackup(const Advert& advert, Micros now) {
   return {};
 }
 
-// RFC 3768 §6.4.3 / RFC 5798 §6.4.3 with keepalived's additions (keepalived.md §2.3).
+// RFC 3768 §6.4.3 / RFC 5798 §6.4.3 with keepalived's additions (docs/reference/keepalived.md
+// §2.3).
 Actions StateMachine::onAdvertMaster(const Advert& advert, Micros now) {
   Actions out;
   if (advert.priority == 0) {
@@ -273,7 +274,7 @@ Actions StateMachine::onTimer(Micros now) {
     out.push_back(SendAdvert{priority_});
     advert_deadline_ = now + params_.advert_int;
   } else if (state_ == State::Backup && down_deadline_ && now >= *down_deadline_) {
-    if (in_group_) {  // the group decides (keepalived.md §2.8)
+    if (in_group_) {  // the group decides (docs/reference/keepalived.md §2.8)
       down_deadline_.reset();
       wants_master_ = true;
     } else {
@@ -289,7 +290,7 @@ Actions StateMachine::faultChanged(bool was_faulted, Micros now) {
   if (faulted()) {
     enterFault(out);
   } else {
-    enterBackupFresh(now, out);  // keepalived.md §2.7: all faults cleared
+    enterBackupFresh(now, out);  // docs/reference/keepalived.md §2.7: all faults cleared
   }
   return out;
 }

@@ -1,13 +1,13 @@
 // The per-instance VRRP state machine (RFC 3768 §6, RFC 5798/9568 §6, as keepalived behaves:
-// keepalived.md §2.3, §2.6-2.8). Pure: no I/O and no clock reads. Time comes in as `now`
-// (microseconds on the caller's monotonic clock); every input returns the actions the I/O shell
-// must perform, in order. The single timer is exposed as nextDeadline(): the shell arms one
+// docs/reference/keepalived.md §2.3, §2.6-2.8). Pure: no I/O and no clock reads. Time comes in as
+// `now` (microseconds on the caller's monotonic clock); every input returns the actions the I/O
+// shell must perform, in order. The single timer is exposed as nextDeadline(): the shell arms one
 // clock timer for it and calls onTimer() when it fires (an early or late call is harmless).
 //
 // Inputs that the shell filters before they get here: adverts that failed the receive checks
-// (keepalived.md §2.4, including a v2 interval mismatch, which is dropped), and adverts of other
-// VRIDs. Faults from every source (interface down, weight-0 trackers, no source address) are
-// aggregated by the caller into one setFault(bool); tracker weights into one
+// (docs/reference/keepalived.md §2.4, including a v2 interval mismatch, which is dropped), and
+// adverts of other VRIDs. Faults from every source (interface down, weight-0 trackers, no source
+// address) are aggregated by the caller into one setFault(bool); tracker weights into one
 // setPriorityDelta(int). A caller that must wait for weight-0 scripts to report simply calls
 // start() later.
 //
@@ -74,7 +74,7 @@ struct RemoveAddresses {
   friend bool operator==(const RemoveAddresses&, const RemoveAddresses&) = default;
 };
 // Start the gratuitous ARP / unsolicited NA burst of a new MASTER (the shell owns repeat, the
-// delayed second burst and refresh: keepalived.md §2.9).
+// delayed second burst and refresh: docs/reference/keepalived.md §2.9).
 struct SendGratuitous {
   friend bool operator==(const SendGratuitous&, const SendGratuitous&) = default;
 };
@@ -151,9 +151,9 @@ class StateMachine {
   bool faulted() const { return fault_ || group_fault_; }
   bool ownFault() const { return fault_; }  // set through setFault(), not by the group
 
-  // Sync group hooks (vrrp/sync_group.h calls these; keepalived.md §2.8). A member does not go
-  // MASTER by itself: when its down timer expires it stays BACKUP and wantsMaster() turns true
-  // until an accepted advert restarts its timer or the group promotes it.
+  // Sync group hooks (vrrp/sync_group.h calls these; docs/reference/keepalived.md §2.8). A member
+  // does not go MASTER by itself: when its down timer expires it stays BACKUP and wantsMaster()
+  // turns true until an accepted advert restarts its timer or the group promotes it.
   void setInSyncGroup(bool in_group) { in_group_ = in_group; }
   bool wantsMaster() const;
   Actions promoteToMaster(Micros now);  // BACKUP -> MASTER; else nothing

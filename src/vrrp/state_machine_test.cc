@@ -72,7 +72,7 @@ Micros becomeMaster(StateMachine& m) {
   return at;
 }
 
-// ---- start-up (keepalived.md §2.3) ----
+// ---- start-up (docs/reference/keepalived.md §2.3) ----
 
 TEST(StartTest, NonOwnerWithStateMasterWaitsTheFullDownInterval) {
   InstanceParams p = params(100);
@@ -225,7 +225,7 @@ TEST(BackupTest, AcceptingAnAdvertRestartsTheDownTimer) {
 }
 
 // A higher priority backup takes over at its own timer expiry, not when it hears the lower
-// priority master (keepalived.md §2.3).
+// priority master (docs/reference/keepalived.md §2.3).
 TEST(BackupTest, PreemptsALowerPriorityMasterWhenItsTimerExpires) {
   StateMachine m(params(150));
   m.start(Micros{0});
@@ -319,7 +319,7 @@ TEST(BackupTest, V2KeepsItsOwnInterval) {
   EXPECT_EQ(m.nextDeadline(), seconds(1) + Micros{3'609'375});
 }
 
-// ---- effective priority (keepalived.md §2.6) ----
+// ---- effective priority (docs/reference/keepalived.md §2.6) ----
 
 TEST(PriorityTest, TrackerWeightsAreClampedAndOwnersIgnoreThem) {
   struct Case {
@@ -355,7 +355,7 @@ TEST(PriorityTest, ChangesTheAdvertsAndTheNextDownInterval) {
   EXPECT_EQ(str(m.onTimer(*m.nextDeadline())), "advert(80)");
 }
 
-// ---- FAULT (keepalived.md §2.7) ----
+// ---- FAULT (docs/reference/keepalived.md §2.7) ----
 
 TEST(FaultTest, MasterSendsPriorityZeroAndRemovesAddresses) {
   StateMachine m(params(100));

@@ -1,6 +1,6 @@
-// A vrrp_sync_group's coordinator (keepalived.md §2.8): members move together. Pure, like the
-// StateMachines it drives: the shell gives each input to its member, performs the actions, then
-// calls reconcile(), which applies the group rules and returns the forced members' actions.
+// A vrrp_sync_group's coordinator (docs/reference/keepalived.md §2.8): members move together. Pure,
+// like the StateMachines it drives: the shell gives each input to its member, performs the actions,
+// then calls reconcile(), which applies the group rules and returns the forced members' actions.
 //
 //   * one member in FAULT (its own fault) puts every member in FAULT; when no member has a fault
 //     left, all leave FAULT together (to BACKUP);

@@ -1,7 +1,7 @@
-// What trackers do to a VRRP instance (keepalived.md §2.6-2.7): each tracked interface, script
-// or file either forces FAULT (weight 0) or moves the priority by its weight, and a vrrp_script
-// only changes its verdict after `rise` successes or `fall` failures. Pure; the I/O shell feeds
-// it link events and script exits. Not thread-safe.
+// What trackers do to a VRRP instance (docs/reference/keepalived.md §2.6-2.7): each tracked
+// interface, script or file either forces FAULT (weight 0) or moves the priority by its weight, and
+// a vrrp_script only changes its verdict after `rise` successes or `fall` failures. Pure; the I/O
+// shell feeds it link events and script exits. Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -31,9 +31,9 @@ struct TrackingResult {
 // keepalived: a file total below -253 also means FAULT.
 TrackingResult aggregate(std::span<const TrackedState> items, std::span<const TrackedFile> files);
 
-// rise/fall for one vrrp_script (keepalived.md §2.6): the first result decides at once; then
-// a good script turns bad after `fall` consecutive failures and a bad one good after `rise`
-// consecutive successes.
+// rise/fall for one vrrp_script (docs/reference/keepalived.md §2.6): the first result decides at
+// once; then a good script turns bad after `fall` consecutive failures and a bad one good after
+// `rise` consecutive successes.
 class ScriptVerdict {
  public:
   ScriptVerdict(int rise, int fall) : rise_(rise < 1 ? 1 : rise), fall_(fall < 1 ? 1 : fall) {}

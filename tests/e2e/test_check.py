@@ -4,7 +4,7 @@ keepalived FIFO lines; starting it again runs notify_up once. With alpha the rea
 starts down and one success brings it up. Addresses are inside the lab's namespaces only
 (198.18.0.0/15).
 
-Timing bounds follow keepalived's checker rules (keepalived.md §3.2): a checker that was UP
+Timing bounds follow keepalived's checker rules (docs/reference/keepalived.md §3.2): a checker that was UP
 goes DOWN after retry + 1 consecutive failures, the first one at most delay_loop after the
 last success and the others delay_before_retry apart, each taking at most connect_timeout;
 a DOWN checker retries at most max(delay_loop, delay_before_retry) apart.

@@ -7,7 +7,7 @@ within the bound keepalived's scheduling gives, while the good ones never go dow
 keep being checked every delay_loop: one backend's misbehaviour never slows another's
 check, and keeld stays up.
 
-Bounds (keepalived.md §3.2): the first check starts 1 s + random(0..warmup) after start,
+Bounds (docs/reference/keepalived.md §3.2): the first check starts 1 s + random(0..warmup) after start,
 warmup defaults to delay_loop; at start-up one failure is enough to go DOWN; a probe ends
 at its deadline, connect_timeout (misc_timeout for MISC_CHECK).
 """

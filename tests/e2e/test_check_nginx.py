@@ -2,7 +2,7 @@
 (issue 6's end-to-end): the seed's HTTP_GET of /index.html decides who gets traffic.
 
 A client, a director running keeld (the VIP on its eth0, DR forwarding) and nginx real servers
-on one switch (keel_lab.lb_lab). Bounds come from keepalived's scheduling (keepalived.md §3.2):
+on one switch (keel_lab.lb_lab). Bounds come from keepalived's scheduling (docs/reference/keepalived.md §3.2):
 a real server that stops answering is noticed at its next run, at most delay_loop after the
 fault, and is DOWN after retry + 1 failed attempts, each at most connect_timeout, with
 delay_before_retry between them; one that answers again is UP after its next run.

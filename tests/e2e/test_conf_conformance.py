@@ -1,7 +1,7 @@
 """keeld -t against keepalived's own sample configurations, read in place.
 
 Each sample must get the verdict keepalived 2.2.7's `keepalived -t` gives it
-(../shared/reference/keepalived.md §7), on a host whose only interfaces are lo
+(docs/reference/keepalived.md §7), on a host whose only interfaces are lo
 and eth0 — built here as a network namespace. Where keel deliberately differs the
 difference is listed below and in docs/configuration.md.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared/conformance/keepalived-samples"
+SAMPLES = Path("/usr/share/doc/keepalived/samples")  # Debian's keepalived package (scripts/deps)
 
 # keepalived 2.2.7's exit code for `keepalived -t -f SAMPLE` with only lo and eth0 present.
 KEEPALIVED_RC = {

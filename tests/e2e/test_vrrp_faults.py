@@ -4,7 +4,7 @@ moving the VIP, unicast peers, VRRPv3 with 100 ms adverts, and malformed adverts
 must not disturb a running pair. Addresses are inside the lab's namespaces only
 (198.18.0.0/15); the lab fixture removes namespaces and processes whatever happens.
 
-Timing bounds come from the protocol (keepalived.md §2.3): a BACKUP of effective
+Timing bounds come from the protocol (docs/reference/keepalived.md §2.3): a BACKUP of effective
 priority P takes over Master_Down_Interval = 3 * advert_int + Skew_Time after the last
 advert it accepted, Skew_Time = (256 - P) / 256 s for v2 and (256 - P) * advert_int / 256
 for v3. SLACK covers scheduling on a loaded 2-core machine; STARTUP covers exec of keeld

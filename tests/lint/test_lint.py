@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 CHECK_LAYERS = REPO / "scripts" / "check_layers.py"
 LINT = REPO / "scripts" / "lint"
 PYTHON = sys.executable
-DESIGN = "see DESIGN.md §2"
+DESIGN = "see docs/design.md §2"
 
 # The repo's style (Google, 100 columns); used when the repo's own .clang-format is missing.
 CLANG_FORMAT_STYLE = (
@@ -30,7 +30,7 @@ def _cc(text):
     return textwrap.dedent(text).lstrip("\n")
 
 
-# A minimal clean tree: one or two files per module, each including what DESIGN.md §2 lets it
+# A minimal clean tree: one or two files per module, each including what docs/design.md §2 lets it
 # (directly or transitively), clang-formatted, with the words the lint bans only in comments and
 # string literals, and the one allowed clock read in src/base/clock.cc.
 CLEAN_TREE = {

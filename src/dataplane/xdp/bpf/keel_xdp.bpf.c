@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0-only
-/* keel's XDP load balancer (DESIGN.md §4, dataplane.md §3.2): packets to a virtual service go to
- * one of its real servers by DR (MAC rewrite), NAT (DNAT, with replies SNATed back) or TUN
+/* keel's XDP load balancer (docs/design.md §4, dataplane.md §3.2): packets to a virtual service go
+ * to one of its real servers by DR (MAC rewrite), NAT (DNAT, with replies SNATed back) or TUN
  * (IPIP/GUE); everything else passes to the kernel untouched. Maps and counters: keel_abi.h.
  *
  * Scheduling: a TCP SYN, a first UDP datagram and a mid-flow packet with no connection entry
