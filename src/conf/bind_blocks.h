@@ -1,5 +1,5 @@
 // The top-level blocks' binders, one file per area (bind_global.cc, bind_vrrp.cc, bind_lvs.cc,
-// bind_check.cc). Internal to conf.
+// bind_check.cc, bind_bfd.cc). Internal to conf.
 #pragma once
 
 #include "conf/bind_context.h"
@@ -14,5 +14,7 @@ void bindSyncGroup(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVrrpInstance(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVirtualServerGroup(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVirtualServer(const Statement& s, model::Config& c, BindContext& ctx);
+void bindBfdInstance(const Statement& s, model::Config& c, BindContext& ctx);
+void bindTrackBfd(const Statement& s, std::vector<model::TrackRef>& list, BindContext& ctx);
 
 }  // namespace keel::conf

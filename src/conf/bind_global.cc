@@ -27,6 +27,10 @@ void bindSmtpServer(const Statement& s, G& g, BindContext& ctx) {
   }
 }
 
+void setOptFlag(const Statement& s, std::optional<bool>& field, BindContext& ctx) {
+  if (auto f = ctx.flag(s)) field = *f;
+}
+
 void bindUser(const Statement& s, model::Script& field, BindContext& ctx) {
   if (!ctx.args(s, 1, 2)) return;
   field.user = s.args[0].text;
@@ -96,10 +100,16 @@ constexpr std::array<Keyword<G>, 36> kGlobalDefs = {{
      [](auto& s, G& g, auto& ctx) {
        ctx.setTimer(s, g.smtp_connect_timeout, seconds(1), seconds(3600));
      }},
-    {"smtp_alert", Shape::Value, [](auto& s, G&, auto& ctx) { (void)ctx.flag(s); }},
-    {"smtp_alert_vrrp", Shape::Value, [](auto& s, G&, auto& ctx) { (void)ctx.flag(s); }},
-    {"smtp_alert_checker", Shape::Value, [](auto& s, G&, auto& ctx) { (void)ctx.flag(s); }},
-    {"no_email_faults", Shape::Value, [](auto& s, G&, auto& ctx) { (void)ctx.args(s, 0, 0); }},
+    {"smtp_alert", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { setOptFlag(s, g.smtp_alert, ctx); }},
+    {"smtp_alert_vrrp", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { setOptFlag(s, g.smtp_alert_vrrp, ctx); }},
+    {"smtp_alert_checker", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { setOptFlag(s, g.smtp_alert_checker, ctx); }},
+    {"no_email_faults", Shape::Value,
+     [](auto& s, G& g, auto& ctx) {
+       if (ctx.args(s, 0, 0)) g.no_email_faults = true;
+     }},
     {"script_user", Shape::Value,
      [](auto& s, G& g, auto& ctx) { bindUser(s, g.script_user, ctx); }},
     {"enable_script_security", Shape::Value,

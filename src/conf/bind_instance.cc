@@ -136,7 +136,7 @@ void bindSourceIp(const Statement& s, Draft& d, BindContext& ctx) {
 
 constexpr D kMaxDelay = seconds(86400);
 
-constexpr std::array<Keyword<Draft>, 37> kInstance = {{
+constexpr std::array<Keyword<Draft>, 38> kInstance = {{
     {"state", Shape::Value, bindState},
     {"interface", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) {
@@ -191,6 +191,8 @@ constexpr std::array<Keyword<Draft>, 37> kInstance = {{
          if (auto r = ctx.trackRef(e, 254)) d.vi.track_file.push_back(std::move(*r));
        }
      }},
+    {"track_bfd", Shape::Block,
+     [](auto& s, Draft& d, auto& ctx) { bindTrackBfd(s, d.vi.track_bfd, ctx); }},
     {"dont_track_primary", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) { ctx.setFlag(s, d.vi.dont_track_primary); }},
     {"nopreempt", Shape::Value, [](auto& s, Draft& d, auto& ctx) { ctx.setFlag(s, d.vi.nopreempt); }},
@@ -226,7 +228,8 @@ constexpr std::array<Keyword<Draft>, 37> kInstance = {{
     {"notify_stop", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) { ctx.setScript(s, d.vi.notify.stop); }},
     {"notify", Shape::Value, [](auto& s, Draft& d, auto& ctx) { ctx.setScript(s, d.vi.notify.any); }},
-    {"smtp_alert", Shape::Value, [](auto& s, Draft& d, auto& ctx) { ctx.setFlag(s, d.vi.smtp_alert); }},
+    {"smtp_alert", Shape::Value,
+     [](auto& s, Draft& d, auto& ctx) { setOptFlag(s, d.vi.smtp_alert, ctx); }},
     {"accept", Shape::Value, [](auto& s, Draft& d, auto& ctx) { ctx.setFlag(s, d.vi.accept); }},
     {"no_accept", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) {

@@ -101,7 +101,7 @@ bool bindRsKeyword(const Statement& s, RsDraft& d, BindContext& ctx) {
   } else if (k == "inhibit_on_failure") {
     if (auto f = ctx.flag(s)) d.inherited.inhibit_on_failure = *f;
   } else if (k == "smtp_alert") {
-    ctx.setFlag(s, d.rs.smtp_alert);
+    if (auto f = ctx.flag(s)) d.rs.smtp_alert = *f;
   } else if (k == "virtualhost") {
     if (auto v = ctx.word(s)) d.inherited.virtualhost = *v;
   } else {
@@ -237,7 +237,9 @@ constexpr std::array<Keyword<VD>, 22> kVirtualServer = {{
     {"ha_suspend", Shape::Value,
      [](auto& s, VD& d, auto& ctx) { ctx.setFlag(s, d.vs.ha_suspend); }},
     {"smtp_alert", Shape::Value,
-     [](auto& s, VD& d, auto& ctx) { ctx.setFlag(s, d.vs.smtp_alert); }},
+     [](auto& s, VD& d, auto& ctx) {
+       if (auto f = ctx.flag(s)) d.vs.smtp_alert = *f;
+     }},
     {"hashed", Shape::Value, [](auto& s, VD&, auto& ctx) { (void)ctx.args(s, 0, 0); }},
     {"real_server", Shape::Block, bindRealServer},
 }};

@@ -124,7 +124,10 @@ constexpr std::array<Keyword<SG>, 10> kSyncGroup = {{
     {"notify_stop", Shape::Value,
      [](auto& s, SG& g, auto& ctx) { ctx.setScript(s, g.notify.stop); }},
     {"notify", Shape::Value, [](auto& s, SG& g, auto& ctx) { ctx.setScript(s, g.notify.any); }},
-    {"smtp_alert", Shape::Value, [](auto& s, SG& g, auto& ctx) { ctx.setFlag(s, g.smtp_alert); }},
+    {"smtp_alert", Shape::Value,
+     [](auto& s, SG& g, auto& ctx) {
+       if (auto f = ctx.flag(s)) g.smtp_alert = *f;
+     }},
 }};
 
 }  // namespace

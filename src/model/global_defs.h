@@ -24,7 +24,12 @@ struct GlobalDefs {
   std::uint16_t smtp_server_port = 25;
   std::string smtp_helo_name;
   Duration smtp_connect_timeout = std::chrono::seconds(30);
-  Script script_user;  // only user/group are used
+  // The defaults of every smtp_alert below them (docs/mail.md); unset: not given.
+  std::optional<bool> smtp_alert;
+  std::optional<bool> smtp_alert_vrrp;
+  std::optional<bool> smtp_alert_checker;
+  bool no_email_faults = false;  // no mail for a VRRP FAULT state
+  Script script_user;            // only user/group are used
   bool enable_script_security = false;
   Script notify_fifo;  // argv[0] is the FIFO path; user/group own it
   Script vrrp_notify_fifo;
