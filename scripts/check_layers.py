@@ -30,6 +30,8 @@ LAYERS = {
     "ctl": ["model", "lb", "event"],  # lb: its types only; event: the socket servers
     "vrrp": ["model", "net", "event"],
     "check": ["model", "event"],
+    "bfd": ["model", "event"],  # BFD sessions (RFC 5880/5881); events to VRRP and checkers
+    "mail": ["model", "event"],  # the SMTP alert sender
     "lb": ["model", "dataplane"],
     "dataplane": ["base"],  # the interface Dataplane and its value types, nothing else
     "dataplane/xdp": ["dataplane", "lb", "net", "event"],  # lb: Maglev and the schedulers

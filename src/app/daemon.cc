@@ -27,6 +27,7 @@
 #include "app/version.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "bfd/engine_thread.h"
 #include "check/probe_factory.h"
 #include "conf/reader.h"
 #include "ctl/config_json.h"
@@ -180,6 +181,7 @@ class Daemon {
   bool wantChecks() const { return !options_.vrrp_only; }
   bool wantVrrp() const { return !options_.check_only; }
   void startVrrp();
+  void startBfd();
   base::Status reload();
   void reloadVrrp(const std::shared_ptr<const model::Config>& config);
   void stop(const char* why);
@@ -193,6 +195,7 @@ class Daemon {
   const check::ProbeFactory probes_;
   const SystemdNotifier systemd_;
   std::unique_ptr<vrrp::Engine> vrrp_;
+  std::unique_ptr<bfd::EngineThread> bfd_;      // its own thread (bfd/engine_thread.h)
   std::unique_ptr<DataplaneWiring> dataplane_;  // outlives `services_`, whose OnTable feeds it
   std::unique_ptr<Services> services_;
   std::unique_ptr<Operations> operations_;  // last: its getters read the members above
@@ -200,6 +203,7 @@ class Daemon {
 
 void Daemon::start() {
   if (!config_) return;
+  if (!options_.no_bfd && !config_->bfd_instances.empty()) startBfd();
   if (wantChecks() && !config_->virtual_servers.empty()) {
     services_ = std::make_unique<Services>(loop_, std::make_shared<const model::Config>(*config_),
                                            probes_, tableSink(dataplane_));
@@ -228,6 +232,19 @@ void Daemon::startVrrp() {
   vrrp_->start();
 }
 
+// The BFD engine on a thread of its own. VRRP's track_bfd and BFD_CHECK will subscribe to its
+// events(); until they do, its sessions run, log their changes and show in keel.stats.
+void Daemon::startBfd() {
+  bfd::EngineOptions options;
+  options.rt_priority = config_->global.bfd_rt_priority;
+  auto engine = bfd::EngineThread::start(config_->bfd_instances, options);
+  if (!engine) {
+    base::logError("BFD not started: {}", engine.error().str());
+    return;
+  }
+  bfd_ = std::move(*engine);
+}
+
 // SIGHUP: a bad file is rejected and the running configuration stays; otherwise every engine
 // takes the new one keeping its runtime state (VRRP states, checker states, connections).
 base::Status Daemon::reload() {
@@ -251,6 +268,11 @@ base::Status Daemon::reload() {
     services_->reload(shared);
   } else if (wantChecks() && !config_->virtual_servers.empty()) {
     services_ = std::make_unique<Services>(loop_, shared, probes_, tableSink(dataplane_));
+  }
+  if (bfd_) {
+    bfd_->reload(config_->bfd_instances);
+  } else if (!options_.no_bfd && !config_->bfd_instances.empty()) {
+    startBfd();
   }
   if (vrrp_) {
     reloadVrrp(shared);
@@ -308,6 +330,7 @@ void Daemon::stop(const char* why) {
   base::logInfo("Stopping ({})", why);
   notifySystemd("STOPPING=1");
   if (vrrp_) vrrp_->stop();
+  bfd_.reset();  // AdminDown to every BFD neighbour
   loop_.stop();
 }
 
@@ -332,6 +355,7 @@ base::Status Daemon::handleSignals() {
        [this] {
          std::string text = vrrp_ ? vrrp_->statsText() : std::string();
          if (dataplane_) text += dataplane_->statsText();
+         if (bfd_) text += bfd_->statsText();
          writeDump(runtime_dir_, "keel.stats", text);
        }},
       {*signalNumberFor("JSON"),

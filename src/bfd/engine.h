@@ -34,6 +34,9 @@ struct EngineOptions {
   std::optional<base::IpAddress> listen_v6;            // unset: ::
   std::uint32_t seed = 0;          // discriminators, ports and jitter; 0: random
   std::shared_ptr<Events> events;  // unset: the engine makes its own
+  // conf: bfd_rt_priority: EngineThread runs with SCHED_RR at this priority (keepalived's
+  // advice for short intervals on a busy host). Unset: the default policy.
+  std::optional<int> rt_priority;
 };
 
 // One session as keelctl and the stats dump show it.

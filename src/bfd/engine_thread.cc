@@ -1,6 +1,7 @@
 #include "bfd/engine_thread.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 
 #include <chrono>
@@ -10,6 +11,20 @@
 #include "base/log.h"
 
 namespace keel::bfd {
+
+namespace {
+
+// SCHED_RR as keepalived's bfd_rt_priority; a refusal (no CAP_SYS_NICE) is logged, not fatal.
+void setRealtime(int priority) {
+  sched_param p{};
+  p.sched_priority = priority;
+  if (const int err = pthread_setschedparam(pthread_self(), SCHED_RR, &p); err != 0) {
+    base::logWarning("BFD: cannot use realtime priority {}: {}", priority,
+                     base::sysError(err, "pthread_setschedparam", nullptr, 0).str());
+  }
+}
+
+}  // namespace
 
 base::Result<std::unique_ptr<EngineThread>> EngineThread::start(
     std::vector<model::BfdInstance> config, EngineOptions options) {
@@ -35,6 +50,7 @@ void EngineThread::run(std::vector<model::BfdInstance> config, EngineOptions opt
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  if (options.rt_priority) setRealtime(*options.rt_priority);
   base::SteadyClock clock;
   auto loop = event::Loop::create(clock);
   if (!loop) {

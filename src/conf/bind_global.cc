@@ -88,7 +88,7 @@ void bindDataplane(const Statement& s, G& g, BindContext& ctx) {
 
 constexpr D kMaxDelay = seconds(86400);
 
-constexpr std::array<Keyword<G>, 36> kGlobalDefs = {{
+constexpr std::array<Keyword<G>, 37> kGlobalDefs = {{
     {"router_id", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.router_id); }},
     {"notification_email", Shape::Block, bindNotificationEmail},
     {"notification_email_from", Shape::Value,
@@ -109,6 +109,10 @@ constexpr std::array<Keyword<G>, 36> kGlobalDefs = {{
     {"no_email_faults", Shape::Value,
      [](auto& s, G& g, auto& ctx) {
        if (ctx.args(s, 0, 0)) g.no_email_faults = true;
+     }},
+    {"bfd_rt_priority", Shape::Value,
+     [](auto& s, G& g, auto& ctx) {
+       if (auto v = ctx.integer(s, 1, 99)) g.bfd_rt_priority = static_cast<int>(*v);
      }},
     {"script_user", Shape::Value,
      [](auto& s, G& g, auto& ctx) { bindUser(s, g.script_user, ctx); }},

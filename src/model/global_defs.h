@@ -28,8 +28,9 @@ struct GlobalDefs {
   std::optional<bool> smtp_alert;
   std::optional<bool> smtp_alert_vrrp;
   std::optional<bool> smtp_alert_checker;
-  bool no_email_faults = false;  // no mail for a VRRP FAULT state
-  Script script_user;            // only user/group are used
+  bool no_email_faults = false;        // no mail for a VRRP FAULT state
+  std::optional<int> bfd_rt_priority;  // SCHED_RR priority (1..99) of the BFD thread
+  Script script_user;                  // only user/group are used
   bool enable_script_security = false;
   Script notify_fifo;  // argv[0] is the FIFO path; user/group own it
   Script vrrp_notify_fifo;
