@@ -18,6 +18,7 @@
 #include "app/control.h"
 #include "app/dataplane_wiring.h"
 #include "app/exit_codes.h"
+#include "app/mail_wiring.h"
 #include "app/pid_file.h"
 #include "app/process_setup.h"
 #include "app/runtime_dir.h"
@@ -194,6 +195,7 @@ class Daemon {
   event::Loop& loop_;
   const check::ProbeFactory probes_;
   const SystemdNotifier systemd_;
+  MailWiring mail_;  // before vrrp_: VRRP's transitions mail through it until vrrp_ is gone
   std::unique_ptr<vrrp::Engine> vrrp_;
   std::unique_ptr<bfd::EngineThread> bfd_;      // its own thread (bfd/engine_thread.h)
   std::unique_ptr<DataplaneWiring> dataplane_;  // outlives `services_`, whose OnTable feeds it
@@ -203,6 +205,7 @@ class Daemon {
 
 void Daemon::start() {
   if (!config_) return;
+  mail_.configure(loop_, *config_);
   if (!options_.no_bfd && !config_->bfd_instances.empty()) startBfd();
   if (wantChecks() && !config_->virtual_servers.empty()) {
     services_ = std::make_unique<Services>(loop_, std::make_shared<const model::Config>(*config_),
@@ -218,6 +221,7 @@ void Daemon::startVrrp() {
   vrrp::EngineOptions vrrp_options;
   vrrp_options.keep_addresses_on_stop = options_.keep_vips;
   vrrp_options.on_transition = [this](const std::string& name, vrrp::State from, vrrp::State to) {
+    mail_.vrrpTransition(name, vrrp::stateName(to));
     if (services_ && config_ && (from == vrrp::State::Master) != (to == vrrp::State::Master)) {
       services_->setAddressesPresent(virtualAddresses(*config_, name), to == vrrp::State::Master);
     }
@@ -263,6 +267,7 @@ base::Status Daemon::reload() {
   }
   logChanges(config_ ? model::diff(*config_, *next) : model::diff({}, *next));
   config_ = std::move(next);
+  mail_.configure(loop_, *config_);
   auto shared = std::make_shared<const model::Config>(*config_);
   if (services_) {
     services_->reload(shared);
