@@ -31,8 +31,9 @@ TEST(MailMessageTest, AHeaderValueCannotStartAnotherHeader) {
 }
 
 TEST(MailMessageTest, DateIsRfc5322) {
+  const base::FakeClock clock;
   EXPECT_TRUE(std::regex_match(
-      rfc5322Date(std::chrono::system_clock::now()),
+      rfc5322Date(clock.wallNow()),
       std::regex(R"([A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d [+-]\d{4})")));
 }
 
