@@ -1,8 +1,9 @@
 // The VRRP engine: every vrrp_instance of a configuration running on the control-plane event
 // loop, with what feeds them — interface states from rtnetlink events, vrrp_script runs with
-// rise/fall, track_file values — aggregated per instance into FAULT and a priority delta
-// (docs/reference/keepalived.md §2.6-2.7), notify scripts run as child processes and FIFO lines.
-// app wires it (start at boot, stop on SIGTERM). Control-plane thread only.
+// rise/fall, track_file values, BFD session states that app forwards — aggregated per instance into
+// FAULT and a priority delta (docs/reference/keepalived.md §2.6-2.7), notify scripts run as child
+// processes and FIFO lines. app wires it (start at boot, stop on SIGTERM). Control-plane thread
+// only.
 #pragma once
 
 #include <functional>
@@ -53,6 +54,11 @@ class Engine {
   // their rise/fall verdict; tracking is re-evaluated. An instance that cannot open is logged
   // and left out. REQUIRES: start() was called.
   void reload(std::shared_ptr<const model::Config> config);
+
+  // A BFD session is Up or not (app forwards bfd::Events here): the instances that track it
+  // (track_bfd) are re-evaluated. A session not heard of yet is not Up, as in keepalived, so an
+  // unweighted track_bfd holds its instance in FAULT until the session first comes Up.
+  void setBfdState(const std::string& session, bool up);
 
   const std::vector<std::unique_ptr<Instance>>& instances() const { return instances_; }
 
@@ -105,10 +111,12 @@ class Engine {
   std::map<std::string, std::unique_ptr<ScriptRunner>> scripts_;
   std::map<std::string, std::int64_t> file_values_;  // track_file name -> last value read
   std::unique_ptr<base::Timer> file_timer_;
-  event::Notifier notifier_;  // notify scripts
+  std::map<std::string, bool> bfd_up_;  // bfd_instance name -> Up
+  event::Notifier notifier_;            // notify scripts
   std::vector<std::unique_ptr<Group>> groups_;
   std::map<const Instance*, Group*> group_of_;
   bool reconciling_ = false;
+  bool started_ = false;
   bool stopping_ = false;
 };
 
