@@ -183,6 +183,7 @@ class Daemon {
   bool wantVrrp() const { return !options_.check_only; }
   void startVrrp();
   void startBfd();
+  void forwardToVrrp(const bfd::SessionEvent& e);
   base::Status reload();
   void reloadVrrp(const std::shared_ptr<const model::Config>& config);
   void stop(const char* why);
@@ -197,7 +198,8 @@ class Daemon {
   const SystemdNotifier systemd_;
   MailWiring mail_;  // before vrrp_: VRRP's transitions mail through it until vrrp_ is gone
   std::unique_ptr<vrrp::Engine> vrrp_;
-  std::unique_ptr<bfd::EngineThread> bfd_;      // its own thread (bfd/engine_thread.h)
+  std::unique_ptr<bfd::EngineThread> bfd_;                  // its own thread (bfd/engine_thread.h)
+  std::unique_ptr<bfd::Events::Subscription> bfd_to_vrrp_;  // track_bfd: sessions to vrrp_
   std::unique_ptr<DataplaneWiring> dataplane_;  // outlives `services_`, whose OnTable feeds it
   std::unique_ptr<Services> services_;
   std::unique_ptr<Operations> operations_;  // last: its getters read the members above
@@ -233,11 +235,22 @@ void Daemon::startVrrp() {
     return;
   }
   vrrp_ = std::move(*engine);
+  if (bfd_) {
+    for (const bfd::SessionEvent& e : bfd_->events().snapshot()) forwardToVrrp(e);
+  } else if (std::any_of(config_->vrrp_instances.begin(), config_->vrrp_instances.end(),
+                         [](const model::VrrpInstance& vi) { return !vi.track_bfd.empty(); })) {
+    base::logWarning("track_bfd: BFD is not running - tracked sessions count as down");
+  }
   vrrp_->start();
 }
 
-// The BFD engine on a thread of its own. VRRP's track_bfd and BFD_CHECK will subscribe to its
-// events(); until they do, its sessions run, log their changes and show in keel.stats.
+// track_bfd: a session's state to the VRRP engine, unless its bfd_instance says `checker` only.
+void Daemon::forwardToVrrp(const bfd::SessionEvent& e) {
+  if (vrrp_ && e.notify_vrrp) vrrp_->setBfdState(e.name, e.up());
+}
+
+// The BFD engine on a thread of its own; VRRP hears its sessions through events(), posted to
+// this loop (BFD_CHECK is not implemented: conf warns).
 void Daemon::startBfd() {
   bfd::EngineOptions options;
   options.rt_priority = config_->global.bfd_rt_priority;
@@ -247,6 +260,8 @@ void Daemon::startBfd() {
     return;
   }
   bfd_ = std::move(*engine);
+  bfd_to_vrrp_ =
+      bfd_->events().subscribe(loop_, [this](const bfd::SessionEvent& e) { forwardToVrrp(e); });
 }
 
 // SIGHUP: a bad file is rejected and the running configuration stays; otherwise every engine
@@ -335,6 +350,7 @@ void Daemon::stop(const char* why) {
   base::logInfo("Stopping ({})", why);
   notifySystemd("STOPPING=1");
   if (vrrp_) vrrp_->stop();
+  bfd_to_vrrp_.reset();
   bfd_.reset();  // AdminDown to every BFD neighbour
   loop_.stop();
 }

@@ -1,5 +1,6 @@
 // bfd_instance NAME { ... } and vrrp_instance's track_bfd { ... } (docs/bfd.md), with keepalived
 // 2.2.7's keywords, ranges and messages (its bfd_parser.c).
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -182,11 +183,14 @@ void bindBfdInstance(const Statement& s, model::Config& c, BindContext& ctx) {
 
 void bindTrackBfd(const Statement& s, std::vector<model::TrackRef>& list, BindContext& ctx) {
   if (!ctx.args(s, 0, 0)) return;
-  // The BFD engine runs and the names are checked (model/validate.cc), but the VRRP engine does
-  // not follow the sessions yet: said once per block, never dropped silently.
-  ctx.warning(s, -1, "track_bfd: VRRP does not follow BFD sessions yet - ignoring");
   for (const Statement& e : *s.block) {
-    if (auto ref = ctx.trackRef(e, 253)) list.push_back(std::move(*ref));
+    auto ref = ctx.trackRef(e, 253);
+    if (!ref) continue;
+    if (std::any_of(list.begin(), list.end(), [&](const auto& r) { return r.name == ref->name; })) {
+      ctx.warning(e, -1, fmt::format("duplicate track_bfd {} - ignoring", ref->name));
+      continue;
+    }
+    list.push_back(std::move(*ref));
   }
 }
 

@@ -134,7 +134,7 @@ bfd_instance a_name_that_is_longer_than_31_chars {
   EXPECT_EQ(c.bfd_instances[0].max_hops, 10);
 }
 
-TEST_F(BindBfdTest, TrackBfdNamesAreCheckedAndTheGapIsSaid) {
+TEST_F(BindBfdTest, TrackBfdNamesAreCheckedAndDuplicatesIgnored) {
   model::Config c = read(R"(bfd_instance b1 {
   neighbor_ip 192.0.2.2
 }
@@ -145,6 +145,7 @@ vrrp_instance VI_1 {
   track_bfd {
     b1 weight 20 reverse
     bx
+    b1
   }
 }
 )");
@@ -153,9 +154,8 @@ vrrp_instance VI_1 {
   ASSERT_EQ(t.size(), 2u);
   EXPECT_EQ(t[0], (model::TrackRef{"b1", true, 20, true}));
   EXPECT_EQ(t[1].name, "bx");
-  EXPECT_EQ(messages(),
-            (std::vector<std::string>{"track_bfd: VRRP does not follow BFD sessions yet - ignoring",
-                                      "(VI_1) track bfd bx not found"}));
+  EXPECT_EQ(messages(), (std::vector<std::string>{"duplicate track_bfd b1 - ignoring",
+                                                  "(VI_1) track bfd bx not found"}));
 }
 
 TEST_F(BindBfdTest, MailDefaultsAreKeptUnsetUntilGiven) {
@@ -180,6 +180,32 @@ vrrp_instance VI_1 {
   EXPECT_TRUE(c.global.no_email_faults);
   EXPECT_EQ(c.sync_groups[0].smtp_alert, true);
   EXPECT_EQ(c.vrrp_instances[0].smtp_alert, std::nullopt);
+}
+
+// keepalived's vrrp_sync_group has track_bfd too; keel's VRRP engine does not apply a sync
+// group's trackers to its members, so the keyword is said to be ignored, not silently dropped.
+TEST_F(BindBfdTest, SyncGroupTrackBfdIsSaidToBeIgnored) {
+  model::Config c = read(R"(bfd_instance b1 {
+  neighbor_ip 192.0.2.2
+}
+vrrp_sync_group G {
+  group { VI_1 VI_2 }
+  track_bfd { b1 }
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 9
+  virtual_ipaddress { 198.18.0.100 }
+}
+vrrp_instance VI_2 {
+  interface eth0
+  virtual_router_id 10
+  virtual_ipaddress { 198.18.0.101 }
+}
+)");
+  EXPECT_EQ(messages(),
+            (std::vector<std::string>{"'track_bfd' is not supported by keel yet - ignoring"}));
+  EXPECT_EQ(c.sync_groups.size(), 1u);
 }
 
 }  // namespace

@@ -64,6 +64,7 @@ constexpr std::array kNotSupported = {
     NotSupported{"vrrp_instance", "vrf"},
     NotSupported{"vrrp_instance", "notify_master_rx_lower_pri"},
     NotSupported{"vrrp_instance", "lvs_sync_daemon_interface"},
+    NotSupported{"vrrp_sync_group", "track_bfd"},
     NotSupported{"real_server", "BFD_CHECK"},
     NotSupported{"virtual_server", "persistence_engine"},
 };

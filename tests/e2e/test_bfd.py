@@ -12,6 +12,9 @@ is 3 x 20 ms = 60 ms (RFC 5880 §6.8.4). The tests check:
     after the freeze;
   - the reverse: keeld stopped (SIGTERM: an AdminDown packet, RFC 5880 §6.8.16) and
     keeld killed (SIGKILL: silence), BIRD goes Down;
+  - track_bfd: a VRRP instance that tracks the session without a weight is FAULT until the
+    session is Up and again as soon as it goes Down (keepalived 2.2.7's rule); one with a
+    weight gains it while the session is Up and loses it when it goes Down;
   - packets forged from BIRD's host (wrong TTL, bad length, an unknown discriminator, the
     Authentication bit, a stranger's address) are dropped and counted by reason in
     keel.stats, and the session stays Up.
@@ -70,6 +73,39 @@ protocol bfd {{
   neighbor {KEEL_IP} local {BIRD_IP};
 }}
 """
+
+# VRRP instances on the BFD link (keepalived.conf(5): track_bfd). VI_1 is unweighted: FAULT while
+# the session is not Up. VI_2 gains WEIGHT while it is Up.
+ADVERT_S, WEIGHT = 1, 20
+TRACK_CONF = KEEL_CONF + f"""vrrp_instance VI_1 {{
+  state BACKUP
+  interface eth0
+  virtual_router_id 61
+  priority 100
+  advert_int {ADVERT_S}
+  virtual_ipaddress {{
+    198.18.1.100/24
+  }}
+  track_bfd {{
+    bird
+  }}
+}}
+vrrp_instance VI_2 {{
+  state BACKUP
+  interface eth0
+  virtual_router_id 62
+  priority 100
+  advert_int {ADVERT_S}
+  virtual_ipaddress {{
+    198.18.1.101/24
+  }}
+  track_bfd {{
+    bird weight {WEIGHT}
+  }}
+}}
+"""
+# RFC 5798 §6.1: a BACKUP with no MASTER takes over after 3 x advert_int + skew (< advert_int).
+MASTER_DOWN_S = 3 * ADVERT_S + ADVERT_S
 
 EXPIRED = re.compile(r"BFD_Instance\(bird\) Expired after ([0-9.]+) ms \(detection time ([0-9.]+) ms\)")
 
@@ -227,3 +263,44 @@ def test_forged_packets_are_dropped_and_counted(pair):
     assert sum(after.values()) - sum(before.values()) == len(want), after
     assert "Entering Down state" not in pair.keeld.output(), pair.log()
     assert pair.bird_state() == "Up"
+
+
+def count(proc, regex: str) -> int:
+    return len(re.findall(regex, proc.output()))
+
+
+def test_track_bfd_moves_vrrp_instances(pair):
+    (pair.tmp / "keel.conf").write_text(TRACK_CONF)
+    pair.start_keeld()
+    # No BFD peer yet: the session is not Up, so VI_1 starts in FAULT; VI_2 only lacks its weight.
+    pair.keeld.wait_for_output(r"\(VI_1\) Entering FAULT STATE", timeout=10)
+    pair.keeld.wait_for_output(r"\(VI_2\) Entering MASTER STATE", timeout=MASTER_DOWN_S + 5)
+    assert "(VI_1) Entering MASTER STATE" not in pair.keeld.output(), pair.log()
+    assert "(VI_2) Changing effective priority" not in pair.keeld.output(), pair.log()
+
+    pair.start_bird()
+    pair.both_up()
+    pair.keeld.wait_for_output(rf"\(VI_2\) Changing effective priority to {100 + WEIGHT}",
+                               timeout=1)
+    pair.keeld.wait_for_output(r"\(VI_1\) Entering MASTER STATE", timeout=MASTER_DOWN_S + SLACK)
+    assert count(pair.keeld, r"\(VI_1\) Entering FAULT STATE") == 1, pair.log()
+
+    time.sleep(0.5)  # both BFD sides on their 20 ms intervals
+    frozen = time.monotonic()
+    pair.bird.send_signal(signal.SIGSTOP)
+    try:
+        wait_until(lambda: count(pair.keeld, r"\(VI_1\) Entering FAULT STATE") == 2,
+                   timeout=BOUND_MS / 1000 + SLACK, what="VI_1 FAULT after the BFD session expired")
+        seen = time.monotonic()
+        pair.keeld.wait_for_output(r"\(VI_2\) Changing effective priority to 100", timeout=1)
+    finally:
+        pair.bird.send_signal(signal.SIGCONT)
+    print(f"VI_1 FAULT {1000 * (seen - frozen):.1f} ms after BIRD froze (BFD bound {BOUND_MS} ms)")
+    assert "(VI_2) Entering FAULT STATE" not in pair.keeld.output(), pair.log()
+
+    # BIRD thawed: the session comes back Up, VI_1 leaves FAULT and VI_2 regains its weight.
+    wait_until(lambda: count(pair.keeld, r"\(VI_1\) Entering MASTER STATE") == 2,
+               timeout=10 + MASTER_DOWN_S, what="VI_1 MASTER again")
+    wait_until(lambda: count(pair.keeld, rf"\(VI_2\) Changing effective priority to "
+                                         rf"{100 + WEIGHT}") == 2,
+               timeout=1, what="VI_2's weight back")
