@@ -51,7 +51,7 @@ Engine::~Engine() {
 }
 
 base::Result<std::unique_ptr<Engine>> Engine::create(event::Loop& loop,
-                                                     std::vector<model::BfdInstance> config,
+                                                     const std::vector<model::BfdInstance>& config,
                                                      EngineOptions options) {
   std::unique_ptr<Engine> engine(new Engine(loop, std::move(options)));
   KEEL_TRY(engine->openReceivers(config));
@@ -138,7 +138,7 @@ void Engine::closeSession(Entry& e) {
   events_->forget(e.config.name);
 }
 
-void Engine::reload(std::vector<model::BfdInstance> config) {
+void Engine::reload(const std::vector<model::BfdInstance>& config) {
   if (auto s = openReceivers(config); !s) base::logError("BFD: {}", s.error().str());
   std::map<std::string, std::unique_ptr<Entry>> next;
   for (const model::BfdInstance& b : config) {

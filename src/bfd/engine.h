@@ -61,7 +61,7 @@ class Engine {
   // Opens the receiving sockets the configured families need and a sending socket per session.
   // Errors: System (the BFD port is taken, a source address is not local).
   static base::Result<std::unique_ptr<Engine>> create(event::Loop& loop,
-                                                      std::vector<model::BfdInstance> config,
+                                                      const std::vector<model::BfdInstance>& config,
                                                       EngineOptions options = {});
   ~Engine();
   Engine(const Engine&) = delete;
@@ -74,7 +74,7 @@ class Engine {
   // By name: a session whose neighbour, source and ttl are unchanged keeps its state and takes
   // the new timers (a Poll Sequence while Up); others restart; removed ones go AdminDown. A
   // session that cannot open is logged and left out.
-  void reload(std::vector<model::BfdInstance> config);
+  void reload(const std::vector<model::BfdInstance>& config);
 
   std::shared_ptr<Events> events() const { return events_; }
   std::vector<SessionView> sessions() const;

@@ -33,10 +33,8 @@ base::Result<std::unique_ptr<EngineThread>> EngineThread::start(
   options.events = t->events_;
   std::promise<base::Status> started;
   std::future<base::Status> ready = started.get_future();
-  t->thread_ =
-      std::thread([raw = t.get(), config = std::move(config), options, &started]() mutable {
-        raw->run(std::move(config), std::move(options), started);
-      });
+  t->thread_ = std::thread([raw = t.get(), config = std::move(config), options,
+                            &started]() mutable { raw->run(config, std::move(options), started); });
   base::Status status = ready.get();
   if (!status) {
     t->thread_.join();
@@ -45,7 +43,7 @@ base::Result<std::unique_ptr<EngineThread>> EngineThread::start(
   return t;
 }
 
-void EngineThread::run(std::vector<model::BfdInstance> config, EngineOptions options,
+void EngineThread::run(const std::vector<model::BfdInstance>& config, EngineOptions options,
                        std::promise<base::Status>& started) {
   sigset_t all;
   sigfillset(&all);
@@ -57,7 +55,7 @@ void EngineThread::run(std::vector<model::BfdInstance> config, EngineOptions opt
     started.set_value(loop.error());
     return;
   }
-  auto engine = Engine::create(**loop, std::move(config), std::move(options));
+  auto engine = Engine::create(**loop, config, std::move(options));
   if (!engine) {
     started.set_value(engine.error());
     return;
@@ -81,7 +79,7 @@ EngineThread::~EngineThread() {
 }
 
 void EngineThread::reload(std::vector<model::BfdInstance> config) {
-  loop_->post([this, config = std::move(config)]() mutable { engine_->reload(std::move(config)); });
+  loop_->post([this, config = std::move(config)] { engine_->reload(config); });
 }
 
 std::string EngineThread::statsText() {

@@ -37,7 +37,7 @@ class EngineThread {
 
  private:
   EngineThread() = default;
-  void run(std::vector<model::BfdInstance> config, EngineOptions options,
+  void run(const std::vector<model::BfdInstance>& config, EngineOptions options,
            std::promise<base::Status>& started);
 
   std::shared_ptr<Events> events_;
