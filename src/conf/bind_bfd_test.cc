@@ -208,5 +208,24 @@ vrrp_instance VI_2 {
   EXPECT_EQ(c.sync_groups.size(), 1u);
 }
 
+// keepalived's other BFD process settings: keel's BFD is a thread of keeld (only
+// bfd_rt_priority applies to it); they are said to be ignored, not rejected nor dropped silently.
+TEST_F(BindBfdTest, BfdProcessSettingsAreSaidToBeIgnored) {
+  model::Config c = read(R"(global_defs {
+  bfd_rt_priority 40
+  bfd_priority -5
+  bfd_no_swap
+  bfd_cpu_affinity 1
+  bfd_rlimit_rttime 10000
+  bfd_process_name keel_bfd
+}
+)");
+  EXPECT_EQ(c.global.bfd_rt_priority, 40);
+  const std::string ignored = "is not supported by keel yet - ignoring";
+  const std::vector<std::string> got = messages();
+  ASSERT_EQ(got.size(), 5u);
+  for (const std::string& m : got) EXPECT_NE(m.find(ignored), std::string::npos) << m;
+}
+
 }  // namespace
 }  // namespace keel::conf
