@@ -140,6 +140,15 @@ void addControlMetrics(const ctl::ServerCounters& c, MetricsText& m) {
         std::pair{"timeout", c.timeouts}}) {
     m.add("keel_control_refused_total", {{"reason", reason}}, num(n));
   }
+  m.family("keel_control_accept_pauses_total", "counter",
+           "Times the control socket stopped accepting for a while: no descriptor or memory.");
+  m.add("keel_control_accept_pauses_total", {}, num(c.accept_pauses));
+}
+
+void addLoopMetrics(const event::LoopStats& stats, MetricsText& m) {
+  m.family("keel_loop_callback_exceptions_total", "counter",
+           "Exceptions caught around event-loop callbacks; keeld ran on (docs/operations.md).");
+  m.add("keel_loop_callback_exceptions_total", {}, num(stats.callback_exceptions));
 }
 
 }  // namespace keel::app
