@@ -30,6 +30,7 @@
 #include "check/probe_factory.h"
 #include "conf/reader.h"
 #include "ctl/config_json.h"
+#include "event/child_process.h"
 #include "event/loop.h"
 #include "model/diff.h"
 #include "vrrp/engine.h"
@@ -107,24 +108,41 @@ void writeDump(const std::string& dir, const char* name, const std::string& text
   base::logInfo("Wrote {}/{}", dir, name);
 }
 
-// keepalived's signals (the loop handles them while it runs).
-constexpr std::array<int, 5> kHandledSignals = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
+// keepalived's signals (the loop handles them while it runs): every --signum name's.
+std::array<int, 8> handledSignals() {
+  return {SIGTERM,
+          SIGINT,
+          SIGHUP,
+          SIGUSR1,
+          SIGUSR2,
+          *signalNumberFor("JSON"),
+          *signalNumberFor("STATS_CLEAR"),
+          *signalNumberFor("TDUMP")};
+}
 
 // They wait (blocked) from the first moment until the loop reads them, so a signal sent while
 // the configuration loads is handled, not fatal.
 void holdSignals() {
   sigset_t mask;
   sigemptyset(&mask);
-  for (int signo : kHandledSignals) sigaddset(&mask, signo);
-  sigaddset(&mask, *signalNumberFor("JSON"));
+  for (int signo : handledSignals()) sigaddset(&mask, signo);
   ::pthread_sigmask(SIG_BLOCK, &mask, nullptr);
 }
 
 // Once the loop has stopped, a repeated signal (a second SIGTERM) must not kill keeld before it
 // has cleaned up (pid file, runtime directory).
 void ignoreSignals() {
-  for (int signo : kHandledSignals) std::signal(signo, SIG_IGN);
-  std::signal(*signalNumberFor("JSON"), SIG_IGN);
+  for (int signo : handledSignals()) std::signal(signo, SIG_IGN);
+}
+
+// Writes a multi-line text to the log, a line at a time.
+void logLines(const std::string& text) {
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    base::logInfo("{}", std::string_view(text).substr(at, end - at));
+    at = end + 1;
+  }
 }
 
 // -s, -u, -m: what the process needs before anything else is opened.
@@ -149,13 +167,7 @@ base::Result<std::string> prepareRuntimeDir(const KeeldOptions& options,
 
 // -d: keepalived dumps its parsed configuration to the log at start.
 void logConfiguration(const model::Config& config) {
-  const std::string text = ctl::toJson(config).dump(2);
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const std::size_t end = std::min(text.find('\n', at), text.size());
-    base::logInfo("{}", std::string_view(text).substr(at, end - at));
-    at = end + 1;
-  }
+  logLines(ctl::dumpJson(ctl::toJson(config), 2));
 }
 
 // keeld's engines and signals on the control-plane loop.
@@ -175,6 +187,8 @@ class Daemon {
   void startControl();
   base::Status handleSignals();
   void ready() { notifySystemd("READY=1"); }
+  // A callback ended with a fatal exception (event/loop.h): stop in order, VIPs released.
+  void fail(const std::string& why) { stop(why.c_str()); }
 
  private:
   bool wantChecks() const { return !options_.vrrp_only; }
@@ -183,6 +197,7 @@ class Daemon {
   base::Status reload();
   void reloadVrrp(const std::shared_ptr<const model::Config>& config);
   void stop(const char* why);
+  void writeStats(bool clear);
   void notifySystemd(std::string_view state) const;
   RuntimeView view() const;
 
@@ -321,6 +336,19 @@ RuntimeView Daemon::view() const {
   return v;
 }
 
+// keel.stats (SIGUSR2). STATS_CLEAR writes it, then counts again from zero, as keepalived; the
+// VRRP and data-plane engines offer no way to clear their counters yet, so only the event loop's
+// are cleared, and the log says so.
+void Daemon::writeStats(bool clear) {
+  std::string text = vrrp_ ? vrrp_->statsText() : std::string();
+  if (dataplane_) text += dataplane_->statsText();
+  text += loopStatsText(loop_.stats());
+  writeDump(runtime_dir_, "keel.stats", text);
+  if (!clear) return;
+  loop_.clearStats();
+  base::logInfo("Statistics cleared: event loop (VRRP and data-plane counters are kept)");
+}
+
 base::Status Daemon::handleSignals() {
   for (auto [signo, name] : {std::pair{SIGTERM, "SIGTERM"}, std::pair{SIGINT, "SIGINT"}}) {
     KEEL_TRY(loop_.onSignal(signo, [this, why = name] { stop(why); }));
@@ -328,14 +356,15 @@ base::Status Daemon::handleSignals() {
   const std::pair<int, std::function<void()>> optional[] = {
       {SIGHUP, [this] { (void)reload(); }},
       {SIGUSR1, [this] { writeDump(runtime_dir_, "keel.data", dataText(view())); }},
-      {SIGUSR2,
-       [this] {
-         std::string text = vrrp_ ? vrrp_->statsText() : std::string();
-         if (dataplane_) text += dataplane_->statsText();
-         writeDump(runtime_dir_, "keel.stats", text);
-       }},
+      {SIGUSR2, [this] { writeStats(false); }},
       {*signalNumberFor("JSON"),
-       [this] { writeDump(runtime_dir_, "keel.json", dataJson(view()).dump(2) + "\n"); }},
+       [this] { writeDump(runtime_dir_, "keel.json", ctl::dumpJson(dataJson(view()), 2) + "\n"); }},
+      {*signalNumberFor("STATS_CLEAR"), [this] { writeStats(true); }},
+      {*signalNumberFor("TDUMP"),
+       [this] {
+         logLines(
+             threadDumpText(loop_.snapshot(), event::ChildProcess::running(loop_.clock().now())));
+       }},
   };
   for (const auto& [signo, handler] : optional) {
     if (auto s = loop_.onSignal(signo, handler); !s) {
@@ -356,6 +385,7 @@ int serve(const KeeldOptions& options, std::optional<model::Config> config,
     return kExitFatal;
   }
   Daemon daemon(options, std::move(config), runtime_dir, **loop);
+  (*loop)->onFatal([&daemon](const std::string& why) { daemon.fail(why); });
   if (auto s = daemon.handleSignals(); !s) {
     base::logError("Unable to handle signals: {}", s.error().str());
     report.report(kExitFatal);
