@@ -159,8 +159,13 @@ base::Result<std::string> prepareRuntimeDir(const KeeldOptions& options,
                                             const std::optional<model::Config>& config) {
   std::optional<std::string> instance = options.instance;
   if (!instance && config && !config->instance.empty()) instance = config->instance;
-  auto dir = runtimeDir({options.runtime_dir, instance});
+  const RuntimeEnvironment env = RuntimeEnvironment::current();
+  const RuntimeDirRequest request{options.runtime_dir, instance};
+  auto dir = runtimeDir(request, env);
   if (!dir) return dir.error();
+  if (usesTemporaryBase(request, env)) {
+    base::logNotice("No XDG_RUNTIME_DIR: runtime files go to {}, keeld's own (mode 0700)", *dir);
+  }
   KEEL_TRY(makeRuntimeDir(*dir));
   return dir;
 }

@@ -103,6 +103,19 @@ def test_background_start_that_fails_exits_non_zero(lab, keel_build_dir, tmp_pat
     assert "network namespace keel-missing-netns does not exist" in out.stderr
 
 
+def test_a_runtime_dir_another_user_owns_is_refused(lab, keel_build_dir, tmp_path, conf):
+    """Whoever owns the directory could swap keel.sock or read the dumps: keeld refuses it at
+    start, with the fix in the message, and writes nothing there."""
+    run = tmp_path / "run"
+    (run / "blue").mkdir(parents=True, mode=0o700)
+    os.chown(run / "blue", 65534, 65534)
+    out = lab.host("director").run(keeld_argv(keel_build_dir, run, conf, "-n"), check=False,
+                                   timeout=30)
+    assert out.returncode == 1
+    assert f"runtime directory {run}/blue belongs to uid 65534, not to keeld's uid 0" in out.stderr
+    assert list((run / "blue").iterdir()) == []
+
+
 def test_systemd_notify_ready_reloading_stopping(lab, keel_build_dir, tmp_path, conf):
     path = tmp_path / "notify.sock"  # a path: abstract sockets belong to one network namespace
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
