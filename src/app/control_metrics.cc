@@ -31,6 +31,9 @@ void declareServices(MetricsText& m) {
   m.family("keel_real_weight", "gauge", "Weight of the real server in the data plane's table.");
   m.family("keel_check_duration_seconds", "gauge",
            "How long the last finished attempt of each checker took.");
+  m.family("keel_check_no_descriptor_total", "counter",
+           "Checker attempts that could not open a socket (keeld out of descriptors): no "
+           "verdict, the state kept.");
   for (const char* scope : {"service", "real"}) {
     for (const auto& [what, help] :
          {std::pair{"connections", "Connections scheduled"},
@@ -87,6 +90,12 @@ void addCheckMetrics(const Services* services, MetricsText& m) {
            {"real_server", dataplane::RealKey{r.id.address, r.id.port}.str()}},
           r.alive ? 1 : 0);
     for (std::size_t i = 0; i < r.checkers.size(); ++i) {
+      m.add("keel_check_no_descriptor_total",
+            {{"virtual_server", r.id.virtual_server},
+             {"real_server", dataplane::RealKey{r.id.address, r.id.port}.str()},
+             {"checker", r.checkers[i].kind},
+             {"index", std::to_string(i)}},
+            num(r.checkers[i].no_descriptor));
       if (!r.checkers[i].last_duration) continue;
       m.add("keel_check_duration_seconds",
             {{"virtual_server", r.id.virtual_server},
