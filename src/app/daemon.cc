@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <variant>
 #include <vector>
 
 #include "app/config_test.h"
@@ -26,6 +27,7 @@
 #include "app/state_dump.h"
 #include "app/version.h"
 #include "base/clock.h"
+#include "base/fd_budget.h"
 #include "base/log.h"
 #include "check/probe_factory.h"
 #include "conf/reader.h"
@@ -170,6 +172,44 @@ base::Result<std::string> prepareRuntimeDir(const KeeldOptions& options,
   return dir;
 }
 
+// What the configuration asks of the descriptor budget (base/fd_budget.h).
+base::FdNeeds fdNeedsOf(const std::optional<model::Config>& config) {
+  base::FdNeeds needs;
+  needs.open_at_start = base::openDescriptors();
+  if (!config) return needs;
+  needs.vrrp_instances = config->vrrp_instances.size();
+  needs.scripts = config->vrrp_scripts.size();
+  for (const model::VirtualServer& vs : config->virtual_servers) {
+    for (const model::RealServer& rs : vs.real_servers) {
+      needs.checkers += rs.checkers.size();
+      for (const model::Checker& c : rs.checkers) {
+        if (std::holds_alternative<model::MiscCheck>(c.kind)) ++needs.scripts;
+      }
+    }
+  }
+  return needs;
+}
+
+// RLIMIT_NOFILE up to its hard limit, then shared out; the log says how.
+base::FdShares planDescriptors(const std::optional<model::Config>& config) {
+  std::size_t limit = 0;
+  if (auto raised = raiseNoFileLimit(); !raised) {
+    base::logWarning("{}", raised.error().str());
+  } else {
+    limit = raised->now;
+    if (raised->now != raised->before) {
+      base::logInfo("Descriptor limit raised from {} to {}", raised->before, raised->now);
+    }
+  }
+  const base::FdShares shares = base::planFdShares(limit, fdNeedsOf(config));
+  base::logInfo("Descriptor shares: {}", base::describe(shares));
+  if (shares.tight) {
+    base::logWarning("Descriptor limit {} leaves the data plane only {} (raise LimitNOFILE)",
+                     shares.limit, shares.dataplane);
+  }
+  return shares;
+}
+
 // -d: keepalived dumps its parsed configuration to the log at start.
 void logConfiguration(const model::Config& config) {
   logLines(ctl::dumpJson(ctl::toJson(config), 2));
@@ -192,6 +232,9 @@ class Daemon {
   void startControl();
   base::Status handleSignals();
   void ready() { notifySystemd("READY=1"); }
+  // The descriptor shares (base/fd_budget.h); `dataplane` is the cap the data plane is given.
+  void setFdShares(const base::FdShares& shares) { fd_shares_ = shares; }
+  const base::FdShares& fdShares() const { return fd_shares_; }
   // A callback ended with a fatal exception (event/loop.h): stop in order, VIPs released.
   void fail(const std::string& why) { stop(why.c_str()); }
 
@@ -212,6 +255,7 @@ class Daemon {
   event::Loop& loop_;
   const check::ProbeFactory probes_;
   const SystemdNotifier systemd_;
+  base::FdShares fd_shares_;
   std::unique_ptr<vrrp::Engine> vrrp_;
   std::unique_ptr<DataplaneWiring> dataplane_;  // outlives `services_`, whose OnTable feeds it
   std::unique_ptr<Services> services_;
@@ -389,7 +433,9 @@ int serve(const KeeldOptions& options, std::optional<model::Config> config,
     report.report(kExitFatal);
     return kExitFatal;
   }
+  const base::FdShares shares = planDescriptors(config);
   Daemon daemon(options, std::move(config), runtime_dir, **loop);
+  daemon.setFdShares(shares);
   (*loop)->onFatal([&daemon](const std::string& why) { daemon.fail(why); });
   if (auto s = daemon.handleSignals(); !s) {
     base::logError("Unable to handle signals: {}", s.error().str());
