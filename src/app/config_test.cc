@@ -123,7 +123,7 @@ int runConfigTest(const KeeldOptions& options) {
   checkScriptsExist(*config, options.config_file, diags);
   const bool insecure = scriptsRunAsRootInsecurely(*config, options.config_file, diags);
   fmt::print(stderr, "{}", diags.renderAll());
-  if (options.dump_config) fmt::print("{}\n", ctl::toJson(*config).dump(2));
+  if (options.dump_config) fmt::print("{}\n", ctl::dumpJson(ctl::toJson(*config), 2));
   if (options.all_config && std::any_of(diags.all().begin(), diags.all().end(), [](const auto& d) {
         return d.message.find("matched no file") != std::string::npos;
       })) {

@@ -95,6 +95,7 @@ base::Status OperationsImpl::start(const std::string& runtime_dir) {
   };
   o.admit = peerAllowed;
   o.oversized_reply = ctl::errorResponse("request too large");
+  o.name = "control socket";
   auto server = ctl::StreamServer::create(loop_, std::move(*fd), std::move(o));
   if (!server) return server.error();
   control_ = std::move(*server);
@@ -122,6 +123,7 @@ void OperationsImpl::startMetrics() {
     return ctl::StreamServer::Reply{ctl::httpResponse(head, metrics()), true};
   };
   o.oversized_reply = ctl::httpResponse("", "");
+  o.name = "metrics listener";
   auto server = ctl::StreamServer::create(loop_, std::move(*fd), std::move(o));
   if (!server) {
     base::logError("Metrics not served on {}: {}", where, server.error().str());
@@ -272,6 +274,7 @@ std::string OperationsImpl::metrics() const {
   addCheckMetrics(sources_.services ? sources_.services() : nullptr, m);
   addDataplaneMetrics(sources_.dataplane ? sources_.dataplane() : nullptr, m);
   addControlMetrics(control_->counters(), m);
+  addLoopMetrics(loop_.stats(), m);
   return m.str();
 }
 

@@ -58,6 +58,7 @@ nlohmann::ordered_json checkerJson(const check::CheckerStatus& c) {
           {"paused", c.paused},
           {"retries_done", c.retries_done},
           {"last_reason", c.last_reason},
+          {"no_descriptor", c.no_descriptor},
           {"last_duration_seconds",
            c.last_duration
                ? nlohmann::ordered_json(std::chrono::duration<double>(*c.last_duration).count())

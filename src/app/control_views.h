@@ -27,5 +27,6 @@ void addVrrpMetrics(const vrrp::Engine* engine, ctl::MetricsText& m);
 void addCheckMetrics(const Services* services, ctl::MetricsText& m);
 void addDataplaneMetrics(const dataplane::Dataplane* dp, ctl::MetricsText& m);
 void addControlMetrics(const ctl::ServerCounters& c, ctl::MetricsText& m);
+void addLoopMetrics(const event::LoopStats& stats, ctl::MetricsText& m);
 
 }  // namespace keel::app

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <variant>
 #include <vector>
 
 #include "app/config_test.h"
@@ -26,10 +27,12 @@
 #include "app/state_dump.h"
 #include "app/version.h"
 #include "base/clock.h"
+#include "base/fd_budget.h"
 #include "base/log.h"
 #include "check/probe_factory.h"
 #include "conf/reader.h"
 #include "ctl/config_json.h"
+#include "event/child_process.h"
 #include "event/loop.h"
 #include "model/diff.h"
 #include "vrrp/engine.h"
@@ -107,24 +110,41 @@ void writeDump(const std::string& dir, const char* name, const std::string& text
   base::logInfo("Wrote {}/{}", dir, name);
 }
 
-// keepalived's signals (the loop handles them while it runs).
-constexpr std::array<int, 5> kHandledSignals = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
+// keepalived's signals (the loop handles them while it runs): every --signum name's.
+std::array<int, 8> handledSignals() {
+  return {SIGTERM,
+          SIGINT,
+          SIGHUP,
+          SIGUSR1,
+          SIGUSR2,
+          *signalNumberFor("JSON"),
+          *signalNumberFor("STATS_CLEAR"),
+          *signalNumberFor("TDUMP")};
+}
 
 // They wait (blocked) from the first moment until the loop reads them, so a signal sent while
 // the configuration loads is handled, not fatal.
 void holdSignals() {
   sigset_t mask;
   sigemptyset(&mask);
-  for (int signo : kHandledSignals) sigaddset(&mask, signo);
-  sigaddset(&mask, *signalNumberFor("JSON"));
+  for (int signo : handledSignals()) sigaddset(&mask, signo);
   ::pthread_sigmask(SIG_BLOCK, &mask, nullptr);
 }
 
 // Once the loop has stopped, a repeated signal (a second SIGTERM) must not kill keeld before it
 // has cleaned up (pid file, runtime directory).
 void ignoreSignals() {
-  for (int signo : kHandledSignals) std::signal(signo, SIG_IGN);
-  std::signal(*signalNumberFor("JSON"), SIG_IGN);
+  for (int signo : handledSignals()) std::signal(signo, SIG_IGN);
+}
+
+// Writes a multi-line text to the log, a line at a time.
+void logLines(const std::string& text) {
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    base::logInfo("{}", std::string_view(text).substr(at, end - at));
+    at = end + 1;
+  }
 }
 
 // -s, -u, -m: what the process needs before anything else is opened.
@@ -141,21 +161,58 @@ base::Result<std::string> prepareRuntimeDir(const KeeldOptions& options,
                                             const std::optional<model::Config>& config) {
   std::optional<std::string> instance = options.instance;
   if (!instance && config && !config->instance.empty()) instance = config->instance;
-  auto dir = runtimeDir({options.runtime_dir, instance});
+  const RuntimeEnvironment env = RuntimeEnvironment::current();
+  const RuntimeDirRequest request{options.runtime_dir, instance};
+  auto dir = runtimeDir(request, env);
   if (!dir) return dir.error();
+  if (usesTemporaryBase(request, env)) {
+    base::logNotice("No XDG_RUNTIME_DIR: runtime files go to {}, keeld's own (mode 0700)", *dir);
+  }
   KEEL_TRY(makeRuntimeDir(*dir));
   return dir;
 }
 
+// What the configuration asks of the descriptor budget (base/fd_budget.h).
+base::FdNeeds fdNeedsOf(const std::optional<model::Config>& config) {
+  base::FdNeeds needs;
+  needs.open_at_start = base::openDescriptors();
+  if (!config) return needs;
+  needs.vrrp_instances = config->vrrp_instances.size();
+  needs.scripts = config->vrrp_scripts.size();
+  for (const model::VirtualServer& vs : config->virtual_servers) {
+    for (const model::RealServer& rs : vs.real_servers) {
+      needs.checkers += rs.checkers.size();
+      for (const model::Checker& c : rs.checkers) {
+        if (std::holds_alternative<model::MiscCheck>(c.kind)) ++needs.scripts;
+      }
+    }
+  }
+  return needs;
+}
+
+// RLIMIT_NOFILE up to its hard limit, then shared out; the log says how.
+base::FdShares planDescriptors(const std::optional<model::Config>& config) {
+  std::size_t limit = 0;
+  if (auto raised = raiseNoFileLimit(); !raised) {
+    base::logWarning("{}", raised.error().str());
+  } else {
+    limit = raised->now;
+    if (raised->now != raised->before) {
+      base::logInfo("Descriptor limit raised from {} to {}", raised->before, raised->now);
+    }
+  }
+  const base::FdShares shares = base::planFdShares(limit, fdNeedsOf(config));
+  base::logInfo("Descriptor shares: {}", base::describe(shares));
+  if (shares.tight) {
+    base::logWarning("Descriptor limit {} leaves the data plane only {} (raise LimitNOFILE)",
+                     shares.limit, shares.dataplane);
+  }
+  return shares;
+}
+
 // -d: keepalived dumps its parsed configuration to the log at start.
 void logConfiguration(const model::Config& config) {
-  const std::string text = ctl::toJson(config).dump(2);
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const std::size_t end = std::min(text.find('\n', at), text.size());
-    base::logInfo("{}", std::string_view(text).substr(at, end - at));
-    at = end + 1;
-  }
+  logLines(ctl::dumpJson(ctl::toJson(config), 2));
 }
 
 // keeld's engines and signals on the control-plane loop.
@@ -175,6 +232,11 @@ class Daemon {
   void startControl();
   base::Status handleSignals();
   void ready() { notifySystemd("READY=1"); }
+  // The descriptor shares (base/fd_budget.h); `dataplane` is the cap the data plane is given.
+  void setFdShares(const base::FdShares& shares) { fd_shares_ = shares; }
+  const base::FdShares& fdShares() const { return fd_shares_; }
+  // A callback ended with a fatal exception (event/loop.h): stop in order, VIPs released.
+  void fail(const std::string& why) { stop(why.c_str()); }
 
  private:
   bool wantChecks() const { return !options_.vrrp_only; }
@@ -183,6 +245,7 @@ class Daemon {
   base::Status reload();
   void reloadVrrp(const std::shared_ptr<const model::Config>& config);
   void stop(const char* why);
+  void writeStats(bool clear);
   void notifySystemd(std::string_view state) const;
   RuntimeView view() const;
 
@@ -192,6 +255,7 @@ class Daemon {
   event::Loop& loop_;
   const check::ProbeFactory probes_;
   const SystemdNotifier systemd_;
+  base::FdShares fd_shares_;
   std::unique_ptr<vrrp::Engine> vrrp_;
   std::unique_ptr<DataplaneWiring> dataplane_;  // outlives `services_`, whose OnTable feeds it
   std::unique_ptr<Services> services_;
@@ -321,6 +385,19 @@ RuntimeView Daemon::view() const {
   return v;
 }
 
+// keel.stats (SIGUSR2). STATS_CLEAR writes it, then counts again from zero, as keepalived; the
+// VRRP and data-plane engines offer no way to clear their counters yet, so only the event loop's
+// are cleared, and the log says so.
+void Daemon::writeStats(bool clear) {
+  std::string text = vrrp_ ? vrrp_->statsText() : std::string();
+  if (dataplane_) text += dataplane_->statsText();
+  text += loopStatsText(loop_.stats());
+  writeDump(runtime_dir_, "keel.stats", text);
+  if (!clear) return;
+  loop_.clearStats();
+  base::logInfo("Statistics cleared: event loop (VRRP and data-plane counters are kept)");
+}
+
 base::Status Daemon::handleSignals() {
   for (auto [signo, name] : {std::pair{SIGTERM, "SIGTERM"}, std::pair{SIGINT, "SIGINT"}}) {
     KEEL_TRY(loop_.onSignal(signo, [this, why = name] { stop(why); }));
@@ -328,14 +405,15 @@ base::Status Daemon::handleSignals() {
   const std::pair<int, std::function<void()>> optional[] = {
       {SIGHUP, [this] { (void)reload(); }},
       {SIGUSR1, [this] { writeDump(runtime_dir_, "keel.data", dataText(view())); }},
-      {SIGUSR2,
-       [this] {
-         std::string text = vrrp_ ? vrrp_->statsText() : std::string();
-         if (dataplane_) text += dataplane_->statsText();
-         writeDump(runtime_dir_, "keel.stats", text);
-       }},
+      {SIGUSR2, [this] { writeStats(false); }},
       {*signalNumberFor("JSON"),
-       [this] { writeDump(runtime_dir_, "keel.json", dataJson(view()).dump(2) + "\n"); }},
+       [this] { writeDump(runtime_dir_, "keel.json", ctl::dumpJson(dataJson(view()), 2) + "\n"); }},
+      {*signalNumberFor("STATS_CLEAR"), [this] { writeStats(true); }},
+      {*signalNumberFor("TDUMP"),
+       [this] {
+         logLines(
+             threadDumpText(loop_.snapshot(), event::ChildProcess::running(loop_.clock().now())));
+       }},
   };
   for (const auto& [signo, handler] : optional) {
     if (auto s = loop_.onSignal(signo, handler); !s) {
@@ -355,7 +433,10 @@ int serve(const KeeldOptions& options, std::optional<model::Config> config,
     report.report(kExitFatal);
     return kExitFatal;
   }
+  const base::FdShares shares = planDescriptors(config);
   Daemon daemon(options, std::move(config), runtime_dir, **loop);
+  daemon.setFdShares(shares);
+  (*loop)->onFatal([&daemon](const std::string& why) { daemon.fail(why); });
   if (auto s = daemon.handleSignals(); !s) {
     base::logError("Unable to handle signals: {}", s.error().str());
     report.report(kExitFatal);

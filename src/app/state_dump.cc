@@ -128,4 +128,33 @@ nlohmann::ordered_json dataJson(const RuntimeView& view) {
           {"virtual_servers", table}};
 }
 
+std::string loopStatsText(const event::LoopStats& stats) {
+  return fmt::format("Event loop:\n  Callback exceptions: {}\n  Fatal exceptions: {}\n",
+                     stats.callback_exceptions, stats.fatal_exceptions);
+}
+
+namespace {
+
+std::string millis(base::Duration d) {
+  return fmt::format("{} ms", std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
+}  // namespace
+
+std::string threadDumpText(const event::LoopSnapshot& loop,
+                           const std::vector<event::RunningChild>& children) {
+  std::string out = "Thread dump:\n";
+  out += fmt::format("  Event loop: {} fd(s) watched, {} signal(s) handled, {} posted job(s)\n",
+                     loop.watched_fds, loop.signals, loop.posted);
+  out += fmt::format("  Timers: {} pending{}\n", loop.timers,
+                     loop.next_timer ? ", next in " + millis(*loop.next_timer) : "");
+  out += fmt::format("  Callback exceptions: {}, fatal: {}\n", loop.stats.callback_exceptions,
+                     loop.stats.fatal_exceptions);
+  out += fmt::format("  Children: {} running\n", children.size());
+  for (const event::RunningChild& c : children) {
+    out += fmt::format("    pid {} {} for {}\n", c.pid, c.program, millis(c.runtime));
+  }
+  return out;
+}
+
 }  // namespace keel::app

@@ -2,7 +2,9 @@
 // keel.data on SIGUSR1 (keepalived.data in spirit: a configuration summary, VRRP instances with
 // state and priority, virtual servers with their reals, alive and weight) and keel.json on
 // keepalived's JSON signal (SIGRTMIN+2; the same facts as JSON). A RuntimeView is a plain copy
-// of what the engines report, so the renderers are pure and tested without engines. Main thread.
+// of what the engines report, so the renderers are pure and tested without engines. Also the
+// event loop's lines of keel.stats (SIGUSR2, STATS_CLEAR) and the TDUMP signal's diagnostic dump
+// of the loop and its children, for the log. Main thread.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,8 @@
 
 #include "check/manager.h"
 #include "dataplane/service_table.h"
+#include "event/child_process.h"
+#include "event/loop.h"
 #include "model/config.h"
 
 namespace keel::vrrp {
@@ -51,5 +55,12 @@ RuntimeView collectView(const model::Config& config, const vrrp::Engine* vrrp,
 
 std::string dataText(const RuntimeView& view);
 nlohmann::ordered_json dataJson(const RuntimeView& view);
+
+// keel.stats' section on the event loop's exception barrier.
+std::string loopStatsText(const event::LoopStats& stats);
+// TDUMP (keepalived dumps its thread list): the loop's fds, timers, signals and posted work, and
+// every running child, one fact a line.
+std::string threadDumpText(const event::LoopSnapshot& loop,
+                           const std::vector<event::RunningChild>& children);
 
 }  // namespace keel::app

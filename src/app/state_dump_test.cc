@@ -50,5 +50,25 @@ TEST(StateDumpTest, JsonHoldsStatesWeightsAndAlive) {
   EXPECT_TRUE(dataJson(RuntimeView{})["vrrp"].empty());
 }
 
+TEST(StateDumpTest, ThreadDumpNamesTheLoopsHoldingsAndEveryChild) {
+  event::LoopSnapshot loop;
+  loop.watched_fds = 7;
+  loop.timers = 3;
+  loop.next_timer = std::chrono::milliseconds(250);
+  loop.signals = 8;
+  loop.posted = 1;
+  loop.stats.callback_exceptions = 2;
+  const std::string text =
+      threadDumpText(loop, {{4242, "/etc/keel/notify.sh", std::chrono::seconds(2)}});
+  EXPECT_EQ(text,
+            "Thread dump:\n"
+            "  Event loop: 7 fd(s) watched, 8 signal(s) handled, 1 posted job(s)\n"
+            "  Timers: 3 pending, next in 250 ms\n"
+            "  Callback exceptions: 2, fatal: 0\n"
+            "  Children: 1 running\n"
+            "    pid 4242 /etc/keel/notify.sh for 2000 ms\n");
+  EXPECT_NE(loopStatsText(loop.stats).find("Callback exceptions: 2"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace keel::app

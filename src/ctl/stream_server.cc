@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "base/address.h"
+#include "base/log.h"
 
 namespace keel::ctl {
 
@@ -35,7 +36,10 @@ base::Result<std::unique_ptr<StreamServer>> StreamServer::create(event::Loop& lo
 }
 
 StreamServer::StreamServer(event::Loop& loop, base::UniqueFd listener, Options options)
-    : loop_(loop), listener_(std::move(listener)), options_(std::move(options)) {}
+    : loop_(loop),
+      listener_(std::move(listener)),
+      options_(std::move(options)),
+      resume_(loop.clock()) {}
 
 StreamServer::~StreamServer() {
   for (auto& [fd, c] : connections_) loop_.unwatch(fd);
@@ -46,8 +50,33 @@ void StreamServer::onAccept() {
   // Bounded: at most one backlog's worth per wake-up, so a flood cannot hold the loop.
   for (int i = 0; i < 64; ++i) {
     base::UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-    if (!fd) return;  // EAGAIN, or an error the next wake-up sees again
+    if (!fd) {
+      const int err = errno;
+      if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) pauseAccepting(err);
+      return;  // EAGAIN, or a peer's error (ECONNABORTED, ...) that concerns only that peer
+    }
     admit(std::move(fd));
+  }
+}
+
+// The listener stays readable while the backlog holds peers, so watching it now would spin the
+// loop; it is unwatched until the pause ends (a closed connection or another part of keeld may
+// have freed a descriptor by then).
+void StreamServer::pauseAccepting(int err) {
+  ++counters_.accept_pauses;
+  base::logLimited("accept-exhausted:" + options_.name, base::LogLevel::Warning,
+                   "{}: cannot accept ({}); pausing for {} ms", options_.name,
+                   std::strerror(err),  // NOLINT(concurrency-mt-unsafe): loop thread only
+                   std::chrono::duration_cast<std::chrono::milliseconds>(kAcceptPause).count());
+  loop_.unwatch(listener_.get());
+  resume_.armAfter(kAcceptPause, [this] { resumeAccepting(); });
+}
+
+void StreamServer::resumeAccepting() {
+  auto s = loop_.watch(listener_.get(), EPOLLIN, [this](std::uint32_t) { onAccept(); });
+  if (!s) {
+    base::logError("{}: cannot watch the listener again: {}", options_.name, s.error().str());
+    resume_.armAfter(kAcceptPause, [this] { resumeAccepting(); });
   }
 }
 

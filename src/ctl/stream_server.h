@@ -3,8 +3,10 @@
 // over TCP). Every socket is non-blocking, so no peer can stall the loop (and VRRP adverts);
 // every resource a peer can take is bounded: request bytes, time to finish a request or read
 // its reply, and concurrent connections (beyond: the oldest idle one is closed to make room, or,
-// when every one is mid-request, the new one is accepted and closed at once). Owned by app;
-// loop thread only.
+// when every one is mid-request, the new one is accepted and closed at once). When accept()
+// fails for lack of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) the listener pauses
+// for kAcceptPause instead of waking the loop again at once; waiting peers stay in the backlog.
+// Owned by app; loop thread only.
 #pragma once
 
 #include <cstddef>
@@ -38,6 +40,7 @@ struct ServerCounters {
   std::uint64_t evicted = 0;       // idle connections closed to make room for a new one
   std::uint64_t oversized = 0;
   std::uint64_t timeouts = 0;
+  std::uint64_t accept_pauses = 0;  // accept() found no descriptor or memory: the listener paused
 };
 
 class StreamServer {
@@ -57,9 +60,12 @@ class StreamServer {
     ServerLimits limits;
     Framer framer;
     Handler handler;
-    Admit admit;                  // unset: every peer
-    std::string oversized_reply;  // sent before closing a peer whose request is too large
+    Admit admit;                    // unset: every peer
+    std::string oversized_reply;    // sent before closing a peer whose request is too large
+    std::string name = "listener";  // in log lines: "control socket", "metrics listener"
   };
+
+  static constexpr base::Duration kAcceptPause = std::chrono::milliseconds(100);
 
   // Serves on `listener`, a listening, non-blocking socket. Errors: System from epoll.
   static base::Result<std::unique_ptr<StreamServer>> create(event::Loop& loop,
@@ -71,12 +77,15 @@ class StreamServer {
 
   const ServerCounters& counters() const { return counters_; }
   std::size_t connections() const { return connections_.size(); }
+  bool acceptPaused() const { return resume_.armed(); }
 
  private:
   struct Connection;
 
   StreamServer(event::Loop& loop, base::UniqueFd listener, Options options);
   void onAccept();
+  void pauseAccepting(int err);
+  void resumeAccepting();
   void admit(base::UniqueFd fd);
   bool evictIdle();
   void onEvents(int fd, std::uint32_t events);
@@ -91,6 +100,7 @@ class StreamServer {
   ServerCounters counters_;
   std::map<int, std::unique_ptr<Connection>> connections_;  // by fd
   std::uint64_t accepted_seq_ = 0;
+  base::Timer resume_;  // armed while accepting is paused
 };
 
 // A listening Unix stream socket at `path`, mode 0600 (an old socket file there is replaced).

@@ -12,6 +12,8 @@ import subprocess
 
 import pytest
 
+from keel_lab.util import wait_until
+
 
 def keeld(build_dir, *args: str) -> subprocess.CompletedProcess:
     """Runs keeld outside any namespace with a short deadline."""
@@ -139,3 +141,34 @@ def test_config_test_exit_codes_are_keepalived_s(keel_build_dir, tmp_path, text,
     out = keeld(keel_build_dir, "-t", *extra, "-f", str(conf))
     assert out.returncode == rc, out.stderr
     assert stderr in out.stderr
+
+
+# Lists the descriptors the notify script holds, leaving out the one os.listdir used for the
+# listing (closed again when the check runs).
+FD_LISTER = """#!/usr/bin/python3
+import os, sys
+held = [int(f) for f in os.listdir("/proc/self/fd") if os.path.exists("/proc/self/fd/" + f)]
+with open(sys.argv[1], "w") as out:
+    out.write(" ".join(str(f) for f in sorted(held)))
+"""
+
+
+def test_a_notify_script_holds_no_descriptor_of_keelds(lab, keel_build_dir, tmp_path):
+    """Every fd keeld opens is close-on-exec and the child closes all above 2: a notify script
+    (here a MASTER's) finds only stdin, stdout and stderr, never keeld's netlink or VRRP sockets,
+    its epoll, signalfd, pid file or control socket."""
+    script = tmp_path / "fds.py"
+    script.write_text(FD_LISTER)
+    script.chmod(0o755)
+    seen = tmp_path / "fds.txt"
+    director = lab.host("director")
+    lab.connect(director, lab.switch("sw"), "198.18.0.1/24")
+    conf = tmp_path / "keepalived.conf"
+    conf.write_text(GOOD_CONF.replace("interface lo", "interface eth0").replace(
+        "priority 50", f'priority 50\n  advert_int 1\n  notify_master "{script} {seen}"'))
+    proc = director.spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G",
+                                       "--runtime-dir", str(tmp_path / "run"), "-f", str(conf)])
+    # BACKUP with no peer: MASTER after Master_Down_Interval (3 x 1 s + skew), then the notify.
+    wait_until(lambda: seen.exists() and seen.read_text() != "", timeout=15, what="notify ran")
+    assert seen.read_text() == "0 1 2"
+    assert proc.stop(signal.SIGTERM, timeout=10) == 0

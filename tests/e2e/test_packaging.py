@@ -38,6 +38,7 @@ def test_install_puts_files_where_the_unit_says(keel_build_dir, tmp_path):
     assert values["Type"] == "notify"
     assert values["ExecReload"] == "/bin/kill -HUP $MAINPID"
     assert values["RuntimeDirectory"] == "keel"  # keeld's runtime directory as root: /run/keel
+    assert int(values["LimitNOFILE"]) >= 65536  # systemd's default soft limit is 1024
     keeld = values["ExecStart"].split()[0]
     assert keeld == "/usr/sbin/keeld"
     assert os.access(dest / keeld.lstrip("/"), os.X_OK)

@@ -209,7 +209,7 @@ class Keeld:
 def env(keel_build_dir):
     """A world-readable work directory (keeld may run as nobody) and the keelds started in it."""
     workdir = Path(tempfile.mkdtemp(prefix="keel-proxy-"))
-    workdir.chmod(0o777)
+    workdir.chmod(0o1777)  # sticky: keeld refuses a runtime dir under one others may change
     started: list[Keeld] = []
 
     def start(conf: str, user: str | None = None, ready: str = r"Proxy data plane started") -> Keeld:

@@ -212,14 +212,11 @@ def test_ipv6_vip_dr(lb, keel_build_dir, tmp_path, accept):
 
 @pytest.mark.parametrize("vip", [VIP4, VIP6])
 def test_tun_ipip_to_reals_running_the_decapsulator(lb, keel_build_dir, tmp_path, vip):
-    decap = keel_build_dir / "src/dataplane/xdp/bpf_gen/keel_decap.bpf.o"
-    if not decap.exists():
-        pytest.skip(f"{decap} not built")
     v6 = ":" in vip
     lb.start_nginx(big_file_bytes=1_000_000)
     for real in lb.reals:
         lb.accept_vip_on_lo(real, vip)
-        lb.attach_decap(real, decap)
+        lb.attach_decap(real, keel_build_dir / "src/app/keelctl")
     start_keeld(lb, keel_build_dir, tmp_path, vip, kind="TUN", v6=v6)
     wait_forwarding(lb, vip, {"rs1", "rs2"})
     n = 100
@@ -229,6 +226,9 @@ def test_tun_ipip_to_reals_running_the_decapsulator(lb, keel_build_dir, tmp_path
     want = hashlib.sha256(pattern(1_000_000)).hexdigest()
     for r in lb.get(vip, "/big.bin", count=4, timeout=20):
         assert r["ok"] and r["sha256"] == want, r
+    for real in lb.reals:
+        real.run([str(keel_build_dir / "src/app/keelctl"), "decap", "detach", "eth0"])
+        assert not xdp_attached(real)
 
 
 def xdp_attached(host, ifname: str = "eth0") -> bool:

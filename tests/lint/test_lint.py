@@ -574,6 +574,83 @@ def test_lint_fails_on_unchecked_parsing_and_sleeping(tree):
     assert "no sleeping" in lines[1]
 
 
+CLOEXEC = "every fd is close-on-exec (docs/operations.md)"
+
+
+@have_clang_format
+def test_lint_fails_on_descriptors_made_without_close_on_exec(tree):
+    write(
+        tree,
+        "src/net/fds.cc",
+        _cc(
+            """
+            #include <fcntl.h>
+            #include <stdio.h>
+            #include <sys/socket.h>
+            #include <unistd.h>
+
+            int a() { return ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0); }
+            int b(const char* a_rather_long_path_name_for_this_test) {
+              return ::open(a_rather_long_path_name_for_this_test,
+                            O_RDONLY | O_NONBLOCK | O_NOCTTY | O_DIRECTORY);
+            }
+            int c(int* fds) { return ::pipe(fds); }
+            int d(int l) { return ::accept(l, nullptr, nullptr); }
+            FILE* e(const char* path) { return fopen(path, "r"); }
+            int f(int fd) { return ::dup(fd); }
+            int g() { return ::epoll_create1(0); }
+            """
+        ),
+    )
+    result = lint(tree)
+    assert result.returncode == 1, result.stdout
+    assert "lint: banned FAILED (7 problems)" in status_lines(result)
+    hits = [p for p in problems(result) if p.startswith("src/net/fds.cc:")]
+    assert [(h.split(":")[1], h.split("found ")[1]) for h in hits] == [
+        ("6", "'socket(')"), ("8", "'open(')"), ("11", "'pipe(')"), ("12", "'accept(')"),
+        ("13", "'fopen(')"), ("14", "'dup(')"), ("15", "'epoll_create1(')")]
+    assert all(CLOEXEC in h for h in hits)
+    assert "use pipe2(fds, O_CLOEXEC)" in hits[2]
+
+
+@have_clang_format
+def test_lint_accepts_close_on_exec_calls_and_keels_own_open(tree):
+    write(
+        tree,
+        "src/net/fds.cc",
+        _cc(
+            """
+            #include <fcntl.h>
+            #include <stdio.h>
+            #include <sys/socket.h>
+            #include <unistd.h>
+
+            // ::socket(AF_INET, SOCK_STREAM, 0) in a comment is not a call
+            struct Link {
+              static int open(bool events);
+              int reopen() { return open(true); }
+            };
+            int Link::open(bool events) { return events ? 1 : 0; }
+            int open(int a, int b) { return a + b; }
+            int a() { return ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0); }
+            int b(const char* a_rather_long_path_name_for_this_test) {
+              return ::open(a_rather_long_path_name_for_this_test,
+                            O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+            }
+            int c(int* fds) { return ::pipe2(fds, O_CLOEXEC); }
+            int d(Link& l) { return l.open(false) + Link::open(true) + open(1, 2); }
+            FILE* e(const char* path) { return fopen(path, "re"); }
+            const char* f() { return "socket(AF_INET, SOCK_STREAM, 0)"; }
+            """
+        ),
+    )
+    write(tree, "src/app/process_setup.cc",
+          "#include <unistd.h>\n\nint g(int fd) { return ::dup2(fd, 0); }\n")
+    result = lint(tree)
+    assert result.returncode == 0, result.stdout
+    assert "lint: banned ok" in status_lines(result)
+
+
 @have_clang_format
 def test_lint_reports_layer_problems(tree):
     write(tree, "src/base/x.cc", '#include "vrrp/state.h"\n')

@@ -71,7 +71,7 @@ TEST(ProxyDataplane, RelaysBothWaysWithHalfClose) {
   ASSERT_TRUE(proxy->apply(table(vport, portOf(backend.get()))));
   // The backend reads the request to its EOF (the client's half-close), then answers and closes.
   std::thread server([&] {
-    base::UniqueFd c(::accept(backend.get(), nullptr, nullptr));
+    base::UniqueFd c(::accept4(backend.get(), nullptr, nullptr, SOCK_CLOEXEC));
     const std::string request = readAll(c.get());
     const std::string reply = "got " + request;
     ASSERT_EQ(::write(c.get(), reply.data(), reply.size()), static_cast<ssize_t>(reply.size()));
