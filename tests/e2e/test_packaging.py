@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +107,9 @@ def test_the_drop_in_that_undoes_the_hardening_passes_verify(keel_build_dir, tmp
     assert "keepalived-compat.conf" in verify(text.replace("ProtectSystem=no",
                                                            "ProtectSystem=bogus"))
 
+
+def test_the_migration_guide_shows_the_drop_in_as_shipped():
+    repo = Path(__file__).resolve().parents[2]
+    shipped = (repo / "packaging/keel.service.d/keepalived-compat.conf").read_text()
+    guide = (repo / "docs/migrating-from-keepalived.md").read_text()
+    assert f"```ini\n{shipped}```" in guide
