@@ -3,7 +3,7 @@
 # One folder under src/ is one static library `keel_NAME` (alias keel::NAME) in namespace
 # keel::NAME. DEPS are other keel modules (only the edges docs/design.md §2 allows); LIBS are system
 # libraries. TESTS are the module's *_test.cc files, built into one GoogleTest executable
-# `keel_NAME_test` and registered with CTest under the label `unit`.
+# `keel_NAME_test` and registered with CTest under the label `unit` (unless KEEL_TESTS is off).
 function(keel_module name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "SOURCES;DEPS;LIBS;TESTS;TEST_LIBS")
   set(target keel_${name})
@@ -24,7 +24,7 @@ function(keel_module name)
     target_link_libraries(${target} INTERFACE ${dep_targets} ${arg_LIBS})
   endif()
   add_library(keel::${name} ALIAS ${target})
-  if(arg_TESTS)
+  if(arg_TESTS AND KEEL_TESTS)
     add_executable(${target}_test ${arg_TESTS})
     target_link_libraries(${target}_test PRIVATE ${target} ${arg_TEST_LIBS} GTest::gmock
                           GTest::gtest_main)

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -21,7 +23,9 @@ using base::makeError;
 
 // keepalived 2.2.7's options, in the order of its --help (internal debugging options omitted).
 constexpr std::array kFlags = {
-    FlagSpec{'f', "use-file", ArgKind::Required, "FILE", "Use the specified configuration file",
+    FlagSpec{'f', "use-file", ArgKind::Required, "FILE",
+             "Use the specified configuration file (default /etc/keel/keel.conf when it exists, "
+             "else /etc/keepalived/keepalived.conf)",
              true},
     FlagSpec{'P', "vrrp", ArgKind::None, "",
              "Only run with VRRP subsystem (no checkers, no data plane)", true},
@@ -225,6 +229,9 @@ base::Status apply(const FlagSpec& f, const std::optional<std::string>& value, K
   }
   switch (f.short_name) {
     case 'f':
+      if (value->empty()) {
+        return makeError(ErrorCode::InvalidArgument, "option -f (--use-file) needs a file name");
+      }
       o.config_file = *value;
       break;
     case 'l':
@@ -445,7 +452,20 @@ base::Result<check::GenhashOptions> parseGenhashArgs(std::span<const char* const
   return g;
 }
 
+std::string defaultConfigFile(const PathExists& exists) {
+  const std::string keel{kKeelConfigFile};
+  return exists(keel) ? keel : std::string(kKeepalivedConfigFile);
+}
+
 base::Result<KeeldOptions> parseKeeldArgs(std::span<const char* const> argv) {
+  return parseKeeldArgs(argv, [](const std::string& path) {
+    std::error_code ec;
+    return std::filesystem::exists(path, ec);
+  });
+}
+
+base::Result<KeeldOptions> parseKeeldArgs(std::span<const char* const> argv,
+                                          const PathExists& exists) {
   KeeldOptions o;
   if (argv.size() > 1 &&
       (std::string_view(argv[1]) == "-T" || std::string_view(argv[1]) == "--genhash")) {
@@ -454,6 +474,7 @@ base::Result<KeeldOptions> parseKeeldArgs(std::span<const char* const> argv) {
     o.genhash = std::move(*g);
     return o;
   }
+  o.config_file.clear();  // set by -f, else the default below
   for (std::size_t i = 1; i < argv.size(); ++i) {
     std::string_view arg = argv[i];
     if (arg.starts_with("--") && arg.size() > 2) {
@@ -464,6 +485,7 @@ base::Result<KeeldOptions> parseKeeldArgs(std::span<const char* const> argv) {
       return makeError(ErrorCode::InvalidArgument, fmt::format("Unexpected argument '{}'", arg));
     }
   }
+  if (o.config_file.empty()) o.config_file = defaultConfigFile(exists);
   return o;
 }
 
