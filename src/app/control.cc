@@ -67,7 +67,7 @@ class OperationsImpl final : public Operations {
   std::string metrics() const;
   void startMetrics();
   void sampleRates();
-  std::shared_ptr<const dataplane::ServiceTable> table() const;
+  std::shared_ptr<const lb::ServiceTable> table() const;
 
   event::Loop& loop_;
   ControlSources sources_;
@@ -177,9 +177,9 @@ base::Result<ordered_json> OperationsImpl::dispatch(const ctl::Request& r) {
   return error("unknown command \"" + r.cmd + "\"");
 }
 
-std::shared_ptr<const dataplane::ServiceTable> OperationsImpl::table() const {
+std::shared_ptr<const lb::ServiceTable> OperationsImpl::table() const {
   const Services* services = sources_.services ? sources_.services() : nullptr;
-  if (services == nullptr) return std::make_shared<const dataplane::ServiceTable>();
+  if (services == nullptr) return std::make_shared<const lb::ServiceTable>();
   return services->desired().table();
 }
 
@@ -237,9 +237,8 @@ base::Result<ordered_json> OperationsImpl::whereis(const ctl::Request& r) {
     if (!address) return error("bad CLIENT_IP[:PORT]: " + address.error().message);
     from = base::Endpoint(*address, 0);
   }
-  lb::WhereIsQuery q{vip->address(), vip->port(), dataplane::Protocol::Tcp, from->address(),
-                     from->port()};
-  if (ctl::stringArg(r, "protocol") == "udp") q.protocol = dataplane::Protocol::Udp;
+  lb::WhereIsQuery q{vip->address(), vip->port(), lb::Protocol::Tcp, from->address(), from->port()};
+  if (ctl::stringArg(r, "protocol") == "udp") q.protocol = lb::Protocol::Udp;
   auto answer = lb::whereIs(*table(), q);
   if (!answer) return error(answer.error().message);
   return ordered_json{{"service", answer->service.str()},

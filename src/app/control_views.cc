@@ -119,7 +119,7 @@ nlohmann::ordered_json checksJson(const Services& services) {
     nlohmann::ordered_json checkers = nlohmann::ordered_json::array();
     for (const check::CheckerStatus& c : r.checkers) checkers.push_back(checkerJson(c));
     out.push_back({{"virtual_server", r.id.virtual_server},
-                   {"real_server", dataplane::RealKey{r.id.address, r.id.port}.str()},
+                   {"real_server", lb::RealKey{r.id.address, r.id.port}.str()},
                    {"alive", r.alive},
                    {"weight", r.weight ? nlohmann::ordered_json(*r.weight) : nullptr},
                    {"checkers", checkers}});

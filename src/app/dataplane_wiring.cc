@@ -68,13 +68,13 @@ std::optional<VipInterface> byRoute(const base::IpAddress& vip, net::Rtnetlink& 
 
 // keel_config with the tunnel sources: the first global address of each family on the VIP
 // interfaces that is not itself a VIP (a TUN packet's outer source is the director).
-keel_config tunnelConfig(const std::vector<VipInterface>& interfaces,
-                         const dataplane::ServiceTable& table, net::Rtnetlink& nl) {
+keel_config tunnelConfig(const std::vector<VipInterface>& interfaces, const lb::ServiceTable& table,
+                         net::Rtnetlink& nl) {
   keel_config c = dataplane::xdp::defaultConfig();
   auto addresses = nl.addresses(AF_UNSPEC);
   if (!addresses) return c;
   std::set<base::IpAddress> vips;
-  for (const dataplane::ServicePtr& s : table.services) vips.insert(s->key.address);
+  for (const lb::ServicePtr& s : table.services) vips.insert(s->key.address);
   bool have4 = false;
   bool have6 = false;
   for (const VipInterface& i : interfaces) {
@@ -95,8 +95,8 @@ keel_config tunnelConfig(const std::vector<VipInterface>& interfaces,
 
 }  // namespace
 
-std::vector<VipInterface> vipInterfaces(const model::Config& config,
-                                        const dataplane::ServiceTable& table, net::Rtnetlink& nl) {
+std::vector<VipInterface> vipInterfaces(const model::Config& config, const lb::ServiceTable& table,
+                                        net::Rtnetlink& nl) {
   auto links = nl.links();
   auto addresses = nl.addresses(AF_UNSPEC);
   if (!links || !addresses) {
@@ -107,7 +107,7 @@ std::vector<VipInterface> vipInterfaces(const model::Config& config,
   std::vector<VipInterface> out;
   std::set<int> seen;
   std::set<base::IpAddress> vips;
-  for (const dataplane::ServicePtr& s : table.services) {
+  for (const lb::ServicePtr& s : table.services) {
     if (!s->key.isFwmark()) vips.insert(s->key.address);
   }
   for (const base::IpAddress& vip : vips) {
@@ -180,7 +180,7 @@ std::unique_ptr<DataplaneWiring> DataplaneWiring::startXdp(event::Loop& loop,
   if (keep_attached) w->program_->keepAttached();
   w->maps_ = std::make_unique<dataplane::xdp::BpfMapIo>(w->program_->mapFds());
   w->dataplane_ = std::make_unique<dataplane::xdp::XdpDataplane>(
-      *w->maps_, [egress = w->egress_.get()](const dataplane::Real& real, std::string* why) {
+      *w->maps_, [egress = w->egress_.get()](const lb::Real& real, std::string* why) {
         return egress->lookup(real, why);
       });
   if (auto s = loop.watch(w->nl_->eventFd(), EPOLLIN,
@@ -206,7 +206,7 @@ DataplaneWiring::~DataplaneWiring() {
   if (nl_ && nl_->eventFd() >= 0) loop_.unwatch(nl_->eventFd());
 }
 
-void DataplaneWiring::apply(std::shared_ptr<const dataplane::ServiceTable> table) {
+void DataplaneWiring::apply(std::shared_ptr<const lb::ServiceTable> table) {
   table_ = std::move(table);
   if (!table_) return;
   if (proxy_) {
@@ -279,9 +279,9 @@ void syncDataplane(std::unique_ptr<DataplaneWiring>& dataplane, Services* servic
   if (dataplane && services != nullptr) dataplane->apply(services->desired().table());
 }
 
-std::function<void(std::shared_ptr<const dataplane::ServiceTable>)> tableSink(
+std::function<void(std::shared_ptr<const lb::ServiceTable>)> tableSink(
     const std::unique_ptr<DataplaneWiring>& dataplane) {
-  return [&dataplane](std::shared_ptr<const dataplane::ServiceTable> table) {
+  return [&dataplane](std::shared_ptr<const lb::ServiceTable> table) {
     if (dataplane) dataplane->apply(std::move(table));
   };
 }

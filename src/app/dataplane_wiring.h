@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "dataplane/dataplane.h"
-#include "dataplane/service_table.h"
 #include "event/loop.h"
+#include "lb/service_table.h"
 #include "model/config.h"
 #include "net/rtnetlink.h"
 
@@ -41,8 +41,8 @@ struct VipInterface {
 // The interfaces that carry the VIPs of `table`'s services: the interface of the VRRP instance
 // whose virtual_ipaddress holds the VIP, else the interface with a subnet containing it, else the
 // route to it. A VIP none of them finds is logged and skipped.
-std::vector<VipInterface> vipInterfaces(const model::Config& config,
-                                        const dataplane::ServiceTable& table, net::Rtnetlink& nl);
+std::vector<VipInterface> vipInterfaces(const model::Config& config, const lb::ServiceTable& table,
+                                        net::Rtnetlink& nl);
 
 class DataplaneWiring {
  public:
@@ -59,7 +59,7 @@ class DataplaneWiring {
   // At start, after every health change and on reload: attach to any new VIP interface, then
   // reconcile the maps to `table`. Errors are logged; the next apply starts from what the maps
   // hold.
-  void apply(std::shared_ptr<const dataplane::ServiceTable> table);
+  void apply(std::shared_ptr<const lb::ServiceTable> table);
 
   // SIGHUP: the configuration whose VRRP instances name the VIP interfaces.
   void reload(const model::Config& config);
@@ -89,7 +89,7 @@ class DataplaneWiring {
   std::unique_ptr<dataplane::xdp::BpfMapIo> maps_;
   std::unique_ptr<dataplane::xdp::XdpDataplane> dataplane_;
   std::unique_ptr<dataplane::proxy::ProxyDataplane> proxy_;  // instead of the four above
-  std::shared_ptr<const dataplane::ServiceTable> table_;
+  std::shared_ptr<const lb::ServiceTable> table_;
 };
 
 // keeld's one call, at start and after each reload: starts the data plane for `config` if it is
@@ -100,7 +100,7 @@ void syncDataplane(std::unique_ptr<DataplaneWiring>& dataplane, Services* servic
 
 // Services' OnTable for keeld: applies each new table to `*dataplane` while there is one.
 // REQUIRES: `dataplane` (the pointer variable) outlives the Services that holds this.
-std::function<void(std::shared_ptr<const dataplane::ServiceTable>)> tableSink(
+std::function<void(std::shared_ptr<const lb::ServiceTable>)> tableSink(
     const std::unique_ptr<DataplaneWiring>& dataplane);
 
 }  // namespace keel::app

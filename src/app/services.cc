@@ -4,7 +4,6 @@
 
 #include "base/log.h"
 #include "check/names.h"
-#include "dataplane/reconcile.h"
 #include "model/validate.h"
 
 namespace keel::app {
@@ -119,14 +118,9 @@ void Services::onQuorum(const lb::QuorumChange& c) {
   event::writeFifoLine(fifoPaths(), fmt::format("VS {} {}\n", vs_text, c.up ? "UP" : "DOWN"));
 }
 
-void Services::publishTable(const std::shared_ptr<const dataplane::ServiceTable>& before) {
-  const std::shared_ptr<const dataplane::ServiceTable> now = desired_->table();
+void Services::publishTable(const std::shared_ptr<const lb::ServiceTable>& before) {
+  const std::shared_ptr<const lb::ServiceTable> now = desired_->table();
   if (now == before || *now == *before) return;
-  if (base::Logger::instance().enabled(base::LogLevel::Debug)) {
-    for (const dataplane::Operation& op : dataplane::reconcile(*before, *now)) {
-      base::logDebug("Service table: {}", dataplane::describe(op));
-    }
-  }
   if (on_table_) on_table_(now);
 }
 

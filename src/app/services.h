@@ -27,7 +27,7 @@ class Services {
  public:
   // Gets every new desired table: the first one from the constructor, then one after each
   // health event, quorum change or reload that changes it.
-  using OnTable = std::function<void(std::shared_ptr<const dataplane::ServiceTable>)>;
+  using OnTable = std::function<void(std::shared_ptr<const lb::ServiceTable>)>;
 
   // Starts every checker. `factory` makes each checker's probe (check::makeProbeFactory in
   // keeld; fakes in tests).
@@ -49,7 +49,7 @@ class Services {
   void onQuorum(const lb::QuorumChange& change);
   void syncFromCheckers();
   // Logs what changed since `before` (at debug level) and hands a changed table to on_table_.
-  void publishTable(const std::shared_ptr<const dataplane::ServiceTable>& before);
+  void publishTable(const std::shared_ptr<const lb::ServiceTable>& before);
   std::vector<std::string> fifoPaths() const;
   const model::VirtualServer* findServer(const std::string& name) const;
 

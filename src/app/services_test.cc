@@ -64,7 +64,7 @@ class ServicesTest : public check::testing::FakeLoopTest {
           probes_.push_back(std::make_shared<FakeProbeLog>());
           return std::unique_ptr<check::Probe>(std::make_unique<FakeProbe>(probes_.back()));
         },
-        [this](std::shared_ptr<const dataplane::ServiceTable> t) { tables_.push_back(t); });
+        [this](std::shared_ptr<const lb::ServiceTable> t) { tables_.push_back(t); });
   }
 
   std::string readFifo() {
@@ -77,12 +77,12 @@ class ServicesTest : public check::testing::FakeLoopTest {
   std::string fifo_;
   base::UniqueFd reader_;
   std::vector<std::shared_ptr<FakeProbeLog>> probes_;
-  std::vector<std::shared_ptr<const dataplane::ServiceTable>> tables_;
+  std::vector<std::shared_ptr<const lb::ServiceTable>> tables_;
 };
 
-std::size_t realsIn(const dataplane::ServiceTable& t) {
+std::size_t realsIn(const lb::ServiceTable& t) {
   std::size_t n = 0;
-  for (const dataplane::ServicePtr& s : t.services) n += s->reals.size();
+  for (const lb::ServicePtr& s : t.services) n += s->reals.size();
   return n;
 }
 

@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "check/manager.h"
-#include "dataplane/service_table.h"
+#include "lb/service_table.h"
 #include "model/config.h"
 
 namespace keel::vrrp {
@@ -41,8 +41,8 @@ struct RuntimeView {
   std::string instance;  // the configuration's `instance`, or empty
   std::string summary;   // "1 VRRP instance(s), ..." : what the configuration holds
   std::vector<VrrpView> vrrp;
-  std::vector<check::RealServerStatus> reals;            // the checkers' view, by real server id
-  std::shared_ptr<const dataplane::ServiceTable> table;  // what the data plane is given
+  std::vector<check::RealServerStatus> reals;     // the checkers' view, by real server id
+  std::shared_ptr<const lb::ServiceTable> table;  // what the data plane is given
 };
 
 // Copies the engines' state. `vrrp` and `services` may be null (not running).

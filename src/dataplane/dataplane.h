@@ -1,7 +1,7 @@
 // The seam between the control plane and whatever forwards packets (docs/design.md §4): XDP, the
 // userspace proxy, a recording fake in tests. The control plane computes the whole desired
-// ServiceTable and hands it over; the backend reconciles to it (dataplane/reconcile.h gives the
-// operations). Called on the control-plane thread only.
+// lb::ServiceTable and hands it over; the backend makes its own state match it by identity.
+// Called on the control-plane thread only.
 #pragma once
 
 #include <chrono>
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "base/error.h"
-#include "dataplane/service_table.h"
+#include "lb/service_table.h"
 
 namespace keel::dataplane {
 
@@ -32,7 +32,7 @@ struct Counters {
 };
 
 struct RealStats {
-  RealKey key;
+  lb::RealKey key;
   Counters counters;
   // ipvsadm's ActiveConn / InActConn; nullopt where the backend cannot tell (XDP keeps no TCP
   // state per connection).
@@ -41,18 +41,18 @@ struct RealStats {
 };
 
 struct ServiceStats {
-  ServiceKey key;
+  lb::ServiceKey key;
   Counters counters;
   std::vector<RealStats> reals;  // in the table's order
 };
 
 // One entry of the connection table (`keelctl -Lnc`, ipvsadm -Lnc).
 struct Connection {
-  Protocol protocol = Protocol::Tcp;
+  lb::Protocol protocol = lb::Protocol::Tcp;
   base::IpAddress client;
   std::uint16_t client_port = 0;
-  ServiceKey service;
-  RealKey real;
+  lb::ServiceKey service;
+  lb::RealKey real;
   std::string state;  // "ESTABLISHED", "SYN_RECV", "UDP", ...
   std::chrono::seconds expires{};
 };
@@ -65,7 +65,7 @@ class Dataplane {
 
   // Make the data plane forward as `table` says. On error the backend keeps forwarding as
   // before as far as it can, and the next apply() starts again from what it really holds.
-  virtual base::Result<void> apply(std::shared_ptr<const ServiceTable> table) = 0;
+  virtual base::Result<void> apply(std::shared_ptr<const lb::ServiceTable> table) = 0;
 
   // Per service and per real counters of the services the backend holds.
   virtual base::Result<std::vector<ServiceStats>> stats() const = 0;

@@ -32,7 +32,7 @@ class ProxyDataplane final : public Dataplane {
   std::string_view name() const override { return "proxy"; }
   // Services the proxy cannot serve (DR or TUN reals, fwmark services) are left out and named in
   // the error; the others are applied all the same.
-  base::Result<void> apply(std::shared_ptr<const ServiceTable> table) override;
+  base::Result<void> apply(std::shared_ptr<const lb::ServiceTable> table) override;
   base::Result<std::vector<ServiceStats>> stats() const override;
   base::Result<std::vector<std::pair<std::string, std::uint64_t>>> counters() const override;
   base::Result<std::vector<Connection>> connections(std::size_t limit) const override;
@@ -44,11 +44,11 @@ class ProxyDataplane final : public Dataplane {
 
   std::unique_ptr<Shared> shared_;  // outlives the workers (declared first, destroyed last)
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::map<ServiceKey, ServiceStatePtr> states_;  // control-plane thread only
+  std::map<lb::ServiceKey, ServiceStatePtr> states_;  // control-plane thread only
   SnapshotPtr snapshot_;
 };
 
 // Why the proxy cannot serve `service`, or the empty string when it can.
-std::string unsupportedReason(const Service& service);
+std::string unsupportedReason(const lb::Service& service);
 
 }  // namespace keel::dataplane::proxy

@@ -55,13 +55,13 @@ std::string readAll(int fd) {
   return out;
 }
 
-std::shared_ptr<const ServiceTable> table(std::uint16_t vport, std::uint16_t real_port,
-                                          Forwarding fwd = Forwarding::Nat) {
-  Service s;
-  s.key = {kLo, vport, Protocol::Tcp, 0};
+std::shared_ptr<const lb::ServiceTable> table(std::uint16_t vport, std::uint16_t real_port,
+                                              lb::Forwarding fwd = lb::Forwarding::Nat) {
+  lb::Service s;
+  s.key = {kLo, vport, lb::Protocol::Tcp, 0};
   s.scheduler = "rr";
   s.reals.push_back({{kLo, real_port}, 1, fwd, 0, 0, false});
-  return std::make_shared<const ServiceTable>(ServiceTable::of({s}));
+  return std::make_shared<const lb::ServiceTable>(lb::ServiceTable::of({s}));
 }
 
 TEST(ProxyDataplane, RelaysBothWaysWithHalfClose) {
@@ -107,7 +107,7 @@ TEST(ProxyDataplane, NoRealClosesTheClientAndCountsIt) {
 
 TEST(ProxyDataplane, RefusesDirectRoutingNamingTheService) {
   auto proxy = ProxyDataplane::start(1).value();
-  auto r = proxy->apply(table(80, 80, Forwarding::Dr));
+  auto r = proxy->apply(table(80, 80, lb::Forwarding::Dr));
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().str().find("TCP 127.0.0.1:80: lb_kind DR"), std::string::npos)
       << r.error().str();

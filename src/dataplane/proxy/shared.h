@@ -56,7 +56,7 @@ struct Shared {
 // What apply() publishes to the workers: immutable once published.
 struct Snapshot {
   struct Entry {
-    ServicePtr service;
+    lb::ServicePtr service;
     ServiceStatePtr state;
   };
   std::vector<Entry> services;  // address services only (fwmark needs the kernel's marks)

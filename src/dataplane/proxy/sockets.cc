@@ -64,8 +64,8 @@ base::Result<void> setOption(int fd, int level, int name, const char* what) {
 
 }  // namespace
 
-base::Result<base::UniqueFd> openListener(const ServiceKey& key) {
-  const int type = key.protocol == Protocol::Udp ? SOCK_DGRAM : SOCK_STREAM;
+base::Result<base::UniqueFd> openListener(const lb::ServiceKey& key) {
+  const int type = key.protocol == lb::Protocol::Udp ? SOCK_DGRAM : SOCK_STREAM;
   base::UniqueFd fd(::socket(key.address.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) return KEEL_SYS_ERROR(errno, "socket");
   for (auto [level, name, what] : {std::tuple{SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR"},
@@ -86,9 +86,9 @@ base::Result<base::UniqueFd> openListener(const ServiceKey& key) {
   return fd;
 }
 
-base::Result<base::UniqueFd> startConnect(const RealKey& real, Protocol protocol,
+base::Result<base::UniqueFd> startConnect(const lb::RealKey& real, lb::Protocol protocol,
                                           bool* in_progress) {
-  const int type = protocol == Protocol::Udp ? SOCK_DGRAM : SOCK_STREAM;
+  const int type = protocol == lb::Protocol::Udp ? SOCK_DGRAM : SOCK_STREAM;
   base::UniqueFd fd(::socket(real.address.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) return KEEL_SYS_ERROR(errno, "socket");
   const SockAddr sa = toSockAddr(real.address, real.port);

@@ -10,7 +10,7 @@
 #include "base/address.h"
 #include "base/error.h"
 #include "base/unique_fd.h"
-#include "dataplane/service_table.h"
+#include "lb/service_table.h"
 
 namespace keel::dataplane::proxy {
 
@@ -25,11 +25,11 @@ SockAddr toSockAddr(const base::IpAddress& address, std::uint16_t port);
 std::pair<base::IpAddress, std::uint16_t> fromSockAddr(const sockaddr_storage& sa);
 
 // A non-blocking socket bound to `key`'s address and port with SO_REUSEPORT, listening (TCP).
-base::Result<base::UniqueFd> openListener(const ServiceKey& key);
+base::Result<base::UniqueFd> openListener(const lb::ServiceKey& key);
 
 // A non-blocking socket of `real`'s family with a connect to it started. `*in_progress` says
 // the connect completes later (EPOLLOUT, then SO_ERROR).
-base::Result<base::UniqueFd> startConnect(const RealKey& real, Protocol protocol,
+base::Result<base::UniqueFd> startConnect(const lb::RealKey& real, lb::Protocol protocol,
                                           bool* in_progress);
 
 }  // namespace keel::dataplane::proxy

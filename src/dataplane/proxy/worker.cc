@@ -96,7 +96,7 @@ void Worker::dispatch(const Tag& tag, std::uint32_t events) {
   switch (tag.kind) {
     case Tag::Kind::Listener: {
       auto& l = *static_cast<Listener*>(tag.object);
-      if (l.key.protocol == Protocol::Udp) {
+      if (l.key.protocol == lb::Protocol::Udp) {
         onUdpListener(l);
       } else {
         onAccept(l);
@@ -140,7 +140,7 @@ void Worker::applySnapshot() {
   SnapshotPtr snap = pending_.load();
   if (!snap || snap == snapshot_) return;
   snapshot_ = snap;
-  std::map<ServiceKey, std::unique_ptr<Listener>> kept;
+  std::map<lb::ServiceKey, std::unique_ptr<Listener>> kept;
   for (const Snapshot::Entry& e : snap->services) {
     auto it = listeners_.find(e.service->key);
     if (it != listeners_.end()) {
@@ -168,7 +168,7 @@ std::unique_ptr<Worker::Listener> Worker::openListenerFor(const Snapshot::Entry&
   l->state = e.state;
   l->fd = std::move(*fd);
   l->tag = {Tag::Kind::Listener, l.get()};
-  if (l->key.protocol == Protocol::Udp) {
+  if (l->key.protocol == lb::Protocol::Udp) {
     l->sessions = std::make_unique<SessionTable<std::unique_ptr<UdpSession>>>(
         shared_.limits.max_udp_sessions, shared_.limits.udp_idle_timeout);
   }

@@ -103,7 +103,7 @@ class Worker {
   // Worker thread only:
   base::SteadyClock clock_;
   SnapshotPtr snapshot_;
-  std::map<ServiceKey, std::unique_ptr<Listener>> listeners_;
+  std::map<lb::ServiceKey, std::unique_ptr<Listener>> listeners_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Conn>> conns_;
   std::vector<std::uint64_t> dead_;  // closed in this batch, freed after it
   std::vector<std::unique_ptr<UdpSession>> dead_sessions_;

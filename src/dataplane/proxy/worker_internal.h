@@ -35,7 +35,7 @@ struct Worker::Conn {
   bool hup[2] = {false, false};  // the peer on side s is gone both ways
   bool pump = false;             // read more from the HUP side (its buffer drained)
   Relay relay;
-  ServiceKey key;
+  lb::ServiceKey key;
   ServiceStatePtr service;
   RealStatePtr real;
   std::optional<lb::TemplateKey> persistence;
@@ -63,7 +63,7 @@ struct Worker::UdpSession {
 };
 
 struct Worker::Listener {
-  ServiceKey key;
+  lb::ServiceKey key;
   ServiceStatePtr state;
   base::UniqueFd fd;
   Tag tag;

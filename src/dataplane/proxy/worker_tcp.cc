@@ -73,7 +73,8 @@ void Worker::acceptOne(Listener& l, base::UniqueFd fd, const sockaddr_storage& p
   c.client = {address, port};
   c.last_io = now();
   conns_.emplace(c.id, std::move(owned));
-  auto pick = c.service->pick({address, port, l.key.address, l.key.port, Protocol::Tcp}, c.last_io);
+  auto pick =
+      c.service->pick({address, port, l.key.address, l.key.port, lb::Protocol::Tcp}, c.last_io);
   if (!pick) {
     shared_.count(Counter::DropNoReal);
     closeConn(c);
@@ -86,7 +87,7 @@ void Worker::acceptOne(Listener& l, base::UniqueFd fd, const sockaddr_storage& p
 
 void Worker::startConnectTo(Conn& c) {
   bool in_progress = false;
-  auto fd = startConnect(c.real->key, Protocol::Tcp, &in_progress);
+  auto fd = startConnect(c.real->key, lb::Protocol::Tcp, &in_progress);
   addRelaxed(c.real->conns, 1);
   recount(c);
   if (!fd) {
@@ -112,7 +113,8 @@ void Worker::failConnect(Conn& c, Counter why) {
   c.service->ended(c.persistence, t);
   c.persistence.reset();
   auto pick = c.service->pick(
-      {c.client.address, c.client.port, c.key.address, c.key.port, Protocol::Tcp}, t, c.real.get());
+      {c.client.address, c.client.port, c.key.address, c.key.port, lb::Protocol::Tcp}, t,
+      c.real.get());
   if (!pick) {
     closeConn(c);
     return;
@@ -283,7 +285,7 @@ void Worker::recount(Conn& c) {
   c.recorded_real = c.real.get();
   const auto left = c.relay.phase() == Relay::Phase::Connecting ? shared_.limits.connect_timeout
                                                                 : shared_.limits.idle_timeout;
-  record(c.id, {Protocol::Tcp, c.client.address, c.client.port, c.key, c.real->key,
+  record(c.id, {lb::Protocol::Tcp, c.client.address, c.client.port, c.key, c.real->key,
                 std::string(c.relay.stateName()), left});
 }
 

@@ -59,13 +59,13 @@ Worker::UdpSession* Worker::udpSession(Listener& l, const sockaddr_storage& peer
     shared_.count(Counter::DropUdpSessions);
     return nullptr;
   }
-  auto pick = l.state->pick({address, port, l.key.address, l.key.port, Protocol::Udp}, t);
+  auto pick = l.state->pick({address, port, l.key.address, l.key.port, lb::Protocol::Udp}, t);
   if (!pick) {
     shared_.count(Counter::DropNoReal);
     return nullptr;
   }
   bool in_progress = false;
-  auto fd = startConnect(pick->real->key, Protocol::Udp, &in_progress);
+  auto fd = startConnect(pick->real->key, lb::Protocol::Udp, &in_progress);
   if (!fd) {
     shared_.count(Counter::ConnectFailed);
     l.state->ended(pick->persistence, t);
@@ -84,7 +84,7 @@ Worker::UdpSession* Worker::udpSession(Listener& l, const sockaddr_storage& peer
   addRelaxed(s->real->conns, 1);
   ++s->real->inactive;  // as IPVS, a UDP "connection" counts as inactive
   setInterest(s->fd.get(), &s->tag, EPOLLIN, &s->interest);
-  record(s->id, {Protocol::Udp, address, port, l.key, s->real->key, "UDP",
+  record(s->id, {lb::Protocol::Udp, address, port, l.key, s->real->key, "UDP",
                  shared_.limits.udp_idle_timeout});
   UdpSession* raw = s.get();
   l.sessions->insert(key, std::move(s), t);

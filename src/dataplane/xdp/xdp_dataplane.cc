@@ -16,9 +16,10 @@ namespace {
 
 // keel keeps no TCP state and no expiry per entry (LRU eviction), so state is "NONE" for TCP
 // ("UDP" for UDP) and expires 0, as docs/keelctl.md says.
-Connection connectionOf(const keel_flow& flow, const ServiceKey& service, const RealKey& real) {
+Connection connectionOf(const keel_flow& flow, const lb::ServiceKey& service,
+                        const lb::RealKey& real) {
   Connection c;
-  c.protocol = flow.proto == IPPROTO_UDP ? Protocol::Udp : Protocol::Tcp;
+  c.protocol = flow.proto == IPPROTO_UDP ? lb::Protocol::Udp : lb::Protocol::Tcp;
   if (flow.family == KEEL_FAMILY_V6) {
     std::array<std::uint8_t, 16> b{};
     std::memcpy(b.data(), flow.src, b.size());
@@ -29,7 +30,7 @@ Connection connectionOf(const keel_flow& flow, const ServiceKey& service, const 
   c.client_port = ntohs(flow.sport);
   c.service = service;
   c.real = real;
-  c.state = c.protocol == Protocol::Udp ? "UDP" : "NONE";
+  c.state = c.protocol == lb::Protocol::Udp ? "UDP" : "NONE";
   return c;
 }
 
@@ -59,7 +60,7 @@ MapContent unknownState(const MapContent& a, const MapContent& b) {
 XdpDataplane::XdpDataplane(MapIo& maps, EgressLookup egress, const keel_config& config)
     : maps_(maps), egress_(std::move(egress)), planner_(config) {}
 
-base::Result<void> XdpDataplane::apply(std::shared_ptr<const ServiceTable> table) {
+base::Result<void> XdpDataplane::apply(std::shared_ptr<const lb::ServiceTable> table) {
   table_ = std::move(table);
   return refresh();
 }
@@ -69,7 +70,7 @@ base::Result<void> XdpDataplane::refresh() {
   std::vector<Skipped> skipped;
   MapContent next = planner_.build(
       *table_,
-      [&](const ServiceKey& service, const Real& real) -> std::optional<Egress> {
+      [&](const lb::ServiceKey& service, const lb::Real& real) -> std::optional<Egress> {
         std::string why;
         auto e = egress_(real, &why);
         if (!e) skipped.push_back({fmt::format("{} -> {}", service.str(), real.key.str()), why});
@@ -110,14 +111,14 @@ Counters countersOf(const keel_stats& s) {
 base::Result<std::vector<ServiceStats>> XdpDataplane::stats() const {
   std::vector<ServiceStats> out;
   if (!table_) return out;
-  for (const ServicePtr& s : table_->services) {
+  for (const lb::ServicePtr& s : table_->services) {
     auto it = held_.services.find(s->key);
     if (it == held_.services.end()) continue;
     ServiceStats ss{s->key, {}, {}};
     auto st = maps_.serviceStats(it->second.value.id);
     if (!st) return st.error();
     ss.counters = countersOf(*st);
-    for (const Real& r : s->reals) {
+    for (const lb::Real& r : s->reals) {
       auto index = planner_.realIndex(s->key, r.key);
       if (!index || held_.reals.count(*index) == 0) continue;
       auto rs = maps_.realStats(*index);
@@ -144,10 +145,10 @@ base::Result<std::vector<Connection>> XdpDataplane::connections(std::size_t limi
   auto entries = maps_.conns(limit);
   if (!entries) return entries.error();
   // keel_reals index -> the service and real the table gives it.
-  std::map<std::uint32_t, std::pair<ServiceKey, RealKey>> owners;
+  std::map<std::uint32_t, std::pair<lb::ServiceKey, lb::RealKey>> owners;
   if (table_) {
-    for (const ServicePtr& s : table_->services) {
-      for (const Real& r : s->reals) {
+    for (const lb::ServicePtr& s : table_->services) {
+      for (const lb::Real& r : s->reals) {
         if (auto index = planner_.realIndex(s->key, r.key)) owners[*index] = {s->key, r.key};
       }
     }

@@ -20,7 +20,7 @@
 namespace keel::dataplane::xdp {
 
 // The egress of a real (EgressResolver::lookup in production); nullopt with the reason in `why`.
-using EgressLookup = std::function<std::optional<Egress>(const Real& real, std::string* why)>;
+using EgressLookup = std::function<std::optional<Egress>(const lb::Real& real, std::string* why)>;
 
 class XdpDataplane final : public Dataplane {
  public:
@@ -33,7 +33,7 @@ class XdpDataplane final : public Dataplane {
   // Writes what changed. Services and reals XDP cannot carry (fwmark, SCTP, unreachable reals)
   // are left out with a warning logged once per reason. On a failed write the maps are left
   // part-way and the next apply() rewrites every entry either table names.
-  base::Result<void> apply(std::shared_ptr<const ServiceTable> table) override;
+  base::Result<void> apply(std::shared_ptr<const lb::ServiceTable> table) override;
 
   // Applies the last table again (its reals' next hops may have changed).
   base::Result<void> refresh();
@@ -61,7 +61,7 @@ class XdpDataplane final : public Dataplane {
   // What the maps hold; at first an all-zero config (so the first apply writes it); after a
   // failed write, entries marked to be rewritten.
   MapContent held_;  // what the maps hold (after a failure: entries marked to be rewritten)
-  std::shared_ptr<const ServiceTable> table_;
+  std::shared_ptr<const lb::ServiceTable> table_;
   std::set<std::string> skipped_;
 };
 

@@ -54,19 +54,19 @@ class FakeMapIo final : public MapIo {
   int fail_after = -1;
 };
 
-std::shared_ptr<const ServiceTable> tableOf(std::vector<std::pair<const char*, int>> reals,
-                                            std::uint16_t port = 80) {
-  Service s;
-  s.key = {*base::IpAddress::parse("198.18.0.100"), port, Protocol::Tcp, 0};
+std::shared_ptr<const lb::ServiceTable> tableOf(std::vector<std::pair<const char*, int>> reals,
+                                                std::uint16_t port = 80) {
+  lb::Service s;
+  s.key = {*base::IpAddress::parse("198.18.0.100"), port, lb::Protocol::Tcp, 0};
   s.scheduler = "rr";
   for (auto [addr, weight] : reals) {
-    Real r;
+    lb::Real r;
     r.key = {*base::IpAddress::parse(addr), 80};
     r.weight = weight;
-    r.forwarding = Forwarding::Dr;
+    r.forwarding = lb::Forwarding::Dr;
     s.reals.push_back(r);
   }
-  return std::make_shared<const ServiceTable>(ServiceTable::of({s}));
+  return std::make_shared<const lb::ServiceTable>(lb::ServiceTable::of({s}));
 }
 
 template <typename T>
@@ -79,7 +79,7 @@ int count(const std::vector<MapWrite>& w) {
 struct Fixture {
   FakeMapIo maps;
   std::map<std::string, Egress> hops;  // real address -> egress; absent: unresolved
-  XdpDataplane dp{maps, [this](const Real& r, std::string* why) -> std::optional<Egress> {
+  XdpDataplane dp{maps, [this](const lb::Real& r, std::string* why) -> std::optional<Egress> {
                     auto it = hops.find(r.key.address.str());
                     if (it == hops.end()) {
                       *why = "next hop not resolved yet";
