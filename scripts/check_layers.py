@@ -30,6 +30,7 @@ LAYERS = {
     "ctl": ["model", "lb", "dataplane", "event"],  # the views of tables, stats; socket servers
     "vrrp": ["model", "net", "event"],
     "check": ["model", "event"],
+    "lvs": ["check", "lb", "event", "model"],  # virtual servers: health -> desired tables, notifies
     "lb": ["model"],  # the desired-table value types, schedulers, Maglev, persistence
     "dataplane": ["lb"],  # the interface Dataplane and its own value types (stats, connections)
     "dataplane/xdp": ["dataplane", "lb", "net", "event"],

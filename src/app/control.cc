@@ -9,12 +9,12 @@
 #include "app/control_views.h"
 #include "app/dataplane_wiring.h"
 #include "app/runtime_dir.h"
-#include "app/services.h"
 #include "base/log.h"
 #include "ctl/config_json.h"
 #include "ctl/ipvsadm.h"
 #include "ctl/protocol.h"
 #include "lb/whereis.h"
+#include "lvs/engine.h"
 #include "vrrp/engine.h"
 
 namespace keel::app {
@@ -178,7 +178,7 @@ base::Result<ordered_json> OperationsImpl::dispatch(const ctl::Request& r) {
 }
 
 std::shared_ptr<const lb::ServiceTable> OperationsImpl::table() const {
-  const Services* services = sources_.services ? sources_.services() : nullptr;
+  const lvs::Engine* services = sources_.services ? sources_.services() : nullptr;
   if (services == nullptr) return std::make_shared<const lb::ServiceTable>();
   return services->desired().table();
 }
@@ -219,7 +219,7 @@ base::Result<ordered_json> OperationsImpl::vrrp(const ctl::Request& r) {
 }
 
 base::Result<ordered_json> OperationsImpl::checks() {
-  const Services* services = sources_.services ? sources_.services() : nullptr;
+  const lvs::Engine* services = sources_.services ? sources_.services() : nullptr;
   ordered_json reals = services != nullptr ? checksJson(*services) : ordered_json::array();
   std::string text = checksText(reals);
   return ordered_json{{"reals", std::move(reals)}, {"text", std::move(text)}};
@@ -278,12 +278,12 @@ std::string OperationsImpl::metrics() const {
 
 ControlSources sourcesOf(const std::optional<model::Config>& config,
                          const std::unique_ptr<vrrp::Engine>& vrrp,
-                         const std::unique_ptr<Services>& services,
+                         const std::unique_ptr<lvs::Engine>& services,
                          const std::unique_ptr<DataplaneWiring>& dataplane,
                          std::function<base::Status()> reload) {
   return {[&config] { return config ? std::make_shared<const model::Config>(*config) : nullptr; },
           [&vrrp]() -> const vrrp::Engine* { return vrrp.get(); },
-          [&services]() -> const Services* { return services.get(); },
+          [&services]() -> const lvs::Engine* { return services.get(); },
           [&dataplane]() -> const dataplane::Dataplane* {
             return dataplane ? &dataplane->dataplane() : nullptr;
           },

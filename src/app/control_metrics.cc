@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "app/control_views.h"
-#include "app/services.h"
+#include "lvs/engine.h"
 #include "vrrp/engine.h"
 
 namespace keel::app {
@@ -78,7 +78,7 @@ void addVrrpMetrics(const vrrp::Engine* engine, MetricsText& m) {
   }
 }
 
-void addCheckMetrics(const Services* services, MetricsText& m) {
+void addCheckMetrics(const lvs::Engine* services, MetricsText& m) {
   declareServices(m);
   if (services == nullptr) return;
   for (const check::RealServerStatus& r : services->checks().status()) {

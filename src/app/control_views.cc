@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "app/services.h"
+#include "lvs/engine.h"
 #include "vrrp/engine.h"
 
 namespace keel::app {
@@ -113,7 +113,7 @@ std::string vrrpText(const nlohmann::ordered_json& instances, bool stats) {
   return out;
 }
 
-nlohmann::ordered_json checksJson(const Services& services) {
+nlohmann::ordered_json checksJson(const lvs::Engine& services) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const check::RealServerStatus& r : services.checks().status()) {
     nlohmann::ordered_json checkers = nlohmann::ordered_json::array();

@@ -22,7 +22,6 @@
 #include "app/process_setup.h"
 #include "app/runtime_dir.h"
 #include "app/sd_notify.h"
-#include "app/services.h"
 #include "app/state_dump.h"
 #include "app/version.h"
 #include "base/clock.h"
@@ -31,6 +30,7 @@
 #include "conf/reader.h"
 #include "ctl/config_json.h"
 #include "event/loop.h"
+#include "lvs/engine.h"
 #include "model/diff.h"
 #include "vrrp/engine.h"
 
@@ -167,7 +167,7 @@ class Daemon {
         config_(std::move(config)),
         runtime_dir_(std::move(runtime_dir)),
         loop_(loop),
-        probes_(check::makeProbeFactory([this] { return scriptPolicyOf(*config_); })),
+        probes_(check::makeProbeFactory([this] { return lvs::scriptPolicyOf(*config_); })),
         systemd_(SystemdNotifier::fromEnvironment()) {}
 
   void start();
@@ -194,15 +194,16 @@ class Daemon {
   const SystemdNotifier systemd_;
   std::unique_ptr<vrrp::Engine> vrrp_;
   std::unique_ptr<DataplaneWiring> dataplane_;  // outlives `services_`, whose OnTable feeds it
-  std::unique_ptr<Services> services_;
+  std::unique_ptr<lvs::Engine> services_;
   std::unique_ptr<Operations> operations_;  // last: its getters read the members above
 };
 
 void Daemon::start() {
   if (!config_) return;
   if (wantChecks() && !config_->virtual_servers.empty()) {
-    services_ = std::make_unique<Services>(loop_, std::make_shared<const model::Config>(*config_),
-                                           probes_, tableSink(dataplane_));
+    services_ = std::make_unique<lvs::Engine>(
+        loop_, std::make_shared<const model::Config>(*config_), probes_);
+    services_->subscribe(tableSink(dataplane_));
   }
   if (wantVrrp() && !config_->vrrp_instances.empty()) startVrrp();
   if (wantChecks()) {
@@ -250,7 +251,8 @@ base::Status Daemon::reload() {
   if (services_) {
     services_->reload(shared);
   } else if (wantChecks() && !config_->virtual_servers.empty()) {
-    services_ = std::make_unique<Services>(loop_, shared, probes_, tableSink(dataplane_));
+    services_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
+    services_->subscribe(tableSink(dataplane_));
   }
   if (vrrp_) {
     reloadVrrp(shared);

@@ -10,13 +10,13 @@
 
 #include <fmt/format.h>
 
-#include "app/services.h"
 #include "base/log.h"
 #include "dataplane/proxy/proxy_dataplane.h"
 #include "dataplane/xdp/bpf_map_io.h"
 #include "dataplane/xdp/egress.h"
 #include "dataplane/xdp/xdp_dataplane.h"
 #include "dataplane/xdp/xdp_program.h"
+#include "lvs/engine.h"
 
 namespace keel::app {
 
@@ -269,7 +269,7 @@ void DataplaneWiring::onNetlink() {
   }
 }
 
-void syncDataplane(std::unique_ptr<DataplaneWiring>& dataplane, Services* services,
+void syncDataplane(std::unique_ptr<DataplaneWiring>& dataplane, lvs::Engine* services,
                    event::Loop& loop, const model::Config& config, bool keep_attached) {
   if (!dataplane) {
     dataplane = DataplaneWiring::start(loop, config, keep_attached);

@@ -26,10 +26,11 @@ class XdpDataplane;
 namespace keel::dataplane::proxy {
 class ProxyDataplane;
 }  // namespace keel::dataplane::proxy
+namespace keel::lvs {
+class Engine;
+}  // namespace keel::lvs
 
 namespace keel::app {
-
-class Services;
 
 // An interface to attach to and why it was chosen.
 struct VipInterface {
@@ -94,12 +95,13 @@ class DataplaneWiring {
 
 // keeld's one call, at start and after each reload: starts the data plane for `config` if it is
 // not running (and may run), tells it the configuration, and applies `services`' current desired
-// table. Later tables arrive through Services' OnTable (see tableSink()). Either may be null.
-void syncDataplane(std::unique_ptr<DataplaneWiring>& dataplane, Services* services,
+// table. Later tables arrive through lvs::Engine's subscribers (see tableSink()). Either may be
+// null.
+void syncDataplane(std::unique_ptr<DataplaneWiring>& dataplane, lvs::Engine* services,
                    event::Loop& loop, const model::Config& config, bool keep_attached);
 
-// Services' OnTable for keeld: applies each new table to `*dataplane` while there is one.
-// REQUIRES: `dataplane` (the pointer variable) outlives the Services that holds this.
+// lvs::Engine's subscribers for keeld: applies each new table to `*dataplane` while there is one.
+// REQUIRES: `dataplane` (the pointer variable) outlives the lvs::Engine that holds this.
 std::function<void(std::shared_ptr<const lb::ServiceTable>)> tableSink(
     const std::unique_ptr<DataplaneWiring>& dataplane);
 

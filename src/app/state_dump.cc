@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "app/services.h"
+#include "lvs/engine.h"
 #include "vrrp/engine.h"
 
 namespace keel::app {
@@ -52,7 +52,7 @@ std::string tableText(const RuntimeView& view) {
 }  // namespace
 
 RuntimeView collectView(const model::Config& config, const vrrp::Engine* vrrp,
-                        const Services* services) {
+                        const lvs::Engine* services) {
   RuntimeView view;
   view.instance = config.instance;
   std::size_t reals = 0;

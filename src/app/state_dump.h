@@ -20,10 +20,11 @@
 namespace keel::vrrp {
 class Engine;
 }
+namespace keel::lvs {
+class Engine;
+}
 
 namespace keel::app {
-
-class Services;
 
 struct VrrpView {
   std::string name;
@@ -47,7 +48,7 @@ struct RuntimeView {
 
 // Copies the engines' state. `vrrp` and `services` may be null (not running).
 RuntimeView collectView(const model::Config& config, const vrrp::Engine* vrrp,
-                        const Services* services);
+                        const lvs::Engine* services);
 
 std::string dataText(const RuntimeView& view);
 nlohmann::ordered_json dataJson(const RuntimeView& view);
