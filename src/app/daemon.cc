@@ -14,7 +14,7 @@
 #include <set>
 #include <vector>
 
-#include "app/config_test.h"
+#include "app/config_check.h"
 #include "app/control.h"
 #include "app/dataplane_wiring.h"
 #include "app/exit_codes.h"
