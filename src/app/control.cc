@@ -7,7 +7,6 @@
 #include <map>
 
 #include "app/control_views.h"
-#include "app/dataplane_wiring.h"
 #include "app/runtime_dir.h"
 #include "base/log.h"
 #include "ctl/config_json.h"
@@ -178,7 +177,7 @@ base::Result<ordered_json> OperationsImpl::dispatch(const ctl::Request& r) {
 }
 
 std::shared_ptr<const lb::ServiceTable> OperationsImpl::table() const {
-  const lvs::Engine* services = sources_.services ? sources_.services() : nullptr;
+  const lvs::Engine* services = sources_.lvs ? sources_.lvs() : nullptr;
   if (services == nullptr) return std::make_shared<const lb::ServiceTable>();
   return services->desired().table();
 }
@@ -219,7 +218,7 @@ base::Result<ordered_json> OperationsImpl::vrrp(const ctl::Request& r) {
 }
 
 base::Result<ordered_json> OperationsImpl::checks() {
-  const lvs::Engine* services = sources_.services ? sources_.services() : nullptr;
+  const lvs::Engine* services = sources_.lvs ? sources_.lvs() : nullptr;
   ordered_json reals = services != nullptr ? checksJson(*services) : ordered_json::array();
   std::string text = checksText(reals);
   return ordered_json{{"reals", std::move(reals)}, {"text", std::move(text)}};
@@ -268,7 +267,7 @@ base::Result<ordered_json> OperationsImpl::dump() {
 std::string OperationsImpl::metrics() const {
   ctl::MetricsText m;
   addVrrpMetrics(sources_.vrrp ? sources_.vrrp() : nullptr, m);
-  addCheckMetrics(sources_.services ? sources_.services() : nullptr, m);
+  addCheckMetrics(sources_.lvs ? sources_.lvs() : nullptr, m);
   addDataplaneMetrics(sources_.dataplane ? sources_.dataplane() : nullptr, m);
   addControlMetrics(control_->counters(), m);
   return m.str();
@@ -278,15 +277,13 @@ std::string OperationsImpl::metrics() const {
 
 ControlSources sourcesOf(const std::optional<model::Config>& config,
                          const std::unique_ptr<vrrp::Engine>& vrrp,
-                         const std::unique_ptr<lvs::Engine>& services,
-                         const std::unique_ptr<DataplaneWiring>& dataplane,
+                         const std::unique_ptr<lvs::Engine>& lvs,
+                         const std::unique_ptr<dataplane::Dataplane>& dataplane,
                          std::function<base::Status()> reload) {
   return {[&config] { return config ? std::make_shared<const model::Config>(*config) : nullptr; },
           [&vrrp]() -> const vrrp::Engine* { return vrrp.get(); },
-          [&services]() -> const lvs::Engine* { return services.get(); },
-          [&dataplane]() -> const dataplane::Dataplane* {
-            return dataplane ? &dataplane->dataplane() : nullptr;
-          },
+          [&lvs]() -> const lvs::Engine* { return lvs.get(); },
+          [&dataplane]() -> const dataplane::Dataplane* { return dataplane.get(); },
           std::move(reload)};
 }
 

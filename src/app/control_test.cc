@@ -120,7 +120,7 @@ TEST_F(ControlTest, ReloadAnswersWithTheOutcome) {
 TEST_F(ControlTest, WhereisAndListReadTheRunningServices) {
   services_ = std::make_unique<lvs::Engine>(*loop_, oneService(), check::ProbeFactory{});
   ControlSources s;
-  s.services = [this]() -> const lvs::Engine* { return services_.get(); };
+  s.lvs = [this]() -> const lvs::Engine* { return services_.get(); };
   start(std::move(s));
   const auto list = ask({{"cmd", "list"}});
   EXPECT_NE(

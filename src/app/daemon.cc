@@ -16,7 +16,7 @@
 
 #include "app/config_check.h"
 #include "app/control.h"
-#include "app/dataplane_wiring.h"
+#include "app/dataplane_factory.h"
 #include "app/exit_codes.h"
 #include "app/pid_file.h"
 #include "app/process_setup.h"
@@ -24,6 +24,7 @@
 #include "app/sd_notify.h"
 #include "app/state_dump.h"
 #include "app/version.h"
+#include "app/vip_ownership.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "check/probe_factory.h"
@@ -179,7 +180,10 @@ class Daemon {
  private:
   bool wantChecks() const { return !options_.vrrp_only; }
   bool wantVrrp() const { return !options_.check_only; }
-  void startVrrp();
+  void startVrrp(const std::shared_ptr<const model::Config>& config);
+  void startDataplane(const std::shared_ptr<const model::Config>& config);
+  void onTransition(const std::string& instance, vrrp::State from, vrrp::State to);
+  void publishOwnership();
   base::Status reload();
   void reloadVrrp(const std::shared_ptr<const model::Config>& config);
   void stop(const char* why);
@@ -193,34 +197,61 @@ class Daemon {
   const check::ProbeFactory probes_;
   const SystemdNotifier systemd_;
   std::unique_ptr<vrrp::Engine> vrrp_;
-  std::unique_ptr<DataplaneWiring> dataplane_;  // outlives `services_`, whose OnTable feeds it
-  std::unique_ptr<lvs::Engine> services_;
+  std::set<std::string> masters_;                    // the VRRP instances that are MASTER now
+  std::unique_ptr<dataplane::Dataplane> dataplane_;  // outlives `lvs_`, which feeds it tables
+  std::unique_ptr<lvs::Engine> lvs_;
   std::unique_ptr<Operations> operations_;  // last: its getters read the members above
 };
 
 void Daemon::start() {
   if (!config_) return;
+  const auto shared = std::make_shared<const model::Config>(*config_);
   if (wantChecks() && !config_->virtual_servers.empty()) {
-    services_ = std::make_unique<lvs::Engine>(
-        loop_, std::make_shared<const model::Config>(*config_), probes_);
-    services_->subscribe(tableSink(dataplane_));
+    lvs_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
   }
-  if (wantVrrp() && !config_->vrrp_instances.empty()) startVrrp();
-  if (wantChecks()) {
-    syncDataplane(dataplane_, services_.get(), loop_, *config_, options_.keep_dataplane);
-  }
+  if (wantVrrp() && !config_->vrrp_instances.empty()) startVrrp(shared);
+  startDataplane(shared);
 }
 
-void Daemon::startVrrp() {
+// The data plane, once there are virtual servers to forward: told which VIPs VRRP does not own
+// here, then subscribed to the virtual servers' tables (the current one first).
+void Daemon::startDataplane(const std::shared_ptr<const model::Config>& config) {
+  if (dataplane_ || !lvs_) return;
+  dataplane_ = makeDataplane(loop_, config, {.keep_attached = options_.keep_dataplane});
+  if (!dataplane_) return;
+  publishOwnership();
+  lvs_->subscribe([dp = dataplane_.get()](std::shared_ptr<const lb::ServiceTable> table) {
+    if (auto s = dp->apply(std::move(table)); !s) base::logError("{}", s.error().str());
+  });
+}
+
+// ha_suspend and the data plane learn the VIPs a MASTER gained or lost.
+void Daemon::onTransition(const std::string& instance, vrrp::State from, vrrp::State to) {
+  const bool master = to == vrrp::State::Master;
+  if ((from == vrrp::State::Master) == master) return;
+  if (master) {
+    masters_.insert(instance);
+  } else {
+    masters_.erase(instance);
+  }
+  if (lvs_ && config_) lvs_->setAddressesPresent(virtualAddresses(*config_, instance), master);
+  publishOwnership();
+}
+
+// Without VRRP running every VIP is this director's to forward.
+void Daemon::publishOwnership() {
+  if (!dataplane_) return;
+  dataplane_->setStandbyAddresses(vrrp_ && config_ ? standbyAddresses(*config_, masters_)
+                                                   : std::set<base::IpAddress>{});
+}
+
+void Daemon::startVrrp(const std::shared_ptr<const model::Config>& config) {
   vrrp::EngineOptions vrrp_options;
   vrrp_options.keep_addresses_on_stop = options_.keep_vips;
   vrrp_options.on_transition = [this](const std::string& name, vrrp::State from, vrrp::State to) {
-    if (services_ && config_ && (from == vrrp::State::Master) != (to == vrrp::State::Master)) {
-      services_->setAddressesPresent(virtualAddresses(*config_, name), to == vrrp::State::Master);
-    }
+    onTransition(name, from, to);
   };
-  auto engine =
-      vrrp::Engine::create(loop_, std::make_shared<const model::Config>(*config_), vrrp_options);
+  auto engine = vrrp::Engine::create(loop_, config, vrrp_options);
   if (!engine) {
     base::logError("VRRP not started: {}", engine.error().str());
     return;
@@ -247,21 +278,23 @@ base::Status Daemon::reload() {
   }
   logChanges(config_ ? model::diff(*config_, *next) : model::diff({}, *next));
   config_ = std::move(next);
-  auto shared = std::make_shared<const model::Config>(*config_);
-  if (services_) {
-    services_->reload(shared);
+  const auto shared = std::make_shared<const model::Config>(*config_);
+  // The data plane takes the new configuration and which VIPs it holds back before the new
+  // tables arrive, and again once VRRP has applied its plan.
+  if (dataplane_) dataplane_->reload(shared);
+  publishOwnership();
+  if (lvs_) {
+    lvs_->reload(shared);
   } else if (wantChecks() && !config_->virtual_servers.empty()) {
-    services_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
-    services_->subscribe(tableSink(dataplane_));
+    lvs_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
   }
   if (vrrp_) {
     reloadVrrp(shared);
   } else if (wantVrrp() && !config_->vrrp_instances.empty()) {
-    startVrrp();
+    startVrrp(shared);
   }
-  if (wantChecks()) {
-    syncDataplane(dataplane_, services_.get(), loop_, *config_, options_.keep_dataplane);
-  }
+  publishOwnership();
+  startDataplane(shared);
   base::logInfo("Reload complete");
   notifySystemd("READY=1");
   return base::ok();
@@ -284,21 +317,25 @@ void Daemon::reloadVrrp(const std::shared_ptr<const model::Config>& config) {
   const std::set<base::IpAddress> before = masterAddresses(*vrrp_);
   vrrp_->reload(config);
   const std::set<base::IpAddress> after = masterAddresses(*vrrp_);
-  if (!services_) return;
+  masters_.clear();
+  for (const auto& instance : vrrp_->instances()) {
+    if (instance->machine().state() == vrrp::State::Master) masters_.insert(instance->name());
+  }
+  if (!lvs_) return;
   std::vector<base::IpAddress> gained;
   std::vector<base::IpAddress> lost;
   std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
                       std::back_inserter(gained));
   std::set_difference(before.begin(), before.end(), after.begin(), after.end(),
                       std::back_inserter(lost));
-  if (!gained.empty()) services_->setAddressesPresent(gained, true);
-  if (!lost.empty()) services_->setAddressesPresent(lost, false);
+  if (!gained.empty()) lvs_->setAddressesPresent(gained, true);
+  if (!lost.empty()) lvs_->setAddressesPresent(lost, false);
 }
 
 void Daemon::startControl() {
-  auto ops = startOperations(
-      loop_, runtime_dir_,
-      sourcesOf(config_, vrrp_, services_, dataplane_, [this] { return reload(); }));
+  auto ops =
+      startOperations(loop_, runtime_dir_,
+                      sourcesOf(config_, vrrp_, lvs_, dataplane_, [this] { return reload(); }));
   if (!ops) {
     base::logError("Control socket not started: {}", ops.error().str());
     return;
@@ -318,7 +355,7 @@ void Daemon::notifySystemd(std::string_view state) const {
 }
 
 RuntimeView Daemon::view() const {
-  RuntimeView v = config_ ? collectView(*config_, vrrp_.get(), services_.get()) : RuntimeView{};
+  RuntimeView v = config_ ? collectView(*config_, vrrp_.get(), lvs_.get()) : RuntimeView{};
   v.config_file = options_.config_file;
   return v;
 }
@@ -333,7 +370,7 @@ base::Status Daemon::handleSignals() {
       {SIGUSR2,
        [this] {
          std::string text = vrrp_ ? vrrp_->statsText() : std::string();
-         if (dataplane_) text += dataplane_->statsText();
+         if (dataplane_) text += dataplane::statsText(*dataplane_);
          writeDump(runtime_dir_, "keel.stats", text);
        }},
       {*signalNumberFor("JSON"),

@@ -1,7 +1,10 @@
 // The seam between the control plane and whatever forwards packets (docs/design.md §4): XDP, the
-// userspace proxy, a recording fake in tests. The control plane computes the whole desired
-// lb::ServiceTable and hands it over; the backend makes its own state match it by identity.
-// Called on the control-plane thread only.
+// userspace proxy, a recording fake in tests. app makes one through its factory
+// (app/dataplane_factory.h) and talks to it only through this interface: the whole desired
+// lb::ServiceTable on every change (the backend makes its own state match it by identity), the
+// configuration on reload, which VIPs VRRP does not own right now, and the views keelctl, the
+// metrics and keel.stats read. Each backend owns what it needs besides (programs, maps,
+// interfaces, netlink, worker threads). Called on the control-plane thread only.
 #pragma once
 
 #include <chrono>
@@ -9,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,6 +20,7 @@
 
 #include "base/error.h"
 #include "lb/service_table.h"
+#include "model/config.h"
 
 namespace keel::dataplane {
 
@@ -61,11 +66,23 @@ class Dataplane {
  public:
   virtual ~Dataplane() = default;
 
+  // "xdp", "proxy": what keelctl's JSON and the logs call the backend.
   virtual std::string_view name() const = 0;
+  // "XDP data plane", "Proxy data plane": the heading of keel.stats.
+  virtual std::string_view title() const = 0;
 
   // Make the data plane forward as `table` says. On error the backend keeps forwarding as
   // before as far as it can, and the next apply() starts again from what it really holds.
-  virtual base::Result<void> apply(std::shared_ptr<const lb::ServiceTable> table) = 0;
+  virtual base::Status apply(std::shared_ptr<const lb::ServiceTable> table) = 0;
+
+  // SIGHUP: the configuration of the new generation (which interfaces carry the VIPs, ...). The
+  // backend applies its last table again under it; errors are logged.
+  virtual void reload(std::shared_ptr<const model::Config> config) = 0;
+
+  // The VIPs whose services must not forward now: each is held by a VRRP instance that is not
+  // MASTER, so a frame a switch floods to this director is another director's to forward
+  // (docs/dataplane.md, "Who forwards a VIP"). Empty (the start value): every service forwards.
+  virtual void setStandbyAddresses(std::set<base::IpAddress> addresses) = 0;
 
   // Per service and per real counters of the services the backend holds.
   virtual base::Result<std::vector<ServiceStats>> stats() const = 0;
@@ -76,5 +93,9 @@ class Dataplane {
   // Up to `limit` entries of the connection table.
   virtual base::Result<std::vector<Connection>> connections(std::size_t limit) const = 0;
 };
+
+// keel.stats (SIGUSR2): the title, per service and per real counters, then the named drop, pass
+// and event counters, one "name value" per line.
+std::string statsText(const Dataplane& dataplane);
 
 }  // namespace keel::dataplane

@@ -30,6 +30,26 @@ TEST_F(XdpTest, DrIpv4SynRewritesMacsAndTransmitsOnTheIngressInterface) {
   EXPECT_EQ(h->realStats(1).in_packets, 1u);
 }
 
+// A BACKUP director's copy of a VRRP-held service is inactive: a frame a switch floods to it
+// passes to its kernel (which drops it: not our MAC, not our address) instead of reaching a real
+// a second time. Becoming MASTER clears the flag and the same packet is forwarded.
+TEST_F(XdpTest, AnInactiveServicePassesUntilItIsActive) {
+  h->setReal(1, makeReal(real4a, KEEL_FWD_DR));
+  h->fillRing(0, {1});
+  h->addService(vip4, 80, KEEL_PROTO_TCP, 0, KEEL_SVC_F_INACTIVE);
+  Bytes in = fromClient(client4, vip4).tcp(40000, 80, kSyn).payload("hello").build();
+  RunResult r = h->run(in);
+  EXPECT_EQ(r.verdict, XDP_PASS);
+  EXPECT_EQ(r.out, in);
+  EXPECT_EQ(h->counter(KEEL_PASS_STANDBY), 1u);
+  EXPECT_EQ(h->counter(KEEL_EV_NEW_SYN), 0u);
+  EXPECT_EQ(h->serviceStats(0).in_packets, 0u);
+  h->addService(vip4, 80, KEEL_PROTO_TCP, 0);  // MASTER now
+  EXPECT_EQ(h->run(in).verdict, XDP_TX);
+  EXPECT_EQ(h->counter(KEEL_PASS_STANDBY), 1u);
+  EXPECT_EQ(h->serviceStats(0).in_packets, 1u);
+}
+
 TEST_F(XdpTest, DrRedirectsWhenTheRealIsBehindAnotherInterface) {
   h->setReal(1, makeReal(real4a, KEEL_FWD_DR, /*ifindex=*/7));
   h->fillRing(0, {1});

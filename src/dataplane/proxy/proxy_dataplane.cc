@@ -34,7 +34,7 @@ base::Result<std::unique_ptr<ProxyDataplane>> ProxyDataplane::start(std::size_t 
 
 ProxyDataplane::~ProxyDataplane() { workers_.clear(); }
 
-base::Result<void> ProxyDataplane::apply(std::shared_ptr<const lb::ServiceTable> table) {
+base::Status ProxyDataplane::apply(std::shared_ptr<const lb::ServiceTable> table) {
   auto snap = std::make_shared<Snapshot>();
   std::map<lb::ServiceKey, ServiceStatePtr> states;
   std::vector<std::string> refused;

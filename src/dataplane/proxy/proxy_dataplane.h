@@ -30,9 +30,16 @@ class ProxyDataplane final : public Dataplane {
   ProxyDataplane& operator=(const ProxyDataplane&) = delete;
 
   std::string_view name() const override { return "proxy"; }
+  std::string_view title() const override { return "Proxy data plane"; }
   // Services the proxy cannot serve (DR or TUN reals, fwmark services) are left out and named in
   // the error; the others are applied all the same.
-  base::Result<void> apply(std::shared_ptr<const lb::ServiceTable> table) override;
+  base::Status apply(std::shared_ptr<const lb::ServiceTable> table) override;
+  // The proxy's settings (workers, limits) are read at start; nothing in a reload changes it.
+  void reload(std::shared_ptr<const model::Config> config) override { (void)config; }
+  // Nothing to do: the proxy listens on the VIP with IP_FREEBIND and the kernel delivers it only
+  // frames addressed to this host (a frame flooded to a BACKUP names another MAC and is dropped
+  // before any socket), so ownership needs no filter here.
+  void setStandbyAddresses(std::set<base::IpAddress> addresses) override { (void)addresses; }
   base::Result<std::vector<ServiceStats>> stats() const override;
   base::Result<std::vector<std::pair<std::string, std::uint64_t>>> counters() const override;
   base::Result<std::vector<Connection>> connections(std::size_t limit) const override;

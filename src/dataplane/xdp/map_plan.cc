@@ -175,8 +175,9 @@ MapContent MapPlanner::build(const lb::ServiceTable& table, const EgressFn& egre
       skip(s.key.str(), ring.error().message);
       continue;
     }
-    out.services[s.key] =
-        ServiceEntry{serviceKeyOf(s.key), serviceValueOf(s, sit->second, *plan), std::move(*ring)};
+    keel_service value = serviceValueOf(s, sit->second, *plan);
+    if (standby_.count(s.key.address) != 0) value.flags |= KEEL_SVC_F_INACTIVE;
+    out.services[s.key] = ServiceEntry{serviceKeyOf(s.key), value, std::move(*ring)};
   }
   return out;
 }

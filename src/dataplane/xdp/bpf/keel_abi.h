@@ -87,6 +87,7 @@ enum keel_forwarding {
 #define KEEL_SVC_F_PERSIST (1u << 0)  /* persistence templates (persistence_timeout > 0) */
 #define KEEL_SVC_F_HASH_SRC (1u << 1) /* hash the client address only (sh/mh without -port) */
 #define KEEL_SVC_F_NO_CONN (1u << 2)  /* one-packet scheduling (ops): no keel_conns entry */
+#define KEEL_SVC_F_INACTIVE (1u << 3) /* VIP held by a VRRP instance not MASTER here: PASS */
 
 /* keel_real.flags */
 #define KEEL_REAL_F_QUIESCED (1u << 0) /* weight 0: informational; such reals are not in a ring */
@@ -114,6 +115,7 @@ enum keel_forwarding {
   X(PASS_FRAGMENT, "pass_fragment")             /* IPv4 or IPv6 fragment */               \
   X(PASS_IPV6_EXT, "pass_ipv6_ext")             /* ext chain too long, ESP, unknown */    \
   X(PASS_ICMP, "pass_icmp")                     /* VIP ICMP error not forwarded (NAT) */  \
+  X(PASS_STANDBY, "pass_standby")               /* service inactive: VRRP not MASTER */   \
   X(EV_IPV4_OPTIONS, "ipv4_options")            /* forwarded with IPv4 options */         \
   X(EV_NEW_SYN, "new_syn")                      /* scheduled: SYN or first UDP */         \
   X(EV_NEW_MIDFLOW, "new_midflow")              /* scheduled: non-SYN with no entry */    \

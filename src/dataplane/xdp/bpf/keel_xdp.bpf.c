@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0-only
 /* keel's XDP load balancer (docs/design.md §4, dataplane.md §3.2): packets to a virtual service go
  * to one of its real servers by DR (MAC rewrite), NAT (DNAT, with replies SNATed back) or TUN
- * (IPIP/GUE); everything else passes to the kernel untouched. Maps and counters: keel_abi.h.
+ * (IPIP/GUE); everything else passes to the kernel untouched, and so do packets to a service
+ * marked inactive (its VIP belongs to a VRRP instance that is not MASTER on this director:
+ * docs/dataplane.md, "Who forwards a VIP"). Maps and counters: keel_abi.h.
  *
  * Scheduling: a TCP SYN, a first UDP datagram and a mid-flow packet with no connection entry
  * (another director took over) all pick ring[hash % KEEL_RING_SIZE], the hash covering the
@@ -378,6 +380,7 @@ int keel_xdp(struct xdp_md* ctx) {
   const struct keel_config* cfg = bpf_map_lookup_elem(&keel_config, &zero);
   if (!cfg) return XDP_PASS;
   const struct keel_service* svc = keel_find_service(&pkt);
+  if (svc && (svc->flags & KEEL_SVC_F_INACTIVE)) return keel_verdict(KEEL_PASS_STANDBY);
   if (svc) return keel_forward(ctx, &pkt, svc, cfg);
   if ((cfg->flags & KEEL_CFG_F_NAT) && !pkt.icmp_error) return keel_nat_reply(ctx, &pkt);
   return XDP_PASS;

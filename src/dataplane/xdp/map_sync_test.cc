@@ -1,6 +1,6 @@
-// XdpDataplane over a recording MapIo: what apply() writes, refresh() after a next hop changes,
+// MapSync over a recording MapIo: what apply() writes, refresh() after a next hop changes,
 // recovery after a failed write, statistics and counters.
-#include "dataplane/xdp/xdp_dataplane.h"
+#include "dataplane/xdp/map_sync.h"
 
 #include <arpa/inet.h>
 
@@ -79,17 +79,17 @@ int count(const std::vector<MapWrite>& w) {
 struct Fixture {
   FakeMapIo maps;
   std::map<std::string, Egress> hops;  // real address -> egress; absent: unresolved
-  XdpDataplane dp{maps, [this](const lb::Real& r, std::string* why) -> std::optional<Egress> {
-                    auto it = hops.find(r.key.address.str());
-                    if (it == hops.end()) {
-                      *why = "next hop not resolved yet";
-                      return std::nullopt;
-                    }
-                    return it->second;
-                  }};
+  MapSync dp{maps, [this](const lb::Real& r, std::string* why) -> std::optional<Egress> {
+               auto it = hops.find(r.key.address.str());
+               if (it == hops.end()) {
+                 *why = "next hop not resolved yet";
+                 return std::nullopt;
+               }
+               return it->second;
+             }};
 };
 
-TEST(XdpDataplaneTest, WritesOnlyWhatChangedAndFollowsNextHops) {
+TEST(MapSyncTest, WritesOnlyWhatChangedAndFollowsNextHops) {
   Fixture f;
   f.hops["10.0.0.11"] = Egress{2, {2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 11}};
   ASSERT_TRUE(f.dp.apply(tableOf({{"10.0.0.11", 1}, {"10.0.0.12", 1}})));
@@ -120,7 +120,33 @@ TEST(XdpDataplaneTest, WritesOnlyWhatChangedAndFollowsNextHops) {
   EXPECT_TRUE(f.maps.writes.empty());
 }
 
-TEST(XdpDataplaneTest, AFailedWriteIsRepairedByTheNextApply) {
+TEST(MapSyncTest, AStandbyVipWritesItsServiceInactiveAndNothingElse) {
+  Fixture f;
+  f.hops["10.0.0.11"] = Egress{2, {}, {2, 0, 0, 0, 0, 11}};
+  f.dp.setStandby({*base::IpAddress::parse("198.18.0.100")});
+  ASSERT_TRUE(f.dp.apply(tableOf({{"10.0.0.11", 1}})));
+  ASSERT_EQ(f.maps.services.size(), 1u);
+  const keel_service held = f.maps.services.begin()->second;
+  EXPECT_NE(held.flags & KEEL_SVC_F_INACTIVE, 0u);
+  EXPECT_EQ(f.maps.reals.size(), 1u) << "the ring and reals are ready for a takeover";
+
+  // Becoming MASTER: one write, the service entry with the flag cleared; same id, same ring.
+  f.maps.writes.clear();
+  f.dp.setStandby({});
+  ASSERT_TRUE(f.dp.refresh());
+  ASSERT_EQ(f.maps.writes.size(), 1u);
+  const auto& w = std::get<WriteService>(f.maps.writes[0]);
+  EXPECT_EQ(w.value.flags & KEEL_SVC_F_INACTIVE, 0u);
+  EXPECT_EQ(w.value.id, held.id);
+
+  // Another VIP standing by changes nothing here.
+  f.maps.writes.clear();
+  f.dp.setStandby({*base::IpAddress::parse("198.18.0.200")});
+  ASSERT_TRUE(f.dp.refresh());
+  EXPECT_TRUE(f.maps.writes.empty());
+}
+
+TEST(MapSyncTest, AFailedWriteIsRepairedByTheNextApply) {
   Fixture f;
   f.hops["10.0.0.11"] = Egress{2, {}, {2, 0, 0, 0, 0, 11}};
   f.hops["10.0.0.12"] = Egress{2, {}, {2, 0, 0, 0, 0, 12}};
@@ -137,7 +163,7 @@ TEST(XdpDataplaneTest, AFailedWriteIsRepairedByTheNextApply) {
   EXPECT_EQ(f.maps.reals.size(), 2u);
 }
 
-TEST(XdpDataplaneTest, ReportsStatisticsAndNamedCounters) {
+TEST(MapSyncTest, ReportsStatisticsAndNamedCounters) {
   Fixture f;
   f.hops["10.0.0.11"] = Egress{2, {}, {}};
   ASSERT_TRUE(f.dp.apply(tableOf({{"10.0.0.11", 1}, {"10.0.0.12", 1}})));
@@ -154,7 +180,7 @@ TEST(XdpDataplaneTest, ReportsStatisticsAndNamedCounters) {
             (std::pair<std::string, std::uint64_t>{"drop_no_real", 3}));
 }
 
-TEST(XdpDataplaneTest, ListsConnectionsOfRealsTheTableHolds) {
+TEST(MapSyncTest, ListsConnectionsOfRealsTheTableHolds) {
   Fixture f;
   f.hops["10.0.0.11"] = Egress{2, {}, {}};
   ASSERT_TRUE(f.dp.apply(tableOf({{"10.0.0.11", 1}})));
