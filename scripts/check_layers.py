@@ -34,7 +34,7 @@ LAYERS = {
     "lb": ["model"],  # the desired-table value types, schedulers, Maglev, persistence
     "dataplane": ["lb"],  # the interface Dataplane and its own value types (stats, connections)
     "dataplane/xdp": ["dataplane", "lb", "net", "event"],
-    "dataplane/proxy": ["dataplane", "lb"],
+    "dataplane/proxy": ["dataplane", "lb", "event"],  # event: each worker runs an event::Loop
     "net": ["base"],
     "event": ["base"],
     "conf": ["model"],

@@ -1,10 +1,10 @@
 // The userspace proxy data plane (docs/dataplane.md, "The proxy data plane"): a
 // dataplane::Dataplane that forwards TCP and UDP virtual services as a full proxy with N worker
-// threads, each with its own SO_REUSEPORT listening sockets and epoll loop. apply() publishes an
-// immutable snapshot to the workers (an atomic shared_ptr store and an eventfd write per
-// worker); the per-service scheduling state it keeps across tables is shared by the workers
-// (service_state.h). Created, applied to and destroyed on the control-plane thread; stats(),
-// counters() and connections() also from that thread.
+// threads, each running its own event::Loop with its own SO_REUSEPORT listening sockets. apply()
+// publishes an immutable snapshot to the workers (posted to each worker's loop); the per-service
+// scheduling state it keeps across tables is shared by the workers (service_state.h). Created by
+// app's factory, applied to and destroyed on the control-plane thread; stats(), counters() and
+// connections() also from that thread.
 #pragma once
 
 #include <map>
@@ -22,7 +22,9 @@ namespace keel::dataplane::proxy {
 
 class ProxyDataplane final : public Dataplane {
  public:
-  // Starts `workers` worker threads (0: one per CPU).
+  // Starts `workers` worker threads (0: one per CPU). `limits` holds the caps an outsider could
+  // otherwise exhaust: flows in all (sized from keeld's descriptor budget), per service, per
+  // client prefix.
   static base::Result<std::unique_ptr<ProxyDataplane>> start(std::size_t workers,
                                                              Limits limits = {});
   ~ProxyDataplane() override;
