@@ -10,9 +10,14 @@ namespace keel::app {
 
 namespace {
 
-std::unique_ptr<dataplane::Dataplane> startProxy(const model::Config& config) {
+std::unique_ptr<dataplane::Dataplane> startProxy(const model::Config& config,
+                                                 const DataplaneOptions& options) {
+  dataplane::proxy::Limits limits;
+  limits.max_flows = options.proxy_max_flows;
+  limits.client_prefix_v4 = config.global.proxy_client_prefix4;
+  limits.client_prefix_v6 = config.global.proxy_client_prefix6;
   auto proxy = dataplane::proxy::ProxyDataplane::start(
-      static_cast<std::size_t>(std::max(0, config.global.proxy_workers)));
+      static_cast<std::size_t>(std::max(0, config.global.proxy_workers)), limits);
   if (!proxy) {
     base::logError("Proxy data plane not started: {}", proxy.error().str());
     return nullptr;
@@ -38,7 +43,7 @@ std::unique_ptr<dataplane::Dataplane> makeDataplane(event::Loop& loop,
   if (config->virtual_servers.empty()) return nullptr;
   switch (config->global.dataplane) {
     case model::DataplaneKind::Proxy:
-      return startProxy(*config);
+      return startProxy(*config, options);
     case model::DataplaneKind::Xdp: {
       auto xdp = startXdp(loop, config, options);
       if (xdp) return std::move(*xdp);
@@ -52,7 +57,7 @@ std::unique_ptr<dataplane::Dataplane> makeDataplane(event::Loop& loop,
   auto xdp = startXdp(loop, config, options);
   if (xdp) return std::move(*xdp);
   base::logInfo("{}: the proxy data plane forwards the virtual servers", xdp.error().str());
-  return startProxy(*config);
+  return startProxy(*config, options);
 }
 
 }  // namespace keel::app

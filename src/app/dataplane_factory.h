@@ -4,6 +4,7 @@
 // touches this file and the backend's own folder. Called by the daemon on the control-plane loop.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 
 #include "dataplane/dataplane.h"
@@ -14,6 +15,9 @@ namespace keel::app {
 
 struct DataplaneOptions {
   bool keep_attached = false;  // keeld -I: XDP stays attached and forwarding after keeld stops
+  // The proxy's cap on TCP connections plus UDP sessions (a TCP connection holds two
+  // descriptors, a UDP session one): the data plane's share of keeld's descriptor budget.
+  std::size_t proxy_max_flows = 20000;
 };
 
 // The data plane `config` asks for: xdp, proxy, or auto (XDP when root and the program loads,
