@@ -24,7 +24,6 @@
 #include "app/sd_notify.h"
 #include "app/state_dump.h"
 #include "app/version.h"
-#include "app/vip_ownership.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "check/probe_factory.h"
@@ -182,8 +181,6 @@ class Daemon {
   bool wantVrrp() const { return !options_.check_only; }
   void startVrrp(const std::shared_ptr<const model::Config>& config);
   void startDataplane(const std::shared_ptr<const model::Config>& config);
-  void onTransition(const std::string& instance, vrrp::State from, vrrp::State to);
-  void publishOwnership();
   base::Status reload();
   void reloadVrrp(const std::shared_ptr<const model::Config>& config);
   void stop(const char* why);
@@ -197,7 +194,6 @@ class Daemon {
   const check::ProbeFactory probes_;
   const SystemdNotifier systemd_;
   std::unique_ptr<vrrp::Engine> vrrp_;
-  std::set<std::string> masters_;                    // the VRRP instances that are MASTER now
   std::unique_ptr<dataplane::Dataplane> dataplane_;  // outlives `lvs_`, which feeds it tables
   std::unique_ptr<lvs::Engine> lvs_;
   std::unique_ptr<Operations> operations_;  // last: its getters read the members above
@@ -213,43 +209,24 @@ void Daemon::start() {
   startDataplane(shared);
 }
 
-// The data plane, once there are virtual servers to forward: told which VIPs VRRP does not own
-// here, then subscribed to the virtual servers' tables (the current one first).
+// The data plane, once there are virtual servers to forward, subscribed to the virtual servers'
+// tables (the current one first).
 void Daemon::startDataplane(const std::shared_ptr<const model::Config>& config) {
   if (dataplane_ || !lvs_) return;
   dataplane_ = makeDataplane(loop_, config, {.keep_attached = options_.keep_dataplane});
   if (!dataplane_) return;
-  publishOwnership();
   lvs_->subscribe([dp = dataplane_.get()](std::shared_ptr<const lb::ServiceTable> table) {
     if (auto s = dp->apply(std::move(table)); !s) base::logError("{}", s.error().str());
   });
-}
-
-// ha_suspend and the data plane learn the VIPs a MASTER gained or lost.
-void Daemon::onTransition(const std::string& instance, vrrp::State from, vrrp::State to) {
-  const bool master = to == vrrp::State::Master;
-  if ((from == vrrp::State::Master) == master) return;
-  if (master) {
-    masters_.insert(instance);
-  } else {
-    masters_.erase(instance);
-  }
-  if (lvs_ && config_) lvs_->setAddressesPresent(virtualAddresses(*config_, instance), master);
-  publishOwnership();
-}
-
-// Without VRRP running every VIP is this director's to forward.
-void Daemon::publishOwnership() {
-  if (!dataplane_) return;
-  dataplane_->setStandbyAddresses(vrrp_ && config_ ? standbyAddresses(*config_, masters_)
-                                                   : std::set<base::IpAddress>{});
 }
 
 void Daemon::startVrrp(const std::shared_ptr<const model::Config>& config) {
   vrrp::EngineOptions vrrp_options;
   vrrp_options.keep_addresses_on_stop = options_.keep_vips;
   vrrp_options.on_transition = [this](const std::string& name, vrrp::State from, vrrp::State to) {
-    onTransition(name, from, to);
+    if (lvs_ && config_ && (from == vrrp::State::Master) != (to == vrrp::State::Master)) {
+      lvs_->setAddressesPresent(virtualAddresses(*config_, name), to == vrrp::State::Master);
+    }
   };
   auto engine = vrrp::Engine::create(loop_, config, vrrp_options);
   if (!engine) {
@@ -279,10 +256,8 @@ base::Status Daemon::reload() {
   logChanges(config_ ? model::diff(*config_, *next) : model::diff({}, *next));
   config_ = std::move(next);
   const auto shared = std::make_shared<const model::Config>(*config_);
-  // The data plane takes the new configuration and which VIPs it holds back before the new
-  // tables arrive, and again once VRRP has applied its plan.
+  // The data plane takes the new configuration (its VIP interfaces) before the new tables arrive.
   if (dataplane_) dataplane_->reload(shared);
-  publishOwnership();
   if (lvs_) {
     lvs_->reload(shared);
   } else if (wantChecks() && !config_->virtual_servers.empty()) {
@@ -293,7 +268,6 @@ base::Status Daemon::reload() {
   } else if (wantVrrp() && !config_->vrrp_instances.empty()) {
     startVrrp(shared);
   }
-  publishOwnership();
   startDataplane(shared);
   base::logInfo("Reload complete");
   notifySystemd("READY=1");
@@ -317,10 +291,6 @@ void Daemon::reloadVrrp(const std::shared_ptr<const model::Config>& config) {
   const std::set<base::IpAddress> before = masterAddresses(*vrrp_);
   vrrp_->reload(config);
   const std::set<base::IpAddress> after = masterAddresses(*vrrp_);
-  masters_.clear();
-  for (const auto& instance : vrrp_->instances()) {
-    if (instance->machine().state() == vrrp::State::Master) masters_.insert(instance->name());
-  }
   if (!lvs_) return;
   std::vector<base::IpAddress> gained;
   std::vector<base::IpAddress> lost;

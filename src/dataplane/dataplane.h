@@ -2,9 +2,9 @@
 // userspace proxy, a recording fake in tests. app makes one through its factory
 // (app/dataplane_factory.h) and talks to it only through this interface: the whole desired
 // lb::ServiceTable on every change (the backend makes its own state match it by identity), the
-// configuration on reload, which VIPs VRRP does not own right now, and the views keelctl, the
-// metrics and keel.stats read. Each backend owns what it needs besides (programs, maps,
-// interfaces, netlink, worker threads). Called on the control-plane thread only.
+// configuration on reload, and the views keelctl, the metrics and keel.stats read. Each backend
+// owns what it needs besides (programs, maps, interfaces, netlink, worker threads). Called on the
+// control-plane thread only.
 #pragma once
 
 #include <chrono>
@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -78,11 +77,6 @@ class Dataplane {
   // SIGHUP: the configuration of the new generation (which interfaces carry the VIPs, ...). The
   // backend applies its last table again under it; errors are logged.
   virtual void reload(std::shared_ptr<const model::Config> config) = 0;
-
-  // The VIPs whose services must not forward now: each is held by a VRRP instance that is not
-  // MASTER, so a frame a switch floods to this director is another director's to forward
-  // (docs/dataplane.md, "Who forwards a VIP"). Empty (the start value): every service forwards.
-  virtual void setStandbyAddresses(std::set<base::IpAddress> addresses) = 0;
 
   // Per service and per real counters of the services the backend holds.
   virtual base::Result<std::vector<ServiceStats>> stats() const = 0;

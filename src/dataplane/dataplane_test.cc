@@ -12,7 +12,6 @@ class FakeDataplane final : public Dataplane {
   std::string_view title() const override { return "Fake data plane"; }
   base::Status apply(std::shared_ptr<const lb::ServiceTable>) override { return base::ok(); }
   void reload(std::shared_ptr<const model::Config>) override {}
-  void setStandbyAddresses(std::set<base::IpAddress>) override {}
   base::Result<std::vector<ServiceStats>> stats() const override {
     if (fail_stats) return base::makeError(base::ErrorCode::State, "maps gone");
     lb::ServiceKey key{base::IpAddress::v4(0xc6120064), 80, lb::Protocol::Tcp, 0};

@@ -38,10 +38,6 @@ class ProxyDataplane final : public Dataplane {
   base::Status apply(std::shared_ptr<const lb::ServiceTable> table) override;
   // The proxy's settings (workers, limits) are read at start; nothing in a reload changes it.
   void reload(std::shared_ptr<const model::Config> config) override { (void)config; }
-  // Nothing to do: the proxy listens on the VIP with IP_FREEBIND and the kernel delivers it only
-  // frames addressed to this host (a frame flooded to a BACKUP names another MAC and is dropped
-  // before any socket), so ownership needs no filter here.
-  void setStandbyAddresses(std::set<base::IpAddress> addresses) override { (void)addresses; }
   base::Result<std::vector<ServiceStats>> stats() const override;
   base::Result<std::vector<std::pair<std::string, std::uint64_t>>> counters() const override;
   base::Result<std::vector<Connection>> connections(std::size_t limit) const override;

@@ -175,9 +175,8 @@ MapContent MapPlanner::build(const lb::ServiceTable& table, const EgressFn& egre
       skip(s.key.str(), ring.error().message);
       continue;
     }
-    keel_service value = serviceValueOf(s, sit->second, *plan);
-    if (standby_.count(s.key.address) != 0) value.flags |= KEEL_SVC_F_INACTIVE;
-    out.services[s.key] = ServiceEntry{serviceKeyOf(s.key), value, std::move(*ring)};
+    out.services[s.key] =
+        ServiceEntry{serviceKeyOf(s.key), serviceValueOf(s, sit->second, *plan), std::move(*ring)};
   }
   return out;
 }

@@ -11,7 +11,6 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -97,9 +96,6 @@ class MapPlanner {
 
   // The keel_config later builds start from (tunnel sources, timeouts).
   void setBaseConfig(const keel_config& base) { base_ = base; }
-  // The VIPs whose services later builds mark KEEL_SVC_F_INACTIVE (VRRP does not own them here
-  // now). Ids, rings and reals stay as they are, so a change writes one service entry each.
-  void setStandby(std::set<base::IpAddress> addresses) { standby_ = std::move(addresses); }
 
   // The content for `table`. Allocates ids for new identities.
   MapContent build(const lb::ServiceTable& table, const EgressFn& egress,
@@ -143,7 +139,6 @@ class MapPlanner {
                                                    const std::vector<RingMember>& members);
 
   keel_config base_;
-  std::set<base::IpAddress> standby_;
   std::map<lb::ServiceKey, CachedRing> rings_;
   std::map<lb::ServiceKey, std::uint32_t> service_ids_;
   std::map<std::pair<lb::ServiceKey, lb::RealKey>, std::uint32_t> real_ids_;

@@ -1,9 +1,9 @@
 // MapSync: the XDP maps kept in step with the desired table, and read back for the views.
 // apply() plans the map contents for a table (MapPlanner), writes the difference from what the
 // maps hold in contract order (bpf/keel_abi.h), and keeps the table so that refresh() can write it
-// again when a real's next hop changes (a neighbour resolved or changed its MAC) or the standby
-// VIPs change. Loading and attaching the program is XdpProgram's job (xdp_program.h); this class
-// only needs the maps (a recording fake in tests). Owned by XdpDataplane; control-plane thread.
+// again when a real's next hop changes (a neighbour resolved or changed its MAC). Loading and
+// attaching the program is XdpProgram's job (xdp_program.h); this class only needs the maps (a
+// recording fake in tests). Owned by XdpDataplane; control-plane thread.
 #pragma once
 
 #include <functional>
@@ -39,12 +39,6 @@ class MapSync {
 
   // The keel_config to keep from the next apply()/refresh() on (e.g. new tunnel sources).
   void setConfig(const keel_config& config) { planner_.setBaseConfig(config); }
-
-  // The VIPs whose services are written inactive (the program passes their packets), from the
-  // next apply()/refresh() on; see Dataplane::setStandbyAddresses.
-  void setStandby(std::set<base::IpAddress> addresses) {
-    planner_.setStandby(std::move(addresses));
-  }
 
   // Per service and per real counters of the services in the maps (no active/inactive split).
   base::Result<std::vector<ServiceStats>> stats() const;

@@ -120,32 +120,6 @@ TEST(MapSyncTest, WritesOnlyWhatChangedAndFollowsNextHops) {
   EXPECT_TRUE(f.maps.writes.empty());
 }
 
-TEST(MapSyncTest, AStandbyVipWritesItsServiceInactiveAndNothingElse) {
-  Fixture f;
-  f.hops["10.0.0.11"] = Egress{2, {}, {2, 0, 0, 0, 0, 11}};
-  f.dp.setStandby({*base::IpAddress::parse("198.18.0.100")});
-  ASSERT_TRUE(f.dp.apply(tableOf({{"10.0.0.11", 1}})));
-  ASSERT_EQ(f.maps.services.size(), 1u);
-  const keel_service held = f.maps.services.begin()->second;
-  EXPECT_NE(held.flags & KEEL_SVC_F_INACTIVE, 0u);
-  EXPECT_EQ(f.maps.reals.size(), 1u) << "the ring and reals are ready for a takeover";
-
-  // Becoming MASTER: one write, the service entry with the flag cleared; same id, same ring.
-  f.maps.writes.clear();
-  f.dp.setStandby({});
-  ASSERT_TRUE(f.dp.refresh());
-  ASSERT_EQ(f.maps.writes.size(), 1u);
-  const auto& w = std::get<WriteService>(f.maps.writes[0]);
-  EXPECT_EQ(w.value.flags & KEEL_SVC_F_INACTIVE, 0u);
-  EXPECT_EQ(w.value.id, held.id);
-
-  // Another VIP standing by changes nothing here.
-  f.maps.writes.clear();
-  f.dp.setStandby({*base::IpAddress::parse("198.18.0.200")});
-  ASSERT_TRUE(f.dp.refresh());
-  EXPECT_TRUE(f.maps.writes.empty());
-}
-
 TEST(MapSyncTest, AFailedWriteIsRepairedByTheNextApply) {
   Fixture f;
   f.hops["10.0.0.11"] = Egress{2, {}, {2, 0, 0, 0, 0, 11}};

@@ -25,7 +25,8 @@ std::optional<VipInterface> byVrrp(const model::Config& config, const base::IpAd
         auto link = nl.link(dev);
         if (!link) continue;
         return VipInterface{link->index, dev,
-                            fmt::format("VRRP instance {} holds {}", vi.name, vip.str())};
+                            fmt::format("VRRP instance {} holds {}", vi.name, vip.str()),
+                            link->mac};
       }
     }
   }
@@ -40,7 +41,8 @@ std::optional<VipInterface> bySubnet(const base::IpAddress& vip,
     if (!a.prefix.network().contains(vip)) continue;
     for (const net::Link& l : links) {
       if (l.index == a.index && !l.loopback) {
-        return VipInterface{l.index, l.name, fmt::format("subnet {}", a.prefix.network().str())};
+        return VipInterface{l.index, l.name, fmt::format("subnet {}", a.prefix.network().str()),
+                            l.mac};
       }
     }
   }
@@ -53,7 +55,7 @@ std::optional<VipInterface> byRoute(const base::IpAddress& vip, net::Rtnetlink& 
   if (!hop || hop->local) return std::nullopt;
   for (const net::Link& l : links) {
     if (l.index == hop->index && !l.loopback) {
-      return VipInterface{l.index, l.name, fmt::format("the route to {}", vip.str())};
+      return VipInterface{l.index, l.name, fmt::format("the route to {}", vip.str()), l.mac};
     }
   }
   return std::nullopt;

@@ -4,6 +4,7 @@
 // XdpDataplane on the control-plane thread; the Rtnetlink it is given is read, never changed.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct VipInterface {
   int index = 0;
   std::string name;
   std::string reason;  // "VRRP instance VI_1 holds 198.18.0.100", "subnet 198.18.0.0/24", ...
+  std::vector<std::uint8_t> mac;  // its own MAC (6 bytes on Ethernet)
 };
 
 // The interfaces that carry the VIPs of `table`'s services: the interface of the VRRP instance

@@ -52,7 +52,7 @@ base::Status XdpDataplane::apply(std::shared_ptr<const lb::ServiceTable> table) 
   if (!table_) return base::ok();
   const std::vector<VipInterface> interfaces = vipInterfaces(*config_, *table_, *nl_);
   for (const VipInterface& i : interfaces) {
-    auto mode = program_->attach(i.index, i.name);
+    auto mode = program_->attach(i.index, i.name, i.mac);
     if (!mode) base::logError("{} (chosen by {})", mode.error().str(), i.reason);
   }
   sync_->setConfig(tunnelConfig(interfaces, *table_, *nl_));
@@ -64,14 +64,12 @@ void XdpDataplane::reload(std::shared_ptr<const model::Config> config) {
   if (auto s = apply(table_); !s) base::logError("{}", s.error().str());
 }
 
-void XdpDataplane::setStandbyAddresses(std::set<base::IpAddress> addresses) {
-  sync_->setStandby(std::move(addresses));
-  if (auto s = sync_->refresh(); !s) base::logError("{}", s.error().str());
-}
-
 void XdpDataplane::onNetlink() {
   bool changed = false;
-  auto s = nl_->readEvents([&](const net::NetEvent& e) { changed |= egress_->onEvent(e); });
+  auto s = nl_->readEvents([&](const net::NetEvent& e) {
+    if (e.kind == net::NetEvent::Kind::LinkChanged) program_->linkChanged(e.link.index, e.link.mac);
+    changed |= egress_->onEvent(e);
+  });
   if (!s) {
     // Lost events (ENOBUFS): forget the caches and read the kernel's state again.
     egress_->reset();

@@ -42,7 +42,6 @@ class XdpDataplane final : public Dataplane {
   // logged (with why the interface was chosen); a map write failure is the error.
   base::Status apply(std::shared_ptr<const lb::ServiceTable> table) override;
   void reload(std::shared_ptr<const model::Config> config) override;
-  void setStandbyAddresses(std::set<base::IpAddress> addresses) override;
   base::Result<std::vector<ServiceStats>> stats() const override { return sync_->stats(); }
   base::Result<std::vector<std::pair<std::string, std::uint64_t>>> counters() const override {
     return sync_->counters();
