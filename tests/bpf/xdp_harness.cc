@@ -51,6 +51,7 @@ void XdpHarness::setConfig(const keel_config& config) {
 void XdpHarness::setIfMac(int ifindex, const Mac& mac) {
   keel_if_mac value{};
   std::memcpy(value.mac, mac.data(), mac.size());
+  value.valid = 1;
   const auto key = static_cast<std::uint32_t>(ifindex);
   bpf_map__update_elem(skel_->maps.keel_if_macs, &key, sizeof key, &value, sizeof value, 0);
 }

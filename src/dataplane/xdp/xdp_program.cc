@@ -67,8 +67,13 @@ base::Status XdpProgram::writeMac(int ifindex, const std::vector<std::uint8_t>& 
   if (mac.size() != 6) {
     return base::makeError(base::ErrorCode::Unsupported, "the interface has no Ethernet address");
   }
+  if (ifindex < 0 || static_cast<std::uint32_t>(ifindex) >= KEEL_MAX_IFINDEX) {
+    return base::makeError(base::ErrorCode::Unsupported,
+                           fmt::format("its index {} is beyond {}", ifindex, KEEL_MAX_IFINDEX - 1));
+  }
   keel_if_mac value{};
   std::copy(mac.begin(), mac.end(), value.mac);
+  value.valid = 1;
   const auto key = static_cast<std::uint32_t>(ifindex);
   const int rc = bpf_map_update_elem(bpf_map__fd(skel_->maps.keel_if_macs), &key, &value, BPF_ANY);
   if (rc != 0) return KEEL_SYS_ERROR(-rc, "cannot write the interface's MAC");

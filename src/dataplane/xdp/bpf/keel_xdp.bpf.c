@@ -43,11 +43,12 @@ static __always_inline const struct keel_service* keel_find_service(const struct
 }
 
 /* Whether the frame is addressed to the ingress interface's own MAC (ABI contract 6); an
- * interface without a keel_if_macs entry takes every frame as its own. */
+ * interface without a valid keel_if_macs entry takes every frame as its own. An array lookup:
+ * the verifier inlines it, so the check costs a few loads, not a hash. */
 static __always_inline int keel_for_us(struct xdp_md* ctx) {
   __u32 ifindex = ctx->ingress_ifindex;
   const struct keel_if_mac* ours = bpf_map_lookup_elem(&keel_if_macs, &ifindex);
-  if (!ours) return 1;
+  if (!ours || !ours->valid) return 1;
   void* data = (void*)(long)ctx->data;
   void* data_end = (void*)(long)ctx->data_end;
   const struct ethhdr* eth = data;
