@@ -27,7 +27,16 @@ struct Buffer {
 
 struct Worker::Conn {
   explicit Conn(int attempts) : relay(attempts) {}
+  Conn(const Conn&) = delete;  // `sides` point into it: it stays where it was made
+  Conn& operator=(const Conn&) = delete;
+  // What a side's loop callback captures beside the worker: two pointers fit std::function's
+  // inline storage, so watching a socket allocates nothing for the callback.
+  struct SideRef {
+    Conn* conn;
+    Side side;
+  };
   std::uint64_t id = 0;
+  SideRef sides[2] = {{this, Side::Client}, {this, Side::Real}};
   base::UniqueFd fd[2];
   std::uint32_t interest[2] = {kUnregistered, kUnregistered};
   Buffer buf[2];                 // buf[s]: read from side s

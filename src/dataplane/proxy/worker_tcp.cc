@@ -131,8 +131,9 @@ void Worker::onConnecting(Conn& c) {
 }
 
 void Worker::watchConn(Conn& c, Side side, std::uint32_t events) {
-  setInterest(c.fd[idx(side)].get(), events, &c.interest[idx(side)], [this, raw = &c, side] {
-    return [this, raw, side](std::uint32_t ev) { onConn(*raw, side, ev); };
+  setInterest(c.fd[idx(side)].get(), events, &c.interest[idx(side)], [this, &c, side] {
+    return
+        [this, ref = &c.sides[idx(side)]](std::uint32_t ev) { onConn(*ref->conn, ref->side, ev); };
   });
 }
 
