@@ -27,13 +27,14 @@ import sys
 # Keep this table and docs/design.md §2 in step.
 LAYERS = {
     "app": ["*"],  # keeld, keelctl: the only composition root, may use everything
-    "ctl": ["model", "lb", "event"],  # lb: its types only; event: the socket servers
+    "ctl": ["model", "lb", "dataplane", "event"],  # the views of tables, stats; socket servers
     "vrrp": ["model", "net", "event"],
     "check": ["model", "event"],
-    "lb": ["model", "dataplane"],
-    "dataplane": ["base"],  # the interface Dataplane and its value types, nothing else
-    "dataplane/xdp": ["dataplane", "lb", "net", "event"],  # lb: Maglev and the schedulers
-    "dataplane/proxy": ["dataplane", "lb"],  # lb: its scheduler only
+    "lvs": ["check", "lb", "event", "model"],  # virtual servers: health -> desired tables, notifies
+    "lb": ["model"],  # the desired-table value types, schedulers, Maglev, persistence
+    "dataplane": ["lb"],  # the interface Dataplane and its own value types (stats, connections)
+    "dataplane/xdp": ["dataplane", "lb", "net", "event"],
+    "dataplane/proxy": ["dataplane", "lb", "event"],  # event: each worker runs an event::Loop
     "net": ["base"],
     "event": ["base"],
     "conf": ["model"],

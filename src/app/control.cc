@@ -7,14 +7,13 @@
 #include <map>
 
 #include "app/control_views.h"
-#include "app/dataplane_wiring.h"
 #include "app/runtime_dir.h"
-#include "app/services.h"
 #include "base/log.h"
 #include "ctl/config_json.h"
 #include "ctl/ipvsadm.h"
 #include "ctl/protocol.h"
 #include "lb/whereis.h"
+#include "lvs/engine.h"
 #include "vrrp/engine.h"
 
 namespace keel::app {
@@ -67,7 +66,7 @@ class OperationsImpl final : public Operations {
   std::string metrics() const;
   void startMetrics();
   void sampleRates();
-  std::shared_ptr<const dataplane::ServiceTable> table() const;
+  std::shared_ptr<const lb::ServiceTable> table() const;
 
   event::Loop& loop_;
   ControlSources sources_;
@@ -179,9 +178,9 @@ base::Result<ordered_json> OperationsImpl::dispatch(const ctl::Request& r) {
   return error("unknown command \"" + r.cmd + "\"");
 }
 
-std::shared_ptr<const dataplane::ServiceTable> OperationsImpl::table() const {
-  const Services* services = sources_.services ? sources_.services() : nullptr;
-  if (services == nullptr) return std::make_shared<const dataplane::ServiceTable>();
+std::shared_ptr<const lb::ServiceTable> OperationsImpl::table() const {
+  const lvs::Engine* services = sources_.lvs ? sources_.lvs() : nullptr;
+  if (services == nullptr) return std::make_shared<const lb::ServiceTable>();
   return services->desired().table();
 }
 
@@ -221,7 +220,7 @@ base::Result<ordered_json> OperationsImpl::vrrp(const ctl::Request& r) {
 }
 
 base::Result<ordered_json> OperationsImpl::checks() {
-  const Services* services = sources_.services ? sources_.services() : nullptr;
+  const lvs::Engine* services = sources_.lvs ? sources_.lvs() : nullptr;
   ordered_json reals = services != nullptr ? checksJson(*services) : ordered_json::array();
   std::string text = checksText(reals);
   return ordered_json{{"reals", std::move(reals)}, {"text", std::move(text)}};
@@ -239,9 +238,8 @@ base::Result<ordered_json> OperationsImpl::whereis(const ctl::Request& r) {
     if (!address) return error("bad CLIENT_IP[:PORT]: " + address.error().message);
     from = base::Endpoint(*address, 0);
   }
-  lb::WhereIsQuery q{vip->address(), vip->port(), dataplane::Protocol::Tcp, from->address(),
-                     from->port()};
-  if (ctl::stringArg(r, "protocol") == "udp") q.protocol = dataplane::Protocol::Udp;
+  lb::WhereIsQuery q{vip->address(), vip->port(), lb::Protocol::Tcp, from->address(), from->port()};
+  if (ctl::stringArg(r, "protocol") == "udp") q.protocol = lb::Protocol::Udp;
   auto answer = lb::whereIs(*table(), q);
   if (!answer) return error(answer.error().message);
   return ordered_json{{"service", answer->service.str()},
@@ -271,7 +269,7 @@ base::Result<ordered_json> OperationsImpl::dump() {
 std::string OperationsImpl::metrics() const {
   ctl::MetricsText m;
   addVrrpMetrics(sources_.vrrp ? sources_.vrrp() : nullptr, m);
-  addCheckMetrics(sources_.services ? sources_.services() : nullptr, m);
+  addCheckMetrics(sources_.lvs ? sources_.lvs() : nullptr, m);
   addDataplaneMetrics(sources_.dataplane ? sources_.dataplane() : nullptr, m);
   addControlMetrics(control_->counters(), m);
   addLoopMetrics(loop_.stats(), m);
@@ -282,15 +280,13 @@ std::string OperationsImpl::metrics() const {
 
 ControlSources sourcesOf(const std::optional<model::Config>& config,
                          const std::unique_ptr<vrrp::Engine>& vrrp,
-                         const std::unique_ptr<Services>& services,
-                         const std::unique_ptr<DataplaneWiring>& dataplane,
+                         const std::unique_ptr<lvs::Engine>& lvs,
+                         const std::unique_ptr<dataplane::Dataplane>& dataplane,
                          std::function<base::Status()> reload) {
   return {[&config] { return config ? std::make_shared<const model::Config>(*config) : nullptr; },
           [&vrrp]() -> const vrrp::Engine* { return vrrp.get(); },
-          [&services]() -> const Services* { return services.get(); },
-          [&dataplane]() -> const dataplane::Dataplane* {
-            return dataplane ? &dataplane->dataplane() : nullptr;
-          },
+          [&lvs]() -> const lvs::Engine* { return lvs.get(); },
+          [&dataplane]() -> const dataplane::Dataplane* { return dataplane.get(); },
           std::move(reload)};
 }
 

@@ -19,17 +19,17 @@
 namespace keel::vrrp {
 class Engine;
 }
+namespace keel::lvs {
+class Engine;
+}
 
 namespace keel::app {
-
-class DataplaneWiring;
-class Services;
 
 // What the views read, each a getter that may return null (not configured, not running).
 struct ControlSources {
   std::function<std::shared_ptr<const model::Config>()> config;
   std::function<const vrrp::Engine*()> vrrp;
-  std::function<const Services*()> services;
+  std::function<const lvs::Engine*()> lvs;
   std::function<const dataplane::Dataplane*()> dataplane;
   // Reloads as SIGHUP does; the error says why the running configuration stays.
   std::function<base::Status()> reload;
@@ -38,8 +38,8 @@ struct ControlSources {
 // keeld's sources: getters over runDaemon's variables, which must outlive the Operations.
 ControlSources sourcesOf(const std::optional<model::Config>& config,
                          const std::unique_ptr<vrrp::Engine>& vrrp,
-                         const std::unique_ptr<Services>& services,
-                         const std::unique_ptr<DataplaneWiring>& dataplane,
+                         const std::unique_ptr<lvs::Engine>& lvs,
+                         const std::unique_ptr<dataplane::Dataplane>& dataplane,
                          std::function<base::Status()> reload);
 
 class Operations {

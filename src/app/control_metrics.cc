@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "app/control_views.h"
-#include "app/services.h"
+#include "lvs/engine.h"
 #include "vrrp/engine.h"
 
 namespace keel::app {
@@ -81,32 +81,32 @@ void addVrrpMetrics(const vrrp::Engine* engine, MetricsText& m) {
   }
 }
 
-void addCheckMetrics(const Services* services, MetricsText& m) {
+void addCheckMetrics(const lvs::Engine* services, MetricsText& m) {
   declareServices(m);
   if (services == nullptr) return;
   for (const check::RealServerStatus& r : services->checks().status()) {
     m.add("keel_check_up",
           {{"virtual_server", r.id.virtual_server},
-           {"real_server", dataplane::RealKey{r.id.address, r.id.port}.str()}},
+           {"real_server", lb::RealKey{r.id.address, r.id.port}.str()}},
           r.alive ? 1 : 0);
     for (std::size_t i = 0; i < r.checkers.size(); ++i) {
       m.add("keel_check_no_descriptor_total",
             {{"virtual_server", r.id.virtual_server},
-             {"real_server", dataplane::RealKey{r.id.address, r.id.port}.str()},
+             {"real_server", lb::RealKey{r.id.address, r.id.port}.str()},
              {"checker", r.checkers[i].kind},
              {"index", std::to_string(i)}},
             num(r.checkers[i].no_descriptor));
       if (!r.checkers[i].last_duration) continue;
       m.add("keel_check_duration_seconds",
             {{"virtual_server", r.id.virtual_server},
-             {"real_server", dataplane::RealKey{r.id.address, r.id.port}.str()},
+             {"real_server", lb::RealKey{r.id.address, r.id.port}.str()},
              {"checker", r.checkers[i].kind},
              {"index", std::to_string(i)}},
             std::chrono::duration<double>(*r.checkers[i].last_duration).count());
     }
   }
-  for (const dataplane::ServicePtr& s : services->desired().table()->services) {
-    for (const dataplane::Real& real : s->reals) {
+  for (const lb::ServicePtr& s : services->desired().table()->services) {
+    for (const lb::Real& real : s->reals) {
       m.add("keel_real_weight", {{"service", s->key.str()}, {"real_server", real.key.str()}},
             real.weight);
     }

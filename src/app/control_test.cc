@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "app/control_client.h"
-#include "app/services.h"
+#include "lvs/engine.h"
 
 namespace keel::app {
 namespace {
@@ -66,7 +66,7 @@ class ControlTest : public ::testing::Test {
   base::SteadyClock clock_;
   std::unique_ptr<event::Loop> loop_;
   std::string dir_;
-  std::unique_ptr<Services> services_;
+  std::unique_ptr<lvs::Engine> services_;
   std::unique_ptr<Operations> ops_;
 };
 
@@ -118,9 +118,9 @@ TEST_F(ControlTest, ReloadAnswersWithTheOutcome) {
 }
 
 TEST_F(ControlTest, WhereisAndListReadTheRunningServices) {
-  services_ = std::make_unique<Services>(*loop_, oneService(), check::ProbeFactory{});
+  services_ = std::make_unique<lvs::Engine>(*loop_, oneService(), check::ProbeFactory{});
   ControlSources s;
-  s.services = [this]() -> const Services* { return services_.get(); };
+  s.lvs = [this]() -> const lvs::Engine* { return services_.get(); };
   start(std::move(s));
   const auto list = ask({{"cmd", "list"}});
   EXPECT_NE(

@@ -15,15 +15,14 @@
 #include <variant>
 #include <vector>
 
-#include "app/config_test.h"
+#include "app/config_check.h"
 #include "app/control.h"
-#include "app/dataplane_wiring.h"
+#include "app/dataplane_factory.h"
 #include "app/exit_codes.h"
 #include "app/pid_file.h"
 #include "app/process_setup.h"
 #include "app/runtime_dir.h"
 #include "app/sd_notify.h"
-#include "app/services.h"
 #include "app/state_dump.h"
 #include "app/version.h"
 #include "base/clock.h"
@@ -34,6 +33,7 @@
 #include "ctl/config_json.h"
 #include "event/child_process.h"
 #include "event/loop.h"
+#include "lvs/engine.h"
 #include "model/diff.h"
 #include "vrrp/engine.h"
 
@@ -224,7 +224,7 @@ class Daemon {
         config_(std::move(config)),
         runtime_dir_(std::move(runtime_dir)),
         loop_(loop),
-        probes_(check::makeProbeFactory([this] { return scriptPolicyOf(*config_); })),
+        probes_(check::makeProbeFactory([this] { return lvs::scriptPolicyOf(*config_); })),
         systemd_(SystemdNotifier::fromEnvironment()) {}
 
   void start();
@@ -241,7 +241,8 @@ class Daemon {
  private:
   bool wantChecks() const { return !options_.vrrp_only; }
   bool wantVrrp() const { return !options_.check_only; }
-  void startVrrp();
+  void startVrrp(const std::shared_ptr<const model::Config>& config);
+  void startDataplane(const std::shared_ptr<const model::Config>& config);
   base::Status reload();
   void reloadVrrp(const std::shared_ptr<const model::Config>& config);
   void stop(const char* why);
@@ -257,33 +258,44 @@ class Daemon {
   const SystemdNotifier systemd_;
   base::FdShares fd_shares_;
   std::unique_ptr<vrrp::Engine> vrrp_;
-  std::unique_ptr<DataplaneWiring> dataplane_;  // outlives `services_`, whose OnTable feeds it
-  std::unique_ptr<Services> services_;
+  std::unique_ptr<dataplane::Dataplane> dataplane_;  // outlives `lvs_`, which feeds it tables
+  std::unique_ptr<lvs::Engine> lvs_;
   std::unique_ptr<Operations> operations_;  // last: its getters read the members above
 };
 
 void Daemon::start() {
   if (!config_) return;
+  const auto shared = std::make_shared<const model::Config>(*config_);
   if (wantChecks() && !config_->virtual_servers.empty()) {
-    services_ = std::make_unique<Services>(loop_, std::make_shared<const model::Config>(*config_),
-                                           probes_, tableSink(dataplane_));
+    lvs_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
   }
-  if (wantVrrp() && !config_->vrrp_instances.empty()) startVrrp();
-  if (wantChecks()) {
-    syncDataplane(dataplane_, services_.get(), loop_, *config_, options_.keep_dataplane);
-  }
+  if (wantVrrp() && !config_->vrrp_instances.empty()) startVrrp(shared);
+  startDataplane(shared);
 }
 
-void Daemon::startVrrp() {
+// The data plane, once there are virtual servers to forward, subscribed to the virtual servers'
+// tables (the current one first).
+void Daemon::startDataplane(const std::shared_ptr<const model::Config>& config) {
+  if (dataplane_ || !lvs_) return;
+  DataplaneOptions dp_options{.keep_attached = options_.keep_dataplane};
+  // The proxy's flows hold up to two descriptors each: its cap keeps it inside its share.
+  dp_options.proxy_max_flows = std::min(dp_options.proxy_max_flows, fd_shares_.dataplane / 2);
+  dataplane_ = makeDataplane(loop_, config, dp_options);
+  if (!dataplane_) return;
+  lvs_->subscribe([dp = dataplane_.get()](std::shared_ptr<const lb::ServiceTable> table) {
+    if (auto s = dp->apply(std::move(table)); !s) base::logError("{}", s.error().str());
+  });
+}
+
+void Daemon::startVrrp(const std::shared_ptr<const model::Config>& config) {
   vrrp::EngineOptions vrrp_options;
   vrrp_options.keep_addresses_on_stop = options_.keep_vips;
   vrrp_options.on_transition = [this](const std::string& name, vrrp::State from, vrrp::State to) {
-    if (services_ && config_ && (from == vrrp::State::Master) != (to == vrrp::State::Master)) {
-      services_->setAddressesPresent(virtualAddresses(*config_, name), to == vrrp::State::Master);
+    if (lvs_ && config_ && (from == vrrp::State::Master) != (to == vrrp::State::Master)) {
+      lvs_->setAddressesPresent(virtualAddresses(*config_, name), to == vrrp::State::Master);
     }
   };
-  auto engine =
-      vrrp::Engine::create(loop_, std::make_shared<const model::Config>(*config_), vrrp_options);
+  auto engine = vrrp::Engine::create(loop_, config, vrrp_options);
   if (!engine) {
     base::logError("VRRP not started: {}", engine.error().str());
     return;
@@ -310,20 +322,20 @@ base::Status Daemon::reload() {
   }
   logChanges(config_ ? model::diff(*config_, *next) : model::diff({}, *next));
   config_ = std::move(next);
-  auto shared = std::make_shared<const model::Config>(*config_);
-  if (services_) {
-    services_->reload(shared);
+  const auto shared = std::make_shared<const model::Config>(*config_);
+  // The data plane takes the new configuration (its VIP interfaces) before the new tables arrive.
+  if (dataplane_) dataplane_->reload(shared);
+  if (lvs_) {
+    lvs_->reload(shared);
   } else if (wantChecks() && !config_->virtual_servers.empty()) {
-    services_ = std::make_unique<Services>(loop_, shared, probes_, tableSink(dataplane_));
+    lvs_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
   }
   if (vrrp_) {
     reloadVrrp(shared);
   } else if (wantVrrp() && !config_->vrrp_instances.empty()) {
-    startVrrp();
+    startVrrp(shared);
   }
-  if (wantChecks()) {
-    syncDataplane(dataplane_, services_.get(), loop_, *config_, options_.keep_dataplane);
-  }
+  startDataplane(shared);
   base::logInfo("Reload complete");
   notifySystemd("READY=1");
   return base::ok();
@@ -346,21 +358,21 @@ void Daemon::reloadVrrp(const std::shared_ptr<const model::Config>& config) {
   const std::set<base::IpAddress> before = masterAddresses(*vrrp_);
   vrrp_->reload(config);
   const std::set<base::IpAddress> after = masterAddresses(*vrrp_);
-  if (!services_) return;
+  if (!lvs_) return;
   std::vector<base::IpAddress> gained;
   std::vector<base::IpAddress> lost;
   std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
                       std::back_inserter(gained));
   std::set_difference(before.begin(), before.end(), after.begin(), after.end(),
                       std::back_inserter(lost));
-  if (!gained.empty()) services_->setAddressesPresent(gained, true);
-  if (!lost.empty()) services_->setAddressesPresent(lost, false);
+  if (!gained.empty()) lvs_->setAddressesPresent(gained, true);
+  if (!lost.empty()) lvs_->setAddressesPresent(lost, false);
 }
 
 void Daemon::startControl() {
-  auto ops = startOperations(
-      loop_, runtime_dir_,
-      sourcesOf(config_, vrrp_, services_, dataplane_, [this] { return reload(); }));
+  auto ops =
+      startOperations(loop_, runtime_dir_,
+                      sourcesOf(config_, vrrp_, lvs_, dataplane_, [this] { return reload(); }));
   if (!ops) {
     base::logError("Control socket not started: {}", ops.error().str());
     return;
@@ -380,7 +392,7 @@ void Daemon::notifySystemd(std::string_view state) const {
 }
 
 RuntimeView Daemon::view() const {
-  RuntimeView v = config_ ? collectView(*config_, vrrp_.get(), services_.get()) : RuntimeView{};
+  RuntimeView v = config_ ? collectView(*config_, vrrp_.get(), lvs_.get()) : RuntimeView{};
   v.config_file = options_.config_file;
   return v;
 }
@@ -390,7 +402,7 @@ RuntimeView Daemon::view() const {
 // are cleared, and the log says so.
 void Daemon::writeStats(bool clear) {
   std::string text = vrrp_ ? vrrp_->statsText() : std::string();
-  if (dataplane_) text += dataplane_->statsText();
+  if (dataplane_) text += dataplane::statsText(*dataplane_);
   text += loopStatsText(loop_.stats());
   writeDump(runtime_dir_, "keel.stats", text);
   if (!clear) return;

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "app/config_test.h"
+#include "app/config_check.h"
 #include "app/daemon.h"
 #include "app/exit_codes.h"
 #include "app/keeld_options.h"
@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     fmt::print("{}\n", *n);
     return kExitOk;
   }
-  if (options->config_test || options->dump_config) return runConfigTest(*options);
+  if (options->config_test || options->dump_config) return runConfigCheck(*options);
   setUpLogging(*options);
   return runDaemon(*options);
 }

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "app/services.h"
+#include "lvs/engine.h"
 #include "vrrp/engine.h"
 
 namespace keel::app {
@@ -40,9 +40,9 @@ std::string realsText(const RuntimeView& view) {
 std::string tableText(const RuntimeView& view) {
   if (!view.table) return "";
   std::string out;
-  for (const dataplane::ServicePtr& s : view.table->services) {
+  for (const lb::ServicePtr& s : view.table->services) {
     out += fmt::format(" {} {}\n", s->key.str(), s->scheduler);
-    for (const dataplane::Real& r : s->reals) {
+    for (const lb::Real& r : s->reals) {
       out += fmt::format("   -> {} weight {}{}\n", r.key.str(), r.weight, r.sorry ? " sorry" : "");
     }
   }
@@ -52,7 +52,7 @@ std::string tableText(const RuntimeView& view) {
 }  // namespace
 
 RuntimeView collectView(const model::Config& config, const vrrp::Engine* vrrp,
-                        const Services* services) {
+                        const lvs::Engine* services) {
   RuntimeView view;
   view.instance = config.instance;
   std::size_t reals = 0;
@@ -113,9 +113,9 @@ nlohmann::ordered_json dataJson(const RuntimeView& view) {
   }
   auto table = nlohmann::ordered_json::array();
   if (view.table) {
-    for (const dataplane::ServicePtr& s : view.table->services) {
+    for (const lb::ServicePtr& s : view.table->services) {
       auto rs = nlohmann::ordered_json::array();
-      for (const dataplane::Real& r : s->reals) {
+      for (const lb::Real& r : s->reals) {
         rs.push_back({{"real", r.key.str()}, {"weight", r.weight}, {"sorry", r.sorry}});
       }
       table.push_back({{"service", s->key.str()}, {"scheduler", s->scheduler}, {"reals", rs}});

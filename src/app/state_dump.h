@@ -16,18 +16,19 @@
 #include <nlohmann/json.hpp>
 
 #include "check/manager.h"
-#include "dataplane/service_table.h"
 #include "event/child_process.h"
 #include "event/loop.h"
+#include "lb/service_table.h"
 #include "model/config.h"
 
 namespace keel::vrrp {
 class Engine;
 }
+namespace keel::lvs {
+class Engine;
+}
 
 namespace keel::app {
-
-class Services;
 
 struct VrrpView {
   std::string name;
@@ -45,13 +46,13 @@ struct RuntimeView {
   std::string instance;  // the configuration's `instance`, or empty
   std::string summary;   // "1 VRRP instance(s), ..." : what the configuration holds
   std::vector<VrrpView> vrrp;
-  std::vector<check::RealServerStatus> reals;            // the checkers' view, by real server id
-  std::shared_ptr<const dataplane::ServiceTable> table;  // what the data plane is given
+  std::vector<check::RealServerStatus> reals;     // the checkers' view, by real server id
+  std::shared_ptr<const lb::ServiceTable> table;  // what the data plane is given
 };
 
 // Copies the engines' state. `vrrp` and `services` may be null (not running).
 RuntimeView collectView(const model::Config& config, const vrrp::Engine* vrrp,
-                        const Services* services);
+                        const lvs::Engine* services);
 
 std::string dataText(const RuntimeView& view);
 nlohmann::ordered_json dataJson(const RuntimeView& view);

@@ -16,12 +16,11 @@ RuntimeView sampleView() {
   rs.alive = false;
   rs.checkers.push_back({"TCP_CHECK", true, false, true, false, 0, "connection refused"});
   v.reals.push_back(rs);
-  dataplane::Service s;
-  s.key = {*base::IpAddress::parse("198.18.0.100"), 80, dataplane::Protocol::Tcp, 0};
+  lb::Service s;
+  s.key = {*base::IpAddress::parse("198.18.0.100"), 80, lb::Protocol::Tcp, 0};
   s.scheduler = "rr";
   s.reals.push_back({{*base::IpAddress::parse("198.18.0.12"), 80}, 3});
-  v.table =
-      std::make_shared<const dataplane::ServiceTable>(dataplane::ServiceTable::of({std::move(s)}));
+  v.table = std::make_shared<const lb::ServiceTable>(lb::ServiceTable::of({std::move(s)}));
   return v;
 }
 

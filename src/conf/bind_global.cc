@@ -2,6 +2,7 @@
 #include <array>
 
 #include "conf/bind_blocks.h"
+#include "conf/values.h"
 
 namespace keel::conf {
 
@@ -82,9 +83,21 @@ void bindDataplane(const Statement& s, G& g, BindContext& ctx) {
   }
 }
 
+// keel extension: keel_proxy_client_prefix V4-LENGTH V6-LENGTH (docs/dataplane.md, "Limits").
+void bindClientPrefix(const Statement& s, G& g, BindContext& ctx) {
+  if (!ctx.args(s, 2, 2)) return;
+  auto v4 = parseInt(s.keyword, s.args[0].text, 1, 32);
+  auto v6 = parseInt(s.keyword, s.args[1].text, 1, 128);
+  if (!v4) ctx.error(s, 0, v4.error().message);
+  if (!v6) ctx.error(s, 1, v6.error().message);
+  if (!v4 || !v6) return;
+  g.proxy_client_prefix4 = static_cast<int>(*v4);
+  g.proxy_client_prefix6 = static_cast<int>(*v6);
+}
+
 constexpr D kMaxDelay = seconds(86400);
 
-constexpr std::array<Keyword<G>, 36> kGlobalDefs = {{
+constexpr std::array<Keyword<G>, 37> kGlobalDefs = {{
     {"router_id", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.router_id); }},
     {"notification_email", Shape::Block, bindNotificationEmail},
     {"notification_email_from", Shape::Value,
@@ -145,6 +158,7 @@ constexpr std::array<Keyword<G>, 36> kGlobalDefs = {{
     {"keel_dataplane", Shape::Value, bindDataplane},
     {"keel_proxy_workers", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.proxy_workers, 0, 256); }},
+    {"keel_proxy_client_prefix", Shape::Value, bindClientPrefix},
     {"keel_metrics_listen", Shape::Value, bindMetricsListen},
 }};
 

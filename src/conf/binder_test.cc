@@ -325,6 +325,25 @@ TEST_F(BinderTest, KeelDataplaneRejectsOtherValuesWithTheirPlace) {
             "                     ^\n");
 }
 
+TEST_F(BinderTest, KeelProxyClientPrefixSetsBothFamilies) {
+  EXPECT_EQ(model::Config{}.global.proxy_client_prefix4, 32);
+  EXPECT_EQ(model::Config{}.global.proxy_client_prefix6, 64);
+  model::Config c = read("global_defs {\n  keel_proxy_client_prefix 24 56\n}\n");
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
+  EXPECT_EQ(c.global.proxy_client_prefix4, 24);
+  EXPECT_EQ(c.global.proxy_client_prefix6, 56);
+}
+
+TEST_F(BinderTest, KeelProxyClientPrefixRejectsALengthBeyondTheFamily) {
+  model::Config c = read("global_defs {\n  keel_proxy_client_prefix 24 129\n}\n");
+  EXPECT_EQ(c.global.proxy_client_prefix6, 64);
+  EXPECT_EQ(diags_.errors(), 1u);
+  EXPECT_NE(diags_.renderAll().find("keepalived.conf:2:31: error:"), std::string::npos)
+      << diags_.renderAll();
+  read("global_defs {\n  keel_proxy_client_prefix 24\n}\n");
+  EXPECT_EQ(diags_.errors(), 2u) << diags_.renderAll();
+}
+
 TEST_F(BinderTest, MetricsListenIsAKeelExtension) {
   model::Config c = read("global_defs {\n keel_metrics_listen 127.0.0.1:9100\n}\n");
   EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();

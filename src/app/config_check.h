@@ -9,15 +9,15 @@
 
 namespace keel::app {
 
-inline constexpr int kConfigTestOk = 0;
-inline constexpr int kConfigTestCannotRun = 4;
-inline constexpr int kConfigTestErrors = 5;
-inline constexpr int kConfigTestScriptSecurity = 6;
+inline constexpr int kConfigCheckOk = 0;
+inline constexpr int kConfigCheckCannotRun = 4;
+inline constexpr int kConfigCheckErrors = 5;
+inline constexpr int kConfigCheckScriptSecurity = 6;
 
 // The preprocessor options keeld uses for `options` (config id from -i or the short host name).
 conf::PreprocessOptions preprocessOptions(const KeeldOptions& options);
 
 // With options.dump_config, also prints the bound model as JSON on stdout.
-int runConfigTest(const KeeldOptions& options);
+int runConfigCheck(const KeeldOptions& options);
 
 }  // namespace keel::app

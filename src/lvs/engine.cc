@@ -1,13 +1,12 @@
-#include "app/services.h"
+#include "lvs/engine.h"
 
 #include <utility>
 
 #include "base/log.h"
 #include "check/names.h"
-#include "dataplane/reconcile.h"
 #include "model/validate.h"
 
-namespace keel::app {
+namespace keel::lvs {
 namespace {
 
 event::ScriptSpec specOf(const model::Script& s) { return {s.argv, s.user, s.group}; }
@@ -26,8 +25,8 @@ event::ScriptPolicy scriptPolicyOf(const model::Config& config) {
   return {g.enable_script_security, g.script_user.user, g.script_user.group};
 }
 
-Services::Services(event::Loop& loop, std::shared_ptr<const model::Config> config,
-                   check::ProbeFactory factory, OnTable on_table)
+Engine::Engine(event::Loop& loop, std::shared_ptr<const model::Config> config,
+               check::ProbeFactory factory)
     : loop_(loop), config_(std::move(config)), notifier_(loop) {
   notifier_.setPolicy(scriptPolicyOf(*config_));
   desired_ = std::make_unique<lb::DesiredState>(config_);
@@ -38,11 +37,14 @@ Services::Services(event::Loop& loop, std::shared_ptr<const model::Config> confi
   checks_ = std::make_unique<check::CheckManager>(
       loop_, config_, std::move(factory), [this](const model::HealthEvent& e) { onHealth(e); });
   syncFromCheckers();
-  on_table_ = std::move(on_table);
-  if (on_table_) on_table_(desired_->table());
 }
 
-void Services::reload(std::shared_ptr<const model::Config> config) {
+void Engine::subscribe(TableSink sink) {
+  sink(desired_->table());
+  sinks_.push_back(std::move(sink));
+}
+
+void Engine::reload(std::shared_ptr<const model::Config> config) {
   config_ = std::move(config);
   notifier_.setPolicy(scriptPolicyOf(*config_));
   const auto before = desired_->table();
@@ -55,7 +57,7 @@ void Services::reload(std::shared_ptr<const model::Config> config) {
 // The real servers' start states come from the checkers (which may leave out a checker kind
 // keel cannot run yet); the desired table follows them without notifies, as at keepalived's
 // start.
-void Services::syncFromCheckers() {
+void Engine::syncFromCheckers() {
   const auto before = desired_->table();
   for (const check::RealServerStatus& s : checks_->status()) {
     if (desired_->alive(s.id) == std::optional<bool>(s.alive) && !s.weight) continue;
@@ -66,18 +68,18 @@ void Services::syncFromCheckers() {
   publishTable(before);
 }
 
-void Services::setAddressesPresent(const std::vector<base::IpAddress>& addresses, bool present) {
+void Engine::setAddressesPresent(const std::vector<base::IpAddress>& addresses, bool present) {
   for (const base::IpAddress& a : addresses) checks_->setAddressPresent(a, present);
 }
 
-const model::VirtualServer* Services::findServer(const std::string& name) const {
+const model::VirtualServer* Engine::findServer(const std::string& name) const {
   for (const model::VirtualServer& vs : config_->virtual_servers) {
     if (model::virtualServerName(vs) == name) return &vs;
   }
   return nullptr;
 }
 
-void Services::onHealth(const model::HealthEvent& event) {
+void Engine::onHealth(const model::HealthEvent& event) {
   const model::VirtualServer* vs = findServer(event.real.virtual_server);
   const model::RealServer* rs = vs != nullptr ? findReal(*vs, event.real) : nullptr;
   if (rs == nullptr) return;
@@ -103,7 +105,7 @@ void Services::onHealth(const model::HealthEvent& event) {
   publishTable(before);
 }
 
-void Services::onQuorum(const lb::QuorumChange& c) {
+void Engine::onQuorum(const lb::QuorumChange& c) {
   const model::VirtualServer* vs = findServer(c.virtual_server);
   if (vs == nullptr) return;
   const std::string vs_text = check::virtualServerText(*vs);
@@ -119,20 +121,15 @@ void Services::onQuorum(const lb::QuorumChange& c) {
   event::writeFifoLine(fifoPaths(), fmt::format("VS {} {}\n", vs_text, c.up ? "UP" : "DOWN"));
 }
 
-void Services::publishTable(const std::shared_ptr<const dataplane::ServiceTable>& before) {
-  const std::shared_ptr<const dataplane::ServiceTable> now = desired_->table();
+void Engine::publishTable(const std::shared_ptr<const lb::ServiceTable>& before) {
+  const std::shared_ptr<const lb::ServiceTable> now = desired_->table();
   if (now == before || *now == *before) return;
-  if (base::Logger::instance().enabled(base::LogLevel::Debug)) {
-    for (const dataplane::Operation& op : dataplane::reconcile(*before, *now)) {
-      base::logDebug("Service table: {}", dataplane::describe(op));
-    }
-  }
-  if (on_table_) on_table_(now);
+  for (const TableSink& sink : sinks_) sink(now);
 }
 
 // docs/reference/keepalived.md §2.12: notify_fifo gets every line, lvs_notify_fifo the checker's;
 // the same FIFO named twice gets a line once.
-std::vector<std::string> Services::fifoPaths() const {
+std::vector<std::string> Engine::fifoPaths() const {
   std::vector<std::string> out;
   for (const model::Script* fifo :
        {&config_->global.notify_fifo, &config_->global.lvs_notify_fifo}) {
@@ -143,4 +140,4 @@ std::vector<std::string> Services::fifoPaths() const {
   return out;
 }
 
-}  // namespace keel::app
+}  // namespace keel::lvs

@@ -14,7 +14,7 @@
 
 #include "base/address.h"
 
-namespace keel::dataplane {
+namespace keel::lb {
 
 using Protocol = base::IpProtocol;
 enum class Forwarding : std::uint8_t { Nat, Dr, Tun };
@@ -85,4 +85,4 @@ struct ServiceTable {
   friend bool operator==(const ServiceTable& a, const ServiceTable& b);
 };
 
-}  // namespace keel::dataplane
+}  // namespace keel::lb

@@ -1,6 +1,6 @@
-// XdpDataplane over a recording MapIo: what apply() writes, refresh() after a next hop changes,
+// MapSync over a recording MapIo: what apply() writes, refresh() after a next hop changes,
 // recovery after a failed write, statistics and counters.
-#include "dataplane/xdp/xdp_dataplane.h"
+#include "dataplane/xdp/map_sync.h"
 
 #include <arpa/inet.h>
 
@@ -54,19 +54,19 @@ class FakeMapIo final : public MapIo {
   int fail_after = -1;
 };
 
-std::shared_ptr<const ServiceTable> tableOf(std::vector<std::pair<const char*, int>> reals,
-                                            std::uint16_t port = 80) {
-  Service s;
-  s.key = {*base::IpAddress::parse("198.18.0.100"), port, Protocol::Tcp, 0};
+std::shared_ptr<const lb::ServiceTable> tableOf(std::vector<std::pair<const char*, int>> reals,
+                                                std::uint16_t port = 80) {
+  lb::Service s;
+  s.key = {*base::IpAddress::parse("198.18.0.100"), port, lb::Protocol::Tcp, 0};
   s.scheduler = "rr";
   for (auto [addr, weight] : reals) {
-    Real r;
+    lb::Real r;
     r.key = {*base::IpAddress::parse(addr), 80};
     r.weight = weight;
-    r.forwarding = Forwarding::Dr;
+    r.forwarding = lb::Forwarding::Dr;
     s.reals.push_back(r);
   }
-  return std::make_shared<const ServiceTable>(ServiceTable::of({s}));
+  return std::make_shared<const lb::ServiceTable>(lb::ServiceTable::of({s}));
 }
 
 template <typename T>
@@ -79,17 +79,17 @@ int count(const std::vector<MapWrite>& w) {
 struct Fixture {
   FakeMapIo maps;
   std::map<std::string, Egress> hops;  // real address -> egress; absent: unresolved
-  XdpDataplane dp{maps, [this](const Real& r, std::string* why) -> std::optional<Egress> {
-                    auto it = hops.find(r.key.address.str());
-                    if (it == hops.end()) {
-                      *why = "next hop not resolved yet";
-                      return std::nullopt;
-                    }
-                    return it->second;
-                  }};
+  MapSync dp{maps, [this](const lb::Real& r, std::string* why) -> std::optional<Egress> {
+               auto it = hops.find(r.key.address.str());
+               if (it == hops.end()) {
+                 *why = "next hop not resolved yet";
+                 return std::nullopt;
+               }
+               return it->second;
+             }};
 };
 
-TEST(XdpDataplaneTest, WritesOnlyWhatChangedAndFollowsNextHops) {
+TEST(MapSyncTest, WritesOnlyWhatChangedAndFollowsNextHops) {
   Fixture f;
   f.hops["10.0.0.11"] = Egress{2, {2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 11}};
   ASSERT_TRUE(f.dp.apply(tableOf({{"10.0.0.11", 1}, {"10.0.0.12", 1}})));
@@ -120,7 +120,7 @@ TEST(XdpDataplaneTest, WritesOnlyWhatChangedAndFollowsNextHops) {
   EXPECT_TRUE(f.maps.writes.empty());
 }
 
-TEST(XdpDataplaneTest, AFailedWriteIsRepairedByTheNextApply) {
+TEST(MapSyncTest, AFailedWriteIsRepairedByTheNextApply) {
   Fixture f;
   f.hops["10.0.0.11"] = Egress{2, {}, {2, 0, 0, 0, 0, 11}};
   f.hops["10.0.0.12"] = Egress{2, {}, {2, 0, 0, 0, 0, 12}};
@@ -137,7 +137,7 @@ TEST(XdpDataplaneTest, AFailedWriteIsRepairedByTheNextApply) {
   EXPECT_EQ(f.maps.reals.size(), 2u);
 }
 
-TEST(XdpDataplaneTest, ReportsStatisticsAndNamedCounters) {
+TEST(MapSyncTest, ReportsStatisticsAndNamedCounters) {
   Fixture f;
   f.hops["10.0.0.11"] = Egress{2, {}, {}};
   ASSERT_TRUE(f.dp.apply(tableOf({{"10.0.0.11", 1}, {"10.0.0.12", 1}})));
@@ -154,7 +154,7 @@ TEST(XdpDataplaneTest, ReportsStatisticsAndNamedCounters) {
             (std::pair<std::string, std::uint64_t>{"drop_no_real", 3}));
 }
 
-TEST(XdpDataplaneTest, ListsConnectionsOfRealsTheTableHolds) {
+TEST(MapSyncTest, ListsConnectionsOfRealsTheTableHolds) {
   Fixture f;
   f.hops["10.0.0.11"] = Egress{2, {}, {}};
   ASSERT_TRUE(f.dp.apply(tableOf({{"10.0.0.11", 1}})));

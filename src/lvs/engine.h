@@ -1,10 +1,9 @@
-// Services: keepalived's checker process inside keeld (docs/reference/keepalived.md §3.3, §3.6). It
-// owns the CheckManager and the desired ServiceTable (lb::DesiredState) and acts on each
-// HealthEvent as keepalived does: "Removing service ... from VS ..." / "Adding service ...", the
-// real server's notify_up/notify_down, `RS ...` FIFO lines; on a quorum change
-// quorum_up/quorum_down and `VS ...` FIFO lines. No data plane yet: the table is kept and its
-// reconcile operations are logged at debug level. Created by runDaemon on the control-plane loop;
-// loop thread only.
+// lvs::Engine: keepalived's checker process inside keeld (docs/reference/keepalived.md §3.3,
+// §3.6), the virtual servers' engine. It owns the CheckManager and the desired ServiceTable
+// (lb::DesiredState) and acts on each HealthEvent as keepalived does: "Removing service ... from
+// VS ..." / "Adding service ...", the real server's notify_up/notify_down, `RS ...` FIFO lines; on
+// a quorum change quorum_up/quorum_down and `VS ...` FIFO lines. Whoever forwards (keeld's data
+// plane) subscribes to the tables. Created by app on the control-plane loop; loop thread only.
 #pragma once
 
 #include <functional>
@@ -18,21 +17,24 @@
 #include "lb/desired_state.h"
 #include "model/config.h"
 
-namespace keel::app {
+namespace keel::lvs {
 
 // The script settings of global_defs: who runs scripts, and whether keel checks their paths.
 event::ScriptPolicy scriptPolicyOf(const model::Config& config);
 
-class Services {
+class Engine {
  public:
-  // Gets every new desired table: the first one from the constructor, then one after each
-  // health event, quorum change or reload that changes it.
-  using OnTable = std::function<void(std::shared_ptr<const dataplane::ServiceTable>)>;
+  using TableSink = std::function<void(std::shared_ptr<const lb::ServiceTable>)>;
 
   // Starts every checker. `factory` makes each checker's probe (check::makeProbeFactory in
   // keeld; fakes in tests).
-  Services(event::Loop& loop, std::shared_ptr<const model::Config> config,
-           check::ProbeFactory factory, OnTable on_table = {});
+  Engine(event::Loop& loop, std::shared_ptr<const model::Config> config,
+         check::ProbeFactory factory);
+
+  // `sink` gets the current desired table now, then every table that differs from the one
+  // before it (after a health event, a quorum change or a reload). REQUIRES: whatever `sink`
+  // refers to outlives this Engine.
+  void subscribe(TableSink sink);
 
   // SIGHUP: checkers and real servers that stay keep their state (check::CheckManager,
   // lb::DesiredState); quorum changes the new configuration causes are acted on.
@@ -48,17 +50,17 @@ class Services {
   void onHealth(const model::HealthEvent& event);
   void onQuorum(const lb::QuorumChange& change);
   void syncFromCheckers();
-  // Logs what changed since `before` (at debug level) and hands a changed table to on_table_.
-  void publishTable(const std::shared_ptr<const dataplane::ServiceTable>& before);
+  // Hands the table to every subscriber when it differs from `before`.
+  void publishTable(const std::shared_ptr<const lb::ServiceTable>& before);
   std::vector<std::string> fifoPaths() const;
   const model::VirtualServer* findServer(const std::string& name) const;
 
   event::Loop& loop_;
   std::shared_ptr<const model::Config> config_;
   event::Notifier notifier_;
-  OnTable on_table_;
+  std::vector<TableSink> sinks_;
   std::unique_ptr<lb::DesiredState> desired_;
   std::unique_ptr<check::CheckManager> checks_;
 };
 
-}  // namespace keel::app
+}  // namespace keel::lvs

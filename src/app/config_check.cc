@@ -1,4 +1,4 @@
-#include "app/config_test.h"
+#include "app/config_check.h"
 
 #include <net/if.h>
 #include <unistd.h>
@@ -108,16 +108,16 @@ conf::PreprocessOptions preprocessOptions(const KeeldOptions& options) {
   return p;
 }
 
-int runConfigTest(const KeeldOptions& options) {
+int runConfigCheck(const KeeldOptions& options) {
   conf::Diagnostics diags;
   auto config = conf::readConfig(options.config_file, preprocessOptions(options), diags);
   if (!config) {
     fmt::print(stderr, "{}\n", config.error().str());
     if (config.error().code == base::ErrorCode::NotFound && !options.all_config) {
       fmt::print(stderr, "Config files missing\n");
-      return kConfigTestOk;
+      return kConfigCheckOk;
     }
-    return kConfigTestCannotRun;
+    return kConfigCheckCannotRun;
   }
   const bool missing_interface = checkInterfaces(*config, options.config_file, diags);
   checkScriptsExist(*config, options.config_file, diags);
@@ -127,20 +127,20 @@ int runConfigTest(const KeeldOptions& options) {
   if (options.all_config && std::any_of(diags.all().begin(), diags.all().end(), [](const auto& d) {
         return d.message.find("matched no file") != std::string::npos;
       })) {
-    return kConfigTestCannotRun;
+    return kConfigCheckCannotRun;
   }
   // keepalived 2.2.7 stops at a missing interface before it judges script security.
   if (missing_interface) {
     fmt::print(stderr, "Non-existent interface specified in configuration\n");
-    return kConfigTestErrors;
+    return kConfigCheckErrors;
   }
   if (insecure) {
     fmt::print(
         stderr,
         "SECURITY VIOLATION - scripts are being executed but script_security not enabled.\n");
-    return kConfigTestScriptSecurity;
+    return kConfigCheckScriptSecurity;
   }
-  return diags.errors() > 0 ? kConfigTestErrors : kConfigTestOk;
+  return diags.errors() > 0 ? kConfigCheckErrors : kConfigCheckOk;
 }
 
 }  // namespace keel::app

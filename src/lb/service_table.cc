@@ -1,10 +1,10 @@
-#include "dataplane/service_table.h"
+#include "lb/service_table.h"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
-namespace keel::dataplane {
+namespace keel::lb {
 
 namespace {
 
@@ -65,4 +65,4 @@ bool operator==(const ServiceTable& a, const ServiceTable& b) {
                     [](const ServicePtr& x, const ServicePtr& y) { return x == y || *x == *y; });
 }
 
-}  // namespace keel::dataplane
+}  // namespace keel::lb

@@ -1,4 +1,4 @@
-#include "app/services.h"
+#include "lvs/engine.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 #include "base/unique_fd.h"
 #include "check/fake_probe_test_util.h"
 
-namespace keel::app {
+namespace keel::lvs {
 namespace {
 
 using check::testing::FakeProbe;
@@ -21,11 +21,11 @@ using std::chrono::seconds;
 
 base::IpAddress ip(const char* text) { return *base::IpAddress::parse(text); }
 
-class ServicesTest : public check::testing::FakeLoopTest {
+class EngineTest : public check::testing::FakeLoopTest {
  protected:
   void SetUp() override {
     FakeLoopTest::SetUp();
-    char tmpl[] = "/tmp/keel-services-XXXXXX";
+    char tmpl[] = "/tmp/keel-lvs-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
     fifo_ = dir_ + "/fifo";
@@ -56,15 +56,17 @@ class ServicesTest : public check::testing::FakeLoopTest {
     return c;
   }
 
-  std::unique_ptr<Services> make(std::shared_ptr<const model::Config> c) {
-    return std::make_unique<Services>(
+  // An engine with fake probes, its tables subscribed to `tables_`.
+  std::unique_ptr<Engine> make(std::shared_ptr<const model::Config> c) {
+    auto engine = std::make_unique<Engine>(
         *loop_, std::move(c),
         [this](event::Loop&, const model::Checker&,
                const check::ProbeTarget&) -> base::Result<std::unique_ptr<check::Probe>> {
           probes_.push_back(std::make_shared<FakeProbeLog>());
           return std::unique_ptr<check::Probe>(std::make_unique<FakeProbe>(probes_.back()));
-        },
-        [this](std::shared_ptr<const dataplane::ServiceTable> t) { tables_.push_back(t); });
+        });
+    engine->subscribe([this](std::shared_ptr<const lb::ServiceTable> t) { tables_.push_back(t); });
+    return engine;
   }
 
   std::string readFifo() {
@@ -77,18 +79,18 @@ class ServicesTest : public check::testing::FakeLoopTest {
   std::string fifo_;
   base::UniqueFd reader_;
   std::vector<std::shared_ptr<FakeProbeLog>> probes_;
-  std::vector<std::shared_ptr<const dataplane::ServiceTable>> tables_;
+  std::vector<std::shared_ptr<const lb::ServiceTable>> tables_;
 };
 
-std::size_t realsIn(const dataplane::ServiceTable& t) {
+std::size_t realsIn(const lb::ServiceTable& t) {
   std::size_t n = 0;
-  for (const dataplane::ServicePtr& s : t.services) n += s->reals.size();
+  for (const lb::ServicePtr& s : t.services) n += s->reals.size();
   return n;
 }
 
-TEST_F(ServicesTest, EveryChangedTableReachesTheDataPlaneOnce) {
+TEST_F(EngineTest, EveryChangedTableReachesTheDataPlaneOnce) {
   auto services = make(config(2));
-  ASSERT_EQ(tables_.size(), 1u) << "the start table";
+  ASSERT_EQ(tables_.size(), 1u) << "the table at subscription";
   EXPECT_EQ(realsIn(*tables_[0]), 2u);
   clock_.advance(seconds(1));
   probes_[0]->answer(false);
@@ -103,7 +105,23 @@ TEST_F(ServicesTest, EveryChangedTableReachesTheDataPlaneOnce) {
   EXPECT_EQ(realsIn(*tables_[2]), 2u);
 }
 
-TEST_F(ServicesTest, HealthChangesReachTheTableAndTheFifo) {
+TEST_F(EngineTest, ALaterSubscriberGetsTheCurrentTableThenEveryChange) {
+  auto services = make(config(2));
+  clock_.advance(seconds(1));
+  probes_[0]->answer(false);
+  std::vector<std::shared_ptr<const lb::ServiceTable>> late;
+  services->subscribe([&](std::shared_ptr<const lb::ServiceTable> t) { late.push_back(t); });
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0], services->desired().table());
+  EXPECT_EQ(realsIn(*late[0]), 1u);
+  clock_.advance(seconds(5));
+  probes_[0]->answer(true);
+  ASSERT_EQ(late.size(), 2u);
+  EXPECT_EQ(realsIn(*late[1]), 2u);
+  EXPECT_EQ(tables_.back(), late.back()) << "every subscriber gets the same table";
+}
+
+TEST_F(EngineTest, HealthChangesReachTheTableAndTheFifo) {
   auto services = make(config(2));
   const model::RealServerId first{"10.0.0.1:80/TCP", ip("10.0.0.2"), 80};
   EXPECT_EQ(services->desired().alive(first), std::optional<bool>(true));
@@ -124,7 +142,7 @@ TEST_F(ServicesTest, HealthChangesReachTheTableAndTheFifo) {
             "VS [10.0.0.1]:tcp:80 UP\n");
 }
 
-TEST_F(ServicesTest, ReloadKeepsHealthOfRealsThatStay) {
+TEST_F(EngineTest, ReloadKeepsHealthOfRealsThatStay) {
   auto services = make(config(1));
   clock_.advance(seconds(1));
   probes_[0]->answer(false);
@@ -139,4 +157,4 @@ TEST_F(ServicesTest, ReloadKeepsHealthOfRealsThatStay) {
 }
 
 }  // namespace
-}  // namespace keel::app
+}  // namespace keel::lvs
