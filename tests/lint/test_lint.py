@@ -45,6 +45,7 @@ def test_lint_passes_on_the_clean_tree(tree):
     assert status_lines(result) == [
         "lint: format ok",
         "lint: layers ok",
+        "lint: graph ok",
         "lint: banned ok",
         "lint: whitespace ok",
         "lint: ok",
@@ -59,6 +60,7 @@ def test_lint_fails_on_a_badly_formatted_file_and_still_runs_the_rest(tree):
     assert status_lines(result) == [
         "lint: format FAILED (1 problem)",
         "lint: layers ok",
+        "lint: graph ok",
         "lint: banned ok",
         "lint: whitespace ok",
         "lint: FAILED",
@@ -124,14 +126,53 @@ def test_lint_fails_on_unchecked_parsing_and_sleeping(tree):
     assert "no sleeping" in lines[1]
 
 
+CHECK_MAY = "(check may include: base, check, event, model; see docs/design.md §2)"
+
+
 @have_clang_format
-def test_lint_reports_layer_problems(tree):
-    write(tree, "src/base/x.cc", '#include "vrrp/state.h"\n')
+@pytest.mark.parametrize(
+    "path, text, problem, graph",
+    [
+        (
+            "src/check/probe.cc",
+            '#include "vrrp/state.h"\n',
+            f'src/check/probe.cc:1: check may not include "vrrp/state.h" {CHECK_MAY}',
+            "lint: graph FAILED (1 problem)",
+        ),
+        (
+            "src/check/probe.cc",
+            "#include <vrrp/state.h>\n",
+            f"src/check/probe.cc:1: check may not include <vrrp/state.h> {CHECK_MAY}",
+            "lint: graph FAILED (1 problem)",
+        ),
+        (
+            "src/check/CMakeLists.txt",
+            "keel_module(check\n  SOURCES x.cc\n  DEPS model event vrrp)\n",
+            f"src/check/CMakeLists.txt:3: check may not link vrrp {CHECK_MAY}",
+            "lint: graph ok",
+        ),
+    ],
+    ids=["quoted include", "angle include", "cmake link"],
+)
+def test_lint_fails_on_each_kind_of_layer_violation(tree, path, text, problem, graph):
+    write(tree, path, text)
     result = lint(tree)
     assert result.returncode == 1
-    assert "lint: layers FAILED (1 problem)" in status_lines(result)
-    edge = 'src/base/x.cc:1: base may not include "vrrp/state.h"'
-    assert f"{edge} (base may include: base; {DESIGN})" in problems(result)
+    assert status_lines(result)[1:3] == ["lint: layers FAILED (1 problem)", graph]
+    assert problem in problems(result)
+    assert status_lines(result)[-1] == "lint: FAILED"
+
+
+@have_clang_format
+def test_lint_fails_on_a_folder_level_cycle(tree):
+    write(tree, "src/lb/back.h", '#pragma once\n#include "dataplane/dataplane.h"\n')
+    result = lint(tree)
+    assert result.returncode == 1
+    assert status_lines(result)[1:3] == [
+        "lint: layers FAILED (1 problem)",
+        "lint: graph FAILED (3 problems)",  # the folder cycle, the module cycle, the arrow
+    ]
+    assert any(p.startswith("src/lb/back.h:2: cycle at folder level: ") for p in problems(result))
 
 
 @have_clang_format
@@ -175,3 +216,4 @@ def test_lint_rejects_a_missing_root(tmp_path):
 def test_scripts_are_executable():
     assert os.access(LINT, os.X_OK)
     assert os.access(CHECK_LAYERS, os.X_OK)
+    assert os.access(REPO / "scripts" / "include_graph.py", os.X_OK)
