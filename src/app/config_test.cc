@@ -110,7 +110,10 @@ conf::PreprocessOptions preprocessOptions(const KeeldOptions& options) {
 
 int runConfigTest(const KeeldOptions& options) {
   conf::Diagnostics diags;
-  auto config = conf::readConfig(options.config_file, preprocessOptions(options), diags);
+  base::SteadyClock clock;  // the wall-time budget
+  conf::PreprocessOptions read_options = preprocessOptions(options);
+  read_options.clock = &clock;
+  auto config = conf::readConfig(options.config_file, read_options, diags);
   if (!config) {
     fmt::print(stderr, "{}\n", config.error().str());
     if (config.error().code == base::ErrorCode::NotFound && !options.all_config) {
