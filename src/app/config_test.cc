@@ -26,25 +26,30 @@ std::string shortHostName() {
 }
 
 // keepalived -t also checks that the interfaces a configuration names exist on this host; a
-// missing one is a configuration error there, so it is one here.
+// missing one is a configuration error there, so it is one here, at the statement naming it.
 // Returns whether one is missing.
 bool checkInterfaces(const model::Config& config, const std::string& file,
-                     conf::Diagnostics& diags) {
+                     const conf::SourceIndex& index, conf::Diagnostics& diags) {
   bool missing = false;
-  auto check = [&](const std::string& name, const std::string& who) {
+  auto check = [&](const std::string& name, const std::string& who, model::Subject at) {
     if (!name.empty() && ::if_nametoindex(name.c_str()) == 0) {
       missing = true;
-      diags.error({file, 0, 0}, fmt::format("({}) interface {} doesn't exist", who, name));
+      index.report(diags, file, true, fmt::format("({}) interface {} doesn't exist", who, name),
+                   at);
     }
   };
   for (const model::VrrpInstance& vi : config.vrrp_instances) {
-    check(vi.interface, vi.name);
-    for (const model::TrackRef& t : vi.track_interface) check(t.name, vi.name);
-    for (const model::VirtualIp& vip : vi.virtual_ipaddress) check(vip.dev, vi.name);
-    for (const model::VirtualIp& vip : vi.virtual_ipaddress_excluded) check(vip.dev, vi.name);
-  }
-  for (const model::SyncGroup& g : config.sync_groups) {
-    for (const model::TrackRef& t : g.track_interface) check(t.name, g.name);
+    check(vi.interface, vi.name, {"vrrp_instance", vi.name, "interface"});
+    for (const model::TrackRef& t : vi.track_interface) {
+      check(t.name, vi.name, {"vrrp_instance", vi.name, "track_interface", t.name});
+    }
+    for (const auto* list : {&vi.virtual_ipaddress, &vi.virtual_ipaddress_excluded}) {
+      const char* keyword =
+          list == &vi.virtual_ipaddress ? "virtual_ipaddress" : "virtual_ipaddress_excluded";
+      for (const model::VirtualIp& vip : *list) {
+        check(vip.dev, vi.name, {"vrrp_instance", vi.name, keyword, vip.address.str()});
+      }
+    }
   }
   return missing;
 }
@@ -62,11 +67,12 @@ bool programExists(const std::string& program) {
 
 // keepalived 2.2.7 disables a vrrp_script whose program is missing, which `-t` counts as an error.
 void checkScriptsExist(const model::Config& config, const std::string& file,
-                       conf::Diagnostics& diags) {
+                       const conf::SourceIndex& index, conf::Diagnostics& diags) {
   for (const model::VrrpScript& s : config.vrrp_scripts) {
     if (!s.script.empty() && !programExists(s.script.argv[0])) {
-      diags.error({file, 0, 0},
-                  fmt::format("Disabling track script {} since not found/accessible", s.name));
+      index.report(diags, file, true,
+                   fmt::format("Disabling track script {} since not found/accessible", s.name),
+                   {"vrrp_script", s.name, "script"});
     }
   }
 }
@@ -76,17 +82,18 @@ void checkScriptsExist(const model::Config& config, const std::string& file,
 // With enable_script_security, keepalived refuses to fall back to root for a script without a
 // user when the user keepalived_script does not exist (an error, the script is not run).
 bool scriptsRunAsRootInsecurely(const model::Config& config, const std::string& file,
-                                conf::Diagnostics& diags) {
+                                const conf::SourceIndex& index, conf::Diagnostics& diags) {
   const bool have_default_user = uidOf("keepalived_script").has_value();
   const std::string fallback = have_default_user ? "keepalived_script" : "root";
   for (const model::ScriptUse& use : model::scriptsOf(config)) {
     if (!programExists(use.script->argv[0])) continue;
     if (config.global.enable_script_security) {
       if (!have_default_user && model::effectiveUser(*use.script, config.global, "").empty()) {
-        diags.error({file, 0, 0},
-                    fmt::format("{}: Unable to set default user keepalived_script for script - "
-                                "removing",
-                                use.where));
+        index.report(diags, file, true,
+                     fmt::format("{}: Unable to set default user keepalived_script for script - "
+                                 "removing",
+                                 use.where),
+                     use.subject);
       }
       continue;
     }
@@ -110,10 +117,11 @@ conf::PreprocessOptions preprocessOptions(const KeeldOptions& options) {
 
 int runConfigTest(const KeeldOptions& options) {
   conf::Diagnostics diags;
+  conf::SourceIndex index;
   base::SteadyClock clock;  // the wall-time budget
   conf::PreprocessOptions read_options = preprocessOptions(options);
   read_options.clock = &clock;
-  auto config = conf::readConfig(options.config_file, read_options, diags);
+  auto config = conf::readConfig(options.config_file, read_options, diags, &index);
   if (!config) {
     fmt::print(stderr, "{}\n", config.error().str());
     if (config.error().code == base::ErrorCode::NotFound && !options.all_config) {
@@ -122,12 +130,17 @@ int runConfigTest(const KeeldOptions& options) {
     }
     return kConfigTestCannotRun;
   }
-  const bool missing_interface = checkInterfaces(*config, options.config_file, diags);
-  checkScriptsExist(*config, options.config_file, diags);
-  const bool insecure = scriptsRunAsRootInsecurely(*config, options.config_file, diags);
+  const bool missing_interface = checkInterfaces(*config, options.config_file, index, diags);
+  checkScriptsExist(*config, options.config_file, index, diags);
+  const bool insecure = scriptsRunAsRootInsecurely(*config, options.config_file, index, diags);
   fmt::print(stderr, "{}", diags.renderAll());
   if (options.dump_config) fmt::print("{}\n", ctl::toJson(*config).dump(2));
-  if (options.all_config && std::any_of(diags.all().begin(), diags.all().end(), [](const auto& d) {
+  return configTestVerdict(diags, options.all_config, missing_interface, insecure);
+}
+
+int configTestVerdict(const conf::Diagnostics& diags, bool all_config, bool missing_interface,
+                      bool insecure) {
+  if (all_config && std::any_of(diags.all().begin(), diags.all().end(), [](const auto& d) {
         return d.message.find("matched no file") != std::string::npos;
       })) {
     return kConfigTestCannotRun;
@@ -141,9 +154,11 @@ int runConfigTest(const KeeldOptions& options) {
     fmt::print(
         stderr,
         "SECURITY VIOLATION - scripts are being executed but script_security not enabled.\n");
-    return kConfigTestScriptSecurity;
   }
-  return diags.errors() > 0 ? kConfigTestErrors : kConfigTestOk;
+  // A configuration error outranks the script-security verdict: 6 means "valid but for script
+  // security" (issue 17 "Diagnostics").
+  if (diags.errors() > 0) return kConfigTestErrors;
+  return insecure ? kConfigTestScriptSecurity : kConfigTestOk;
 }
 
 }  // namespace keel::app

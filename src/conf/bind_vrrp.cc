@@ -124,7 +124,10 @@ void bindVrrpScript(const Statement& s, model::Config& c, BindContext& ctx) {
   VS script;
   script.name = *name;
   ctx.note({"vrrp_script", *name}, s);
-  bindBlock<VS>(Block::VrrpScript, *s.block, kVrrpScript, script, ctx);
+  {
+    BindContext::Scope scope(ctx, {"vrrp_script", *name});
+    bindBlock<VS>(Block::VrrpScript, *s.block, kVrrpScript, script, ctx);
+  }
   if (script.script.empty()) {
     ctx.error(s, 0, fmt::format("vrrp_script {} has no 'script'", *name));
     return;
