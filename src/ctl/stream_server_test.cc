@@ -204,7 +204,7 @@ TEST_F(StreamServerTest, DeferredRequestsAreAnsweredLater) {
 
 TEST_F(StreamServerTest, AnAnswerAtOnceAndAnAnswerTooLateAreBothSafe) {
   std::vector<StreamServer::Responder> pending;
-  start({64, milliseconds(100), 4}, {}, [&](std::string_view req, auto respond) {
+  start({64, std::chrono::seconds(5), 4}, {}, [&](std::string_view req, auto respond) {
     if (req == "now\n") respond({"done\n", false});
     if (req == "later\n") pending.push_back(respond);
     return req == "now\n" || req == "later\n";
