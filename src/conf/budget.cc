@@ -10,8 +10,9 @@ constexpr unsigned kClockEvery = 256;  // calls between two readings of the cloc
 
 }  // namespace
 
-Budget::Budget(const Budgets& budgets, Diagnostics& diags, const base::Clock* clock)
-    : limits_(budgets), diags_(diags), clock_(clock) {
+Budget::Budget(const Budgets& budgets, Diagnostics& diags, const base::Clock* clock,
+               const std::atomic<bool>* cancel)
+    : limits_(budgets), diags_(diags), clock_(clock), cancel_(cancel) {
   diags_.setLimit(limits_.max_diagnostics);
   if (clock_ != nullptr) deadline_ = clock_->now() + limits_.max_wall_time;
 }
@@ -45,6 +46,11 @@ bool Budget::chargeIteration(const Location& where, std::string_view source) {
 
 bool Budget::inTime(const Location& where, std::string_view source) {
   if (spent()) return false;
+  if (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed)) {
+    spent_ = true;
+    diags_.error(where, "reading cancelled: keeld is stopping", std::string(source));
+    return false;
+  }
   if (clock_ == nullptr || ++calls_ % kClockEvery != 0) return true;
   if (clock_->now() < deadline_) return true;
   auto seconds = std::chrono::duration<double>(limits_.max_wall_time).count();

@@ -9,6 +9,7 @@
 // binder; one thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -35,8 +36,10 @@ struct Budgets {
 class Budget {
  public:
   // `clock` may be null: no wall-time budget (tests, fuzzing). Diagnostics beyond
-  // max_diagnostics are dropped and stop the parse.
-  Budget(const Budgets& budgets, Diagnostics& diags, const base::Clock* clock = nullptr);
+  // max_diagnostics are dropped and stop the parse. `cancel`, when given, may be set by another
+  // thread to stop the parse at the next line (keeld stopping while a reload reads).
+  Budget(const Budgets& budgets, Diagnostics& diags, const base::Clock* clock = nullptr,
+         const std::atomic<bool>* cancel = nullptr);
 
   const Budgets& limits() const { return limits_; }
   // Whether a budget is spent: every stage stops reading.
@@ -59,6 +62,7 @@ class Budget {
   Budgets limits_;
   Diagnostics& diags_;
   const base::Clock* clock_;
+  const std::atomic<bool>* cancel_;
   base::TimePoint deadline_{};
   std::size_t lines_ = 0;
   std::size_t bytes_ = 0;

@@ -161,7 +161,8 @@ Preprocessor::Preprocessor(PreprocessOptions options, Budget* budget)
 
 void Preprocessor::start(Diagnostics& diags) {
   diags_ = &diags;
-  if (budget_ == nullptr) budget_ = &own_budget_.emplace(options_.budgets, diags, options_.clock);
+  if (budget_ == nullptr)
+    budget_ = &own_budget_.emplace(options_.budgets, diags, options_.clock, options_.cancel);
 }
 
 base::Result<std::vector<LogicalLine>> Preprocessor::run(const std::string& main_file,

@@ -53,8 +53,9 @@ struct LogicalLine {
 struct PreprocessOptions {
   std::string config_id;  // for @ID lines and ${_INSTANCE}; keeld passes -i or the short host name
   SourceLimits limits;
-  Budgets budgets;                     // the whole parse's (budget.h)
-  const base::Clock* clock = nullptr;  // for the wall-time budget; null: none
+  Budgets budgets;                            // the whole parse's (budget.h)
+  const base::Clock* clock = nullptr;         // for the wall-time budget; null: none
+  const std::atomic<bool>* cancel = nullptr;  // set by another thread: stop reading (budget.h)
   // ${_ENV VAR}; null means no environment (nothing is defined).
   std::function<std::optional<std::string>(const std::string&)> env;
   std::uint32_t random_seed = 1;  // ${_RANDOM}: deterministic per seed

@@ -35,7 +35,7 @@ model::Config bindAndValidate(const std::string& name, const std::vector<Logical
 
 base::Result<model::Config> readConfig(const std::string& path, const PreprocessOptions& options,
                                        Diagnostics& diags, SourceIndex* index) {
-  Budget budget(options.budgets, diags, options.clock);
+  Budget budget(options.budgets, diags, options.clock, options.cancel);
   auto lines = Preprocessor(options, &budget).run(path, diags);
   if (!lines) return lines.error();
   return bindAndValidate(path, *lines, diags, budget, index);
@@ -44,7 +44,7 @@ base::Result<model::Config> readConfig(const std::string& path, const Preprocess
 model::Config readConfigText(const std::string& name, std::string_view text,
                              const PreprocessOptions& options, Diagnostics& diags,
                              SourceIndex* index) {
-  Budget budget(options.budgets, diags, options.clock);
+  Budget budget(options.budgets, diags, options.clock, options.cancel);
   auto lines = Preprocessor(options, &budget).runText(name, text, diags);
   return bindAndValidate(name, lines, diags, budget, index);
 }
