@@ -6,9 +6,15 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
 
 #include <fmt/format.h>
 
+#include "app/control_client.h"
+#include "app/reload_report.h"
+#include "app/runtime_dir.h"
 #include "conf/reader.h"
 #include "ctl/config_json.h"
 #include "event/script_policy.h"
@@ -102,15 +108,61 @@ bool scriptsRunAsRootInsecurely(const model::Config& config, const std::string& 
   return false;
 }
 
+// keeld -t --diff=RUNNING_FILE: the plan from RUNNING_FILE to the checked file, on stdout.
+int diffFiles(const KeeldOptions& options, const std::string& running, const model::Config& after) {
+  conf::Diagnostics diags;
+  auto before = conf::readConfig(running, preprocessOptions(options), diags);
+  if (!before || diags.errors() > 0) {
+    fmt::print(stderr, "{}{}: cannot compare with it: {}\n", diags.renderAll(), running,
+               before ? fmt::format("{} error(s)", diags.errors()) : before.error().str());
+    return kConfigTestCannotRun;
+  }
+  fmt::print("{}", planText(planOf(*before, after)));
+  return kConfigTestOk;
+}
+
+// keeld -t --diff: the running keeld (found as keelctl finds it) reads the file off its loop and
+// answers with the plan against its running configuration.
+int askRunningKeeld(const KeeldOptions& options, const model::Config& after) {
+  RuntimeDirRequest where;
+  where.base = options.runtime_dir;
+  where.instance = options.instance;
+  if (!where.instance && !after.instance.empty()) where.instance = after.instance;
+  auto dir = runtimeDir(where);
+  std::error_code ec;
+  auto file = std::filesystem::absolute(options.config_file, ec).lexically_normal().string();
+  auto answer = dir ? controlRequest(*dir + "/keel.sock", {{"cmd", "reload"}, {"check", file}},
+                                     std::chrono::seconds(150))
+                    : base::Result<nlohmann::ordered_json>(dir.error());
+  if (!answer) {
+    fmt::print(stderr, "--diff: no running keeld to compare with: {}\n", answer.error().message);
+    return kConfigTestCannotRun;
+  }
+  if (answer->value("ok", false) != true) {
+    fmt::print(stderr, "--diff: {}\n", answer->value("error", std::string("no answer")));
+    return kConfigTestErrors;
+  }
+  fmt::print("{}", answer->value("text", std::string()));
+  return kConfigTestOk;
+}
+
 }  // namespace
 
 conf::PreprocessOptions preprocessOptions(const KeeldOptions& options) {
   conf::PreprocessOptions p;
   p.config_id = options.config_id.value_or(shortHostName());
   p.all_config = options.all_config;
-  p.env = [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe): main thread
-    return v != nullptr ? std::optional<std::string>(v) : std::nullopt;
+  // A copy of the environment now: the reader may run on another thread, where getenv is not
+  // safe to call.
+  auto env = std::make_shared<std::map<std::string, std::string>>();
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    auto eq = entry.find('=');
+    if (eq != std::string_view::npos) env->emplace(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  p.env = [env](const std::string& name) -> std::optional<std::string> {
+    auto it = env->find(name);
+    return it != env->end() ? std::optional<std::string>(it->second) : std::nullopt;
   };
   return p;
 }
@@ -135,7 +187,11 @@ int runConfigTest(const KeeldOptions& options) {
   const bool insecure = scriptsRunAsRootInsecurely(*config, options.config_file, index, diags);
   fmt::print(stderr, "{}", diags.renderAll());
   if (options.dump_config) fmt::print("{}\n", ctl::toJson(*config).dump(2));
-  return configTestVerdict(diags, options.all_config, missing_interface, insecure);
+  const int verdict = configTestVerdict(diags, options.all_config, missing_interface, insecure);
+  if (!options.diff || diags.errors() > 0) return verdict;
+  const int printed = options.diff->empty() ? askRunningKeeld(options, *config)
+                                            : diffFiles(options, *options.diff, *config);
+  return printed != kConfigTestOk ? printed : verdict;
 }
 
 int configTestVerdict(const conf::Diagnostics& diags, bool all_config, bool missing_interface,

@@ -15,7 +15,8 @@ inline constexpr int kConfigTestCannotRun = 4;
 inline constexpr int kConfigTestErrors = 5;
 inline constexpr int kConfigTestScriptSecurity = 6;
 
-// The preprocessor options keeld uses for `options` (config id from -i or the short host name).
+// The preprocessor options keeld uses for `options` (config id from -i or the short host name,
+// the environment as it is now for ${_ENV}).
 conf::PreprocessOptions preprocessOptions(const KeeldOptions& options);
 
 // With options.dump_config, also prints the bound model as JSON on stdout.

@@ -14,6 +14,7 @@
 #include <set>
 #include <vector>
 
+#include "app/config_loader.h"
 #include "app/config_test.h"
 #include "app/control.h"
 #include "app/dataplane_wiring.h"
@@ -50,31 +51,32 @@ void setUpLogging(const KeeldOptions& options) {
 
 namespace {
 
-// Reads the configuration and logs every diagnostic. nullopt when it cannot be used: missing,
-// unreadable, or with errors (keel does not run a half-understood configuration).
-std::optional<model::Config> loadConfig(const KeeldOptions& options) {
-  conf::Diagnostics diags;
-  auto config = conf::readConfig(options.config_file, preprocessOptions(options), diags);
-  if (!config) {
-    base::logError("Unable to open configuration file {}: {}", options.config_file,
-                   config.error().str());
-    return std::nullopt;
-  }
-  for (const conf::Diagnostic& d : diags.all()) {
+// Logs each diagnostic's first line.
+void logDiagnostics(const std::vector<conf::Diagnostic>& diagnostics) {
+  for (const conf::Diagnostic& d : diagnostics) {
     std::string text = conf::render(d);
-    if (!text.empty() && text.back() == '\n') text.pop_back();
     auto first_line = text.substr(0, text.find('\n'));
     base::log(d.severity == conf::Severity::Error ? base::LogLevel::Error : base::LogLevel::Warning,
               "{}", first_line);
   }
-  if (diags.errors() > 0) {
-    base::logError("Configuration {} has {} error(s); not using it", options.config_file,
-                   diags.errors());
+}
+
+// Reads the configuration at start (before any engine runs) and logs every diagnostic. nullopt
+// when it cannot be used: missing, unreadable, or with errors (keel does not run a
+// half-understood configuration).
+std::optional<model::Config> loadConfig(const KeeldOptions& options) {
+  const std::atomic<bool> never{false};
+  LoadResult r =
+      readConfiguration({options.config_file, preprocessOptions(options), nullptr}, never);
+  logDiagnostics(r.diagnostics);
+  if (!r.config) {
+    base::logError("{}; not using it", r.error);
     return std::nullopt;
   }
   base::logInfo("Configuration {} loaded: {} VRRP instance(s), {} virtual server(s)",
-                options.config_file, config->vrrp_instances.size(), config->virtual_servers.size());
-  return std::move(*config);
+                options.config_file, r.config->vrrp_instances.size(),
+                r.config->virtual_servers.size());
+  return *r.config;
 }
 
 void logChanges(const model::ConfigDiff& d) {
@@ -168,7 +170,10 @@ class Daemon {
         runtime_dir_(std::move(runtime_dir)),
         loop_(loop),
         probes_(check::makeProbeFactory([this] { return scriptPolicyOf(*config_); })),
-        systemd_(SystemdNotifier::fromEnvironment()) {}
+        systemd_(SystemdNotifier::fromEnvironment()),
+        loader_(loop, [this] { return reloadRequest(); }) {
+    if (config_) running_ = std::make_shared<const model::Config>(*config_);
+  }
 
   void start();
   // The control socket and metrics (control.h); keeld runs on without them if they fail.
@@ -180,7 +185,10 @@ class Daemon {
   bool wantChecks() const { return !options_.vrrp_only; }
   bool wantVrrp() const { return !options_.check_only; }
   void startVrrp();
-  base::Status reload();
+  // SIGHUP and keelctl reload: the file is read off the loop (config_loader.h), then applied.
+  void reload(ConfigLoader::Done done);
+  LoadRequest reloadRequest() const;
+  void apply(const LoadResult& result);
   void reloadVrrp(const std::shared_ptr<const model::Config>& config);
   void stop(const char* why);
   void notifySystemd(std::string_view state) const;
@@ -192,6 +200,8 @@ class Daemon {
   event::Loop& loop_;
   const check::ProbeFactory probes_;
   const SystemdNotifier systemd_;
+  std::shared_ptr<const model::Config> running_;  // config_ as the engines got it
+  ConfigLoader loader_;
   std::unique_ptr<vrrp::Engine> vrrp_;
   std::unique_ptr<DataplaneWiring> dataplane_;  // outlives `services_`, whose OnTable feeds it
   std::unique_ptr<Services> services_;
@@ -201,8 +211,7 @@ class Daemon {
 void Daemon::start() {
   if (!config_) return;
   if (wantChecks() && !config_->virtual_servers.empty()) {
-    services_ = std::make_unique<Services>(loop_, std::make_shared<const model::Config>(*config_),
-                                           probes_, tableSink(dataplane_));
+    services_ = std::make_unique<Services>(loop_, running_, probes_, tableSink(dataplane_));
   }
   if (wantVrrp() && !config_->vrrp_instances.empty()) startVrrp();
   if (wantChecks()) {
@@ -218,8 +227,7 @@ void Daemon::startVrrp() {
       services_->setAddressesPresent(virtualAddresses(*config_, name), to == vrrp::State::Master);
     }
   };
-  auto engine =
-      vrrp::Engine::create(loop_, std::make_shared<const model::Config>(*config_), vrrp_options);
+  auto engine = vrrp::Engine::create(loop_, running_, vrrp_options);
   if (!engine) {
     base::logError("VRRP not started: {}", engine.error().str());
     return;
@@ -228,25 +236,38 @@ void Daemon::startVrrp() {
   vrrp_->start();
 }
 
-// SIGHUP: a bad file is rejected and the running configuration stays; otherwise every engine
-// takes the new one keeping its runtime state (VRRP states, checker states, connections).
-base::Status Daemon::reload() {
+void Daemon::reload(ConfigLoader::Done done) {
   notifySystemd("RELOADING=1");
   base::logInfo("Reloading");
-  std::optional<model::Config> next = loadConfig(options_);
-  if (!next) {
+  loader_.reload([this, done = std::move(done)](const LoadResult& result) {
+    apply(result);
+    if (done) done(result);
+  });
+}
+
+// What a reload reads: the same file and options as at start, against the running config.
+LoadRequest Daemon::reloadRequest() const {
+  return {options_.config_file, preprocessOptions(options_), running_};
+}
+
+// A bad file is rejected and the running configuration stays; otherwise every engine takes the
+// new one keeping its runtime state (VRRP states, checker states, connections).
+void Daemon::apply(const LoadResult& result) {
+  logDiagnostics(result.diagnostics);
+  if (!result.config) {
+    base::logError("{}; not using it", result.error);
     base::logError("Reload aborted: the running configuration stays");
     notifySystemd("READY=1");
-    return base::makeError(base::ErrorCode::InvalidArgument,
-                           "the configuration has errors; the running one stays (see the log)");
+    return;
   }
-  if (config_ && next->instance != config_->instance) {
+  if (config_ && result.config->instance != config_->instance) {
     base::logWarning("Reload: 'instance' takes effect at restart; runtime files stay in {}",
                      runtime_dir_);
   }
-  logChanges(config_ ? model::diff(*config_, *next) : model::diff({}, *next));
-  config_ = std::move(next);
-  auto shared = std::make_shared<const model::Config>(*config_);
+  logChanges(result.plan.changes);
+  config_ = *result.config;
+  running_ = result.config;
+  const auto& shared = running_;
   if (services_) {
     services_->reload(shared);
   } else if (wantChecks() && !config_->virtual_servers.empty()) {
@@ -262,7 +283,6 @@ base::Status Daemon::reload() {
   }
   base::logInfo("Reload complete");
   notifySystemd("READY=1");
-  return base::ok();
 }
 
 // The VIPs the MASTER instances hold (their addresses are "present" for ha_suspend).
@@ -294,9 +314,12 @@ void Daemon::reloadVrrp(const std::shared_ptr<const model::Config>& config) {
 }
 
 void Daemon::startControl() {
-  auto ops = startOperations(
-      loop_, runtime_dir_,
-      sourcesOf(config_, vrrp_, services_, dataplane_, [this] { return reload(); }));
+  ControlSources sources = sourcesOf(config_, vrrp_, services_, dataplane_);
+  sources.reload = [this](ConfigLoader::Done done) { reload(std::move(done)); };
+  sources.check = [this](std::string file, ConfigLoader::Done done) {
+    return loader_.check(std::move(file), std::move(done));
+  };
+  auto ops = startOperations(loop_, runtime_dir_, std::move(sources));
   if (!ops) {
     base::logError("Control socket not started: {}", ops.error().str());
     return;
@@ -326,7 +349,7 @@ base::Status Daemon::handleSignals() {
     KEEL_TRY(loop_.onSignal(signo, [this, why = name] { stop(why); }));
   }
   const std::pair<int, std::function<void()>> optional[] = {
-      {SIGHUP, [this] { (void)reload(); }},
+      {SIGHUP, [this] { reload(nullptr); }},
       {SIGUSR1, [this] { writeDump(runtime_dir_, "keel.data", dataText(view())); }},
       {SIGUSR2,
        [this] {
