@@ -155,3 +155,20 @@ def test_config_test_exit_codes_are_keepalived_s(keel_build_dir, tmp_path, text,
     assert stderr in out.stderr
     if not stderr:
         assert "error" not in out.stderr and "warning" not in out.stderr, out.stderr
+
+
+def test_config_test_diff_prints_the_reload_plan_against_a_running_file(keel_build_dir, tmp_path):
+    running = tmp_path / "running.conf"
+    running.write_text(GOOD_CONF + GOOD_CONF.replace("VI_1", "VI_2").replace("virtual_router_id 7",
+                                                                            "virtual_router_id 8")
+                       .replace("198.18.0.100", "198.18.0.102"))
+    new = tmp_path / "new.conf"
+    new.write_text(GOOD_CONF.replace("priority 50", "priority 60").replace(
+        "virtual_router_id 7", "virtual_router_id 9"))
+    out = keeld(keel_build_dir, "-t", f"--diff={running}", "-f", str(new))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "vrrp_instance VI_1: restart\nvrrp_instance VI_2: remove\n"
+    # A new file with errors has no plan: -t's verdict and its diagnostics only.
+    new.write_text(GOOD_CONF.replace("priority 50", "priority 500"))
+    bad = keeld(keel_build_dir, "-t", f"--diff={running}", "-f", str(new))
+    assert bad.returncode == 5 and bad.stdout == "" and "invalid priority" in bad.stderr
