@@ -274,6 +274,9 @@ def test_hostile_files_are_refused_off_the_loop_while_keeld_advertises(lab, keel
     assert director.run(keelctl + ["reload"], timeout=120).stdout == "reloaded\n"
     watch.stop(signal.SIGTERM, timeout=10)
     adverts = json.loads(watch.output().splitlines()[-1])
+    print(f"adverts while hostile files were read: {adverts['by_vrid'].get('52', 0)}, longest gap "
+          f"{adverts['max_gap'].get('52', 0):.3f} s; keeld's peak memory "
+          f"{peak_memory_mb(proc.pid):.0f} MiB")
     assert adverts["priority_zero"] == 0, adverts
     assert adverts["by_vrid"].get("52", 0) > 0, adverts
     assert adverts["max_gap"]["52"] <= HOSTILE_ADVERT_INT + GAP_SLACK, adverts
