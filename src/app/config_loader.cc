@@ -43,9 +43,10 @@ LoadResult readConfiguration(const LoadRequest& request, const std::atomic<bool>
   return r;
 }
 
-ConfigLoader::ConfigLoader(event::Loop& loop, Source source, Reader reader)
+ConfigLoader::ConfigLoader(event::Loop& loop, Source source, Done applied, Reader reader)
     : loop_(loop),
       source_(std::move(source)),
+      applied_(std::move(applied)),
       reader_(std::move(reader)),
       shared_(std::make_shared<Shared>()) {
   shared_->owner = this;
@@ -105,6 +106,7 @@ void ConfigLoader::finished(LoadResult result) {
   Job job = std::move(*current_);
   current_.reset();
   running_ = false;
+  if (!job.file && applied_) applied_(result);
   for (const Done& done : job.waiters) {
     if (done) done(result);
   }

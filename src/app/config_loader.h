@@ -59,7 +59,9 @@ class ConfigLoader {
   using Source = std::function<LoadRequest()>;
   using Reader = std::function<LoadResult(const LoadRequest&, const std::atomic<bool>& cancel)>;
 
-  ConfigLoader(event::Loop& loop, Source source, Reader reader = readConfiguration);
+  // `applied` is called once per reload read, before its waiters hear the outcome (the daemon
+  // applies the configuration there); never for checks.
+  ConfigLoader(event::Loop& loop, Source source, Done applied, Reader reader = readConfiguration);
   ~ConfigLoader();
   ConfigLoader(const ConfigLoader&) = delete;
   ConfigLoader& operator=(const ConfigLoader&) = delete;
@@ -86,6 +88,7 @@ class ConfigLoader {
 
   event::Loop& loop_;
   Source source_;
+  Done applied_;
   Reader reader_;
   std::deque<Job> queue_;       // waiting, in order
   std::optional<Job> current_;  // the one being read

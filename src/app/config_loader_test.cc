@@ -88,6 +88,7 @@ class ConfigLoaderTest : public ::testing::Test {
   base::SteadyClock clock_;
   std::unique_ptr<event::Loop> loop_;
   HeldReader held_;
+  std::vector<std::string> applied_;  // reload reads, as the daemon applies them
 };
 
 TEST_F(ConfigLoaderTest, ReadsOffTheLoopWhileTheLoopKeepsServing) {
@@ -127,6 +128,7 @@ TEST_F(ConfigLoaderTest, ReloadsAskedForDuringARead_AreOneMoreRead) {
   spinUntil([&] { return results.size() == 4; });
   EXPECT_EQ(results, (std::vector<std::string>{"read 1", "read 2", "read 2", "read 2"}));
   EXPECT_EQ(held_.started(), 2);
+  EXPECT_EQ(applied_, (std::vector<std::string>{"read 1", "read 2"}));  // once per read
 }
 
 TEST_F(ConfigLoaderTest, ChecksReadTheirOwnFileAndQueueWithABound) {
@@ -149,6 +151,7 @@ TEST_F(ConfigLoaderTest, ChecksReadTheirOwnFileAndQueueWithABound) {
   EXPECT_EQ(files, (std::vector<std::string>{"/etc/keel.conf", "/tmp/other0", "/tmp/other1",
                                              "/tmp/other2", "/tmp/other3"}));
   EXPECT_EQ(held_.files(), files);
+  EXPECT_EQ(applied_, std::vector<std::string>{"read 1"});  // checks apply nothing
 }
 
 TEST_F(ConfigLoaderTest, DestroyingTheLoaderCancelsTheReadInProgress) {

@@ -171,7 +171,9 @@ class Daemon {
         loop_(loop),
         probes_(check::makeProbeFactory([this] { return scriptPolicyOf(*config_); })),
         systemd_(SystemdNotifier::fromEnvironment()),
-        loader_(loop, [this] { return reloadRequest(); }) {
+        loader_(
+            loop, [this] { return reloadRequest(); },
+            [this](const LoadResult& result) { apply(result); }) {
     if (config_) running_ = std::make_shared<const model::Config>(*config_);
   }
 
@@ -239,10 +241,7 @@ void Daemon::startVrrp() {
 void Daemon::reload(ConfigLoader::Done done) {
   notifySystemd("RELOADING=1");
   base::logInfo("Reloading");
-  loader_.reload([this, done = std::move(done)](const LoadResult& result) {
-    apply(result);
-    if (done) done(result);
-  });
+  loader_.reload(std::move(done));  // applied once per read, however many asked (apply())
 }
 
 // What a reload reads: the same file and options as at start, against the running config.

@@ -241,6 +241,7 @@ std::vector<std::string_view> checkBound(Block block) {
   for (const CheckerType& t : kTypes) {
     if (t.block != block) continue;
     std::vector<std::string_view> out;
+    out.reserve(t.table.size());
     for (const auto& k : t.table) out.push_back(k.name);
     return out;
   }

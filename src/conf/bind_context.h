@@ -148,6 +148,7 @@ void bindBlock(Block block, std::span<const Statement> body, std::span<const Key
 template <class T, std::size_t N>
 std::vector<std::string_view> namesOf(const std::array<Keyword<T>, N>& table) {
   std::vector<std::string_view> out;
+  out.reserve(N);
   for (const Keyword<T>& k : table) out.push_back(k.name);
   return out;
 }

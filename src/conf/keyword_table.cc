@@ -120,6 +120,7 @@ std::vector<Block> blocksOf(Blocks blocks) {
 
 std::string compatibilityMarkdown() {
   std::vector<const KeywordRow*> sorted;
+  sorted.reserve(keywordRows().size());
   for (const KeywordRow& r : keywordRows()) sorted.push_back(&r);
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](const KeywordRow* a, const KeywordRow* b) { return a->name < b->name; });
