@@ -73,6 +73,7 @@ class ConfigLoaderTest : public ::testing::Test {
         [] {
           return LoadRequest{"/etc/keel.conf", {}, nullptr};
         },
+        [this](const LoadResult& r) { applied_.push_back(r.error); },
         [this](const LoadRequest& r, const std::atomic<bool>& cancel) { return held_(r, cancel); });
   }
   // Runs the loop until `done` or 5 s.
