@@ -102,7 +102,7 @@ void ConfigLoader::startNext() {
   shared_->wake.notify_one();
 }
 
-void ConfigLoader::finished(LoadResult result) {
+void ConfigLoader::finished(const LoadResult& result) {
   Job job = std::move(*current_);
   current_.reset();
   running_ = false;
@@ -131,7 +131,7 @@ void ConfigLoader::work() {
     std::weak_ptr<Shared> weak = shared;
     loop_.post([weak, result] {
       auto s = weak.lock();
-      if (s && s->owner != nullptr) s->owner->finished(std::move(*result));
+      if (s && s->owner != nullptr) s->owner->finished(*result);
     });
   }
 }

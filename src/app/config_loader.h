@@ -83,7 +83,7 @@ class ConfigLoader {
   struct Shared;  // what the worker and the loop both touch
 
   void startNext();
-  void finished(LoadResult result);
+  void finished(const LoadResult& result);
   void work();
 
   event::Loop& loop_;

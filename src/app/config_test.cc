@@ -37,7 +37,7 @@ std::string shortHostName() {
 bool checkInterfaces(const model::Config& config, const std::string& file,
                      const conf::SourceIndex& index, conf::Diagnostics& diags) {
   bool missing = false;
-  auto check = [&](const std::string& name, const std::string& who, model::Subject at) {
+  auto check = [&](const std::string& name, const std::string& who, const model::Subject& at) {
     if (!name.empty() && ::if_nametoindex(name.c_str()) == 0) {
       missing = true;
       index.report(diags, file, true, fmt::format("({}) interface {} doesn't exist", who, name),

@@ -128,7 +128,7 @@ base::Status OperationsImpl::start(const std::string& runtime_dir) {
   o.handler = [this](std::string_view line) {
     return ctl::StreamServer::Reply{serve(line), false};
   };
-  o.deferred = [this](std::string_view line, ctl::StreamServer::Responder respond) {
+  o.deferred = [this](std::string_view line, const ctl::StreamServer::Responder& respond) {
     return deferred(line, respond);
   };
   o.admit = peerAllowed;
