@@ -6,9 +6,15 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
 
 #include <fmt/format.h>
 
+#include "app/control_client.h"
+#include "app/reload_report.h"
+#include "app/runtime_dir.h"
 #include "conf/reader.h"
 #include "ctl/config_json.h"
 #include "event/script_policy.h"
@@ -26,25 +32,30 @@ std::string shortHostName() {
 }
 
 // keepalived -t also checks that the interfaces a configuration names exist on this host; a
-// missing one is a configuration error there, so it is one here.
+// missing one is a configuration error there, so it is one here, at the statement naming it.
 // Returns whether one is missing.
 bool checkInterfaces(const model::Config& config, const std::string& file,
-                     conf::Diagnostics& diags) {
+                     const conf::SourceIndex& index, conf::Diagnostics& diags) {
   bool missing = false;
-  auto check = [&](const std::string& name, const std::string& who) {
+  auto check = [&](const std::string& name, const std::string& who, const model::Subject& at) {
     if (!name.empty() && ::if_nametoindex(name.c_str()) == 0) {
       missing = true;
-      diags.error({file, 0, 0}, fmt::format("({}) interface {} doesn't exist", who, name));
+      index.report(diags, file, true, fmt::format("({}) interface {} doesn't exist", who, name),
+                   at);
     }
   };
   for (const model::VrrpInstance& vi : config.vrrp_instances) {
-    check(vi.interface, vi.name);
-    for (const model::TrackRef& t : vi.track_interface) check(t.name, vi.name);
-    for (const model::VirtualIp& vip : vi.virtual_ipaddress) check(vip.dev, vi.name);
-    for (const model::VirtualIp& vip : vi.virtual_ipaddress_excluded) check(vip.dev, vi.name);
-  }
-  for (const model::SyncGroup& g : config.sync_groups) {
-    for (const model::TrackRef& t : g.track_interface) check(t.name, g.name);
+    check(vi.interface, vi.name, {"vrrp_instance", vi.name, "interface"});
+    for (const model::TrackRef& t : vi.track_interface) {
+      check(t.name, vi.name, {"vrrp_instance", vi.name, "track_interface", t.name});
+    }
+    for (const auto* list : {&vi.virtual_ipaddress, &vi.virtual_ipaddress_excluded}) {
+      const char* keyword =
+          list == &vi.virtual_ipaddress ? "virtual_ipaddress" : "virtual_ipaddress_excluded";
+      for (const model::VirtualIp& vip : *list) {
+        check(vip.dev, vi.name, {"vrrp_instance", vi.name, keyword, vip.address.str()});
+      }
+    }
   }
   return missing;
 }
@@ -62,11 +73,12 @@ bool programExists(const std::string& program) {
 
 // keepalived 2.2.7 disables a vrrp_script whose program is missing, which `-t` counts as an error.
 void checkScriptsExist(const model::Config& config, const std::string& file,
-                       conf::Diagnostics& diags) {
+                       const conf::SourceIndex& index, conf::Diagnostics& diags) {
   for (const model::VrrpScript& s : config.vrrp_scripts) {
     if (!s.script.empty() && !programExists(s.script.argv[0])) {
-      diags.error({file, 0, 0},
-                  fmt::format("Disabling track script {} since not found/accessible", s.name));
+      index.report(diags, file, true,
+                   fmt::format("Disabling track script {} since not found/accessible", s.name),
+                   {"vrrp_script", s.name, "script"});
     }
   }
 }
@@ -76,17 +88,18 @@ void checkScriptsExist(const model::Config& config, const std::string& file,
 // With enable_script_security, keepalived refuses to fall back to root for a script without a
 // user when the user keepalived_script does not exist (an error, the script is not run).
 bool scriptsRunAsRootInsecurely(const model::Config& config, const std::string& file,
-                                conf::Diagnostics& diags) {
+                                const conf::SourceIndex& index, conf::Diagnostics& diags) {
   const bool have_default_user = uidOf("keepalived_script").has_value();
   const std::string fallback = have_default_user ? "keepalived_script" : "root";
   for (const model::ScriptUse& use : model::scriptsOf(config)) {
     if (!programExists(use.script->argv[0])) continue;
     if (config.global.enable_script_security) {
       if (!have_default_user && model::effectiveUser(*use.script, config.global, "").empty()) {
-        diags.error({file, 0, 0},
-                    fmt::format("{}: Unable to set default user keepalived_script for script - "
-                                "removing",
-                                use.where));
+        index.report(diags, file, true,
+                     fmt::format("{}: Unable to set default user keepalived_script for script - "
+                                 "removing",
+                                 use.where),
+                     use.subject);
       }
       continue;
     }
@@ -95,22 +108,72 @@ bool scriptsRunAsRootInsecurely(const model::Config& config, const std::string& 
   return false;
 }
 
+// keeld -t --diff=RUNNING_FILE: the plan from RUNNING_FILE to the checked file, on stdout.
+int diffFiles(const KeeldOptions& options, const std::string& running, const model::Config& after) {
+  conf::Diagnostics diags;
+  auto before = conf::readConfig(running, preprocessOptions(options), diags);
+  if (!before || diags.errors() > 0) {
+    fmt::print(stderr, "{}{}: cannot compare with it: {}\n", diags.renderAll(), running,
+               before ? fmt::format("{} error(s)", diags.errors()) : before.error().str());
+    return kConfigCheckCannotRun;
+  }
+  fmt::print("{}", planText(planOf(*before, after)));
+  return kConfigCheckOk;
+}
+
+// keeld -t --diff: the running keeld (found as keelctl finds it) reads the file off its loop and
+// answers with the plan against its running configuration.
+int askRunningKeeld(const KeeldOptions& options, const model::Config& after) {
+  RuntimeDirRequest where;
+  where.base = options.runtime_dir;
+  where.instance = options.instance;
+  if (!where.instance && !after.instance.empty()) where.instance = after.instance;
+  auto dir = runtimeDir(where);
+  std::error_code ec;
+  auto file = std::filesystem::absolute(options.config_file, ec).lexically_normal().string();
+  auto answer = dir ? controlRequest(*dir + "/keel.sock", {{"cmd", "reload"}, {"check", file}},
+                                     std::chrono::seconds(150))
+                    : base::Result<nlohmann::ordered_json>(dir.error());
+  if (!answer) {
+    fmt::print(stderr, "--diff: no running keeld to compare with: {}\n", answer.error().message);
+    return kConfigCheckCannotRun;
+  }
+  if (answer->value("ok", false) != true) {
+    fmt::print(stderr, "--diff: {}\n", answer->value("error", std::string("no answer")));
+    return kConfigCheckErrors;
+  }
+  fmt::print("{}", answer->value("text", std::string()));
+  return kConfigCheckOk;
+}
+
 }  // namespace
 
 conf::PreprocessOptions preprocessOptions(const KeeldOptions& options) {
   conf::PreprocessOptions p;
   p.config_id = options.config_id.value_or(shortHostName());
   p.all_config = options.all_config;
-  p.env = [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe): main thread
-    return v != nullptr ? std::optional<std::string>(v) : std::nullopt;
+  // A copy of the environment now: the reader may run on another thread, where getenv is not
+  // safe to call.
+  auto env = std::make_shared<std::map<std::string, std::string>>();
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    auto eq = entry.find('=');
+    if (eq != std::string_view::npos) env->emplace(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  p.env = [env](const std::string& name) -> std::optional<std::string> {
+    auto it = env->find(name);
+    return it != env->end() ? std::optional<std::string>(it->second) : std::nullopt;
   };
   return p;
 }
 
 int runConfigCheck(const KeeldOptions& options) {
   conf::Diagnostics diags;
-  auto config = conf::readConfig(options.config_file, preprocessOptions(options), diags);
+  conf::SourceIndex index;
+  base::SteadyClock clock;  // the wall-time budget
+  conf::PreprocessOptions read_options = preprocessOptions(options);
+  read_options.clock = &clock;
+  auto config = conf::readConfig(options.config_file, read_options, diags, &index);
   if (!config) {
     fmt::print(stderr, "{}\n", config.error().str());
     if (config.error().code == base::ErrorCode::NotFound && !options.all_config) {
@@ -119,12 +182,21 @@ int runConfigCheck(const KeeldOptions& options) {
     }
     return kConfigCheckCannotRun;
   }
-  const bool missing_interface = checkInterfaces(*config, options.config_file, diags);
-  checkScriptsExist(*config, options.config_file, diags);
-  const bool insecure = scriptsRunAsRootInsecurely(*config, options.config_file, diags);
+  const bool missing_interface = checkInterfaces(*config, options.config_file, index, diags);
+  checkScriptsExist(*config, options.config_file, index, diags);
+  const bool insecure = scriptsRunAsRootInsecurely(*config, options.config_file, index, diags);
   fmt::print(stderr, "{}", diags.renderAll());
   if (options.dump_config) fmt::print("{}\n", ctl::dumpJson(ctl::toJson(*config), 2));
-  if (options.all_config && std::any_of(diags.all().begin(), diags.all().end(), [](const auto& d) {
+  const int verdict = configTestVerdict(diags, options.all_config, missing_interface, insecure);
+  if (!options.diff || diags.errors() > 0) return verdict;
+  const int printed = options.diff->empty() ? askRunningKeeld(options, *config)
+                                            : diffFiles(options, *options.diff, *config);
+  return printed != kConfigCheckOk ? printed : verdict;
+}
+
+int configTestVerdict(const conf::Diagnostics& diags, bool all_config, bool missing_interface,
+                      bool insecure) {
+  if (all_config && std::any_of(diags.all().begin(), diags.all().end(), [](const auto& d) {
         return d.message.find("matched no file") != std::string::npos;
       })) {
     return kConfigCheckCannotRun;
@@ -138,9 +210,11 @@ int runConfigCheck(const KeeldOptions& options) {
     fmt::print(
         stderr,
         "SECURITY VIOLATION - scripts are being executed but script_security not enabled.\n");
-    return kConfigCheckScriptSecurity;
   }
-  return diags.errors() > 0 ? kConfigCheckErrors : kConfigCheckOk;
+  // A configuration error outranks the script-security verdict: 6 means "valid but for script
+  // security" (issue 17 "Diagnostics").
+  if (diags.errors() > 0) return kConfigCheckErrors;
+  return insecure ? kConfigCheckScriptSecurity : kConfigCheckOk;
 }
 
 }  // namespace keel::app

@@ -6,6 +6,8 @@
 
 #include <map>
 
+#include <fmt/format.h>
+
 #include "app/control_views.h"
 #include "app/runtime_dir.h"
 #include "base/log.h"
@@ -38,6 +40,39 @@ base::Result<ordered_json> error(std::string message) {
   return base::makeError(base::ErrorCode::InvalidArgument, std::move(message));
 }
 
+constexpr std::size_t kMaxDiagnosticsAnswered = 20;
+
+// The first diagnostics of a read, rendered (file:line:col, the line, the caret).
+std::string diagnosticsText(const LoadResult& r) {
+  std::string out;
+  std::size_t n = 0;
+  for (const conf::Diagnostic& d : r.diagnostics) {
+    if (n++ == kMaxDiagnosticsAnswered) {
+      out += fmt::format("... and {} more (see the log)\n", r.diagnostics.size() - n + 1);
+      break;
+    }
+    out += conf::render(d);
+  }
+  return out;
+}
+
+std::string reloadResponse(const LoadResult& r) {
+  if (!r.config) {
+    return ctl::errorResponse(fmt::format("reload failed: {}; the running configuration stays\n{}",
+                                          r.error, diagnosticsText(r)));
+  }
+  return ctl::okResponse({{"text", "reloaded\n"}, {"plan", planJson(r.plan)}});
+}
+
+std::string checkResponse(const LoadResult& r) {
+  if (!r.config) {
+    return ctl::errorResponse(fmt::format("{}; a reload would keep the running configuration\n{}",
+                                          r.error, diagnosticsText(r)));
+  }
+  return ctl::okResponse(
+      {{"text", diagnosticsText(r) + planText(r.plan)}, {"plan", planJson(r.plan)}});
+}
+
 class OperationsImpl final : public Operations {
  public:
   OperationsImpl(event::Loop& loop, ControlSources sources)
@@ -61,7 +96,7 @@ class OperationsImpl final : public Operations {
   base::Result<ordered_json> vrrp(const ctl::Request& r);
   base::Result<ordered_json> checks();
   base::Result<ordered_json> whereis(const ctl::Request& r);
-  base::Result<ordered_json> reload();
+  bool deferred(std::string_view line, const ctl::StreamServer::Responder& respond);
   base::Result<ordered_json> dump();
   std::string metrics() const;
   void startMetrics();
@@ -91,6 +126,9 @@ base::Status OperationsImpl::start(const std::string& runtime_dir) {
   o.framer = ctl::lineLength;
   o.handler = [this](std::string_view line) {
     return ctl::StreamServer::Reply{serve(line), false};
+  };
+  o.deferred = [this](std::string_view line, const ctl::StreamServer::Responder& respond) {
+    return deferred(line, respond);
   };
   o.admit = peerAllowed;
   o.oversized_reply = ctl::errorResponse("request too large");
@@ -172,9 +210,12 @@ base::Result<ordered_json> OperationsImpl::dispatch(const ctl::Request& r) {
   if (r.cmd == "vrrp") return vrrp(r);
   if (r.cmd == "checks") return checks();
   if (r.cmd == "whereis") return whereis(r);
-  if (r.cmd == "reload") return reload();
   if (r.cmd == "dump") return dump();
   if (r.cmd == "ping") return ordered_json::object();
+  if (r.cmd == "reload") {
+    return error(ctl::stringArg(r, "check") ? "reload --check needs an absolute file name"
+                                            : "reload is not available");
+  }
   return error("unknown command \"" + r.cmd + "\"");
 }
 
@@ -248,10 +289,22 @@ base::Result<ordered_json> OperationsImpl::whereis(const ctl::Request& r) {
                       {"text", lb::formatWhereIs(q, *answer) + "\n"}};
 }
 
-base::Result<ordered_json> OperationsImpl::reload() {
-  if (!sources_.reload) return error("reload is not available");
-  if (auto s = sources_.reload(); !s) return error("reload failed: " + s.error().message);
-  return ordered_json{{"text", "reloaded\n"}};
+// `reload` and `reload --check FILE`: answered once the file has been read off the loop (and,
+// for a reload, applied).
+bool OperationsImpl::deferred(std::string_view line, const ctl::StreamServer::Responder& respond) {
+  auto request = ctl::parseRequest(line.substr(0, line.size() - 1));
+  if (!request || request->cmd != "reload") return false;  // serve() answers it
+  auto answer = [respond](std::string bytes) { respond({std::move(bytes), false}); };
+  const auto file = ctl::stringArg(*request, "check");
+  if (!file) {
+    if (!sources_.reload) return false;
+    sources_.reload([answer](const LoadResult& r) { answer(reloadResponse(r)); });
+    return true;
+  }
+  if (!sources_.check || file->empty() || file->front() != '/') return false;
+  auto queued = sources_.check(*file, [answer](const LoadResult& r) { answer(checkResponse(r)); });
+  if (!queued) answer(ctl::errorResponse(queued.error().message));
+  return true;
 }
 
 base::Result<ordered_json> OperationsImpl::dump() {
@@ -281,13 +334,13 @@ std::string OperationsImpl::metrics() const {
 ControlSources sourcesOf(const std::optional<model::Config>& config,
                          const std::unique_ptr<vrrp::Engine>& vrrp,
                          const std::unique_ptr<lvs::Engine>& lvs,
-                         const std::unique_ptr<dataplane::Dataplane>& dataplane,
-                         std::function<base::Status()> reload) {
+                         const std::unique_ptr<dataplane::Dataplane>& dataplane) {
   return {[&config] { return config ? std::make_shared<const model::Config>(*config) : nullptr; },
           [&vrrp]() -> const vrrp::Engine* { return vrrp.get(); },
           [&lvs]() -> const lvs::Engine* { return lvs.get(); },
           [&dataplane]() -> const dataplane::Dataplane* { return dataplane.get(); },
-          std::move(reload)};
+          {},
+          {}};
 }
 
 base::Result<std::unique_ptr<Operations>> startOperations(event::Loop& loop,

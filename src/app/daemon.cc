@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "app/config_check.h"
+#include "app/config_loader.h"
 #include "app/control.h"
 #include "app/dataplane_factory.h"
 #include "app/exit_codes.h"
@@ -53,31 +54,32 @@ void setUpLogging(const KeeldOptions& options) {
 
 namespace {
 
-// Reads the configuration and logs every diagnostic. nullopt when it cannot be used: missing,
-// unreadable, or with errors (keel does not run a half-understood configuration).
-std::optional<model::Config> loadConfig(const KeeldOptions& options) {
-  conf::Diagnostics diags;
-  auto config = conf::readConfig(options.config_file, preprocessOptions(options), diags);
-  if (!config) {
-    base::logError("Unable to open configuration file {}: {}", options.config_file,
-                   config.error().str());
-    return std::nullopt;
-  }
-  for (const conf::Diagnostic& d : diags.all()) {
+// Logs each diagnostic's first line.
+void logDiagnostics(const std::vector<conf::Diagnostic>& diagnostics) {
+  for (const conf::Diagnostic& d : diagnostics) {
     std::string text = conf::render(d);
-    if (!text.empty() && text.back() == '\n') text.pop_back();
     auto first_line = text.substr(0, text.find('\n'));
     base::log(d.severity == conf::Severity::Error ? base::LogLevel::Error : base::LogLevel::Warning,
               "{}", first_line);
   }
-  if (diags.errors() > 0) {
-    base::logError("Configuration {} has {} error(s); not using it", options.config_file,
-                   diags.errors());
+}
+
+// Reads the configuration at start (before any engine runs) and logs every diagnostic. nullopt
+// when it cannot be used: missing, unreadable, or with errors (keel does not run a
+// half-understood configuration).
+std::optional<model::Config> loadConfig(const KeeldOptions& options) {
+  const std::atomic<bool> never{false};
+  LoadResult r =
+      readConfiguration({options.config_file, preprocessOptions(options), nullptr}, never);
+  logDiagnostics(r.diagnostics);
+  if (!r.config) {
+    base::logError("{}; not using it", r.error);
     return std::nullopt;
   }
   base::logInfo("Configuration {} loaded: {} VRRP instance(s), {} virtual server(s)",
-                options.config_file, config->vrrp_instances.size(), config->virtual_servers.size());
-  return std::move(*config);
+                options.config_file, r.config->vrrp_instances.size(),
+                r.config->virtual_servers.size());
+  return *r.config;
 }
 
 void logChanges(const model::ConfigDiff& d) {
@@ -225,7 +227,12 @@ class Daemon {
         runtime_dir_(std::move(runtime_dir)),
         loop_(loop),
         probes_(check::makeProbeFactory([this] { return lvs::scriptPolicyOf(*config_); })),
-        systemd_(SystemdNotifier::fromEnvironment()) {}
+        systemd_(SystemdNotifier::fromEnvironment()),
+        loader_(
+            loop, [this] { return reloadRequest(); },
+            [this](const LoadResult& result) { apply(result); }) {
+    if (config_) running_ = std::make_shared<const model::Config>(*config_);
+  }
 
   void start();
   // The control socket and metrics (control.h); keeld runs on without them if they fail.
@@ -243,7 +250,10 @@ class Daemon {
   bool wantVrrp() const { return !options_.check_only; }
   void startVrrp(const std::shared_ptr<const model::Config>& config);
   void startDataplane(const std::shared_ptr<const model::Config>& config);
-  base::Status reload();
+  // SIGHUP and keelctl reload: the file is read off the loop (config_loader.h), then applied.
+  void reload(ConfigLoader::Done done);
+  LoadRequest reloadRequest() const;
+  void apply(const LoadResult& result);
   void reloadVrrp(const std::shared_ptr<const model::Config>& config);
   void stop(const char* why);
   void writeStats(bool clear);
@@ -257,6 +267,8 @@ class Daemon {
   const check::ProbeFactory probes_;
   const SystemdNotifier systemd_;
   base::FdShares fd_shares_;
+  std::shared_ptr<const model::Config> running_;  // config_ as the engines got it
+  ConfigLoader loader_;
   std::unique_ptr<vrrp::Engine> vrrp_;
   std::unique_ptr<dataplane::Dataplane> dataplane_;  // outlives `lvs_`, which feeds it tables
   std::unique_ptr<lvs::Engine> lvs_;
@@ -265,7 +277,7 @@ class Daemon {
 
 void Daemon::start() {
   if (!config_) return;
-  const auto shared = std::make_shared<const model::Config>(*config_);
+  const auto& shared = running_;
   if (wantChecks() && !config_->virtual_servers.empty()) {
     lvs_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
   }
@@ -304,25 +316,35 @@ void Daemon::startVrrp(const std::shared_ptr<const model::Config>& config) {
   vrrp_->start();
 }
 
-// SIGHUP: a bad file is rejected and the running configuration stays; otherwise every engine
-// takes the new one keeping its runtime state (VRRP states, checker states, connections).
-base::Status Daemon::reload() {
+void Daemon::reload(ConfigLoader::Done done) {
   notifySystemd("RELOADING=1");
   base::logInfo("Reloading");
-  std::optional<model::Config> next = loadConfig(options_);
-  if (!next) {
+  loader_.reload(std::move(done));  // applied once per read, however many asked (apply())
+}
+
+// What a reload reads: the same file and options as at start, against the running config.
+LoadRequest Daemon::reloadRequest() const {
+  return {options_.config_file, preprocessOptions(options_), running_};
+}
+
+// A bad file is rejected and the running configuration stays; otherwise every engine takes the
+// new one keeping its runtime state (VRRP states, checker states, connections).
+void Daemon::apply(const LoadResult& result) {
+  logDiagnostics(result.diagnostics);
+  if (!result.config) {
+    base::logError("{}; not using it", result.error);
     base::logError("Reload aborted: the running configuration stays");
     notifySystemd("READY=1");
-    return base::makeError(base::ErrorCode::InvalidArgument,
-                           "the configuration has errors; the running one stays (see the log)");
+    return;
   }
-  if (config_ && next->instance != config_->instance) {
+  if (config_ && result.config->instance != config_->instance) {
     base::logWarning("Reload: 'instance' takes effect at restart; runtime files stay in {}",
                      runtime_dir_);
   }
-  logChanges(config_ ? model::diff(*config_, *next) : model::diff({}, *next));
-  config_ = std::move(next);
-  const auto shared = std::make_shared<const model::Config>(*config_);
+  logChanges(result.plan.changes);
+  config_ = *result.config;
+  running_ = result.config;
+  const auto& shared = running_;
   // The data plane takes the new configuration (its VIP interfaces) before the new tables arrive.
   if (dataplane_) dataplane_->reload(shared);
   if (lvs_) {
@@ -338,7 +360,6 @@ base::Status Daemon::reload() {
   startDataplane(shared);
   base::logInfo("Reload complete");
   notifySystemd("READY=1");
-  return base::ok();
 }
 
 // The VIPs the MASTER instances hold (their addresses are "present" for ha_suspend).
@@ -370,9 +391,12 @@ void Daemon::reloadVrrp(const std::shared_ptr<const model::Config>& config) {
 }
 
 void Daemon::startControl() {
-  auto ops =
-      startOperations(loop_, runtime_dir_,
-                      sourcesOf(config_, vrrp_, lvs_, dataplane_, [this] { return reload(); }));
+  ControlSources sources = sourcesOf(config_, vrrp_, lvs_, dataplane_);
+  sources.reload = [this](ConfigLoader::Done done) { reload(std::move(done)); };
+  sources.check = [this](std::string file, ConfigLoader::Done done) {
+    return loader_.check(std::move(file), std::move(done));
+  };
+  auto ops = startOperations(loop_, runtime_dir_, std::move(sources));
   if (!ops) {
     base::logError("Control socket not started: {}", ops.error().str());
     return;
@@ -415,7 +439,7 @@ base::Status Daemon::handleSignals() {
     KEEL_TRY(loop_.onSignal(signo, [this, why = name] { stop(why); }));
   }
   const std::pair<int, std::function<void()>> optional[] = {
-      {SIGHUP, [this] { (void)reload(); }},
+      {SIGHUP, [this] { reload(nullptr); }},
       {SIGUSR1, [this] { writeDump(runtime_dir_, "keel.data", dataText(view())); }},
       {SIGUSR2, [this] { writeStats(false); }},
       {*signalNumberFor("JSON"),

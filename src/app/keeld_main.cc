@@ -10,6 +10,7 @@
 #include "app/keeld_options.h"
 #include "app/version.h"
 #include "check/genhash.h"
+#include "conf/keyword_table.h"
 
 int main(int argc, char** argv) {
   using namespace keel::app;  // NOLINT(google-build-using-namespace): main of the app module
@@ -45,6 +46,10 @@ int main(int argc, char** argv) {
       return kExitFatal;
     }
     fmt::print("{}\n", *n);
+    return kExitOk;
+  }
+  if (options->keywords) {
+    fmt::print("{}", keel::conf::compatibilityMarkdown());
     return kExitOk;
   }
   if (options->config_test || options->dump_config) return runConfigCheck(*options);

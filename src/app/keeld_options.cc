@@ -118,6 +118,14 @@ constexpr std::array kFlags = {
              true},
     FlagSpec{'\0', "dump-config", ArgKind::None, "",
              "Print the configuration as keel reads it, as JSON, and exit (keel extension)", true},
+    FlagSpec{'\0', "diff", ArgKind::Optional, "RUNNING_FILE",
+             "With -t: print the plan a reload to the -f file would apply, against RUNNING_FILE "
+             "or else against the running keeld's configuration (keel extension)",
+             true},
+    FlagSpec{'\0', "keywords", ArgKind::None, "",
+             "Print every keepalived keyword and what keel does with it, as Markdown "
+             "(docs/compatibility.md), and exit (keel extension)",
+             true},
     FlagSpec{'\0', "runtime-dir", ArgKind::Required, "DIR",
              "Keep runtime files (pid, control socket, dumps) under DIR (default /run/keel as "
              "root, else $XDG_RUNTIME_DIR/keel; keel extension)",
@@ -284,6 +292,8 @@ base::Status apply(const FlagSpec& f, const std::optional<std::string>& value, K
     default:
       if (f.long_name == "signum") o.signum = *value;
       if (f.long_name == "dump-config") o.dump_config = true;
+      if (f.long_name == "keywords") o.keywords = true;
+      if (f.long_name == "diff") o.diff = value.value_or("");
       if (f.long_name == "runtime-dir") o.runtime_dir = *value;
       if (f.long_name == "instance") o.instance = *value;
       break;

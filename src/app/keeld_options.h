@@ -66,10 +66,14 @@ struct KeeldOptions {
   bool config_test = false;                  // -t
   std::optional<std::string> config_id;      // -i; unset: the short host name
   bool dump_config = false;                  // --dump-config (keel extension)
-  bool all_config = false;                   // -e
-  std::optional<std::string> signum;         // --signum=SIGFUNC
-  bool help = false;                         // -h
-  bool version = false;                      // -v
+  // --diff[=RUNNING_FILE] (keel extension, with -t): the reload plan against RUNNING_FILE, or
+  // against the running keeld's configuration when empty.
+  std::optional<std::string> diff;
+  bool keywords = false;                         // --keywords (keel extension)
+  bool all_config = false;                       // -e
+  std::optional<std::string> signum;             // --signum=SIGFUNC
+  bool help = false;                             // -h
+  bool version = false;                          // -v
   std::optional<check::GenhashOptions> genhash;  // -T/--genhash, then its own
 };
 

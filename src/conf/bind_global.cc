@@ -97,7 +97,8 @@ void bindClientPrefix(const Statement& s, G& g, BindContext& ctx) {
 
 constexpr D kMaxDelay = seconds(86400);
 
-constexpr std::array<Keyword<G>, 37> kGlobalDefs = {{
+// Implemented keywords, and warned ones whose values are still checked (keyword_table.h).
+constexpr std::array<Keyword<G>, 36> kGlobalDefs = {{
     {"router_id", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.router_id); }},
     {"notification_email", Shape::Block, bindNotificationEmail},
     {"notification_email_from", Shape::Value,
@@ -125,8 +126,6 @@ constexpr std::array<Keyword<G>, 37> kGlobalDefs = {{
      [](auto& s, G& g, auto& ctx) { bindFifo(s, g.lvs_notify_fifo, ctx); }},
     {"vrrp_mcast_group4", Shape::Value, bindGroup4},
     {"vrrp_mcast_group6", Shape::Value, bindGroup6},
-    {"default_interface", Shape::Value,
-     [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.default_interface); }},
     {"vrrp_version", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.vrrp_version, 2, 3); }},
     {"vrrp_garp_master_delay", Shape::Value,
@@ -137,10 +136,10 @@ constexpr std::array<Keyword<G>, 37> kGlobalDefs = {{
      [](auto& s, G& g, auto& ctx) { ctx.setTimer(s, g.vrrp_garp_master_refresh, D{}, kMaxDelay); }},
     {"vrrp_garp_master_refresh_repeat", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.vrrp_garp_master_refresh_repeat, 1, 255); }},
-    {"vrrp_garp_interval", Shape::Value,
-     [](auto& s, G& g, auto& ctx) { ctx.setTimer(s, g.vrrp_garp_interval, D{1}, seconds(4294)); }},
-    {"vrrp_gna_interval", Shape::Value,
-     [](auto& s, G& g, auto& ctx) { ctx.setTimer(s, g.vrrp_gna_interval, D{1}, seconds(4294)); }},
+    {"vrrp_garp_lower_prio_repeat", Shape::Value,
+     [](auto& s, G& g, auto& ctx) {
+       if (auto v = ctx.integer(s, 1, 255)) g.vrrp_garp_lower_prio_repeat = static_cast<int>(*v);
+     }},
     {"vrrp_skip_check_adv_addr", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_skip_check_adv_addr); }},
     {"vrrp_strict", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_strict); }},
@@ -155,6 +154,7 @@ constexpr std::array<Keyword<G>, 37> kGlobalDefs = {{
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.lvs_flush_on_stop); }},
     {"lvs_flush_onstop", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.lvs_flush_on_stop); }},
+    {"reload_check_config", Shape::Value, [](auto& s, G&, auto& ctx) { (void)ctx.args(s, 0, 1); }},
     {"keel_dataplane", Shape::Value, bindDataplane},
     {"keel_proxy_workers", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.proxy_workers, 0, 256); }},
@@ -166,7 +166,10 @@ constexpr std::array<Keyword<G>, 37> kGlobalDefs = {{
 
 void bindGlobalDefs(const Statement& s, model::Config& c, BindContext& ctx) {
   if (!ctx.args(s, 0, 0)) return;
-  bindBlock<G>("global_defs", *s.block, kGlobalDefs, c.global, ctx);
+  BindContext::Scope scope(ctx, {"global_defs"});
+  bindBlock<G>(Block::GlobalDefs, *s.block, kGlobalDefs, c.global, ctx);
 }
+
+std::vector<std::string_view> globalBound() { return namesOf(kGlobalDefs); }
 
 }  // namespace keel::conf

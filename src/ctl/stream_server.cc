@@ -20,6 +20,7 @@ struct StreamServer::Connection {
   std::string in;
   std::string out;
   bool closing = false;   // close once `out` is sent
+  bool deferred = false;  // a request waits for its answer (StreamServer::answer)
   std::uint64_t seq = 0;  // accept order
   base::Timer timer;      // the deadline of the current request or reply
 };
@@ -39,9 +40,11 @@ StreamServer::StreamServer(event::Loop& loop, base::UniqueFd listener, Options o
     : loop_(loop),
       listener_(std::move(listener)),
       options_(std::move(options)),
-      resume_(loop.clock()) {}
+      resume_(loop.clock()),
+      self_(std::make_shared<StreamServer*>(this)) {}
 
 StreamServer::~StreamServer() {
+  *self_ = nullptr;
   for (auto& [fd, c] : connections_) loop_.unwatch(fd);
   loop_.unwatch(listener_.get());
 }
@@ -94,10 +97,7 @@ void StreamServer::admit(base::UniqueFd fd) {
   if (!loop_.watch(raw, EPOLLIN, [this, raw](std::uint32_t ev) { onEvents(raw, ev); })) return;
   ++counters_.accepted;
   c->seq = ++accepted_seq_;
-  c->timer.armAfter(options_.limits.timeout, [this, raw] {
-    ++counters_.timeouts;
-    close(raw);
-  });
+  armTimer(*c, options_.limits.timeout);
   connections_[raw] = std::move(c);
 }
 
@@ -106,7 +106,8 @@ void StreamServer::admit(base::UniqueFd fd) {
 bool StreamServer::evictIdle() {
   const Connection* oldest = nullptr;
   for (const auto& [fd, c] : connections_) {
-    if (c->in.empty() && c->out.empty() && (oldest == nullptr || c->seq < oldest->seq)) {
+    if (c->in.empty() && c->out.empty() && !c->deferred &&
+        (oldest == nullptr || c->seq < oldest->seq)) {
       oldest = c.get();
     }
   }
@@ -122,7 +123,7 @@ void StreamServer::onEvents(int fd, std::uint32_t events) {
   Connection& c = *it->second;
   if ((events & (EPOLLERR | EPOLLHUP)) != 0 && (events & EPOLLIN) == 0) return close(fd);
   if ((events & EPOLLOUT) != 0 && !flush(c)) return;
-  if ((events & EPOLLIN) != 0 && c.out.empty() && !c.closing) {
+  if ((events & EPOLLIN) != 0 && c.out.empty() && !c.closing && !c.deferred) {
     if (!readSome(c)) return close(fd);
     serveBuffered(c);
   }
@@ -153,14 +154,50 @@ void StreamServer::serveBuffered(Connection& c) {
     return;
   }
   ++counters_.requests;
-  Reply reply = options_.handler(std::string_view(c.in).substr(0, *length));
+  const std::string request = c.in.substr(0, *length);
   c.in.erase(0, *length);
+  c.deferred = true;  // answer() clears it, also when the answer comes at once
+  const bool taken = options_.deferred && options_.deferred(request, responder(c));
+  if (taken) {
+    auto it = connections_.find(fd);
+    if (it == connections_.end() || !it->second->deferred) return;  // already answered
+    (void)loop_.modify(fd, 0);  // nothing more is read while the answer is pending
+    armTimer(c, options_.limits.deferred_timeout);
+    return;
+  }
+  c.deferred = false;
+  Reply reply = options_.handler(request);
   c.out = std::move(reply.bytes);
   c.closing = reply.close;
-  c.timer.armAfter(options_.limits.timeout, [this, fd] {
+  armTimer(c, options_.limits.timeout);
+  (void)flush(c);
+}
+
+void StreamServer::armTimer(Connection& c, base::Duration after) {
+  const int fd = c.fd.get();
+  c.timer.armAfter(after, [this, fd] {
     ++counters_.timeouts;
     close(fd);
   });
+}
+
+StreamServer::Responder StreamServer::responder(const Connection& c) {
+  std::weak_ptr<StreamServer*> self = self_;
+  return [self, fd = c.fd.get(), seq = c.seq](Reply reply) {
+    auto server = self.lock();
+    if (server && *server != nullptr) (*server)->answer(fd, seq, std::move(reply));
+  };
+}
+
+// The answer to a deferred request of connection (fd, seq), if it is still there.
+void StreamServer::answer(int fd, std::uint64_t seq, Reply reply) {
+  auto it = connections_.find(fd);
+  if (it == connections_.end() || it->second->seq != seq) return;
+  Connection& c = *it->second;
+  c.deferred = false;
+  c.out = std::move(reply.bytes);
+  c.closing = reply.close;
+  armTimer(c, options_.limits.timeout);
   (void)flush(c);
 }
 

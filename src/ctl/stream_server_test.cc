@@ -35,7 +35,8 @@ class StreamServerTest : public ::testing::Test {
     ::rmdir(dir_.c_str());
   }
 
-  void start(ServerLimits limits, StreamServer::Admit admit = {}) {
+  void start(ServerLimits limits, StreamServer::Admit admit = {},
+             StreamServer::Deferred deferred = {}) {
     auto fd = listenUnix(path_);
     ASSERT_TRUE(fd) << fd.error().str();
     StreamServer::Options o;
@@ -45,6 +46,7 @@ class StreamServerTest : public ::testing::Test {
       return StreamServer::Reply{"echo " + std::string(req), req == "bye\n"};
     };
     o.admit = std::move(admit);
+    o.deferred = std::move(deferred);
     o.oversized_reply = "too big\n";
     auto s = StreamServer::create(*loop_, std::move(*fd), std::move(o));
     ASSERT_TRUE(s) << s.error().str();
@@ -233,6 +235,69 @@ TEST_F(StreamServerTest, OutOfDescriptorsPausesTheListenerInsteadOfSpinning) {
   send(c.get(), "hello\n");
   spin();
   EXPECT_EQ(drain(c.get()), "echo hello\n");
+}
+
+// "later" requests are answered through their Responder: the connection waits (its pipelined
+// requests too), is not evicted as idle, and other connections are served meanwhile.
+TEST_F(StreamServerTest, DeferredRequestsAreAnsweredLater) {
+  std::vector<StreamServer::Responder> pending;
+  start({64, std::chrono::seconds(5), 2}, {}, [&](std::string_view req, auto respond) {
+    if (req != "later\n") return false;
+    pending.push_back(std::move(respond));
+    return true;
+  });
+  auto a = connectClient();
+  send(a.get(), "later\nnext\n");
+  spin();
+  EXPECT_EQ(drain(a.get()), "");
+  ASSERT_EQ(pending.size(), 1U);
+  auto b = connectClient();
+  send(b.get(), "one\n");
+  spin();
+  EXPECT_EQ(drain(b.get()), "echo one\n");
+  auto c = connectClient();  // full: b (idle) makes room, never the waiting a
+  spin();
+  EXPECT_EQ(drain(b.get()), "<EOF>");
+  pending[0]({"answer\n", false});
+  spin();
+  EXPECT_EQ(drain(a.get()), "answer\necho next\n");
+}
+
+TEST_F(StreamServerTest, AnAnswerAtOnceAndAnAnswerTooLateAreBothSafe) {
+  std::vector<StreamServer::Responder> pending;
+  start({64, std::chrono::seconds(5), 4}, {}, [&](std::string_view req, auto respond) {
+    if (req == "now\n") respond({"done\n", false});
+    if (req == "later\n") pending.push_back(respond);
+    return req == "now\n" || req == "later\n";
+  });
+  auto a = connectClient();
+  send(a.get(), "now\n");
+  spin();
+  EXPECT_EQ(drain(a.get()), "done\n");
+  send(a.get(), "later\n");
+  spin();
+  ASSERT_EQ(pending.size(), 1U);
+  server_.reset();
+  pending[0]({"gone\n", false});  // the server is gone: nothing happens
+  EXPECT_EQ(drain(a.get()), "<EOF>");
+}
+
+TEST_F(StreamServerTest, ADeferredRequestWaitsAtMostTheDeferredTimeout) {
+  std::vector<StreamServer::Responder> pending;
+  ServerLimits limits{64, std::chrono::seconds(5), 4};
+  limits.deferred_timeout = milliseconds(100);
+  start(limits, {}, [&](std::string_view, auto respond) {
+    pending.push_back(respond);
+    return true;
+  });
+  auto a = connectClient();
+  send(a.get(), "later\n");
+  const auto start = clock_.now();
+  while (clock_.now() - start < milliseconds(400) && server_->counters().timeouts == 0) spin(1);
+  EXPECT_EQ(server_->counters().timeouts, 1U);
+  EXPECT_EQ(drain(a.get()), "<EOF>");
+  pending[0]({"late\n", false});  // the connection is gone: nothing happens
+  spin(2);
 }
 
 }  // namespace
