@@ -224,7 +224,7 @@ void Instance::changeAddress(const model::VirtualIp& vip, bool add) {
     }
     index = link->index;
   }
-  auto done = add ? ctx_.netlink->addAddress(index, vip.address, vip.label)
+  auto done = add ? ctx_.netlink->addAddress(index, vip.address, vip.label, nullptr)
                   : ctx_.netlink->deleteAddress(index, vip.address);
   if (!done) base::logError("({}) {}", name(), done.error().str());
 }
