@@ -45,7 +45,9 @@ struct GlobalDefs {
   Duration vrrp_gna_interval{};
   bool vrrp_skip_check_adv_addr = false;
   bool vrrp_strict = false;
-  bool vrrp_check_unicast_src = false;
+  // keel checks unicast sources by default (docs/vrrp.md); `vrrp_check_unicast_src off` turns
+  // it off. keepalived's default is off.
+  bool vrrp_check_unicast_src = true;
   int vrrp_down_timer_adverts = 3;
   bool checker_log_all_failures = false;
   bool lvs_flush = false;
