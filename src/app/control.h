@@ -17,8 +17,9 @@
 #include "model/config.h"
 
 namespace keel::vrrp {
-class Engine;
-}
+class EngineThread;
+struct EngineStatus;
+}  // namespace keel::vrrp
 
 namespace keel::app {
 
@@ -28,7 +29,7 @@ class Services;
 // What the views read, each a getter that may return null (not configured, not running).
 struct ControlSources {
   std::function<std::shared_ptr<const model::Config>()> config;
-  std::function<const vrrp::Engine*()> vrrp;
+  std::function<std::shared_ptr<const vrrp::EngineStatus>()> vrrp;  // the latest published
   std::function<const Services*()> services;
   std::function<const dataplane::Dataplane*()> dataplane;
   // Reloads as SIGHUP does; the error says why the running configuration stays.
@@ -37,7 +38,7 @@ struct ControlSources {
 
 // keeld's sources: getters over runDaemon's variables, which must outlive the Operations.
 ControlSources sourcesOf(const std::optional<model::Config>& config,
-                         const std::unique_ptr<vrrp::Engine>& vrrp,
+                         const std::unique_ptr<vrrp::EngineThread>& vrrp,
                          const std::unique_ptr<Services>& services,
                          const std::unique_ptr<DataplaneWiring>& dataplane,
                          std::function<base::Status()> reload);

@@ -32,7 +32,8 @@
 #include "ctl/config_json.h"
 #include "event/loop.h"
 #include "model/diff.h"
-#include "vrrp/engine.h"
+#include "vrrp/engine_thread.h"
+#include "vrrp/reload_plan.h"
 
 namespace keel::app {
 
@@ -85,17 +86,6 @@ void logChanges(const model::ConfigDiff& d) {
     }
   }
   if (d.empty()) base::logInfo("Reload: no changes");
-}
-
-// The addresses a VRRP instance holds as MASTER, for ha_suspend.
-std::vector<base::IpAddress> virtualAddresses(const model::Config& config,
-                                              const std::string& instance) {
-  std::vector<base::IpAddress> out;
-  for (const model::VrrpInstance& vi : config.vrrp_instances) {
-    if (vi.name != instance) continue;
-    for (const model::VirtualIp& v : vi.virtual_ipaddress) out.push_back(v.address.address());
-  }
-  return out;
 }
 
 // Writes one operator file under the runtime directory and logs where it went.
@@ -180,8 +170,8 @@ class Daemon {
   bool wantChecks() const { return !options_.vrrp_only; }
   bool wantVrrp() const { return !options_.check_only; }
   void startVrrp();
+  void setMasters(std::set<base::IpAddress> masters);
   base::Status reload();
-  void reloadVrrp(const std::shared_ptr<const model::Config>& config);
   void stop(const char* why);
   void notifySystemd(std::string_view state) const;
   RuntimeView view() const;
@@ -192,7 +182,8 @@ class Daemon {
   event::Loop& loop_;
   const check::ProbeFactory probes_;
   const SystemdNotifier systemd_;
-  std::unique_ptr<vrrp::Engine> vrrp_;
+  std::unique_ptr<vrrp::EngineThread> vrrp_;    // VRRP on its own thread (vrrp/engine_thread.h)
+  std::set<base::IpAddress> masters_;           // the VIPs MASTER instances hold, for ha_suspend
   std::unique_ptr<DataplaneWiring> dataplane_;  // outlives `services_`, whose OnTable feeds it
   std::unique_ptr<Services> services_;
   std::unique_ptr<Operations> operations_;  // last: its getters read the members above
@@ -211,21 +202,34 @@ void Daemon::start() {
 }
 
 void Daemon::startVrrp() {
-  vrrp::EngineOptions vrrp_options;
-  vrrp_options.keep_addresses_on_stop = options_.keep_vips;
-  vrrp_options.on_transition = [this](const std::string& name, vrrp::State from, vrrp::State to) {
-    if (services_ && config_ && (from == vrrp::State::Master) != (to == vrrp::State::Master)) {
-      services_->setAddressesPresent(virtualAddresses(*config_, name), to == vrrp::State::Master);
-    }
+  vrrp::EngineThread::Options vrrp_options;
+  vrrp_options.engine.keep_addresses_on_stop = options_.keep_vips;
+  vrrp_options.settings = vrrp::ThreadSettings::from(config_->global);
+  vrrp_options.main = &loop_;
+  vrrp_options.on_masters = [this](std::set<base::IpAddress> masters) {
+    setMasters(std::move(masters));
   };
-  auto engine =
-      vrrp::Engine::create(loop_, std::make_shared<const model::Config>(*config_), vrrp_options);
-  if (!engine) {
-    base::logError("VRRP not started: {}", engine.error().str());
+  auto thread = vrrp::EngineThread::start(std::make_shared<const model::Config>(*config_),
+                                          std::move(vrrp_options));
+  if (!thread) {
+    base::logError("VRRP not started: {}", thread.error().str());
     return;
   }
-  vrrp_ = std::move(*engine);
-  vrrp_->start();
+  vrrp_ = std::move(*thread);
+}
+
+// ha_suspend: the services learn the VIPs a MASTER gained or lost since the last report.
+void Daemon::setMasters(std::set<base::IpAddress> masters) {
+  std::vector<base::IpAddress> gained;
+  std::vector<base::IpAddress> lost;
+  std::set_difference(masters.begin(), masters.end(), masters_.begin(), masters_.end(),
+                      std::back_inserter(gained));
+  std::set_difference(masters_.begin(), masters_.end(), masters.begin(), masters.end(),
+                      std::back_inserter(lost));
+  masters_ = std::move(masters);
+  if (!services_) return;
+  if (!gained.empty()) services_->setAddressesPresent(gained, true);
+  if (!lost.empty()) services_->setAddressesPresent(lost, false);
 }
 
 // SIGHUP: a bad file is rejected and the running configuration stays; otherwise every engine
@@ -240,6 +244,11 @@ base::Status Daemon::reload() {
     return base::makeError(base::ErrorCode::InvalidArgument,
                            "the configuration has errors; the running one stays (see the log)");
   }
+  if (auto checked = vrrp::checkConfig(*next); wantVrrp() && !checked) {
+    base::logError("Reload aborted: {}; the running configuration stays", checked.error().str());
+    notifySystemd("READY=1");
+    return checked;
+  }
   if (config_ && next->instance != config_->instance) {
     base::logWarning("Reload: 'instance' takes effect at restart; runtime files stay in {}",
                      runtime_dir_);
@@ -253,7 +262,7 @@ base::Status Daemon::reload() {
     services_ = std::make_unique<Services>(loop_, shared, probes_, tableSink(dataplane_));
   }
   if (vrrp_) {
-    reloadVrrp(shared);
+    vrrp_->reload(shared);  // on the VRRP thread; ha_suspend hears the outcome (setMasters)
   } else if (wantVrrp() && !config_->vrrp_instances.empty()) {
     startVrrp();
   }
@@ -263,34 +272,6 @@ base::Status Daemon::reload() {
   base::logInfo("Reload complete");
   notifySystemd("READY=1");
   return base::ok();
-}
-
-// The VIPs the MASTER instances hold (their addresses are "present" for ha_suspend).
-std::set<base::IpAddress> masterAddresses(const vrrp::Engine& engine) {
-  std::set<base::IpAddress> out;
-  for (const auto& instance : engine.instances()) {
-    if (instance->machine().state() != vrrp::State::Master) continue;
-    for (const model::VirtualIp& v : instance->config().virtual_ipaddress) {
-      out.insert(v.address.address());
-    }
-  }
-  return out;
-}
-
-// The engine keeps each instance's state; ha_suspend learns the VIPs a MASTER gained or lost.
-void Daemon::reloadVrrp(const std::shared_ptr<const model::Config>& config) {
-  const std::set<base::IpAddress> before = masterAddresses(*vrrp_);
-  vrrp_->reload(config);
-  const std::set<base::IpAddress> after = masterAddresses(*vrrp_);
-  if (!services_) return;
-  std::vector<base::IpAddress> gained;
-  std::vector<base::IpAddress> lost;
-  std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
-                      std::back_inserter(gained));
-  std::set_difference(before.begin(), before.end(), after.begin(), after.end(),
-                      std::back_inserter(lost));
-  if (!gained.empty()) services_->setAddressesPresent(gained, true);
-  if (!lost.empty()) services_->setAddressesPresent(lost, false);
 }
 
 void Daemon::startControl() {
@@ -307,7 +288,7 @@ void Daemon::startControl() {
 void Daemon::stop(const char* why) {
   base::logInfo("Stopping ({})", why);
   notifySystemd("STOPPING=1");
-  if (vrrp_) vrrp_->stop();
+  if (vrrp_) vrrp_->stop();  // joined, at most its stop grace and a margin
   loop_.stop();
 }
 
@@ -316,7 +297,8 @@ void Daemon::notifySystemd(std::string_view state) const {
 }
 
 RuntimeView Daemon::view() const {
-  RuntimeView v = config_ ? collectView(*config_, vrrp_.get(), services_.get()) : RuntimeView{};
+  const auto vrrp = vrrp_ ? vrrp_->status() : nullptr;
+  RuntimeView v = config_ ? collectView(*config_, vrrp.get(), services_.get()) : RuntimeView{};
   v.config_file = options_.config_file;
   return v;
 }
@@ -330,7 +312,7 @@ base::Status Daemon::handleSignals() {
       {SIGUSR1, [this] { writeDump(runtime_dir_, "keel.data", dataText(view())); }},
       {SIGUSR2,
        [this] {
-         std::string text = vrrp_ ? vrrp_->statsText() : std::string();
+         std::string text = vrrp_ ? vrrp::statsText(*vrrp_->status()) : std::string();
          if (dataplane_) text += dataplane_->statsText();
          writeDump(runtime_dir_, "keel.stats", text);
        }},

@@ -1,0 +1,195 @@
+#include "vrrp/engine_thread.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstring>
+
+#include "base/log.h"
+
+namespace keel::vrrp {
+
+namespace {
+
+constexpr std::uint64_t kDefaultRtTime = 10'000;  // µs, keepalived's vrrp_rlimit_rttime default
+constexpr auto kScriptPoll = std::chrono::milliseconds(10);
+
+void setAffinity(const std::vector<int>& cpus) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int cpu : cpus) {
+    if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &set);
+  }
+  if (int err = ::pthread_setaffinity_np(::pthread_self(), sizeof(set), &set); err != 0) {
+    base::logWarning("VRRP: cannot set vrrp_cpu_affinity: {}", std::strerror(err));
+  }
+}
+
+void setRealtime(int priority, std::uint64_t rttime) {
+  const rlimit limit{rttime, rttime};
+  if (::setrlimit(RLIMIT_RTTIME, &limit) != 0) {
+    base::logWarning("VRRP: cannot set vrrp_rlimit_rttime: {}", std::strerror(errno));
+  }
+  sched_param param{};
+  param.sched_priority = priority;
+  if (int err = ::pthread_setschedparam(::pthread_self(), SCHED_RR, &param); err != 0) {
+    base::logWarning("VRRP: cannot set vrrp_rt_priority {}: {}", priority, std::strerror(err));
+    return;
+  }
+  base::logInfo("VRRP: thread runs SCHED_RR priority {} (RLIMIT_RTTIME {} us)", priority, rttime);
+}
+
+// The main loop owns every signal (signalfd); none may land on this thread.
+void blockAllSignals() {
+  sigset_t all;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
+}
+
+std::set<base::IpAddress> mastersOf(const Engine& engine) {
+  std::set<base::IpAddress> out;
+  for (const auto& instance : engine.instances()) {
+    if (instance->machine().state() != State::Master) continue;
+    for (const model::VirtualIp& v : instance->config().virtual_ipaddress) {
+      out.insert(v.address.address());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+ThreadSettings ThreadSettings::from(const model::GlobalDefs& g) {
+  ThreadSettings s;
+  s.rt_priority = g.vrrp_rt_priority;
+  s.cpu_affinity = g.vrrp_cpu_affinity;
+  s.no_swap = g.vrrp_no_swap;
+  s.rlimit_rttime = g.vrrp_rlimit_rttime;
+  return s;
+}
+
+void applyThreadSettings(const ThreadSettings& s) {
+  if (!s.cpu_affinity.empty()) setAffinity(s.cpu_affinity);
+  if (s.no_swap && ::mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
+    base::logWarning("VRRP: cannot lock memory (vrrp_no_swap): {}", std::strerror(errno));
+  }
+  if (s.rt_priority) setRealtime(*s.rt_priority, s.rlimit_rttime.value_or(kDefaultRtTime));
+}
+
+base::Result<std::unique_ptr<EngineThread>> EngineThread::start(
+    std::shared_ptr<const model::Config> config, Options options) {
+  std::unique_ptr<EngineThread> self(new EngineThread(std::move(options)));
+  std::promise<base::Status> started;
+  std::future<base::Status> created = started.get_future();
+  self->thread_ =
+      std::thread(&EngineThread::run, self.get(), std::move(config), std::move(started));
+  base::Status status = created.get();
+  if (!status) {
+    self->thread_.join();
+    self->stopped_ = true;
+    return status.error();
+  }
+  return self;
+}
+
+// The VRRP thread: its loop, its engine, until stop() posts the end.
+void EngineThread::run(std::shared_ptr<const model::Config> config,
+                       std::promise<base::Status> started) {
+  blockAllSignals();
+  applyThreadSettings(options_.settings);
+  base::SteadyClock clock;
+  auto loop = event::Loop::create(clock);
+  if (!loop) {
+    started.set_value(loop.error());
+    return;
+  }
+  EngineOptions opts = options_.engine;
+  opts.on_change = [this] { publish(); };
+  auto transition = opts.on_transition;
+  opts.on_transition = [this, transition](const std::string& name, State from, State to) {
+    if (transition) transition(name, from, to);
+    postMasters();
+  };
+  auto engine = Engine::create(**loop, std::move(config), std::move(opts));
+  if (!engine) {
+    started.set_value(engine.error());
+    return;
+  }
+  loop_ = loop->get();
+  engine_ = engine->get();
+  engine_->start();
+  publish();
+  started.set_value(base::ok());
+  if (auto ran = loop_->run(); !ran) base::logError("VRRP loop failed: {}", ran.error().str());
+  grace_timer_.reset();
+  engine->reset();  // kills the process groups of scripts still running
+  ended_.set_value();
+}
+
+void EngineThread::publish() {
+  if (engine_ == nullptr) return;
+  status_.store(std::make_shared<const EngineStatus>(engine_->status()));
+}
+
+void EngineThread::postMasters() {
+  if (options_.main == nullptr || !options_.on_masters || engine_ == nullptr) return;
+  options_.main->post([cb = options_.on_masters, masters = mastersOf(*engine_)]() mutable {
+    cb(std::move(masters));
+  });
+}
+
+void EngineThread::reload(std::shared_ptr<const model::Config> config) {
+  if (stopped_) return;
+  loop_->post([this, config = std::move(config)]() mutable {
+    (void)engine_->reload(std::move(config));
+    publish();
+    postMasters();
+  });
+}
+
+bool EngineThread::stop(base::Duration margin) {
+  if (stopped_) return true;
+  stopped_ = true;
+  loop_->post([this] { stopOnLoop(); });
+  if (ended_future_.wait_for(kStopGrace + margin) != std::future_status::ready) {
+    base::logError(
+        "VRRP thread did not stop within {} ms; leaving it to the process exit",
+        std::chrono::duration_cast<std::chrono::milliseconds>(kStopGrace + margin).count());
+    thread_.detach();
+    return false;
+  }
+  thread_.join();
+  return true;
+}
+
+void EngineThread::stopOnLoop() {
+  engine_->stop();
+  publish();
+  postMasters();
+  grace_timer_ = std::make_unique<base::Timer>(loop_->clock());
+  waitForScripts(loop_->clock().now() + kStopGrace);
+}
+
+// Ends the loop once no script runs, or at `deadline`; the engine's destruction then kills what
+// is left.
+void EngineThread::waitForScripts(base::TimePoint deadline) {
+  if (engine_->runningScripts() == 0 || loop_->clock().now() >= deadline) {
+    if (engine_->runningScripts() > 0) {
+      base::logWarning("VRRP: {} script(s) still running after {} ms; killing them",
+                       engine_->runningScripts(),
+                       std::chrono::duration_cast<std::chrono::milliseconds>(kStopGrace).count());
+    }
+    loop_->stop();
+    return;
+  }
+  grace_timer_->armAfter(kScriptPoll, [this, deadline] { waitForScripts(deadline); });
+}
+
+EngineThread::~EngineThread() {
+  if (!stopped_) stop();
+}
+
+}  // namespace keel::vrrp

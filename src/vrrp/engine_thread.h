@@ -1,0 +1,102 @@
+// EngineThread: the VRRP engine on a thread of its own, with its own event::Loop and clock, so
+// that adverts, timers and state changes never wait on checkers, configuration parsing, the
+// control socket, the data plane or anything else the main loop does (docs/design.md §3). The
+// thread blocks every signal (the main loop owns them through its signalfd) and takes
+// keepalived's vrrp_rt_priority (SCHED_RR), vrrp_cpu_affinity, vrrp_no_swap and
+// vrrp_rlimit_rttime where the configuration gives them.
+//
+// Crossing threads: reload() and stop() post to the VRRP loop; the VIPs MASTER instances hold go
+// to the main loop by post() after every transition and reload; readers anywhere take status(),
+// an immutable snapshot the VRRP thread publishes after each change (no lock is held across
+// I/O, and no reader ever blocks the VRRP thread). Created, reloaded and stopped from one thread
+// (keeld's main thread); status() from any.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/error.h"
+#include "event/loop.h"
+#include "model/config.h"
+#include "vrrp/engine.h"
+#include "vrrp/status.h"
+
+namespace keel::vrrp {
+
+// keepalived's real-time settings for its VRRP process, applied to the VRRP thread
+// (docs/reference/keepalived.md §1.6). RLIMIT_RTTIME and mlockall are per process in Linux.
+struct ThreadSettings {
+  std::optional<int> rt_priority;              // SCHED_RR 1..99; unset: the default policy
+  std::vector<int> cpu_affinity;               // CPUs the thread may run on; empty: any
+  bool no_swap = false;                        // mlockall(MCL_CURRENT | MCL_FUTURE)
+  std::optional<std::uint64_t> rlimit_rttime;  // µs; with rt_priority, keepalived's 10000
+
+  static ThreadSettings from(const model::GlobalDefs& globals);
+};
+
+class EngineThread {
+ public:
+  // How long stop() lets notify scripts that the stop started (notify_stop, the MASTER -> STOP
+  // notify) run before their process groups are killed: keepalived's one second.
+  static constexpr base::Duration kStopGrace = std::chrono::seconds(1);
+
+  struct Options {
+    EngineOptions engine;  // on_change is the thread's own
+    ThreadSettings settings;
+    event::Loop* main = nullptr;
+    // On `main`, after every transition and reload: the VIPs MASTER instances hold now.
+    std::function<void(std::set<base::IpAddress>)> on_masters;
+  };
+
+  // Starts the thread, creates the engine on it and starts it. Errors: Engine::create's.
+  static base::Result<std::unique_ptr<EngineThread>> start(
+      std::shared_ptr<const model::Config> config, Options options);
+  ~EngineThread();  // stop() if still running
+  EngineThread(const EngineThread&) = delete;
+  EngineThread& operator=(const EngineThread&) = delete;
+
+  // Hands the engine a new configuration (Engine::reload, on the VRRP thread). Refused
+  // configurations are logged there; check them first with vrrp::checkConfig.
+  void reload(std::shared_ptr<const model::Config> config);
+
+  // Engine::stop() on the VRRP thread, then up to kStopGrace for the scripts it started, then
+  // their groups are killed and the thread ends. Waits at most kStopGrace + `margin`; false when
+  // the thread did not end in time (it is left to the process exit).
+  bool stop(base::Duration margin = std::chrono::seconds(2));
+
+  // The latest published status. Never null once start() returned.
+  std::shared_ptr<const EngineStatus> status() const { return status_.load(); }
+
+ private:
+  explicit EngineThread(Options options) : options_(std::move(options)) {}
+  void run(std::shared_ptr<const model::Config> config, std::promise<base::Status> started);
+  void publish();
+  void postMasters();
+  void stopOnLoop();
+  void waitForScripts(base::TimePoint deadline);
+
+  Options options_;
+  std::thread thread_;
+  std::promise<void> ended_;
+  std::future<void> ended_future_ = ended_.get_future();
+  std::atomic<std::shared_ptr<const EngineStatus>> status_;
+  // Set on the VRRP thread before start() returns; used there only (and by post()).
+  event::Loop* loop_ = nullptr;
+  Engine* engine_ = nullptr;
+  std::unique_ptr<base::Timer> grace_timer_;
+  bool stopped_ = false;  // main thread
+};
+
+// Applies `settings` to the calling thread (and the process, for mlockall and RLIMIT_RTTIME);
+// each failure is logged and the rest still applied.
+void applyThreadSettings(const ThreadSettings& settings);
+
+}  // namespace keel::vrrp
