@@ -98,7 +98,8 @@ void bindCpuAffinity(const Statement& s, G& g, BindContext& ctx) {
 }
 
 void bindRtPriority(const Statement& s, G& g, BindContext& ctx) {
-  if (auto v = ctx.integer(s, 1, 99)) g.vrrp_rt_priority = static_cast<int>(*v);
+  // 0 (a keel extension) keeps normal scheduling: keel's default is SCHED_RR 1 (docs/vrrp.md).
+  if (auto v = ctx.integer(s, 0, 99)) g.vrrp_rt_priority = static_cast<int>(*v);
 }
 
 void bindRlimitRttime(const Statement& s, G& g, BindContext& ctx) {

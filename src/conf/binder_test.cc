@@ -345,6 +345,7 @@ TEST_F(BinderTest, VrrpThreadSettings) {
   EXPECT_EQ(c.global.vrrp_cpu_affinity, (std::vector<int>{0, 1}));
   EXPECT_TRUE(c.global.vrrp_no_swap);
   EXPECT_EQ(c.global.vrrp_rlimit_rttime, 20000u);
+  EXPECT_EQ(read("global_defs {\n vrrp_rt_priority 0\n}\n").global.vrrp_rt_priority, 0);
   model::Config bad = read("global_defs {\n vrrp_rt_priority 100\n vrrp_cpu_affinity 0 x\n}\n");
   EXPECT_FALSE(bad.global.vrrp_rt_priority);
   EXPECT_EQ(bad.global.vrrp_cpu_affinity, (std::vector<int>{0}));

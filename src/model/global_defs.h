@@ -49,8 +49,8 @@ struct GlobalDefs {
   // it off. keepalived's default is off.
   bool vrrp_check_unicast_src = true;
   int vrrp_down_timer_adverts = 3;
-  // The VRRP thread (src/vrrp/engine_thread.h): SCHED_RR priority 1..99, the CPUs it may run
-  // on, mlockall, and RLIMIT_RTTIME in microseconds (with a priority; default 10000).
+  // The VRRP thread (src/vrrp/engine_thread.h): SCHED_RR priority 1..99 (0: normal scheduling;
+  // unset: keel's default), the CPUs it may run on, mlockall, and RLIMIT_RTTIME in µs.
   std::optional<int> vrrp_rt_priority;
   std::vector<int> vrrp_cpu_affinity;
   bool vrrp_no_swap = false;

@@ -14,7 +14,6 @@ namespace keel::vrrp {
 
 namespace {
 
-constexpr std::uint64_t kDefaultRtTime = 10'000;  // µs, keepalived's vrrp_rlimit_rttime default
 constexpr auto kScriptPoll = std::chrono::milliseconds(10);
 
 void setAffinity(const std::vector<int>& cpus) {
@@ -28,18 +27,26 @@ void setAffinity(const std::vector<int>& cpus) {
   }
 }
 
-void setRealtime(int priority, std::uint64_t rttime) {
+void setRttime(std::uint64_t rttime) {
   const rlimit limit{rttime, rttime};
   if (::setrlimit(RLIMIT_RTTIME, &limit) != 0) {
     base::logWarning("VRRP: cannot set vrrp_rlimit_rttime: {}", std::strerror(errno));
   }
+}
+
+// sched_setscheduler(0, ...) is the calling thread's on Linux; SCHED_RESET_ON_FORK gives the
+// processes it starts (scripts) normal scheduling back.
+void setRealtime(int priority) {
   sched_param param{};
   param.sched_priority = priority;
-  if (int err = ::pthread_setschedparam(::pthread_self(), SCHED_RR, &param); err != 0) {
-    base::logWarning("VRRP: cannot set vrrp_rt_priority {}: {}", priority, std::strerror(err));
+  if (::sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &param) != 0) {
+    base::logWarning(
+        "VRRP: cannot run the VRRP thread SCHED_RR priority {}: {}; adverts may be late when "
+        "every CPU is busy",
+        priority, std::strerror(errno));
     return;
   }
-  base::logInfo("VRRP: thread runs SCHED_RR priority {} (RLIMIT_RTTIME {} us)", priority, rttime);
+  base::logInfo("VRRP: the VRRP thread runs SCHED_RR priority {}", priority);
 }
 
 // The main loop owns every signal (signalfd); none may land on this thread.
@@ -64,10 +71,11 @@ std::set<base::IpAddress> mastersOf(const Engine& engine) {
 
 ThreadSettings ThreadSettings::from(const model::GlobalDefs& g) {
   ThreadSettings s;
-  s.rt_priority = g.vrrp_rt_priority;
+  s.rt_priority = g.vrrp_rt_priority.value_or(kDefaultRtPriority);
   s.cpu_affinity = g.vrrp_cpu_affinity;
   s.no_swap = g.vrrp_no_swap;
   s.rlimit_rttime = g.vrrp_rlimit_rttime;
+  if (!s.rlimit_rttime && g.vrrp_rt_priority.value_or(0) > 0) s.rlimit_rttime = kDefaultRtTime;
   return s;
 }
 
@@ -76,7 +84,8 @@ void applyThreadSettings(const ThreadSettings& s) {
   if (s.no_swap && ::mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
     base::logWarning("VRRP: cannot lock memory (vrrp_no_swap): {}", std::strerror(errno));
   }
-  if (s.rt_priority) setRealtime(*s.rt_priority, s.rlimit_rttime.value_or(kDefaultRtTime));
+  if (s.rlimit_rttime) setRttime(*s.rlimit_rttime);
+  if (s.rt_priority > 0) setRealtime(s.rt_priority);
 }
 
 base::Result<std::unique_ptr<EngineThread>> EngineThread::start(

@@ -33,11 +33,23 @@ namespace keel::vrrp {
 
 // keepalived's real-time settings for its VRRP process, applied to the VRRP thread
 // (docs/reference/keepalived.md §1.6). RLIMIT_RTTIME and mlockall are per process in Linux.
+//
+// Unlike keepalived, keel runs its VRRP thread SCHED_RR by default (priority 1, the lowest
+// real-time one): with every CPU busy, normal scheduling delayed adverts by tens of
+// milliseconds, real-time by well under one (docs/vrrp.md "Scheduling", bench/vrrp_jitter.py).
+// `vrrp_rt_priority 0` keeps normal scheduling. The policy has SCHED_RESET_ON_FORK: scripts the
+// thread starts run with normal scheduling.
 struct ThreadSettings {
-  std::optional<int> rt_priority;              // SCHED_RR 1..99; unset: the default policy
-  std::vector<int> cpu_affinity;               // CPUs the thread may run on; empty: any
-  bool no_swap = false;                        // mlockall(MCL_CURRENT | MCL_FUTURE)
-  std::optional<std::uint64_t> rlimit_rttime;  // µs; with rt_priority, keepalived's 10000
+  static constexpr int kDefaultRtPriority = 1;
+  static constexpr std::uint64_t kDefaultRtTime = 10'000;  // µs, keepalived's
+
+  int rt_priority = kDefaultRtPriority;  // SCHED_RR 1..99; 0: normal scheduling
+  std::vector<int> cpu_affinity;         // CPUs the thread may run on; empty: any
+  bool no_swap = false;                  // mlockall(MCL_CURRENT | MCL_FUTURE)
+  // µs of CPU the thread may use without blocking before SIGXCPU (the process's RLIMIT_RTTIME).
+  // Set as keepalived sets it: when the configuration gives vrrp_rlimit_rttime, or gives
+  // vrrp_rt_priority (then 10000); keel's default real-time priority sets none.
+  std::optional<std::uint64_t> rlimit_rttime;
 
   static ThreadSettings from(const model::GlobalDefs& globals);
 };

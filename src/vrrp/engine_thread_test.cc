@@ -3,11 +3,14 @@
 // the orderly stop with its grace period for notify scripts.
 #include "vrrp/engine_thread.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -114,6 +117,35 @@ TEST_F(EngineThreadTest, StopKillsNotifyScriptsThatOutliveTheGrace) {
   pid_t pid = 0;
   ASSERT_EQ(std::from_chars(text.data(), text.data() + text.size(), pid).ec, std::errc());
   EXPECT_NE(::kill(pid, 0), 0);  // killed and reaped: nothing left behind
+}
+
+// (rt_priority, policy) of a task, from fields 40 and 41 of its /proc stat line.
+std::pair<int, int> scheduling(const std::string& stat) {
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::vector<std::string> f{std::istream_iterator<std::string>(fields), {}};
+  std::pair<int, int> out{-1, -1};
+  if (f.size() < 39) return out;
+  std::from_chars(f[37].data(), f[37].data() + f[37].size(), out.first);
+  std::from_chars(f[38].data(), f[38].data() + f[38].size(), out.second);
+  return out;
+}
+
+// keel's default: the VRRP thread is real-time (SCHED_RR 1); the scripts it starts are not.
+TEST_F(EngineThreadTest, VrrpThreadIsRealTimeAndItsScriptsAreNot) {
+  if (::geteuid() != 0) GTEST_SKIP() << "SCHED_RR needs CAP_SYS_NICE";
+  model::VrrpInstance vi = owner();
+  const std::string script_stat = dir_ + "/stat";
+  vi.notify.master = shell("cat /proc/$$/stat > " + script_stat + ".tmp; mv " + script_stat +
+                           ".tmp " + script_stat);
+  start(configOf({vi}));
+  ASSERT_TRUE(runMainUntil([&] { return !readFile(script_stat).empty(); }));
+  EXPECT_EQ(scheduling(readFile(script_stat)), std::make_pair(0, SCHED_OTHER));
+  int realtime = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    if (scheduling(readFile(task.path() / "stat")) == std::make_pair(1, SCHED_RR)) ++realtime;
+  }
+  EXPECT_EQ(realtime, 1);  // the VRRP thread, and no other
+  EXPECT_TRUE(thread_->stop());
 }
 
 TEST_F(EngineThreadTest, StartFailsWhenTheConfigurationDoes) {
