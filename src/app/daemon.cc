@@ -288,7 +288,8 @@ void Daemon::startControl() {
 void Daemon::stop(const char* why) {
   base::logInfo("Stopping ({})", why);
   notifySystemd("STOPPING=1");
-  if (vrrp_) vrrp_->stop();  // joined, at most its stop grace and a margin
+  // Joined, at most its stop grace and a margin; a thread that did not end is left to the exit.
+  if (vrrp_ && !vrrp_->stop()) (void)vrrp_.release();
   loop_.stop();
 }
 

@@ -91,6 +91,9 @@ void applyThreadSettings(const ThreadSettings& s) {
 base::Result<std::unique_ptr<EngineThread>> EngineThread::start(
     std::shared_ptr<const model::Config> config, Options options) {
   std::unique_ptr<EngineThread> self(new EngineThread(std::move(options)));
+  auto loop = event::Loop::create(self->clock_);
+  if (!loop) return loop.error();
+  self->loop_ = std::move(*loop);
   std::promise<base::Status> started;
   std::future<base::Status> created = started.get_future();
   self->thread_ =
@@ -104,17 +107,12 @@ base::Result<std::unique_ptr<EngineThread>> EngineThread::start(
   return self;
 }
 
-// The VRRP thread: its loop, its engine, until stop() posts the end.
+// The VRRP thread: its engine on loop_, until stop() posts the end. The loop and its clock stay
+// (EngineThread owns them) so that work posted after the end is dropped, never run on freed memory.
 void EngineThread::run(std::shared_ptr<const model::Config> config,
                        std::promise<base::Status> started) {
   blockAllSignals();
   applyThreadSettings(options_.settings);
-  base::SteadyClock clock;
-  auto loop = event::Loop::create(clock);
-  if (!loop) {
-    started.set_value(loop.error());
-    return;
-  }
   EngineOptions opts = options_.engine;
   opts.on_change = [this] { publish(); };
   auto transition = opts.on_transition;
@@ -122,18 +120,18 @@ void EngineThread::run(std::shared_ptr<const model::Config> config,
     if (transition) transition(name, from, to);
     postMasters();
   };
-  auto engine = Engine::create(**loop, std::move(config), std::move(opts));
+  auto engine = Engine::create(*loop_, std::move(config), std::move(opts));
   if (!engine) {
     started.set_value(engine.error());
     return;
   }
-  loop_ = loop->get();
   engine_ = engine->get();
   engine_->start();
   publish();
   started.set_value(base::ok());
   if (auto ran = loop_->run(); !ran) base::logError("VRRP loop failed: {}", ran.error().str());
   grace_timer_.reset();
+  engine_ = nullptr;
   engine->reset();  // kills the process groups of scripts still running
   ended_.set_value();
 }
@@ -153,6 +151,7 @@ void EngineThread::postMasters() {
 void EngineThread::reload(std::shared_ptr<const model::Config> config) {
   if (stopped_) return;
   loop_->post([this, config = std::move(config)]() mutable {
+    if (engine_ == nullptr) return;
     (void)engine_->reload(std::move(config));
     publish();
     postMasters();
@@ -175,6 +174,10 @@ bool EngineThread::stop(base::Duration margin) {
 }
 
 void EngineThread::stopOnLoop() {
+  if (engine_ == nullptr) {
+    loop_->stop();
+    return;
+  }
   engine_->stop();
   publish();
   postMasters();

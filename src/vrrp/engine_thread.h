@@ -81,7 +81,8 @@ class EngineThread {
 
   // Engine::stop() on the VRRP thread, then up to kStopGrace for the scripts it started, then
   // their groups are killed and the thread ends. Waits at most kStopGrace + `margin`; false when
-  // the thread did not end in time (it is left to the process exit).
+  // the thread did not end in time: it is detached, and the caller must then leave this object
+  // to the process exit (the thread still uses it).
   bool stop(base::Duration margin = std::chrono::seconds(2));
 
   // The latest published status. Never null once start() returned.
@@ -100,9 +101,9 @@ class EngineThread {
   std::promise<void> ended_;
   std::future<void> ended_future_ = ended_.get_future();
   std::atomic<std::shared_ptr<const EngineStatus>> status_;
-  // Set on the VRRP thread before start() returns; used there only (and by post()).
-  event::Loop* loop_ = nullptr;
-  Engine* engine_ = nullptr;
+  base::SteadyClock clock_;            // the VRRP loop's: used on the VRRP thread only
+  std::unique_ptr<event::Loop> loop_;  // run on the VRRP thread; post() from any
+  Engine* engine_ = nullptr;           // the VRRP thread only; null once it ended
   std::unique_ptr<base::Timer> grace_timer_;
   bool stopped_ = false;  // main thread
 };
