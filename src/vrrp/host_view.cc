@@ -10,7 +10,10 @@ base::Status HostView::read(net::Netlink& netlink) {
   auto addresses = netlink.addresses(0);
   if (!addresses) return addresses.error();
   links_.clear();
-  for (net::Link& l : *links) links_[l.index] = std::move(l);
+  for (net::Link& l : *links) {
+    const int index = l.index;
+    links_[index] = std::move(l);
+  }
   addresses_ = std::move(*addresses);
   return base::ok();
 }
