@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from keel_lab.lab import KEELD_RUNTIME_BASE
 from keel_lab.util import wait_until
 from test_vrrp_faults import (ADDRS, SENDER, SLACK, STARTUP, VIP, conf, has_vip, make_lab, mark,
                               mdi, since, start, start_pair, wait_log, wait_vip)
@@ -91,6 +92,19 @@ def test_reload_adding_an_instance_on_a_missing_interface_then_removing_and_fixi
     assert status["VI_2"]["fault"] == "interface eth9 not found"
     assert "(interface eth9 not found)" in keelctl(d1, keel_build_dir, "vrrp")
     assert status["VI_1"]["state"] == "MASTER"
+    dump = Path(KEELD_RUNTIME_BASE) / d1.name / "keel.json"
+    dump.unlink(missing_ok=True)
+    p1.send_signal(signal.SIGRTMIN + 2)  # keeld --signum=JSON
+
+    def complete():
+        try:
+            return json.loads(dump.read_text())
+        except (OSError, ValueError):  # not written yet, or not whole yet
+            return None
+
+    data = wait_until(complete, SLACK, what="keel.json")
+    assert [(v["name"], v["state"], v["fault"]) for v in data["vrrp"]] == [
+        ("VI_1", "MASTER", ""), ("VI_2", "FAULT", "interface eth9 not found")]
     reload(base)  # removing it crashed keeld
     wait_until(lambda: "VI_2" not in vrrp_status(d1, keel_build_dir), SLACK, what="VI_2 removed")
     reload(base + second_instance("eth9"))  # back, then its interface appears
