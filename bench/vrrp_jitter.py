@@ -236,7 +236,7 @@ def run_case(build: Path, advert_int: float, mode: str, reals: int, window: floa
     return res
 
 
-def plot(results: list[Result], path: Path) -> None:
+def plot(results: list[Result], path: Path, title: str) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -259,13 +259,19 @@ def plot(results: list[Result], path: Path) -> None:
         ax.axhline(GOAL_MAX_MS, color=colors["max"], linestyle="--", linewidth=1,
                    label="goal max 10 ms")
         ax.set_yscale("log")
-        ax.set_xticks(range(len(modes)),
-                      ["normal scheduling\n(vrrp_rt_priority 0)" if m == "normal" else
-                       "keel default\n(SCHED_RR 1)" for m in modes])
+        labels = []
+        for mode in modes:
+            r = next((r for r in results if r.advert_int == a and r.mode == mode), None)
+            name = ("normal scheduling\n(vrrp_rt_priority 0)" if mode == "normal"
+                    else "keel default\n(SCHED_RR 1)")
+            if r is not None:
+                name += f"\n{r.checks_per_s:.0f} checks/s, {len(r.transitions)} transitions"
+            labels.append(name)
+        ax.set_xticks(range(len(modes)), labels, fontsize=8)
         ax.set_ylabel("|advert interval - advert_int| (ms)")
         ax.set_title(f"advert_int {a:g} s")
         ax.legend(loc="upper right", fontsize=7)
-    fig.suptitle("VRRP advert jitter, 10,000 TCP_CHECKs/s and every CPU saturated")
+    fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
@@ -301,7 +307,10 @@ def main() -> int:
               f"{r.p50:>7.3f} {r.p99:>7.3f} {r.max:>7.3f} {len(r.transitions):>11}")
         for t in r.transitions:
             print(f"    {t}")
-    plot(results, Path(a.plot))
+    load = "every CPU saturated (2 busy loops per CPU)" if not a.no_cpu_load else "no CPU load"
+    plot(results, Path(a.plot),
+         f"VRRP advert jitter: keeld checking {a.reals} TCP real servers at delay_loop 1, {load}\n"
+         f"(window {window:.0f} s per case; checks/s = connections the real servers saw)")
     print(f"plot: {a.plot}")
     return 0
 
