@@ -2,8 +2,10 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstring>
@@ -15,6 +17,7 @@ namespace keel::vrrp {
 namespace {
 
 constexpr auto kScriptPoll = std::chrono::milliseconds(10);
+constexpr auto kFlushRetry = std::chrono::milliseconds(1);
 
 void setAffinity(const std::vector<int>& cpus) {
   cpu_set_t set;
@@ -56,17 +59,6 @@ void blockAllSignals() {
   ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
 }
 
-std::set<base::IpAddress> mastersOf(const Engine& engine) {
-  std::set<base::IpAddress> out;
-  for (const auto& instance : engine.instances()) {
-    if (instance->machine().state() != State::Master) continue;
-    for (const model::VirtualIp& v : instance->config().virtual_ipaddress) {
-      out.insert(v.address.address());
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 ThreadSettings ThreadSettings::from(const model::GlobalDefs& g) {
@@ -94,6 +86,12 @@ base::Result<std::unique_ptr<EngineThread>> EngineThread::start(
   auto loop = event::Loop::create(self->clock_);
   if (!loop) return loop.error();
   self->loop_ = std::move(*loop);
+  self->wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!self->wake_) return KEEL_SYS_ERROR(errno, "eventfd");
+  if (self->options_.main != nullptr) {
+    KEEL_TRY(self->options_.main->watch(self->wake_.get(), EPOLLIN,
+                                        [t = self.get()](std::uint32_t) { t->onPublished(); }));
+  }
   std::promise<base::Status> started;
   std::future<base::Status> created = started.get_future();
   self->thread_ =
@@ -115,11 +113,6 @@ void EngineThread::run(std::shared_ptr<const model::Config> config,
   applyThreadSettings(options_.settings);
   EngineOptions opts = options_.engine;
   opts.on_change = [this] { publish(); };
-  auto transition = opts.on_transition;
-  opts.on_transition = [this, transition](const std::string& name, State from, State to) {
-    if (transition) transition(name, from, to);
-    postMasters();
-  };
   auto engine = Engine::create(*loop_, std::move(config), std::move(opts));
   if (!engine) {
     started.set_value(engine.error());
@@ -131,6 +124,7 @@ void EngineThread::run(std::shared_ptr<const model::Config> config,
   started.set_value(base::ok());
   if (auto ran = loop_->run(); !ran) base::logError("VRRP loop failed: {}", ran.error().str());
   grace_timer_.reset();
+  retry_timer_.reset();
   engine_ = nullptr;
   engine->reset();  // kills the process groups of scripts still running
   ended_.set_value();
@@ -138,14 +132,37 @@ void EngineThread::run(std::shared_ptr<const model::Config> config,
 
 void EngineThread::publish() {
   if (engine_ == nullptr) return;
-  status_.store(std::make_shared<const EngineStatus>(engine_->status()));
+  pending_ = std::make_shared<const EngineStatus>(engine_->status());
+  flush();
 }
 
-void EngineThread::postMasters() {
-  if (options_.main == nullptr || !options_.on_masters || engine_ == nullptr) return;
-  options_.main->post([cb = options_.on_masters, masters = mastersOf(*engine_)]() mutable {
-    cb(std::move(masters));
-  });
+// Never waits: a reader holding the box (it may have been preempted there) only delays the
+// snapshot by a retry, never the VRRP thread.
+void EngineThread::flush() {
+  std::unique_lock box(box_mu_, std::try_to_lock);
+  if (!box.owns_lock()) {
+    if (!retry_timer_) retry_timer_ = std::make_unique<base::Timer>(loop_->clock());
+    if (!retry_timer_->armed()) retry_timer_->armAfter(kFlushRetry, [this] { flush(); });
+    return;
+  }
+  box_.swap(pending_);
+  box.unlock();
+  pending_.reset();  // the snapshot it replaced, freed here unless a reader still holds it
+  const std::uint64_t one = 1;
+  (void)!::write(wake_.get(), &one, sizeof(one));  // an eventfd write never blocks
+}
+
+std::shared_ptr<const EngineStatus> EngineThread::status() const {
+  std::lock_guard box(box_mu_);
+  return box_;
+}
+
+// The main loop, woken through wake_ after each publication.
+void EngineThread::onPublished() {
+  std::uint64_t n = 0;
+  (void)!::read(wake_.get(), &n, sizeof(n));
+  if (!options_.on_masters) return;
+  if (auto s = status()) options_.on_masters(masterAddresses(*s));
 }
 
 void EngineThread::reload(std::shared_ptr<const model::Config> config) {
@@ -154,7 +171,6 @@ void EngineThread::reload(std::shared_ptr<const model::Config> config) {
     if (engine_ == nullptr) return;
     (void)engine_->reload(std::move(config));
     publish();
-    postMasters();
   });
 }
 
@@ -180,7 +196,6 @@ void EngineThread::stopOnLoop() {
   }
   engine_->stop();
   publish();
-  postMasters();
   grace_timer_ = std::make_unique<base::Timer>(loop_->clock());
   waitForScripts(loop_->clock().now() + kStopGrace);
 }
@@ -202,6 +217,7 @@ void EngineThread::waitForScripts(base::TimePoint deadline) {
 
 EngineThread::~EngineThread() {
   if (!stopped_) stop();
+  if (options_.main != nullptr) options_.main->unwatch(wake_.get());
 }
 
 }  // namespace keel::vrrp

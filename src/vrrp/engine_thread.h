@@ -5,18 +5,19 @@
 // keepalived's vrrp_rt_priority (SCHED_RR), vrrp_cpu_affinity, vrrp_no_swap and
 // vrrp_rlimit_rttime where the configuration gives them.
 //
-// Crossing threads: reload() and stop() post to the VRRP loop; the VIPs MASTER instances hold go
-// to the main loop by post() after every transition and reload; readers anywhere take status(),
-// an immutable snapshot the VRRP thread publishes after each change (no lock is held across
-// I/O, and no reader ever blocks the VRRP thread). Created, reloaded and stopped from one thread
-// (keeld's main thread); status() from any.
+// Crossing threads: reload() and stop() post to the VRRP loop. After each change the VRRP thread
+// publishes an immutable status snapshot into a box readers take it from (status(), any thread)
+// and wakes the main loop through an eventfd; there the VIPs MASTER instances hold go to
+// on_masters. The VRRP thread only ever try-locks the box: a reader that holds it (even one
+// preempted there) delays the snapshot by a retry, never an advert; no lock is held across I/O.
+// Created, reloaded, stopped and destroyed on the main loop's thread; status() from any.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -24,6 +25,7 @@
 
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/unique_fd.h"
 #include "event/loop.h"
 #include "model/config.h"
 #include "vrrp/engine.h"
@@ -64,7 +66,7 @@ class EngineThread {
     EngineOptions engine;  // on_change is the thread's own
     ThreadSettings settings;
     event::Loop* main = nullptr;
-    // On `main`, after every transition and reload: the VIPs MASTER instances hold now.
+    // On `main`, after each published change: the VIPs MASTER instances hold now.
     std::function<void(std::set<base::IpAddress>)> on_masters;
   };
 
@@ -85,14 +87,15 @@ class EngineThread {
   // to the process exit (the thread still uses it).
   bool stop(base::Duration margin = std::chrono::seconds(2));
 
-  // The latest published status. Never null once start() returned.
-  std::shared_ptr<const EngineStatus> status() const { return status_.load(); }
+  // The latest published status. Never null once start() returned. Any thread.
+  std::shared_ptr<const EngineStatus> status() const;
 
  private:
   explicit EngineThread(Options options) : options_(std::move(options)) {}
   void run(std::shared_ptr<const model::Config> config, std::promise<base::Status> started);
   void publish();
-  void postMasters();
+  void flush();
+  void onPublished();
   void stopOnLoop();
   void waitForScripts(base::TimePoint deadline);
 
@@ -100,10 +103,14 @@ class EngineThread {
   std::thread thread_;
   std::promise<void> ended_;
   std::future<void> ended_future_ = ended_.get_future();
-  std::atomic<std::shared_ptr<const EngineStatus>> status_;
-  base::SteadyClock clock_;            // the VRRP loop's: used on the VRRP thread only
-  std::unique_ptr<event::Loop> loop_;  // run on the VRRP thread; post() from any
-  Engine* engine_ = nullptr;           // the VRRP thread only; null once it ended
+  mutable std::mutex box_mu_;
+  std::shared_ptr<const EngineStatus> box_;      // guarded by box_mu_
+  std::shared_ptr<const EngineStatus> pending_;  // the VRRP thread's, not in the box yet
+  std::unique_ptr<base::Timer> retry_timer_;     // the VRRP thread's
+  base::UniqueFd wake_;                          // eventfd: written after each publication
+  base::SteadyClock clock_;                      // the VRRP loop's: used on the VRRP thread only
+  std::unique_ptr<event::Loop> loop_;            // run on the VRRP thread; post() from any
+  Engine* engine_ = nullptr;                     // the VRRP thread only; null once it ended
   std::unique_ptr<base::Timer> grace_timer_;
   bool stopped_ = false;  // main thread
 };
