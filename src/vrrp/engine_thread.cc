@@ -86,6 +86,7 @@ base::Result<std::unique_ptr<EngineThread>> EngineThread::start(
   auto loop = event::Loop::create(self->clock_);
   if (!loop) return loop.error();
   self->loop_ = std::move(*loop);
+  self->loop_->onFatal([t = self.get()](const std::string& why) { t->onFatal(why); });
   self->wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!self->wake_) return KEEL_SYS_ERROR(errno, "eventfd");
   if (self->options_.main != nullptr) {
@@ -161,8 +162,23 @@ std::shared_ptr<const EngineStatus> EngineThread::status() const {
 void EngineThread::onPublished() {
   std::uint64_t n = 0;
   (void)!::read(wake_.get(), &n, sizeof(n));
-  if (!options_.on_masters) return;
-  if (auto s = status()) options_.on_masters(masterAddresses(*s));
+  if (options_.on_masters) {
+    if (auto s = status()) options_.on_masters(masterAddresses(*s));
+  }
+  if (fatal_.load(std::memory_order_acquire) && !fatal_reported_) {
+    fatal_reported_ = true;
+    if (options_.on_fatal) options_.on_fatal(fatal_reason_);
+  }
+}
+
+// The VRRP loop's exception barrier caught a fatal exception (on the VRRP thread): stop in order
+// as on SIGTERM (VIPs released), then wake the main loop, which reports it to on_fatal.
+void EngineThread::onFatal(const std::string& why) {
+  fatal_reason_ = why;
+  fatal_.store(true, std::memory_order_release);
+  stopOnLoop();
+  const std::uint64_t one = 1;
+  (void)!::write(wake_.get(), &one, sizeof(one));
 }
 
 void EngineThread::reload(std::shared_ptr<const model::Config> config) {
@@ -189,11 +205,13 @@ bool EngineThread::stop(base::Duration margin) {
   return true;
 }
 
+// Also reached twice (a fatal exception, then keeld's stop()): the second waits for the first.
 void EngineThread::stopOnLoop() {
   if (engine_ == nullptr) {
     loop_->stop();
     return;
   }
+  if (grace_timer_) return;
   engine_->stop();
   publish();
   grace_timer_ = std::make_unique<base::Timer>(loop_->clock());

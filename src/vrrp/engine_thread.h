@@ -8,11 +8,14 @@
 // Crossing threads: reload() and stop() post to the VRRP loop. After each change the VRRP thread
 // publishes an immutable status snapshot into a box readers take it from (status(), any thread)
 // and wakes the main loop through an eventfd; there the VIPs MASTER instances hold go to
-// on_masters. The VRRP thread only ever try-locks the box: a reader that holds it (even one
-// preempted there) delays the snapshot by a retry, never an advert; no lock is held across I/O.
-// Created, reloaded, stopped and destroyed on the main loop's thread; status() from any.
+// on_masters. A fatal exception on the VRRP loop (event/loop.h) stops the engine in order there
+// and reaches the main loop the same way, as on_fatal. The VRRP thread only ever try-locks the box:
+// a reader that holds it (even one preempted there) delays the snapshot by a retry, never an
+// advert; no lock is held across I/O. Created, reloaded, stopped and destroyed on the main loop's
+// thread; status() from any.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <future>
@@ -20,6 +23,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -68,6 +72,10 @@ class EngineThread {
     event::Loop* main = nullptr;
     // On `main`, after each published change: the VIPs MASTER instances hold now.
     std::function<void(std::set<base::IpAddress>)> on_masters;
+    // On `main`, once, when a callback on the VRRP loop ended with a fatal exception
+    // (event/loop.h): the engine is stopping in order as on stop() (VIPs released, then the
+    // notify scripts' grace) and the thread then ends; keeld should stop too.
+    std::function<void(const std::string& why)> on_fatal;
   };
 
   // Starts the thread, creates the engine on it and starts it. Errors: Engine::create's.
@@ -96,6 +104,7 @@ class EngineThread {
   void publish();
   void flush();
   void onPublished();
+  void onFatal(const std::string& why);
   void stopOnLoop();
   void waitForScripts(base::TimePoint deadline);
 
@@ -108,9 +117,12 @@ class EngineThread {
   std::shared_ptr<const EngineStatus> pending_;  // the VRRP thread's, not in the box yet
   std::unique_ptr<base::Timer> retry_timer_;     // the VRRP thread's
   base::UniqueFd wake_;                          // eventfd: written after each publication
-  base::SteadyClock clock_;                      // the VRRP loop's: used on the VRRP thread only
-  std::unique_ptr<event::Loop> loop_;            // run on the VRRP thread; post() from any
-  Engine* engine_ = nullptr;                     // the VRRP thread only; null once it ended
+  std::atomic<bool> fatal_{false};               // set on the VRRP thread, after fatal_reason_
+  std::string fatal_reason_;           // written by the VRRP thread before fatal_; read after it
+  bool fatal_reported_ = false;        // main thread
+  base::SteadyClock clock_;            // the VRRP loop's: used on the VRRP thread only
+  std::unique_ptr<event::Loop> loop_;  // run on the VRRP thread; post() from any
+  Engine* engine_ = nullptr;           // the VRRP thread only; null once it ended
   std::unique_ptr<base::Timer> grace_timer_;
   bool stopped_ = false;  // main thread
 };

@@ -7,10 +7,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <charconv>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <new>
+#include <span>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -37,6 +41,55 @@ model::VrrpInstance owner() {
   return vi;
 }
 
+// Raises `e` the way a library would (project code has no throw expressions).
+template <class E>
+[[noreturn]] void escape(E e) {
+  std::rethrow_exception(std::make_exception_ptr(std::move(e)));
+}
+
+// FakeNet's sockets, except that once armed the next advert sent runs out of memory: a fatal
+// exception in a callback on the VRRP loop (its advert timer).
+class FailingSockets final : public net::Sockets {
+ public:
+  explicit FailingSockets(net::Sockets& inner) : inner_(inner) {}
+  void failNextSend() { armed_->store(true); }
+
+  base::Result<std::unique_ptr<net::Netlink>> openNetlink() override {
+    return inner_.openNetlink();
+  }
+  base::Result<std::unique_ptr<net::IpSocket>> openIp(const net::RawSocketOptions& o) override {
+    auto socket = inner_.openIp(o);
+    if (!socket) return socket.error();
+    return std::unique_ptr<net::IpSocket>(new Socket(std::move(*socket), armed_));
+  }
+  base::Result<std::unique_ptr<net::FrameSocket>> openFrames(int ifindex) override {
+    return inner_.openFrames(ifindex);
+  }
+
+ private:
+  class Socket final : public net::IpSocket {
+   public:
+    Socket(std::unique_ptr<net::IpSocket> inner, std::shared_ptr<std::atomic<bool>> armed)
+        : inner_(std::move(inner)), armed_(std::move(armed)) {}
+    base::Status join(const base::IpAddress& group) override { return inner_->join(group); }
+    base::Status leave(const base::IpAddress& group) override { return inner_->leave(group); }
+    base::Status send(std::span<const std::uint8_t> payload,
+                      const base::IpAddress& destination) override {
+      if (armed_->exchange(false)) escape(std::bad_alloc());
+      return inner_->send(payload, destination);
+    }
+    base::Result<std::optional<net::RawPacket>> receive() override { return inner_->receive(); }
+    int fd() const override { return inner_->fd(); }
+
+   private:
+    std::unique_ptr<net::IpSocket> inner_;
+    std::shared_ptr<std::atomic<bool>> armed_;
+  };
+
+  net::Sockets& inner_;
+  std::shared_ptr<std::atomic<bool>> armed_ = std::make_shared<std::atomic<bool>>(false);
+};
+
 class EngineThreadTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -50,9 +103,10 @@ class EngineThreadTest : public ::testing::Test {
 
   void start(std::shared_ptr<const model::Config> config) {
     EngineThread::Options o;
-    o.engine.sockets = &net_;
+    o.engine.sockets = &sockets_;
     o.main = main_.get();
     o.on_masters = [this](std::set<base::IpAddress> m) { masters_ = std::move(m); };
+    o.on_fatal = [this](const std::string& why) { fatal_.push_back(why); };
     auto t = EngineThread::start(std::move(config), std::move(o));
     ASSERT_TRUE(t) << t.error().str();
     thread_ = std::move(*t);
@@ -77,8 +131,10 @@ class EngineThreadTest : public ::testing::Test {
   base::SteadyClock clock_;
   std::unique_ptr<event::Loop> main_;
   net::FakeNet net_;
+  FailingSockets sockets_{net_};
   std::unique_ptr<EngineThread> thread_;
   std::set<base::IpAddress> masters_;
+  std::vector<std::string> fatal_;  // what on_fatal heard
   std::string dir_;
 };
 
@@ -94,6 +150,26 @@ TEST_F(EngineThreadTest, MasterVipsReachTheMainLoopAndStatusIsPublished) {
   ASSERT_TRUE(runMainUntil([&] { return masters_.empty(); }));
   EXPECT_FALSE(net_.hasAddress("eth0", "198.18.0.100"));
   EXPECT_EQ(thread_->status()->instances[0].state, State::Init);
+}
+
+// A fatal exception on the VRRP loop stops the engine in order, as keeld's stop() would (the
+// MASTER releases its VIPs and its notify_stop runs), and the main loop hears it once.
+TEST_F(EngineThreadTest, AFatalExceptionOnTheVrrpLoopStopsTheEngineAndTellsTheMainLoop) {
+  model::VrrpInstance vi = owner();
+  const std::string marker = dir_ + "/stopped";
+  vi.notify.stop = shell("echo stopped > " + marker);
+  start(configOf({vi}));
+  ASSERT_TRUE(runMainUntil([&] { return !masters_.empty(); }));
+  sockets_.failNextSend();  // the next advert, one advert_int from now
+  ASSERT_TRUE(runMainUntil([&] { return !fatal_.empty(); }));
+  EXPECT_NE(fatal_[0].find("out of memory"), std::string::npos) << fatal_[0];
+  ASSERT_TRUE(runMainUntil([&] { return masters_.empty(); }));
+  EXPECT_EQ(thread_->status()->instances[0].state, State::Init);
+  EXPECT_TRUE(thread_->stop());  // the thread had ended, or ends within the grace
+  EXPECT_FALSE(net_.hasAddress("eth0", "198.18.0.100"));
+  EXPECT_EQ(readFile(marker), "stopped\n");
+  (void)main_->runOnce(std::chrono::milliseconds(0));
+  EXPECT_EQ(fatal_.size(), 1U);
 }
 
 TEST_F(EngineThreadTest, StopLetsNotifyStopFinish) {
