@@ -165,6 +165,8 @@ class Daemon {
   void startControl();
   base::Status handleSignals();
   void ready() { notifySystemd("READY=1"); }
+  // True once a fatal error stopped keeld (it then exits non-zero).
+  bool failed() const { return failed_; }
 
  private:
   bool wantChecks() const { return !options_.vrrp_only; }
@@ -173,6 +175,7 @@ class Daemon {
   void setMasters(std::set<base::IpAddress> masters);
   base::Status reload();
   void stop(const char* why);
+  void failVrrp(const std::string& why);
   void notifySystemd(std::string_view state) const;
   RuntimeView view() const;
 
@@ -187,6 +190,7 @@ class Daemon {
   std::unique_ptr<DataplaneWiring> dataplane_;  // outlives `services_`, whose OnTable feeds it
   std::unique_ptr<Services> services_;
   std::unique_ptr<Operations> operations_;  // last: its getters read the members above
+  bool failed_ = false;
 };
 
 void Daemon::start() {
@@ -209,6 +213,7 @@ void Daemon::startVrrp() {
   vrrp_options.on_masters = [this](std::set<base::IpAddress> masters) {
     setMasters(std::move(masters));
   };
+  vrrp_options.on_fatal = [this](const std::string& why) { failVrrp(why); };
   auto thread = vrrp::EngineThread::start(std::make_shared<const model::Config>(*config_),
                                           std::move(vrrp_options));
   if (!thread) {
@@ -293,6 +298,14 @@ void Daemon::stop(const char* why) {
   loop_.stop();
 }
 
+// The VRRP thread's loop caught a fatal exception and stopped its engine in order (VIPs
+// released): keeld does not run on without VRRP, it stops and exits non-zero.
+void Daemon::failVrrp(const std::string& why) {
+  base::logError("VRRP thread failed: {}; stopping keeld", why);
+  failed_ = true;
+  stop("the VRRP thread failed");
+}
+
 void Daemon::notifySystemd(std::string_view state) const {
   if (auto s = systemd_.notify(state); !s) base::logWarning("{}", s.error().str());
 }
@@ -354,7 +367,7 @@ int serve(const KeeldOptions& options, std::optional<model::Config> config,
     base::logError("Event loop failed: {}", ran.error().str());
     return kExitFatal;
   }
-  return kExitOk;
+  return daemon.failed() ? kExitFatal : kExitOk;
 }
 
 // Takes the pid file, goes to the background unless -n, and serves. The pid file is locked
