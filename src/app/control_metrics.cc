@@ -2,8 +2,8 @@
 #include <fmt/format.h>
 
 #include "app/control_views.h"
-#include "app/services.h"
-#include "vrrp/engine.h"
+#include "lvs/engine.h"
+#include "vrrp/status.h"
 
 namespace keel::app {
 
@@ -31,6 +31,9 @@ void declareServices(MetricsText& m) {
   m.family("keel_real_weight", "gauge", "Weight of the real server in the data plane's table.");
   m.family("keel_check_duration_seconds", "gauge",
            "How long the last finished attempt of each checker took.");
+  m.family("keel_check_no_descriptor_total", "counter",
+           "Checker attempts that could not open a socket (keeld out of descriptors): no "
+           "verdict, the state kept.");
   for (const char* scope : {"service", "real"}) {
     for (const auto& [what, help] :
          {std::pair{"connections", "Connections scheduled"},
@@ -57,47 +60,53 @@ void addCounters(MetricsText& m, const std::string& scope, const Labels& labels,
 
 }  // namespace
 
-void addVrrpMetrics(const vrrp::Engine* engine, MetricsText& m) {
+void addVrrpMetrics(const vrrp::EngineStatus* status, MetricsText& m) {
   declareVrrp(m);
-  if (engine == nullptr) return;
-  for (const auto& instance : engine->instances()) {
-    const Labels l{{"instance", instance->name()}};
-    const vrrp::InstanceCounters& c = instance->counters();
-    m.add("keel_vrrp_state", l, vrrpStateValue(vrrp::stateName(instance->machine().state())));
-    m.add("keel_vrrp_effective_priority", l, instance->machine().effectivePriority());
+  if (status == nullptr) return;
+  for (const vrrp::InstanceStatus& i : status->instances) {
+    const Labels l{{"instance", i.name}};
+    const vrrp::InstanceCounters& c = i.counters;
+    m.add("keel_vrrp_state", l, vrrpStateValue(vrrp::stateName(i.state)));
+    m.add("keel_vrrp_effective_priority", l, i.effective_priority);
     m.add("keel_vrrp_transitions_total", l, num(c.transitions));
     m.add("keel_vrrp_adverts_sent_total", l, num(c.adverts_sent));
     m.add("keel_vrrp_adverts_received_total", l, num(c.adverts_received));
     m.add("keel_vrrp_priority_zero_received_total", l, num(c.priority_zero_received));
-    for (std::size_t i = 0; i < vrrp::kDropReasonCount; ++i) {
-      const auto reason = static_cast<vrrp::DropReason>(i);
+    for (std::size_t r = 0; r < vrrp::kDropReasonCount; ++r) {
+      const auto reason = static_cast<vrrp::DropReason>(r);
       m.add("keel_vrrp_adverts_dropped_total",
-            {{"instance", instance->name()}, {"reason", std::string(vrrp::dropReasonName(reason))}},
+            {{"instance", i.name}, {"reason", std::string(vrrp::dropReasonName(reason))}},
             num(c.drops[reason]));
     }
   }
 }
 
-void addCheckMetrics(const Services* services, MetricsText& m) {
+void addCheckMetrics(const lvs::Engine* services, MetricsText& m) {
   declareServices(m);
   if (services == nullptr) return;
   for (const check::RealServerStatus& r : services->checks().status()) {
     m.add("keel_check_up",
           {{"virtual_server", r.id.virtual_server},
-           {"real_server", dataplane::RealKey{r.id.address, r.id.port}.str()}},
+           {"real_server", lb::RealKey{r.id.address, r.id.port}.str()}},
           r.alive ? 1 : 0);
     for (std::size_t i = 0; i < r.checkers.size(); ++i) {
+      m.add("keel_check_no_descriptor_total",
+            {{"virtual_server", r.id.virtual_server},
+             {"real_server", lb::RealKey{r.id.address, r.id.port}.str()},
+             {"checker", r.checkers[i].kind},
+             {"index", std::to_string(i)}},
+            num(r.checkers[i].no_descriptor));
       if (!r.checkers[i].last_duration) continue;
       m.add("keel_check_duration_seconds",
             {{"virtual_server", r.id.virtual_server},
-             {"real_server", dataplane::RealKey{r.id.address, r.id.port}.str()},
+             {"real_server", lb::RealKey{r.id.address, r.id.port}.str()},
              {"checker", r.checkers[i].kind},
              {"index", std::to_string(i)}},
             std::chrono::duration<double>(*r.checkers[i].last_duration).count());
     }
   }
-  for (const dataplane::ServicePtr& s : services->desired().table()->services) {
-    for (const dataplane::Real& real : s->reals) {
+  for (const lb::ServicePtr& s : services->desired().table()->services) {
+    for (const lb::Real& real : s->reals) {
       m.add("keel_real_weight", {{"service", s->key.str()}, {"real_server", real.key.str()}},
             real.weight);
     }
@@ -140,6 +149,15 @@ void addControlMetrics(const ctl::ServerCounters& c, MetricsText& m) {
         std::pair{"timeout", c.timeouts}}) {
     m.add("keel_control_refused_total", {{"reason", reason}}, num(n));
   }
+  m.family("keel_control_accept_pauses_total", "counter",
+           "Times the control socket stopped accepting for a while: no descriptor or memory.");
+  m.add("keel_control_accept_pauses_total", {}, num(c.accept_pauses));
+}
+
+void addLoopMetrics(const event::LoopStats& stats, MetricsText& m) {
+  m.family("keel_loop_callback_exceptions_total", "counter",
+           "Exceptions caught around event-loop callbacks; keeld ran on (docs/operations.md).");
+  m.add("keel_loop_callback_exceptions_total", {}, num(stats.callback_exceptions));
 }
 
 }  // namespace keel::app

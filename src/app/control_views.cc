@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "app/services.h"
-#include "vrrp/engine.h"
+#include "lvs/engine.h"
+#include "vrrp/status.h"
 
 namespace keel::app {
 
@@ -18,17 +18,16 @@ nlohmann::ordered_json dropsJson(const vrrp::DropCounters& drops) {
   return out;
 }
 
-nlohmann::ordered_json instanceJson(const vrrp::Instance& instance) {
-  const vrrp::StateMachine& m = instance.machine();
-  const vrrp::InstanceCounters& c = instance.counters();
-  const auto master = m.masterAddress();
-  return {{"name", instance.name()},
-          {"state", vrrp::stateName(m.state())},
-          {"interface", instance.config().interface},
-          {"vrid", instance.config().virtual_router_id},
-          {"priority", instance.config().priority},
-          {"effective_priority", m.effectivePriority()},
-          {"master", master ? master->str() : ""},
+nlohmann::ordered_json instanceJson(const vrrp::InstanceStatus& i) {
+  const vrrp::InstanceCounters& c = i.counters;
+  return {{"name", i.name},
+          {"state", vrrp::stateName(i.state)},
+          {"interface", i.interface},
+          {"vrid", i.vrid},
+          {"priority", i.priority},
+          {"effective_priority", i.effective_priority},
+          {"master", i.master},
+          {"fault", i.fault},
           {"adverts_sent", c.adverts_sent},
           {"adverts_received", c.adverts_received},
           {"priority_zero_received", c.priority_zero_received},
@@ -58,6 +57,7 @@ nlohmann::ordered_json checkerJson(const check::CheckerStatus& c) {
           {"paused", c.paused},
           {"retries_done", c.retries_done},
           {"last_reason", c.last_reason},
+          {"no_descriptor", c.no_descriptor},
           {"last_duration_seconds",
            c.last_duration
                ? nlohmann::ordered_json(std::chrono::duration<double>(*c.last_duration).count())
@@ -79,9 +79,9 @@ std::string checkersText(const nlohmann::ordered_json& checkers) {
 
 }  // namespace
 
-nlohmann::ordered_json vrrpJson(const vrrp::Engine& engine) {
+nlohmann::ordered_json vrrpJson(const vrrp::EngineStatus& status) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const auto& instance : engine.instances()) out.push_back(instanceJson(*instance));
+  for (const vrrp::InstanceStatus& i : status.instances) out.push_back(instanceJson(i));
   return out;
 }
 
@@ -89,11 +89,13 @@ std::string vrrpText(const nlohmann::ordered_json& instances, bool stats) {
   std::string out = fmt::format("{:<16} {:<7} {:<12} {:>4} {:>4} {:>4}  {}\n", "Instance", "State",
                                 "Interface", "VRID", "Prio", "Eff", "Master");
   for (const auto& i : instances) {
-    out += fmt::format("{:<16} {:<7} {:<12} {:>4} {:>4} {:>4}  {}\n",
-                       field<std::string>(i, "name", ""), field<std::string>(i, "state", ""),
-                       field<std::string>(i, "interface", ""), field<int>(i, "vrid", 0),
-                       field<int>(i, "priority", 0), field<int>(i, "effective_priority", 0),
-                       field<std::string>(i, "master", "-"));
+    const std::string fault = field<std::string>(i, "fault", "");
+    out +=
+        fmt::format("{:<16} {:<7} {:<12} {:>4} {:>4} {:>4}  {}{}\n",
+                    field<std::string>(i, "name", ""), field<std::string>(i, "state", ""),
+                    field<std::string>(i, "interface", ""), field<int>(i, "vrid", 0),
+                    field<int>(i, "priority", 0), field<int>(i, "effective_priority", 0),
+                    field<std::string>(i, "master", "-"), fault.empty() ? "" : " (" + fault + ")");
     if (!stats) continue;
     out += fmt::format("  adverts sent {} received {}, priority 0 received {}, transitions {}\n",
                        field<std::uint64_t>(i, "adverts_sent", 0),
@@ -113,13 +115,13 @@ std::string vrrpText(const nlohmann::ordered_json& instances, bool stats) {
   return out;
 }
 
-nlohmann::ordered_json checksJson(const Services& services) {
+nlohmann::ordered_json checksJson(const lvs::Engine& services) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const check::RealServerStatus& r : services.checks().status()) {
     nlohmann::ordered_json checkers = nlohmann::ordered_json::array();
     for (const check::CheckerStatus& c : r.checkers) checkers.push_back(checkerJson(c));
     out.push_back({{"virtual_server", r.id.virtual_server},
-                   {"real_server", dataplane::RealKey{r.id.address, r.id.port}.str()},
+                   {"real_server", lb::RealKey{r.id.address, r.id.port}.str()},
                    {"alive", r.alive},
                    {"weight", r.weight ? nlohmann::ordered_json(*r.weight) : nullptr},
                    {"checkers", checkers}});

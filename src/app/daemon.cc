@@ -12,29 +12,36 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <variant>
 #include <vector>
 
-#include "app/config_test.h"
+#include <fmt/format.h>
+
+#include "app/bfd_wiring.h"
+#include "app/config_check.h"
+#include "app/config_loader.h"
 #include "app/control.h"
-#include "app/dataplane_wiring.h"
+#include "app/dataplane_factory.h"
 #include "app/exit_codes.h"
 #include "app/mail_wiring.h"
 #include "app/pid_file.h"
 #include "app/process_setup.h"
 #include "app/runtime_dir.h"
 #include "app/sd_notify.h"
-#include "app/services.h"
 #include "app/state_dump.h"
 #include "app/version.h"
 #include "base/clock.h"
+#include "base/fd_budget.h"
 #include "base/log.h"
-#include "bfd/engine_thread.h"
 #include "check/probe_factory.h"
 #include "conf/reader.h"
 #include "ctl/config_json.h"
+#include "event/child_process.h"
 #include "event/loop.h"
+#include "lvs/engine.h"
 #include "model/diff.h"
-#include "vrrp/engine.h"
+#include "vrrp/engine_thread.h"
+#include "vrrp/reload_plan.h"
 
 namespace keel::app {
 
@@ -52,31 +59,32 @@ void setUpLogging(const KeeldOptions& options) {
 
 namespace {
 
-// Reads the configuration and logs every diagnostic. nullopt when it cannot be used: missing,
-// unreadable, or with errors (keel does not run a half-understood configuration).
-std::optional<model::Config> loadConfig(const KeeldOptions& options) {
-  conf::Diagnostics diags;
-  auto config = conf::readConfig(options.config_file, preprocessOptions(options), diags);
-  if (!config) {
-    base::logError("Unable to open configuration file {}: {}", options.config_file,
-                   config.error().str());
-    return std::nullopt;
-  }
-  for (const conf::Diagnostic& d : diags.all()) {
+// Logs each diagnostic's first line.
+void logDiagnostics(const std::vector<conf::Diagnostic>& diagnostics) {
+  for (const conf::Diagnostic& d : diagnostics) {
     std::string text = conf::render(d);
-    if (!text.empty() && text.back() == '\n') text.pop_back();
     auto first_line = text.substr(0, text.find('\n'));
     base::log(d.severity == conf::Severity::Error ? base::LogLevel::Error : base::LogLevel::Warning,
               "{}", first_line);
   }
-  if (diags.errors() > 0) {
-    base::logError("Configuration {} has {} error(s); not using it", options.config_file,
-                   diags.errors());
+}
+
+// Reads the configuration at start (before any engine runs) and logs every diagnostic. nullopt
+// when it cannot be used: missing, unreadable, or with errors (keel does not run a
+// half-understood configuration).
+std::optional<model::Config> loadConfig(const KeeldOptions& options) {
+  const std::atomic<bool> never{false};
+  LoadResult r =
+      readConfiguration({options.config_file, preprocessOptions(options), nullptr}, never);
+  logDiagnostics(r.diagnostics);
+  if (!r.config) {
+    base::logError("{}; not using it", r.error);
     return std::nullopt;
   }
   base::logInfo("Configuration {} loaded: {} VRRP instance(s), {} virtual server(s)",
-                options.config_file, config->vrrp_instances.size(), config->virtual_servers.size());
-  return std::move(*config);
+                options.config_file, r.config->vrrp_instances.size(),
+                r.config->virtual_servers.size());
+  return *r.config;
 }
 
 void logChanges(const model::ConfigDiff& d) {
@@ -89,17 +97,6 @@ void logChanges(const model::ConfigDiff& d) {
   if (d.empty()) base::logInfo("Reload: no changes");
 }
 
-// The addresses a VRRP instance holds as MASTER, for ha_suspend.
-std::vector<base::IpAddress> virtualAddresses(const model::Config& config,
-                                              const std::string& instance) {
-  std::vector<base::IpAddress> out;
-  for (const model::VrrpInstance& vi : config.vrrp_instances) {
-    if (vi.name != instance) continue;
-    for (const model::VirtualIp& v : vi.virtual_ipaddress) out.push_back(v.address.address());
-  }
-  return out;
-}
-
 // Writes one operator file under the runtime directory and logs where it went.
 void writeDump(const std::string& dir, const char* name, const std::string& text) {
   if (auto s = writeRuntimeFile(dir, name, text); !s) {
@@ -109,24 +106,41 @@ void writeDump(const std::string& dir, const char* name, const std::string& text
   base::logInfo("Wrote {}/{}", dir, name);
 }
 
-// keepalived's signals (the loop handles them while it runs).
-constexpr std::array<int, 5> kHandledSignals = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
+// keepalived's signals (the loop handles them while it runs): every --signum name's.
+std::array<int, 8> handledSignals() {
+  return {SIGTERM,
+          SIGINT,
+          SIGHUP,
+          SIGUSR1,
+          SIGUSR2,
+          *signalNumberFor("JSON"),
+          *signalNumberFor("STATS_CLEAR"),
+          *signalNumberFor("TDUMP")};
+}
 
 // They wait (blocked) from the first moment until the loop reads them, so a signal sent while
 // the configuration loads is handled, not fatal.
 void holdSignals() {
   sigset_t mask;
   sigemptyset(&mask);
-  for (int signo : kHandledSignals) sigaddset(&mask, signo);
-  sigaddset(&mask, *signalNumberFor("JSON"));
+  for (int signo : handledSignals()) sigaddset(&mask, signo);
   ::pthread_sigmask(SIG_BLOCK, &mask, nullptr);
 }
 
 // Once the loop has stopped, a repeated signal (a second SIGTERM) must not kill keeld before it
 // has cleaned up (pid file, runtime directory).
 void ignoreSignals() {
-  for (int signo : kHandledSignals) std::signal(signo, SIG_IGN);
-  std::signal(*signalNumberFor("JSON"), SIG_IGN);
+  for (int signo : handledSignals()) std::signal(signo, SIG_IGN);
+}
+
+// Writes a multi-line text to the log, a line at a time.
+void logLines(const std::string& text) {
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    base::logInfo("{}", std::string_view(text).substr(at, end - at));
+    at = end + 1;
+  }
 }
 
 // -s, -u, -m: what the process needs before anything else is opened.
@@ -143,21 +157,60 @@ base::Result<std::string> prepareRuntimeDir(const KeeldOptions& options,
                                             const std::optional<model::Config>& config) {
   std::optional<std::string> instance = options.instance;
   if (!instance && config && !config->instance.empty()) instance = config->instance;
-  auto dir = runtimeDir({options.runtime_dir, instance});
+  const RuntimeEnvironment env = RuntimeEnvironment::current();
+  const RuntimeDirRequest request{options.runtime_dir, instance};
+  auto dir = runtimeDir(request, env);
   if (!dir) return dir.error();
+  if (usesTemporaryBase(request, env)) {
+    base::logNotice("No XDG_RUNTIME_DIR: runtime files go to {}, keeld's own (mode 0700)", *dir);
+  }
   KEEL_TRY(makeRuntimeDir(*dir));
   return dir;
 }
 
+// What the configuration asks of the descriptor budget (base/fd_budget.h).
+base::FdNeeds fdNeedsOf(const std::optional<model::Config>& config, bool no_bfd) {
+  base::FdNeeds needs;
+  needs.open_at_start = base::openDescriptors();
+  if (!config) return needs;
+  needs.vrrp_instances = config->vrrp_instances.size();
+  needs.bfd_sessions = no_bfd ? 0 : config->bfd_instances.size();
+  needs.mail = !config->global.smtp_server.empty() && !config->global.notification_email.empty();
+  needs.scripts = config->vrrp_scripts.size();
+  for (const model::VirtualServer& vs : config->virtual_servers) {
+    for (const model::RealServer& rs : vs.real_servers) {
+      needs.checkers += rs.checkers.size();
+      for (const model::Checker& c : rs.checkers) {
+        if (std::holds_alternative<model::MiscCheck>(c.kind)) ++needs.scripts;
+      }
+    }
+  }
+  return needs;
+}
+
+// RLIMIT_NOFILE up to its hard limit, then shared out; the log says how.
+base::FdShares planDescriptors(const std::optional<model::Config>& config, bool no_bfd) {
+  std::size_t limit = 0;
+  if (auto raised = raiseNoFileLimit(); !raised) {
+    base::logWarning("{}", raised.error().str());
+  } else {
+    limit = raised->now;
+    if (raised->now != raised->before) {
+      base::logInfo("Descriptor limit raised from {} to {}", raised->before, raised->now);
+    }
+  }
+  const base::FdShares shares = base::planFdShares(limit, fdNeedsOf(config, no_bfd));
+  base::logInfo("Descriptor shares: {}", base::describe(shares));
+  if (shares.tight) {
+    base::logWarning("Descriptor limit {} leaves the data plane only {} (raise LimitNOFILE)",
+                     shares.limit, shares.dataplane);
+  }
+  return shares;
+}
+
 // -d: keepalived dumps its parsed configuration to the log at start.
 void logConfiguration(const model::Config& config) {
-  const std::string text = ctl::toJson(config).dump(2);
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const std::size_t end = std::min(text.find('\n', at), text.size());
-    base::logInfo("{}", std::string_view(text).substr(at, end - at));
-    at = end + 1;
-  }
+  logLines(ctl::dumpJson(ctl::toJson(config), 2));
 }
 
 // keeld's engines and signals on the control-plane loop.
@@ -169,24 +222,45 @@ class Daemon {
         config_(std::move(config)),
         runtime_dir_(std::move(runtime_dir)),
         loop_(loop),
-        probes_(check::makeProbeFactory([this] { return scriptPolicyOf(*config_); })),
-        systemd_(SystemdNotifier::fromEnvironment()) {}
+        probes_(check::makeProbeFactory([this] { return lvs::scriptPolicyOf(*config_); })),
+        systemd_(SystemdNotifier::fromEnvironment()),
+        loader_(
+            loop, [this] { return reloadRequest(); },
+            [this](const LoadResult& result) { apply(result); }),
+        bfd_(
+            loop, [this](const bfd::SessionEvent& e) { onBfdSession(e); },
+            [this](const std::string& why) { failThread("BFD", why); }) {
+    if (config_) running_ = std::make_shared<const model::Config>(*config_);
+  }
 
   void start();
   // The control socket and metrics (control.h); keeld runs on without them if they fail.
   void startControl();
   base::Status handleSignals();
   void ready() { notifySystemd("READY=1"); }
+  // The descriptor shares (base/fd_budget.h); `dataplane` is the cap the data plane is given.
+  void setFdShares(const base::FdShares& shares) { fd_shares_ = shares; }
+  const base::FdShares& fdShares() const { return fd_shares_; }
+  // A callback ended with a fatal exception (event/loop.h): stop in order, VIPs released.
+  void fail(const std::string& why) { stop(why.c_str()); }
+  // True once a fatal error stopped keeld (it then exits non-zero).
+  bool failed() const { return failed_; }
 
  private:
   bool wantChecks() const { return !options_.vrrp_only; }
   bool wantVrrp() const { return !options_.check_only; }
-  void startVrrp();
-  void startBfd();
-  void forwardToVrrp(const bfd::SessionEvent& e);
-  base::Status reload();
-  void reloadVrrp(const std::shared_ptr<const model::Config>& config);
+  void startVrrp(const std::shared_ptr<const model::Config>& config);
+  void onBfdSession(const bfd::SessionEvent& e);
+  void onVrrpTransition(const std::string& name, vrrp::State to);
+  void setMasters(std::set<base::IpAddress> masters);
+  void startDataplane(const std::shared_ptr<const model::Config>& config);
+  // SIGHUP and keelctl reload: the file is read off the loop (config_loader.h), then applied.
+  void reload(ConfigLoader::Done done);
+  LoadRequest reloadRequest() const;
+  void apply(const LoadResult& result);
   void stop(const char* why);
+  void failThread(const char* thread, const std::string& why);
+  void writeStats(bool clear);
   void notifySystemd(std::string_view state) const;
   RuntimeView view() const;
 
@@ -196,149 +270,156 @@ class Daemon {
   event::Loop& loop_;
   const check::ProbeFactory probes_;
   const SystemdNotifier systemd_;
-  MailWiring mail_;  // before vrrp_: VRRP's transitions mail through it until vrrp_ is gone
-  std::unique_ptr<vrrp::Engine> vrrp_;
-  std::unique_ptr<bfd::EngineThread> bfd_;                  // its own thread (bfd/engine_thread.h)
-  std::unique_ptr<bfd::Events::Subscription> bfd_to_vrrp_;  // track_bfd: sessions to vrrp_
-  std::unique_ptr<DataplaneWiring> dataplane_;  // outlives `services_`, whose OnTable feeds it
-  std::unique_ptr<Services> services_;
+  base::FdShares fd_shares_;
+  std::shared_ptr<const model::Config> running_;  // config_ as the engines got it
+  ConfigLoader loader_;
+  MailWiring mail_;  // the VRRP thread's transitions reach it posted to loop_
+  BfdWiring bfd_;    // BFD on its own thread (app/bfd_wiring.h); its sessions go to vrrp_
+  std::unique_ptr<vrrp::EngineThread> vrrp_;  // VRRP on its own thread (vrrp/engine_thread.h)
+  std::set<base::IpAddress> masters_;         // the VIPs MASTER instances hold, for ha_suspend
+  std::unique_ptr<dataplane::Dataplane> dataplane_;  // outlives `lvs_`, which feeds it tables
+  std::unique_ptr<lvs::Engine> lvs_;
   std::unique_ptr<Operations> operations_;  // last: its getters read the members above
+  bool failed_ = false;
 };
 
 void Daemon::start() {
   if (!config_) return;
+  const auto& shared = running_;
   mail_.configure(loop_, *config_);
-  if (!options_.no_bfd && !config_->bfd_instances.empty()) startBfd();
+  if (!options_.no_bfd) bfd_.apply(*config_);
   if (wantChecks() && !config_->virtual_servers.empty()) {
-    services_ = std::make_unique<Services>(loop_, std::make_shared<const model::Config>(*config_),
-                                           probes_, tableSink(dataplane_));
+    lvs_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
   }
-  if (wantVrrp() && !config_->vrrp_instances.empty()) startVrrp();
-  if (wantChecks()) {
-    syncDataplane(dataplane_, services_.get(), loop_, *config_, options_.keep_dataplane);
-  }
+  if (wantVrrp() && !config_->vrrp_instances.empty()) startVrrp(shared);
+  startDataplane(shared);
 }
 
-void Daemon::startVrrp() {
-  vrrp::EngineOptions vrrp_options;
-  vrrp_options.keep_addresses_on_stop = options_.keep_vips;
-  vrrp_options.on_transition = [this](const std::string& name, vrrp::State from, vrrp::State to) {
-    mail_.vrrpTransition(name, vrrp::stateName(to));
-    if (services_ && config_ && (from == vrrp::State::Master) != (to == vrrp::State::Master)) {
-      services_->setAddressesPresent(virtualAddresses(*config_, name), to == vrrp::State::Master);
-    }
+// The data plane, once there are virtual servers to forward, subscribed to the virtual servers'
+// tables (the current one first).
+void Daemon::startDataplane(const std::shared_ptr<const model::Config>& config) {
+  if (dataplane_ || !lvs_) return;
+  DataplaneOptions dp_options{.keep_attached = options_.keep_dataplane};
+  // The proxy's flows hold up to two descriptors each: its cap keeps it inside its share.
+  dp_options.proxy_max_flows = std::min(dp_options.proxy_max_flows, fd_shares_.dataplane / 2);
+  dataplane_ = makeDataplane(loop_, config, dp_options);
+  if (!dataplane_) return;
+  lvs_->subscribe([dp = dataplane_.get()](std::shared_ptr<const lb::ServiceTable> table) {
+    if (auto s = dp->apply(std::move(table)); !s) base::logError("{}", s.error().str());
+  });
+}
+
+void Daemon::startVrrp(const std::shared_ptr<const model::Config>& config) {
+  vrrp::EngineThread::Options vrrp_options;
+  vrrp_options.engine.keep_addresses_on_stop = options_.keep_vips;
+  vrrp_options.settings = vrrp::ThreadSettings::from(config->global);
+  vrrp_options.main = &loop_;
+  vrrp_options.on_masters = [this](std::set<base::IpAddress> masters) {
+    setMasters(std::move(masters));
   };
-  auto engine =
-      vrrp::Engine::create(loop_, std::make_shared<const model::Config>(*config_), vrrp_options);
-  if (!engine) {
-    base::logError("VRRP not started: {}", engine.error().str());
-    return;
-  }
-  vrrp_ = std::move(*engine);
-  if (bfd_) {
-    for (const bfd::SessionEvent& e : bfd_->events().snapshot()) forwardToVrrp(e);
-  } else if (std::any_of(config_->vrrp_instances.begin(), config_->vrrp_instances.end(),
-                         [](const model::VrrpInstance& vi) { return !vi.track_bfd.empty(); })) {
+  // On the VRRP thread: the mail is decided and queued on this loop (app/mail_wiring.h).
+  vrrp_options.engine.on_transition = [this](const std::string& name, vrrp::State, vrrp::State to) {
+    loop_.post([this, name, to] { onVrrpTransition(name, to); });
+  };
+  vrrp_options.on_fatal = [this](const std::string& why) { failThread("VRRP", why); };
+  vrrp_options.bfd_states = bfd_.vrrpStates();  // VRRP starting after BFD
+  if (!bfd_.running() &&
+      std::any_of(config->vrrp_instances.begin(), config->vrrp_instances.end(),
+                  [](const model::VrrpInstance& vi) { return !vi.track_bfd.empty(); })) {
     base::logWarning("track_bfd: BFD is not running - tracked sessions count as down");
   }
-  vrrp_->start();
+  auto thread = vrrp::EngineThread::start(config, std::move(vrrp_options));
+  if (!thread) {
+    base::logError("VRRP not started: {}", thread.error().str());
+    return;
+  }
+  vrrp_ = std::move(*thread);
 }
 
-// track_bfd: a session's state to the VRRP engine, unless its bfd_instance says `checker` only.
-void Daemon::forwardToVrrp(const bfd::SessionEvent& e) {
+// track_bfd: a session's state to the VRRP thread, unless its bfd_instance says `checker` only.
+void Daemon::onBfdSession(const bfd::SessionEvent& e) {
   if (vrrp_ && e.notify_vrrp) vrrp_->setBfdState(e.name, e.up());
 }
 
-// The BFD engine on a thread of its own; VRRP hears its sessions through events(), posted to
-// this loop (BFD_CHECK is not implemented: conf warns).
-void Daemon::startBfd() {
-  bfd::EngineOptions options;
-  options.rt_priority = config_->global.bfd_rt_priority;
-  auto engine = bfd::EngineThread::start(config_->bfd_instances, options);
-  if (!engine) {
-    base::logError("BFD not started: {}", engine.error().str());
-    return;
-  }
-  bfd_ = std::move(*engine);
-  bfd_to_vrrp_ =
-      bfd_->events().subscribe(loop_, [this](const bfd::SessionEvent& e) { forwardToVrrp(e); });
+// On the main loop, posted by the VRRP thread: the instance's alert mail (app/mail_wiring.h).
+void Daemon::onVrrpTransition(const std::string& name, vrrp::State to) {
+  mail_.vrrpTransition(name, vrrp::stateName(to));
 }
 
-// SIGHUP: a bad file is rejected and the running configuration stays; otherwise every engine
-// takes the new one keeping its runtime state (VRRP states, checker states, connections).
-base::Status Daemon::reload() {
+void Daemon::reload(ConfigLoader::Done done) {
   notifySystemd("RELOADING=1");
   base::logInfo("Reloading");
-  std::optional<model::Config> next = loadConfig(options_);
-  if (!next) {
+  loader_.reload(std::move(done));  // applied once per read, however many asked (apply())
+}
+
+// What a reload reads: the same file and options as at start, against the running config.
+LoadRequest Daemon::reloadRequest() const {
+  return {options_.config_file, preprocessOptions(options_), running_};
+}
+
+// A bad file is rejected and the running configuration stays; otherwise every engine takes the
+// new one keeping its runtime state (VRRP states, checker states, connections).
+void Daemon::apply(const LoadResult& result) {
+  logDiagnostics(result.diagnostics);
+  if (!result.config) {
+    base::logError("{}; not using it", result.error);
     base::logError("Reload aborted: the running configuration stays");
     notifySystemd("READY=1");
-    return base::makeError(base::ErrorCode::InvalidArgument,
-                           "the configuration has errors; the running one stays (see the log)");
+    return;
   }
-  if (config_ && next->instance != config_->instance) {
+  if (auto checked = vrrp::checkConfig(*result.config); wantVrrp() && !checked) {
+    base::logError("Reload aborted: {}; the running configuration stays", checked.error().str());
+    notifySystemd("READY=1");
+    return;
+  }
+  if (config_ && result.config->instance != config_->instance) {
     base::logWarning("Reload: 'instance' takes effect at restart; runtime files stay in {}",
                      runtime_dir_);
   }
-  logChanges(config_ ? model::diff(*config_, *next) : model::diff({}, *next));
-  config_ = std::move(next);
+  logChanges(result.plan.changes);
+  config_ = *result.config;
+  running_ = result.config;
+  const auto& shared = running_;
   mail_.configure(loop_, *config_);
-  auto shared = std::make_shared<const model::Config>(*config_);
-  if (services_) {
-    services_->reload(shared);
+  // The data plane takes the new configuration (its VIP interfaces) before the new tables arrive.
+  if (dataplane_) dataplane_->reload(shared);
+  if (lvs_) {
+    lvs_->reload(shared);
   } else if (wantChecks() && !config_->virtual_servers.empty()) {
-    services_ = std::make_unique<Services>(loop_, shared, probes_, tableSink(dataplane_));
+    lvs_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
   }
-  if (bfd_) {
-    bfd_->reload(config_->bfd_instances);
-  } else if (!options_.no_bfd && !config_->bfd_instances.empty()) {
-    startBfd();
-  }
+  if (!options_.no_bfd) bfd_.apply(*config_);
   if (vrrp_) {
-    reloadVrrp(shared);
+    vrrp_->reload(shared);  // on the VRRP thread; ha_suspend hears the outcome (setMasters)
   } else if (wantVrrp() && !config_->vrrp_instances.empty()) {
-    startVrrp();
+    startVrrp(shared);
   }
-  if (wantChecks()) {
-    syncDataplane(dataplane_, services_.get(), loop_, *config_, options_.keep_dataplane);
-  }
+  startDataplane(shared);
   base::logInfo("Reload complete");
   notifySystemd("READY=1");
-  return base::ok();
 }
 
-// The VIPs the MASTER instances hold (their addresses are "present" for ha_suspend).
-std::set<base::IpAddress> masterAddresses(const vrrp::Engine& engine) {
-  std::set<base::IpAddress> out;
-  for (const auto& instance : engine.instances()) {
-    if (instance->machine().state() != vrrp::State::Master) continue;
-    for (const model::VirtualIp& v : instance->config().virtual_ipaddress) {
-      out.insert(v.address.address());
-    }
-  }
-  return out;
-}
-
-// The engine keeps each instance's state; ha_suspend learns the VIPs a MASTER gained or lost.
-void Daemon::reloadVrrp(const std::shared_ptr<const model::Config>& config) {
-  const std::set<base::IpAddress> before = masterAddresses(*vrrp_);
-  vrrp_->reload(config);
-  const std::set<base::IpAddress> after = masterAddresses(*vrrp_);
-  if (!services_) return;
+// ha_suspend: the services learn the VIPs a MASTER gained or lost since the last report.
+void Daemon::setMasters(std::set<base::IpAddress> masters) {
   std::vector<base::IpAddress> gained;
   std::vector<base::IpAddress> lost;
-  std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
+  std::set_difference(masters.begin(), masters.end(), masters_.begin(), masters_.end(),
                       std::back_inserter(gained));
-  std::set_difference(before.begin(), before.end(), after.begin(), after.end(),
+  std::set_difference(masters_.begin(), masters_.end(), masters.begin(), masters.end(),
                       std::back_inserter(lost));
-  if (!gained.empty()) services_->setAddressesPresent(gained, true);
-  if (!lost.empty()) services_->setAddressesPresent(lost, false);
+  masters_ = std::move(masters);
+  if (!lvs_) return;
+  if (!gained.empty()) lvs_->setAddressesPresent(gained, true);
+  if (!lost.empty()) lvs_->setAddressesPresent(lost, false);
 }
 
 void Daemon::startControl() {
-  auto ops = startOperations(
-      loop_, runtime_dir_,
-      sourcesOf(config_, vrrp_, services_, dataplane_, [this] { return reload(); }));
+  ControlSources sources = sourcesOf(config_, vrrp_, lvs_, dataplane_);
+  sources.reload = [this](ConfigLoader::Done done) { reload(std::move(done)); };
+  sources.check = [this](std::string file, ConfigLoader::Done done) {
+    return loader_.check(std::move(file), std::move(done));
+  };
+  auto ops = startOperations(loop_, runtime_dir_, std::move(sources));
   if (!ops) {
     base::logError("Control socket not started: {}", ops.error().str());
     return;
@@ -349,10 +430,18 @@ void Daemon::startControl() {
 void Daemon::stop(const char* why) {
   base::logInfo("Stopping ({})", why);
   notifySystemd("STOPPING=1");
-  if (vrrp_) vrrp_->stop();
-  bfd_to_vrrp_.reset();
-  bfd_.reset();  // AdminDown to every BFD neighbour
+  // Joined, at most its stop grace and a margin; a thread that did not end is left to the exit.
+  if (vrrp_ && !vrrp_->stop()) (void)vrrp_.release();
+  bfd_.stop();  // AdminDown to every BFD neighbour
   loop_.stop();
+}
+
+// The VRRP or BFD thread's loop caught a fatal exception and stopped its engine in order (VIPs
+// released, AdminDown sent): keeld does not run on without it, it stops and exits non-zero.
+void Daemon::failThread(const char* thread, const std::string& why) {
+  base::logError("{} thread failed: {}; stopping keeld", thread, why);
+  failed_ = true;
+  stop(fmt::format("the {} thread failed", thread).c_str());
 }
 
 void Daemon::notifySystemd(std::string_view state) const {
@@ -360,9 +449,25 @@ void Daemon::notifySystemd(std::string_view state) const {
 }
 
 RuntimeView Daemon::view() const {
-  RuntimeView v = config_ ? collectView(*config_, vrrp_.get(), services_.get()) : RuntimeView{};
+  const auto vrrp = vrrp_ ? vrrp_->status() : nullptr;
+  RuntimeView v = config_ ? collectView(*config_, vrrp.get(), lvs_.get()) : RuntimeView{};
   v.config_file = options_.config_file;
   return v;
+}
+
+// keel.stats (SIGUSR2). STATS_CLEAR writes it, then counts again from zero, as keepalived; the
+// VRRP and data-plane engines offer no way to clear their counters yet, so only the event loop's
+// are cleared, and the log says so.
+void Daemon::writeStats(bool clear) {
+  std::string text;
+  if (const auto status = vrrp_ ? vrrp_->status() : nullptr) text = vrrp::statsText(*status);
+  if (dataplane_) text += dataplane::statsText(*dataplane_);
+  text += bfd_.statsText();
+  text += loopStatsText(loop_.stats());
+  writeDump(runtime_dir_, "keel.stats", text);
+  if (!clear) return;
+  loop_.clearStats();
+  base::logInfo("Statistics cleared: event loop (VRRP and data-plane counters are kept)");
 }
 
 base::Status Daemon::handleSignals() {
@@ -370,17 +475,17 @@ base::Status Daemon::handleSignals() {
     KEEL_TRY(loop_.onSignal(signo, [this, why = name] { stop(why); }));
   }
   const std::pair<int, std::function<void()>> optional[] = {
-      {SIGHUP, [this] { (void)reload(); }},
+      {SIGHUP, [this] { reload(nullptr); }},
       {SIGUSR1, [this] { writeDump(runtime_dir_, "keel.data", dataText(view())); }},
-      {SIGUSR2,
-       [this] {
-         std::string text = vrrp_ ? vrrp_->statsText() : std::string();
-         if (dataplane_) text += dataplane_->statsText();
-         if (bfd_) text += bfd_->statsText();
-         writeDump(runtime_dir_, "keel.stats", text);
-       }},
+      {SIGUSR2, [this] { writeStats(false); }},
       {*signalNumberFor("JSON"),
-       [this] { writeDump(runtime_dir_, "keel.json", dataJson(view()).dump(2) + "\n"); }},
+       [this] { writeDump(runtime_dir_, "keel.json", ctl::dumpJson(dataJson(view()), 2) + "\n"); }},
+      {*signalNumberFor("STATS_CLEAR"), [this] { writeStats(true); }},
+      {*signalNumberFor("TDUMP"),
+       [this] {
+         logLines(
+             threadDumpText(loop_.snapshot(), event::ChildProcess::running(loop_.clock().now())));
+       }},
   };
   for (const auto& [signo, handler] : optional) {
     if (auto s = loop_.onSignal(signo, handler); !s) {
@@ -400,7 +505,10 @@ int serve(const KeeldOptions& options, std::optional<model::Config> config,
     report.report(kExitFatal);
     return kExitFatal;
   }
+  const base::FdShares shares = planDescriptors(config, options.no_bfd);
   Daemon daemon(options, std::move(config), runtime_dir, **loop);
+  daemon.setFdShares(shares);
+  (*loop)->onFatal([&daemon](const std::string& why) { daemon.fail(why); });
   if (auto s = daemon.handleSignals(); !s) {
     base::logError("Unable to handle signals: {}", s.error().str());
     report.report(kExitFatal);
@@ -416,7 +524,7 @@ int serve(const KeeldOptions& options, std::optional<model::Config> config,
     base::logError("Event loop failed: {}", ran.error().str());
     return kExitFatal;
   }
-  return kExitOk;
+  return daemon.failed() ? kExitFatal : kExitOk;
 }
 
 // Takes the pid file, goes to the background unless -n, and serves. The pid file is locked

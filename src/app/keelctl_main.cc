@@ -1,7 +1,9 @@
 // keelctl: keel's control tool. It asks the keeld of this host (or network namespace) over its
 // control socket, RUNTIME_DIR/keel.sock, found by the same rule keeld uses (runtime_dir.h), and
 // prints keeld's answer: ipvsadm's layout for -Ln, text for the rest, JSON with --json.
-// `genhash` runs here, without keeld. docs/keelctl.md.
+// `genhash` runs here, without keeld.
+// docs/keelctl.md.
+#include <filesystem>
 #include <span>
 #include <string>
 #include <vector>
@@ -23,7 +25,10 @@ using keel::app::kExitFatal;
 using keel::app::kExitOk;
 using nlohmann::ordered_json;
 
-constexpr auto kTimeout = std::chrono::seconds(30);  // a reload re-reads the whole config
+constexpr auto kTimeout = std::chrono::seconds(30);
+// A reload waits for keeld to read the file off its loop, bounded by the server's
+// deferred_timeout (ctl/stream_server.h) and its parse budgets (conf/budget.h).
+constexpr auto kReloadTimeout = std::chrono::seconds(150);
 
 struct Args {
   bool list = false;
@@ -38,6 +43,7 @@ struct Args {
   std::string service;
   std::string client;
   bool udp = false;
+  std::string check;  // reload --check FILE
 };
 
 // `keelctl genhash -s SERVER -p PORT -u URL [...]`: keeld --genhash's flags.
@@ -78,6 +84,11 @@ ordered_json requestOf(const Args& a, const std::string& command) {
             {"client", a.client},
             {"protocol", a.udp ? "udp" : "tcp"}};
   }
+  if (command == "reload" && !a.check.empty()) {
+    std::error_code ec;
+    auto file = std::filesystem::absolute(a.check, ec);
+    return {{"cmd", "reload"}, {"check", ec ? a.check : file.lexically_normal().string()}};
+  }
   if (!command.empty()) return {{"cmd", command}};
   if (a.connections) return {{"cmd", "connections"}};
   return {{"cmd", "list"}, {"stats", a.stats}, {"rate", a.rate}};
@@ -86,7 +97,8 @@ ordered_json requestOf(const Args& a, const std::string& command) {
 int run(const Args& a, const std::string& command) {
   const std::string path = socketPath(a);
   if (path.empty()) return kExitFatal;
-  auto response = keel::app::controlRequest(path, requestOf(a, command), kTimeout);
+  auto response = keel::app::controlRequest(path, requestOf(a, command),
+                                            command == "reload" ? kReloadTimeout : kTimeout);
   if (!response) {
     fmt::print(stderr, "keelctl: {}\n", response.error().message);
     return kExitFatal;
@@ -133,7 +145,12 @@ int main(int argc, char** argv) {
   whereis->add_option("service", a.service, "VIP:PORT ([V6]:PORT)")->required();
   whereis->add_option("client", a.client, "CLIENT_IP or CLIENT_IP:PORT")->required();
   whereis->add_flag("--udp", a.udp, "The UDP service at VIP:PORT");
-  app.add_subcommand("reload", "Reload keeld's configuration as SIGHUP does, and say how it went");
+  auto* reload = app.add_subcommand(
+      "reload", "Reload keeld's configuration as SIGHUP does, and say how it went");
+  reload->add_option("--check", a.check,
+                     "Print the plan a reload to FILE would apply (instances kept, updated, "
+                     "restarted, added, removed; services and reals added, changed, removed), "
+                     "applying nothing");
   app.add_subcommand("dump", "Everything keeld knows, as JSON");
   app.add_subcommand("genhash", "keeld --genhash: MD5 of a URL's body for HTTP_GET digest");
   app.require_subcommand(0, 1);

@@ -2,24 +2,24 @@
 
 #include <fmt/format.h>
 
-#include "app/services.h"
-#include "vrrp/engine.h"
+#include "lvs/engine.h"
+#include "vrrp/status.h"
 
 namespace keel::app {
 
 namespace {
 
-VrrpView viewOf(const vrrp::Instance& instance) {
-  const model::VrrpInstance& c = instance.config();
+VrrpView viewOf(const vrrp::InstanceStatus& i) {
   VrrpView v;
-  v.name = c.name;
-  v.state = vrrp::stateName(instance.machine().state());
-  v.priority = c.priority;
-  v.effective_priority = instance.machine().effectivePriority();
-  v.interface = c.interface;
-  v.vrid = c.virtual_router_id;
-  for (const model::VirtualIp& vip : c.virtual_ipaddress) v.vips.push_back(vip.address.str());
-  v.transitions = instance.counters().transitions;
+  v.name = i.name;
+  v.state = vrrp::stateName(i.state);
+  v.priority = i.priority;
+  v.effective_priority = i.effective_priority;
+  v.interface = i.interface;
+  v.vrid = i.vrid;
+  for (const base::Prefix& vip : i.vips) v.vips.push_back(vip.str());
+  v.transitions = i.counters.transitions;
+  v.fault = i.fault;
   return v;
 }
 
@@ -40,9 +40,9 @@ std::string realsText(const RuntimeView& view) {
 std::string tableText(const RuntimeView& view) {
   if (!view.table) return "";
   std::string out;
-  for (const dataplane::ServicePtr& s : view.table->services) {
+  for (const lb::ServicePtr& s : view.table->services) {
     out += fmt::format(" {} {}\n", s->key.str(), s->scheduler);
-    for (const dataplane::Real& r : s->reals) {
+    for (const lb::Real& r : s->reals) {
       out += fmt::format("   -> {} weight {}{}\n", r.key.str(), r.weight, r.sorry ? " sorry" : "");
     }
   }
@@ -51,8 +51,8 @@ std::string tableText(const RuntimeView& view) {
 
 }  // namespace
 
-RuntimeView collectView(const model::Config& config, const vrrp::Engine* vrrp,
-                        const Services* services) {
+RuntimeView collectView(const model::Config& config, const vrrp::EngineStatus* vrrp,
+                        const lvs::Engine* services) {
   RuntimeView view;
   view.instance = config.instance;
   std::size_t reals = 0;
@@ -63,7 +63,7 @@ RuntimeView collectView(const model::Config& config, const vrrp::Engine* vrrp,
       config.vrrp_instances.size(), config.sync_groups.size(), config.vrrp_scripts.size(),
       config.virtual_servers.size(), reals);
   if (vrrp != nullptr) {
-    for (const auto& instance : vrrp->instances()) view.vrrp.push_back(viewOf(*instance));
+    for (const vrrp::InstanceStatus& i : vrrp->instances) view.vrrp.push_back(viewOf(i));
   }
   if (services != nullptr) {
     view.reals = services->checks().status();
@@ -84,6 +84,7 @@ std::string dataText(const RuntimeView& view) {
         "   Priority: {} (effective {})\n   Transitions: {}\n   Virtual IP: {}\n",
         v.name, v.state, v.interface, v.vrid, v.priority, v.effective_priority, v.transitions,
         fmt::join(v.vips, " "));
+    if (!v.fault.empty()) out += fmt::format("   Fault: {}\n", v.fault);
   }
   out += "------< Real servers (checkers) >------\n" + realsText(view);
   out += "------< Virtual server table (data plane) >------\n" + tableText(view);
@@ -100,7 +101,8 @@ nlohmann::ordered_json dataJson(const RuntimeView& view) {
                     {"interface", v.interface},
                     {"virtual_router_id", v.vrid},
                     {"virtual_ipaddress", v.vips},
-                    {"transitions", v.transitions}});
+                    {"transitions", v.transitions},
+                    {"fault", v.fault}});
   }
   auto reals = nlohmann::ordered_json::array();
   for (const check::RealServerStatus& r : view.reals) {
@@ -113,9 +115,9 @@ nlohmann::ordered_json dataJson(const RuntimeView& view) {
   }
   auto table = nlohmann::ordered_json::array();
   if (view.table) {
-    for (const dataplane::ServicePtr& s : view.table->services) {
+    for (const lb::ServicePtr& s : view.table->services) {
       auto rs = nlohmann::ordered_json::array();
-      for (const dataplane::Real& r : s->reals) {
+      for (const lb::Real& r : s->reals) {
         rs.push_back({{"real", r.key.str()}, {"weight", r.weight}, {"sorry", r.sorry}});
       }
       table.push_back({{"service", s->key.str()}, {"scheduler", s->scheduler}, {"reals", rs}});
@@ -126,6 +128,35 @@ nlohmann::ordered_json dataJson(const RuntimeView& view) {
           {"vrrp", vrrp},
           {"real_servers", reals},
           {"virtual_servers", table}};
+}
+
+std::string loopStatsText(const event::LoopStats& stats) {
+  return fmt::format("Event loop:\n  Callback exceptions: {}\n  Fatal exceptions: {}\n",
+                     stats.callback_exceptions, stats.fatal_exceptions);
+}
+
+namespace {
+
+std::string millis(base::Duration d) {
+  return fmt::format("{} ms", std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
+}  // namespace
+
+std::string threadDumpText(const event::LoopSnapshot& loop,
+                           const std::vector<event::RunningChild>& children) {
+  std::string out = "Thread dump:\n";
+  out += fmt::format("  Event loop: {} fd(s) watched, {} signal(s) handled, {} posted job(s)\n",
+                     loop.watched_fds, loop.signals, loop.posted);
+  out += fmt::format("  Timers: {} pending{}\n", loop.timers,
+                     loop.next_timer ? ", next in " + millis(*loop.next_timer) : "");
+  out += fmt::format("  Callback exceptions: {}, fatal: {}\n", loop.stats.callback_exceptions,
+                     loop.stats.fatal_exceptions);
+  out += fmt::format("  Children: {} running\n", children.size());
+  for (const event::RunningChild& c : children) {
+    out += fmt::format("    pid {} {} for {}\n", c.pid, c.program, millis(c.runtime));
+  }
+  return out;
 }
 
 }  // namespace keel::app

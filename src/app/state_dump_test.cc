@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "vrrp/status.h"
+
 namespace keel::app {
 namespace {
 
@@ -16,12 +18,11 @@ RuntimeView sampleView() {
   rs.alive = false;
   rs.checkers.push_back({"TCP_CHECK", true, false, true, false, 0, "connection refused"});
   v.reals.push_back(rs);
-  dataplane::Service s;
-  s.key = {*base::IpAddress::parse("198.18.0.100"), 80, dataplane::Protocol::Tcp, 0};
+  lb::Service s;
+  s.key = {*base::IpAddress::parse("198.18.0.100"), 80, lb::Protocol::Tcp, 0};
   s.scheduler = "rr";
   s.reals.push_back({{*base::IpAddress::parse("198.18.0.12"), 80}, 3});
-  v.table =
-      std::make_shared<const dataplane::ServiceTable>(dataplane::ServiceTable::of({std::move(s)}));
+  v.table = std::make_shared<const lb::ServiceTable>(lb::ServiceTable::of({std::move(s)}));
   return v;
 }
 
@@ -48,6 +49,48 @@ TEST(StateDumpTest, JsonHoldsStatesWeightsAndAlive) {
   EXPECT_EQ(j["virtual_servers"][0]["reals"][0]["real"], "198.18.0.12:80");
   EXPECT_EQ(j["virtual_servers"][0]["reals"][0]["weight"], 3);
   EXPECT_TRUE(dataJson(RuntimeView{})["vrrp"].empty());
+}
+
+TEST(StateDumpTest, ThreadDumpNamesTheLoopsHoldingsAndEveryChild) {
+  event::LoopSnapshot loop;
+  loop.watched_fds = 7;
+  loop.timers = 3;
+  loop.next_timer = std::chrono::milliseconds(250);
+  loop.signals = 8;
+  loop.posted = 1;
+  loop.stats.callback_exceptions = 2;
+  const std::string text =
+      threadDumpText(loop, {{4242, "/etc/keel/notify.sh", std::chrono::seconds(2)}});
+  EXPECT_EQ(text,
+            "Thread dump:\n"
+            "  Event loop: 7 fd(s) watched, 8 signal(s) handled, 1 posted job(s)\n"
+            "  Timers: 3 pending, next in 250 ms\n"
+            "  Callback exceptions: 2, fatal: 0\n"
+            "  Children: 1 running\n"
+            "    pid 4242 /etc/keel/notify.sh for 2000 ms\n");
+  EXPECT_NE(loopStatsText(loop.stats).find("Callback exceptions: 2"), std::string::npos);
+}
+
+// VRRP comes from the status snapshot the VRRP thread publishes, fault reason included.
+TEST(StateDumpTest, VrrpIsReadFromTheStatusSnapshot) {
+  vrrp::EngineStatus status;
+  vrrp::InstanceStatus i;
+  i.name = "VI_2";
+  i.state = vrrp::State::Fault;
+  i.interface = "eth9";
+  i.vrid = 52;
+  i.priority = 100;
+  i.effective_priority = 100;
+  i.vips = {*base::Prefix::parse("198.18.9.100/24")};
+  i.fault = "interface eth9 not found";
+  i.counters.transitions = 1;
+  status.instances.push_back(i);
+  const RuntimeView view = collectView(model::Config{}, &status, nullptr);
+  ASSERT_EQ(view.vrrp.size(), 1u);
+  EXPECT_EQ(view.vrrp[0].state, "FAULT");
+  EXPECT_EQ(view.vrrp[0].vips, std::vector<std::string>{"198.18.9.100/24"});
+  EXPECT_NE(dataText(view).find("   Fault: interface eth9 not found\n"), std::string::npos);
+  EXPECT_EQ(dataJson(view)["vrrp"][0]["fault"], "interface eth9 not found");
 }
 
 }  // namespace

@@ -190,9 +190,9 @@ TEST_F(BfdEngineTest, ReloadKeepsTheSessionAndPollsForNewTimers) {
 TEST_F(BfdEngineTest, AThreadOfItsOwnPostsEventsToTheSubscribersLoop) {
   auto b = engine("127.0.0.2", "127.0.0.1", "to_a");
   b->start();
-  EngineOptions o;
-  o.port = port_;
-  o.listen_v4 = ip("127.0.0.1");
+  ThreadOptions o;
+  o.engine.port = port_;
+  o.engine.listen_v4 = ip("127.0.0.1");
   auto t = EngineThread::start({instance("to_b", "127.0.0.1", "127.0.0.2")}, o);
   ASSERT_TRUE(t) << t.error().str();
   std::vector<SessionEvent> heard;

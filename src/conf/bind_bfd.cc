@@ -177,11 +177,16 @@ void bindBfdInstance(const Statement& s, model::Config& c, BindContext& ctx) {
   }
   Draft d;
   d.b.name = *name;
-  bindBlock<Draft>("bfd_instance", *s.block, kBfd, d, ctx);
+  ctx.note({"bfd_instance", *name}, s);
+  {
+    BindContext::Scope scope(ctx, {"bfd_instance", *name});
+    bindBlock<Draft>(Block::BfdInstance, *s.block, kBfd, d, ctx);
+  }
   if (finish(s, d, c, ctx)) c.bfd_instances.push_back(std::move(d.b));
 }
 
-void bindTrackBfd(const Statement& s, std::vector<model::TrackRef>& list, BindContext& ctx) {
+void bindTrackBfd(const Statement& s, const std::string& instance,
+                  std::vector<model::TrackRef>& list, BindContext& ctx) {
   if (!ctx.args(s, 0, 0)) return;
   for (const Statement& e : *s.block) {
     auto ref = ctx.trackRef(e, 253);
@@ -190,8 +195,11 @@ void bindTrackBfd(const Statement& s, std::vector<model::TrackRef>& list, BindCo
       ctx.warning(e, -1, fmt::format("duplicate track_bfd {} - ignoring", ref->name));
       continue;
     }
+    ctx.note({"vrrp_instance", instance, s.keyword, ref->name}, e, -1);
     list.push_back(std::move(*ref));
   }
 }
+
+std::vector<std::string_view> bfdBound() { return namesOf(kBfd); }
 
 }  // namespace keel::conf

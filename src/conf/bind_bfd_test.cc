@@ -184,8 +184,10 @@ vrrp_instance VI_1 {
 
 // keepalived's vrrp_sync_group has track_bfd too; keel's VRRP engine does not apply a sync
 // group's trackers to its members, so the keyword is said to be ignored, not silently dropped.
-TEST_F(BindBfdTest, SyncGroupTrackBfdIsSaidToBeIgnored) {
-  model::Config c = read(R"(bfd_instance b1 {
+// keepalived's sync-group track_bfd moves every member's VIPs; keel does not apply a sync
+// group's own trackers yet, so it is refused at its place rather than ignored.
+TEST_F(BindBfdTest, SyncGroupTrackBfdIsRefused) {
+  (void)read(R"(bfd_instance b1 {
   neighbor_ip 192.0.2.2
 }
 vrrp_sync_group G {
@@ -203,28 +205,40 @@ vrrp_instance VI_2 {
   virtual_ipaddress { 198.18.0.101 }
 }
 )");
-  EXPECT_EQ(messages(),
-            (std::vector<std::string>{"'track_bfd' is not supported by keel yet - ignoring"}));
-  EXPECT_EQ(c.sync_groups.size(), 1u);
+  ASSERT_EQ(diags_.errors(), 1u) << diags_.renderAll();
+  const auto& d = diags_.all().at(0);
+  EXPECT_EQ(d.message.rfind("'track_bfd' is refused: keel does not apply a sync group's own", 0),
+            0u)
+      << d.message;
+  EXPECT_EQ(d.where.line, 6);
 }
 
-// keepalived's other BFD process settings: keel's BFD is a thread of keeld (only
-// bfd_rt_priority applies to it); they are said to be ignored, not rejected nor dropped silently.
-TEST_F(BindBfdTest, BfdProcessSettingsAreSaidToBeIgnored) {
+// keepalived's BFD process settings, on keel's BFD thread: the scheduling ones bind, the nice
+// value is refused for bfd_rt_priority, the per-process RLIMIT_RTTIME and the name are warned.
+TEST_F(BindBfdTest, BfdProcessSettingsApplyToTheBfdThread) {
   model::Config c = read(R"(global_defs {
   bfd_rt_priority 40
-  bfd_priority -5
   bfd_no_swap
-  bfd_cpu_affinity 1
+  bfd_cpu_affinity 1 3
   bfd_rlimit_rttime 10000
   bfd_process_name keel_bfd
 }
 )");
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
   EXPECT_EQ(c.global.bfd_rt_priority, 40);
-  const std::string ignored = "is not supported by keel yet - ignoring";
+  EXPECT_TRUE(c.global.bfd_no_swap);
+  EXPECT_EQ(c.global.bfd_cpu_affinity, (std::vector<int>{1, 3}));
   const std::vector<std::string> got = messages();
-  ASSERT_EQ(got.size(), 5u);
-  for (const std::string& m : got) EXPECT_NE(m.find(ignored), std::string::npos) << m;
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].rfind("'bfd_rlimit_rttime' has no effect in keel: RLIMIT_RTTIME is per", 0), 0u)
+      << got[0];
+  EXPECT_EQ(got[1].rfind("'bfd_process_name' has no effect in keel", 0), 0u) << got[1];
+}
+
+TEST_F(BindBfdTest, BfdPriorityIsRefusedForBfdRtPriority) {
+  (void)read("global_defs {\n  bfd_priority -5\n}\n");
+  ASSERT_EQ(diags_.errors(), 1u) << diags_.renderAll();
+  EXPECT_NE(diags_.all().at(0).message.find("use bfd_rt_priority"), std::string::npos);
 }
 
 }  // namespace

@@ -2,6 +2,10 @@
 // bind_check.cc, bind_bfd.cc). Internal to conf.
 #pragma once
 
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "conf/bind_context.h"
 #include "model/config.h"
 
@@ -15,6 +19,16 @@ void bindVrrpInstance(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVirtualServerGroup(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVirtualServer(const Statement& s, model::Config& c, BindContext& ctx);
 void bindBfdInstance(const Statement& s, model::Config& c, BindContext& ctx);
-void bindTrackBfd(const Statement& s, std::vector<model::TrackRef>& list, BindContext& ctx);
+// vrrp_instance `instance`'s track_bfd block.
+void bindTrackBfd(const Statement& s, const std::string& instance,
+                  std::vector<model::TrackRef>& list, BindContext& ctx);
+
+// The keywords each file's bind tables have, by block (binder.h boundKeywords()).
+std::vector<std::string_view> globalBound();               // global_defs
+std::vector<std::string_view> vrrpBound(Block block);      // VRRP blocks; empty for others
+std::vector<std::string_view> lvsBound(Block block);       // virtual servers and checkers
+std::vector<std::string_view> instanceBound(Block block);  // vrrp_instance, authentication
+std::vector<std::string_view> checkBound(Block block);     // checkers, url, host
+std::vector<std::string_view> bfdBound();                  // bfd_instance
 
 }  // namespace keel::conf

@@ -2,6 +2,7 @@
 #include <array>
 
 #include "conf/bind_blocks.h"
+#include "conf/values.h"
 
 namespace keel::conf {
 
@@ -86,9 +87,46 @@ void bindDataplane(const Statement& s, G& g, BindContext& ctx) {
   }
 }
 
+// keel extension: keel_proxy_client_prefix V4-LENGTH V6-LENGTH (docs/dataplane.md, "Limits").
+void bindClientPrefix(const Statement& s, G& g, BindContext& ctx) {
+  if (!ctx.args(s, 2, 2)) return;
+  auto v4 = parseInt(s.keyword, s.args[0].text, 1, 32);
+  auto v6 = parseInt(s.keyword, s.args[1].text, 1, 128);
+  if (!v4) ctx.error(s, 0, v4.error().message);
+  if (!v6) ctx.error(s, 1, v6.error().message);
+  if (!v4 || !v6) return;
+  g.proxy_client_prefix4 = static_cast<int>(*v4);
+  g.proxy_client_prefix6 = static_cast<int>(*v6);
+}
+
+// vrrp_cpu_affinity / bfd_cpu_affinity CPU [CPU]...: the thread's CPUs (ids as /proc/cpuinfo's
+// "processor").
+void bindCpus(const Statement& s, std::vector<int>& cpus, BindContext& ctx) {
+  if (!ctx.args(s, 1, 1024)) return;
+  cpus.clear();
+  for (std::size_t i = 0; i < s.args.size(); ++i) {
+    auto cpu = parseInt(s.keyword, s.args[i].text, 0, 1023);
+    if (!cpu) {
+      ctx.error(s, static_cast<int>(i), cpu.error().message);
+      continue;
+    }
+    cpus.push_back(static_cast<int>(*cpu));
+  }
+}
+
+void bindRtPriority(const Statement& s, G& g, BindContext& ctx) {
+  // 0 (a keel extension) keeps normal scheduling: keel's default is SCHED_RR 1 (docs/vrrp.md).
+  if (auto v = ctx.integer(s, 0, 99)) g.vrrp_rt_priority = static_cast<int>(*v);
+}
+
+void bindRlimitRttime(const Statement& s, G& g, BindContext& ctx) {
+  if (auto v = ctx.integer(s, 2, INT64_MAX)) g.vrrp_rlimit_rttime = static_cast<std::uint64_t>(*v);
+}
+
 constexpr D kMaxDelay = seconds(86400);
 
-constexpr std::array<Keyword<G>, 37> kGlobalDefs = {{
+// Implemented keywords, and warned ones whose values are still checked (keyword_table.h).
+constexpr std::array<Keyword<G>, 44> kGlobalDefs = {{
     {"router_id", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.router_id); }},
     {"notification_email", Shape::Block, bindNotificationEmail},
     {"notification_email_from", Shape::Value,
@@ -114,6 +152,9 @@ constexpr std::array<Keyword<G>, 37> kGlobalDefs = {{
      [](auto& s, G& g, auto& ctx) {
        if (auto v = ctx.integer(s, 1, 99)) g.bfd_rt_priority = static_cast<int>(*v);
      }},
+    {"bfd_cpu_affinity", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { bindCpus(s, g.bfd_cpu_affinity, ctx); }},
+    {"bfd_no_swap", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.bfd_no_swap); }},
     {"script_user", Shape::Value,
      [](auto& s, G& g, auto& ctx) { bindUser(s, g.script_user, ctx); }},
     {"enable_script_security", Shape::Value,
@@ -126,8 +167,6 @@ constexpr std::array<Keyword<G>, 37> kGlobalDefs = {{
      [](auto& s, G& g, auto& ctx) { bindFifo(s, g.lvs_notify_fifo, ctx); }},
     {"vrrp_mcast_group4", Shape::Value, bindGroup4},
     {"vrrp_mcast_group6", Shape::Value, bindGroup6},
-    {"default_interface", Shape::Value,
-     [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.default_interface); }},
     {"vrrp_version", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.vrrp_version, 2, 3); }},
     {"vrrp_garp_master_delay", Shape::Value,
@@ -138,15 +177,22 @@ constexpr std::array<Keyword<G>, 37> kGlobalDefs = {{
      [](auto& s, G& g, auto& ctx) { ctx.setTimer(s, g.vrrp_garp_master_refresh, D{}, kMaxDelay); }},
     {"vrrp_garp_master_refresh_repeat", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.vrrp_garp_master_refresh_repeat, 1, 255); }},
-    {"vrrp_garp_interval", Shape::Value,
-     [](auto& s, G& g, auto& ctx) { ctx.setTimer(s, g.vrrp_garp_interval, D{1}, seconds(4294)); }},
-    {"vrrp_gna_interval", Shape::Value,
-     [](auto& s, G& g, auto& ctx) { ctx.setTimer(s, g.vrrp_gna_interval, D{1}, seconds(4294)); }},
+    {"vrrp_garp_lower_prio_repeat", Shape::Value,
+     [](auto& s, G& g, auto& ctx) {
+       if (auto v = ctx.integer(s, 1, 255)) g.vrrp_garp_lower_prio_repeat = static_cast<int>(*v);
+     }},
     {"vrrp_skip_check_adv_addr", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_skip_check_adv_addr); }},
     {"vrrp_strict", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_strict); }},
     {"vrrp_check_unicast_src", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_check_unicast_src); }},
+    {"vrrp_rt_priority", Shape::Value, bindRtPriority},
+    {"vrrp_cpu_affinity", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { bindCpus(s, g.vrrp_cpu_affinity, ctx); }},
+    {"vrrp_no_swap", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_no_swap); }},
+    {"vrrp_rlimit_rttime", Shape::Value, bindRlimitRttime},
+    {"vrrp_rlimit_rtime", Shape::Value, bindRlimitRttime},
     {"vrrp_down_timer_adverts", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.vrrp_down_timer_adverts, 1, 100); }},
     {"checker_log_all_failures", Shape::Value,
@@ -156,9 +202,11 @@ constexpr std::array<Keyword<G>, 37> kGlobalDefs = {{
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.lvs_flush_on_stop); }},
     {"lvs_flush_onstop", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.lvs_flush_on_stop); }},
+    {"reload_check_config", Shape::Value, [](auto& s, G&, auto& ctx) { (void)ctx.args(s, 0, 1); }},
     {"keel_dataplane", Shape::Value, bindDataplane},
     {"keel_proxy_workers", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.proxy_workers, 0, 256); }},
+    {"keel_proxy_client_prefix", Shape::Value, bindClientPrefix},
     {"keel_metrics_listen", Shape::Value, bindMetricsListen},
 }};
 
@@ -166,7 +214,10 @@ constexpr std::array<Keyword<G>, 37> kGlobalDefs = {{
 
 void bindGlobalDefs(const Statement& s, model::Config& c, BindContext& ctx) {
   if (!ctx.args(s, 0, 0)) return;
-  bindBlock<G>("global_defs", *s.block, kGlobalDefs, c.global, ctx);
+  BindContext::Scope scope(ctx, {"global_defs"});
+  bindBlock<G>(Block::GlobalDefs, *s.block, kGlobalDefs, c.global, ctx);
 }
+
+std::vector<std::string_view> globalBound() { return namesOf(kGlobalDefs); }
 
 }  // namespace keel::conf

@@ -5,13 +5,13 @@
 namespace keel::ctl {
 namespace {
 
-using dataplane::Forwarding;
+using lb::Forwarding;
 
 base::IpAddress ip(const char* text) { return *base::IpAddress::parse(text); }
 
-dataplane::Service webService() {
-  dataplane::Service web;
-  web.key = {ip("192.168.1.100"), 80, dataplane::Protocol::Tcp, 0};
+lb::Service webService() {
+  lb::Service web;
+  web.key = {ip("192.168.1.100"), 80, lb::Protocol::Tcp, 0};
   web.scheduler = "rr";
   web.persistence_timeout = std::chrono::seconds(50);
   web.reals = {{{ip("192.168.1.11"), 80}, 1, Forwarding::Dr, 0, 0, false},
@@ -20,20 +20,20 @@ dataplane::Service webService() {
 }
 
 // Sorted by key: the fwmark service (address 0.0.0.0) first, IPv6 last.
-dataplane::ServiceTable seedTable() {
-  dataplane::Service dns;
-  dns.key = {ip("2001:db8::1"), 53, dataplane::Protocol::Udp, 0};
+lb::ServiceTable seedTable() {
+  lb::Service dns;
+  dns.key = {ip("2001:db8::1"), 53, lb::Protocol::Udp, 0};
   dns.scheduler = "mh";
   dns.scheduler_flags = {"mh-fallback", "mh-port"};
   dns.reals = {{{ip("2001:db8::11"), 53}, 1, Forwarding::Nat, 0, 0, false}};
-  dataplane::Service mark;
-  mark.key = {ip("0.0.0.0"), 0, dataplane::Protocol::Tcp, 7};
+  lb::Service mark;
+  mark.key = {ip("0.0.0.0"), 0, lb::Protocol::Tcp, 7};
   mark.scheduler = "wlc";
   mark.persistence_timeout = std::chrono::seconds(300);
   mark.persistence_prefix = 24;
   mark.one_packet = true;
   mark.reals = {{{ip("10.0.0.2"), 0}, 0, Forwarding::Tun, 0, 0, false}};
-  return dataplane::ServiceTable::of({webService(), dns, mark});
+  return lb::ServiceTable::of({webService(), dns, mark});
 }
 
 TEST(IpvsadmTest, ListMatchesIpvsadmLayout) {
@@ -61,7 +61,7 @@ TEST(IpvsadmTest, ListPrintsConnectionCountsWhereTheBackendHasThem) {
 }
 
 TEST(IpvsadmTest, StatsMatchIpvsadmLayout) {
-  auto table = dataplane::ServiceTable::of({webService()});
+  auto table = lb::ServiceTable::of({webService()});
   dataplane::ServiceStats s{table.services[0]->key, {5, 120, 9000, 0, 0}, {}};
   s.reals.push_back(
       {{ip("192.168.1.11"), 80}, {3, 100, 123456789, 0, 0}, std::nullopt, std::nullopt});
@@ -75,7 +75,7 @@ TEST(IpvsadmTest, StatsMatchIpvsadmLayout) {
 }
 
 TEST(IpvsadmTest, RateMatchesIpvsadmLayout) {
-  auto table = dataplane::ServiceTable::of({webService()});
+  auto table = lb::ServiceTable::of({webService()});
   dataplane::ServiceStats r{table.services[0]->key, {2, 40, 3200, 0, 0}, {}};
   EXPECT_EQ(renderRate(buildViews(table, {}, {r})),
             "IP Virtual Server version 1.2.1 (size=4096)\n"
@@ -97,7 +97,7 @@ TEST(IpvsadmTest, LargeNumbersUseIpvsadmUnits) {
 
 TEST(IpvsadmTest, ConnectionsMatchIpvsadmLayout) {
   dataplane::Connection c;
-  c.protocol = dataplane::Protocol::Tcp;
+  c.protocol = lb::Protocol::Tcp;
   c.client = ip("192.168.1.1");
   c.client_port = 51234;
   c.service = webService().key;

@@ -28,9 +28,13 @@ struct GlobalDefs {
   std::optional<bool> smtp_alert;
   std::optional<bool> smtp_alert_vrrp;
   std::optional<bool> smtp_alert_checker;
-  bool no_email_faults = false;        // no mail for a VRRP FAULT state
-  std::optional<int> bfd_rt_priority;  // SCHED_RR priority (1..99) of the BFD thread
-  Script script_user;                  // only user/group are used
+  bool no_email_faults = false;  // no mail for a VRRP FAULT state
+  // The BFD thread (src/bfd/engine_thread.h): SCHED_RR priority 1..99 (unset: normal
+  // scheduling), the CPUs it may run on, mlockall.
+  std::optional<int> bfd_rt_priority;
+  std::vector<int> bfd_cpu_affinity;
+  bool bfd_no_swap = false;
+  Script script_user;  // only user/group are used
   bool enable_script_security = false;
   Script notify_fifo;  // argv[0] is the FIFO path; user/group own it
   Script vrrp_notify_fifo;
@@ -51,14 +55,26 @@ struct GlobalDefs {
   Duration vrrp_gna_interval{};
   bool vrrp_skip_check_adv_addr = false;
   bool vrrp_strict = false;
-  bool vrrp_check_unicast_src = false;
+  // keel checks unicast sources by default (docs/vrrp.md); `vrrp_check_unicast_src off` turns
+  // it off. keepalived's default is off.
+  bool vrrp_check_unicast_src = true;
   int vrrp_down_timer_adverts = 3;
+  // The VRRP thread (src/vrrp/engine_thread.h): SCHED_RR priority 1..99 (0: normal scheduling;
+  // unset: keel's default), the CPUs it may run on, mlockall, and RLIMIT_RTTIME in µs.
+  std::optional<int> vrrp_rt_priority;
+  std::vector<int> vrrp_cpu_affinity;
+  bool vrrp_no_swap = false;
+  std::optional<std::uint64_t> vrrp_rlimit_rttime;
   bool checker_log_all_failures = false;
   bool lvs_flush = false;
   bool lvs_flush_on_stop = false;
   std::optional<std::uint32_t> random_seed;
   DataplaneKind dataplane = DataplaneKind::Auto;  // keel extension: keel_dataplane
   int proxy_workers = 0;  // keel extension: keel_proxy_workers; 0: one per CPU
+  // keel extension keel_proxy_client_prefix V4 V6: the prefix lengths that name one client for
+  // the proxy's per-client limits (docs/dataplane.md, "Limits").
+  int proxy_client_prefix4 = 32;
+  int proxy_client_prefix6 = 64;
   // keel extension: where GET /metrics is served ("127.0.0.1:9100"); empty: not served.
   std::string keel_metrics_listen;
 
