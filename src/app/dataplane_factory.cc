@@ -37,9 +37,9 @@ base::Result<std::unique_ptr<dataplane::Dataplane>> startXdp(
 
 }  // namespace
 
-std::unique_ptr<dataplane::Dataplane> makeDataplane(event::Loop& loop,
-                                                    std::shared_ptr<const model::Config> config,
-                                                    const DataplaneOptions& options) {
+std::unique_ptr<dataplane::Dataplane> makeDataplane(
+    event::Loop& loop, const std::shared_ptr<const model::Config>& config,
+    const DataplaneOptions& options) {
   if (config->virtual_servers.empty()) return nullptr;
   switch (config->global.dataplane) {
     case model::DataplaneKind::Proxy:

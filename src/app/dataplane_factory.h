@@ -23,8 +23,8 @@ struct DataplaneOptions {
 // The data plane `config` asks for: xdp, proxy, or auto (XDP when root and the program loads,
 // else the proxy). nullptr, with the reason logged, when there is no virtual server or the chosen
 // backend cannot run.
-std::unique_ptr<dataplane::Dataplane> makeDataplane(event::Loop& loop,
-                                                    std::shared_ptr<const model::Config> config,
-                                                    const DataplaneOptions& options);
+std::unique_ptr<dataplane::Dataplane> makeDataplane(
+    event::Loop& loop, const std::shared_ptr<const model::Config>& config,
+    const DataplaneOptions& options);
 
 }  // namespace keel::app
