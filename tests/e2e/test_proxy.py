@@ -179,10 +179,14 @@ class Keeld:
                    what=f"keeld printing {regex!r}")
 
     def reload(self, conf: str) -> None:
+        """Replaces the file whole (keeld reads it on its loader thread, maybe while a writer
+        would still be writing it in place) and waits until that reload has been applied."""
         mark = len(self.output())
-        self.conf.write_text(conf)
+        staged = self.conf.with_suffix(".new")
+        staged.write_text(conf)
+        os.replace(staged, self.conf)
         self.proc.send_signal(signal.SIGHUP)
-        self.wait_for(r"Reload", after=mark)
+        self.wait_for(r"Reload (complete|aborted)", after=mark)
 
     def stats(self) -> str:
         path = self.run_dir / "t" / "keel.stats"
