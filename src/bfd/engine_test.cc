@@ -149,7 +149,10 @@ TEST_F(BfdEngineTest, ForgedAndMalformedPacketsAreDroppedByReason) {
   std::vector<std::uint8_t> authed(bytes.begin(), bytes.end());
   authed[1] |= 0x04;
   authed[3] = 28;
-  authed.insert(authed.end(), {1, 4, 1, 0});
+  authed.resize(28);  // an authentication section: type 1, length 4, key id 1, one password byte
+  authed[24] = 1;
+  authed[25] = 4;
+  authed[26] = 1;
   forge("127.0.0.2", authed);
   forge("127.0.0.2", std::span(bytes.data(), 10));
   std::vector<std::uint8_t> huge(600, 0x20);
