@@ -113,7 +113,9 @@ TEST_F(ControlTest, ReloadAnswersWithTheOutcomeWhenItIsDone) {
       LoadResult r;
       if (fail) {
         r.error = "Configuration k.conf has 1 error(s)";
-        r.diagnostics.push_back({conf::Severity::Error, {"k.conf", 5, 12}, "invalid priority", ""});
+        conf::Diagnostic& d = r.diagnostics.emplace_back();
+        d.where = {"k.conf", 5, 12};
+        d.message = "invalid priority";
       } else {
         r.config = std::make_shared<const model::Config>();
       }
