@@ -34,6 +34,7 @@ LAYERS = {
     "dataplane": ["base"],  # the interface Dataplane and its value types, nothing else
     "dataplane/xdp": ["dataplane", "lb", "net", "event"],  # lb: Maglev and the schedulers
     "dataplane/proxy": ["dataplane", "lb"],  # lb: its scheduler only
+    "dataplane/ipvs": ["dataplane"],  # the kernel's IPVS over generic netlink
     "net": ["base"],
     "event": ["base"],
     "conf": ["model"],

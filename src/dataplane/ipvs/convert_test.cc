@@ -1,0 +1,80 @@
+#include "dataplane/ipvs/convert.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <gtest/gtest.h>
+
+namespace keel::dataplane::ipvs {
+namespace {
+
+base::IpAddress ip(const char* text) { return *base::IpAddress::parse(text); }
+
+TEST(IpvsConvert, SchedulerFlagsAreBitsNamedAsIpvsadmNamesThem) {
+  EXPECT_EQ(schedulerFlagBits({"sh-port", "sh-fallback"}), kFlagSched1 | kFlagSched2);
+  EXPECT_EQ(schedulerFlagBits({"mh-port"}), kFlagSched2);
+  EXPECT_EQ(schedulerFlagBits({"flag-1", "flag-3"}), kFlagSched1 | kFlagSched3);
+  EXPECT_EQ(schedulerFlagNames("sh", kFlagSched1 | kFlagSched2),
+            (std::vector<std::string>{"sh-fallback", "sh-port"}));
+  EXPECT_EQ(schedulerFlagNames("mh", kFlagSched2), (std::vector<std::string>{"mh-port"}));
+  EXPECT_EQ(schedulerFlagNames("wrr", kFlagSched1 | kFlagSched3),
+            (std::vector<std::string>{"flag-1", "flag-3"}));
+}
+
+TEST(IpvsConvert, PersistenceNetmask) {
+  EXPECT_EQ(netmaskOf(false, 0), 0xffffffffU);
+  EXPECT_EQ(netmaskOf(false, 32), 0xffffffffU);
+  EXPECT_EQ(netmaskOf(false, 24), htonl(0xffffff00U));
+  EXPECT_EQ(netmaskOf(true, 0), 128U);
+  EXPECT_EQ(netmaskOf(true, 64), 64U);
+}
+
+TEST(IpvsConvert, ServiceBecomesAnIpvsServiceWithItsDests) {
+  Service s;
+  s.key = {ip("198.18.0.100"), 80, Protocol::Tcp, 0};
+  s.scheduler = "rr";
+  s.persistence_timeout = std::chrono::seconds(50);
+  s.persistence_prefix = 24;
+  s.reals.push_back({{ip("198.18.0.11"), 80}, 2, Forwarding::Dr, 100, 10, false});
+  s.reals.push_back({{ip("198.18.0.12"), 8080}, 0, Forwarding::Nat, 0, 0, false});
+  const DesiredService d = toIpvs(s);
+  EXPECT_EQ(d.key, (IpvsServiceKey{AF_INET, IPPROTO_TCP, ip("198.18.0.100"), 80, 0}));
+  EXPECT_EQ(d.config, (IpvsServiceConfig{"rr", kFlagPersistent, 50, htonl(0xffffff00U), ""}));
+  ASSERT_EQ(d.dests.size(), 2u);
+  EXPECT_EQ(d.dests[0].forwarding, kFwdRoute);
+  EXPECT_EQ(d.dests[0].weight, 2u);
+  EXPECT_EQ(d.dests[0].upper_threshold, 100u);
+  EXPECT_EQ(d.dests[1].forwarding, kFwdMasq);
+  EXPECT_EQ(d.dests[1].weight, 0u);  // quiesced: no new connections
+  EXPECT_EQ(serviceKey(d.key), s.key);
+  EXPECT_EQ(realKey(d.dests[1]), (RealKey{ip("198.18.0.12"), 8080}));
+}
+
+TEST(IpvsConvert, FwmarkAndOpsServices) {
+  Service f;
+  f.key = {base::IpAddress::fromV6Bytes({}), 0, Protocol::Tcp, 7};
+  f.scheduler = "wlc";
+  const DesiredService d = toIpvs(f);
+  EXPECT_EQ(d.key.af, AF_INET6);
+  EXPECT_EQ(d.key.fwmark, 7u);
+  EXPECT_EQ(d.config.netmask, 128u);
+  EXPECT_EQ(serviceKey(d.key), f.key);
+  Service u;
+  u.key = {ip("198.18.0.100"), 53, Protocol::Udp, 0};
+  u.scheduler = "sh";
+  u.scheduler_flags = {"sh-port"};
+  u.one_packet = true;
+  EXPECT_EQ(toIpvs(u).config.flags, kFlagOnePacket | kFlagSched2);
+  EXPECT_EQ(toIpvs(u).key.protocol, IPPROTO_UDP);
+}
+
+TEST(IpvsConvert, CountersAndForwarding) {
+  IpvsStats st{5, 10, 8, 1000, 800, 1, 2, 3, 4, 5};
+  EXPECT_EQ(counters(st), (Counters{5, 10, 1000, 8, 800}));
+  for (Forwarding f : {Forwarding::Nat, Forwarding::Dr, Forwarding::Tun}) {
+    EXPECT_EQ(forwarding(ipvsForwarding(f)), f);
+  }
+}
+
+}  // namespace
+}  // namespace keel::dataplane::ipvs
