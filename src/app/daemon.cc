@@ -180,6 +180,7 @@ class Daemon {
   bool wantChecks() const { return !options_.vrrp_only; }
   bool wantVrrp() const { return !options_.check_only; }
   void startVrrp();
+  void syncDaemonRole();
   base::Status reload();
   void reloadVrrp(const std::shared_ptr<const model::Config>& config);
   void stop(const char* why);
@@ -207,6 +208,19 @@ void Daemon::start() {
   if (wantVrrp() && !config_->vrrp_instances.empty()) startVrrp();
   if (wantChecks()) {
     syncDataplane(dataplane_, services_.get(), loop_, *config_, options_.keep_dataplane);
+    syncDaemonRole();
+  }
+}
+
+// lvs_sync_daemon follows its VRRP instance; after the data plane (re)starts it learns the
+// instance's state now (its transitions come through on_transition).
+void Daemon::syncDaemonRole() {
+  if (!dataplane_ || !vrrp_ || !config_ || !config_->global.lvs_sync_daemon) return;
+  for (const auto& instance : vrrp_->instances()) {
+    if (instance->name() != config_->global.lvs_sync_daemon->instance) continue;
+    const vrrp::State state = instance->machine().state();
+    if (state != vrrp::State::Init)
+      dataplane_->vrrpState(instance->name(), state == vrrp::State::Master);
   }
 }
 
@@ -217,6 +231,8 @@ void Daemon::startVrrp() {
     if (services_ && config_ && (from == vrrp::State::Master) != (to == vrrp::State::Master)) {
       services_->setAddressesPresent(virtualAddresses(*config_, name), to == vrrp::State::Master);
     }
+    if (dataplane_ && to != vrrp::State::Init)
+      dataplane_->vrrpState(name, to == vrrp::State::Master);
   };
   auto engine =
       vrrp::Engine::create(loop_, std::make_shared<const model::Config>(*config_), vrrp_options);
@@ -259,6 +275,7 @@ base::Status Daemon::reload() {
   }
   if (wantChecks()) {
     syncDataplane(dataplane_, services_.get(), loop_, *config_, options_.keep_dataplane);
+    syncDaemonRole();
   }
   base::logInfo("Reload complete");
   notifySystemd("READY=1");

@@ -1,7 +1,9 @@
 #include "app/dataplane_wiring.h"
 
+#include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,8 +12,10 @@
 
 #include <fmt/format.h>
 
+#include "app/dataplane_choice.h"
 #include "app/services.h"
 #include "base/log.h"
+#include "dataplane/ipvs/ipvs_dataplane.h"
 #include "dataplane/proxy/proxy_dataplane.h"
 #include "dataplane/xdp/bpf_map_io.h"
 #include "dataplane/xdp/egress.h"
@@ -127,25 +131,83 @@ std::unique_ptr<DataplaneWiring> DataplaneWiring::start(event::Loop& loop,
                                                         const model::Config& config,
                                                         bool keep_attached) {
   if (config.virtual_servers.empty()) return nullptr;
-  switch (config.global.dataplane) {
-    case model::DataplaneKind::Proxy:
-      return startProxy(loop, config);
-    case model::DataplaneKind::Xdp:
-      if (::geteuid() != 0) {
-        base::logWarning("keel_dataplane xdp needs root: virtual servers are not forwarded");
-        return nullptr;
-      }
-      return startXdp(loop, config, keep_attached);
-    case model::DataplaneKind::Auto:
-      break;
+  const bool root = ::geteuid() == 0;
+  const std::vector<Backend> order = backendOrder(config.global.dataplane, root);
+  if (order.empty()) {
+    base::logWarning("keel_dataplane {} needs root: virtual servers are not forwarded",
+                     config.global.dataplane == model::DataplaneKind::Xdp ? "xdp" : "ipvs");
+    return nullptr;
   }
-  if (::geteuid() != 0) {
+  if (!root && config.global.dataplane == model::DataplaneKind::Auto) {
     base::logInfo("Not running as root: the proxy data plane forwards the virtual servers");
-    return startProxy(loop, config);
   }
-  if (auto w = startXdp(loop, config, keep_attached)) return w;
-  base::logInfo("XDP unavailable: the proxy data plane forwards the virtual servers");
-  return startProxy(loop, config);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    std::unique_ptr<DataplaneWiring> w;
+    switch (order[i]) {
+      case Backend::Xdp:
+        w = startXdp(loop, config, keep_attached);
+        break;
+      case Backend::Ipvs:
+        w = startIpvs(loop, config, keep_attached);
+        break;
+      case Backend::Proxy:
+        w = startProxy(loop, config);
+        break;
+    }
+    if (w) return w;
+    if (i + 1 < order.size()) {
+      base::logInfo("{} unavailable: trying the {} data plane", backendName(order[i]),
+                    backendName(order[i + 1]));
+    }
+  }
+  return nullptr;
+}
+
+namespace {
+
+// `modprobe -q ip_vs`, as keepalived does when IPVS is missing; false when it fails.
+bool loadIpvsModule() {
+  const char* argv[] = {"/sbin/modprobe", "-q", "ip_vs", nullptr};
+  pid_t pid = 0;
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): posix_spawn's argv is char* const*
+  if (::posix_spawn(&pid, argv[0], nullptr, nullptr, const_cast<char* const*>(argv), environ) !=
+      0) {
+    return false;
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+dataplane::ipvs::IpvsOptions ipvsOptions(const model::Config& config, bool keep_attached) {
+  dataplane::ipvs::IpvsOptions o;
+  o.flush_at_start = config.global.lvs_flush;
+  o.flush_at_stop = config.global.lvs_flush_on_stop;
+  o.keep_at_stop = keep_attached;
+  const model::LvsTimeouts& t = config.global.lvs_timeouts;
+  o.timeouts = {static_cast<std::uint32_t>(t.tcp), static_cast<std::uint32_t>(t.tcp_fin),
+                static_cast<std::uint32_t>(t.udp)};
+  return o;
+}
+
+}  // namespace
+
+std::unique_ptr<DataplaneWiring> DataplaneWiring::startIpvs(event::Loop& loop,
+                                                            const model::Config& config,
+                                                            bool keep_attached) {
+  auto ipvs = dataplane::ipvs::IpvsDataplane::start(ipvsOptions(config, keep_attached));
+  if (!ipvs && ipvs.error().code == base::ErrorCode::NotFound && loadIpvsModule()) {
+    ipvs = dataplane::ipvs::IpvsDataplane::start(ipvsOptions(config, keep_attached));
+  }
+  if (!ipvs) {
+    base::logError("IPVS data plane not started: {}", ipvs.error().str());
+    return nullptr;
+  }
+  std::unique_ptr<DataplaneWiring> w(new DataplaneWiring(loop, config));
+  w->ipvs_ = std::move(*ipvs);
+  base::logInfo("IPVS data plane started (connection table size {})", w->ipvs_->tableSize());
+  return w;
 }
 
 std::unique_ptr<DataplaneWiring> DataplaneWiring::startProxy(event::Loop& loop,
@@ -209,8 +271,9 @@ DataplaneWiring::~DataplaneWiring() {
 void DataplaneWiring::apply(std::shared_ptr<const dataplane::ServiceTable> table) {
   table_ = std::move(table);
   if (!table_) return;
-  if (proxy_) {
-    if (auto s = proxy_->apply(table_); !s) base::logError("{}", s.error().str());
+  if (proxy_ || ipvs_) {
+    dataplane::Dataplane& backend = proxy_ ? static_cast<dataplane::Dataplane&>(*proxy_) : *ipvs_;
+    if (auto s = backend.apply(table_); !s) base::logError("{}", s.error().str());
     return;
   }
   const std::vector<VipInterface> interfaces = vipInterfaces(config_, *table_, *nl_);
@@ -224,8 +287,33 @@ void DataplaneWiring::apply(std::shared_ptr<const dataplane::ServiceTable> table
 
 void DataplaneWiring::reload(const model::Config& config) { config_ = config; }
 
+void DataplaneWiring::vrrpState(const std::string& instance, bool master) {
+  const auto& sync = config_.global.lvs_sync_daemon;
+  if (!ipvs_ || !sync || sync->instance != instance) return;
+  dataplane::ipvs::SyncDaemon d;
+  d.state = master ? dataplane::ipvs::kSyncMaster : dataplane::ipvs::kSyncBackup;
+  d.interface = sync->interface;
+  d.sync_id = static_cast<std::uint32_t>(sync->sync_id.value_or(0));
+  if (!sync->sync_id) {
+    for (const model::VrrpInstance& vi : config_.vrrp_instances) {
+      if (vi.name == instance) d.sync_id = static_cast<std::uint32_t>(vi.virtual_router_id);
+    }
+  }
+  d.max_len = static_cast<std::uint16_t>(sync->max_len);
+  d.port = static_cast<std::uint16_t>(sync->port);
+  d.ttl = static_cast<std::uint8_t>(sync->ttl);
+  d.group = sync->group;
+  if (auto s = ipvs_->setSyncRole(d); !s) {
+    base::logError("{}", s.error().str());
+    return;
+  }
+  base::logInfo("IPVS sync daemon: {} on {} (syncid {}) for {}", master ? "master" : "backup",
+                d.interface, d.sync_id, instance);
+}
+
 const dataplane::Dataplane& DataplaneWiring::dataplane() const {
   if (proxy_) return *proxy_;
+  if (ipvs_) return *ipvs_;
   return *dataplane_;
 }
 
@@ -235,7 +323,9 @@ std::string DataplaneWiring::statsText() const {
                        s.in_packets, s.in_bytes, s.out_packets, s.out_bytes);
   };
   const dataplane::Dataplane& backend = dataplane();
-  std::string out = backend.name() == "proxy" ? "Proxy data plane\n" : "XDP data plane\n";
+  std::string out = backend.name() == "proxy"  ? "Proxy data plane\n"
+                    : backend.name() == "ipvs" ? "IPVS data plane\n"
+                                               : "XDP data plane\n";
   if (auto stats = backend.stats()) {
     for (const dataplane::ServiceStats& s : *stats) {
       out += fmt::format(" Service {} {}\n", s.key.str(), line(s.counters));

@@ -26,6 +26,9 @@ class XdpDataplane;
 namespace keel::dataplane::proxy {
 class ProxyDataplane;
 }  // namespace keel::dataplane::proxy
+namespace keel::dataplane::ipvs {
+class IpvsDataplane;
+}  // namespace keel::dataplane::ipvs
 
 namespace keel::app {
 
@@ -46,10 +49,11 @@ std::vector<VipInterface> vipInterfaces(const model::Config& config,
 
 class DataplaneWiring {
  public:
-  // The data plane `config`'s keel_dataplane asks for: xdp, proxy, or auto (XDP when root and
-  // the program loads, else the proxy). nullptr, with the reason logged, when there is no
-  // virtual server or the chosen backend cannot run. `keep_attached` (-I) leaves the XDP program
-  // attached on stop.
+  // The data plane `config`'s keel_dataplane asks for: xdp, ipvs, proxy, or auto (XDP when root
+  // and the program loads, else IPVS when the kernel has ip_vs, else the proxy; see
+  // dataplane_choice.h). nullptr, with the reason logged, when there is no virtual server or the
+  // chosen backend cannot run. `keep_attached` (-I) leaves the XDP program attached, or keel's
+  // IPVS services in place, on stop.
   static std::unique_ptr<DataplaneWiring> start(event::Loop& loop, const model::Config& config,
                                                 bool keep_attached);
   ~DataplaneWiring();
@@ -63,6 +67,11 @@ class DataplaneWiring {
 
   // SIGHUP: the configuration whose VRRP instances name the VIP interfaces.
   void reload(const model::Config& config);
+
+  // A VRRP instance is MASTER (`master`) or not: with the IPVS data plane and lvs_sync_daemon
+  // naming that instance, the kernel's sync daemon runs as master or backup (keepalived's
+  // handover).
+  void vrrpState(const std::string& instance, bool master);
 
   // The running backend, XDP or proxy, for the views and metrics (its stats(), counters(),
   // connections()).
@@ -79,6 +88,8 @@ class DataplaneWiring {
                                                    bool keep_attached);
   static std::unique_ptr<DataplaneWiring> startProxy(event::Loop& loop,
                                                      const model::Config& config);
+  static std::unique_ptr<DataplaneWiring> startIpvs(event::Loop& loop, const model::Config& config,
+                                                    bool keep_attached);
   void onNetlink();
 
   event::Loop& loop_;
@@ -89,6 +100,7 @@ class DataplaneWiring {
   std::unique_ptr<dataplane::xdp::BpfMapIo> maps_;
   std::unique_ptr<dataplane::xdp::XdpDataplane> dataplane_;
   std::unique_ptr<dataplane::proxy::ProxyDataplane> proxy_;  // instead of the four above
+  std::unique_ptr<dataplane::ipvs::IpvsDataplane> ipvs_;     // or this
   std::shared_ptr<const dataplane::ServiceTable> table_;
 };
 

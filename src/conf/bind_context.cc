@@ -39,8 +39,6 @@ constexpr std::array kNotSupported = {
     NotSupported{"global_defs", "vrrp_iptables"},
     NotSupported{"global_defs", "vrrp_ipsets"},
     NotSupported{"global_defs", "nftables"},
-    NotSupported{"global_defs", "lvs_sync_daemon"},
-    NotSupported{"global_defs", "lvs_timeouts"},
     NotSupported{"global_defs", "enable_snmp_vrrp"},
     NotSupported{"global_defs", "enable_snmp_checker"},
     NotSupported{"global_defs", "enable_snmp_rfc"},

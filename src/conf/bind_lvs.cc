@@ -2,6 +2,7 @@
 // and the inheritance of checker settings from virtual server to real server to checker (§3.1).
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cctype>
 #include <charconv>
 
@@ -65,6 +66,33 @@ std::optional<base::IpAddress> rangeEnd(const base::IpAddress& first, std::strin
   bytes[14] = static_cast<std::uint8_t>(v >> 8);
   bytes[15] = static_cast<std::uint8_t>(v & 0xff);
   return base::IpAddress::fromV6Bytes(bytes);
+}
+
+// persistence_granularity: an IPv4 netmask (keepalived's form, 255.255.255.0), a prefix length
+// (IPv6's form, 64) or ADDR/LEN; the model keeps the prefix length.
+template <typename Draft>
+void bindGranularity(const Statement& s, Draft& d, BindContext& ctx) {
+  if (!ctx.args(s, 1, 1)) return;
+  const std::string& text = s.args[0].text;
+  if (text.find('.') != std::string::npos && text.find('/') == std::string::npos) {
+    auto mask = ctx.address(s, 0);
+    if (!mask) return;
+    const std::uint32_t bits = mask->isV4() ? mask->v4HostOrder() : 1;
+    const int len = std::countl_one(bits);
+    if (!mask->isV4() || (len < 32 && (bits << len) != 0)) {
+      ctx.error(s, 0, "persistence_granularity " + text + " is not a netmask");
+      return;
+    }
+    d.vs.persistence_granularity = base::Prefix::make(*mask, len).value();
+  } else if (text.find_first_not_of("0123456789") == std::string::npos) {
+    auto len = ctx.integer(s, 1, 128);
+    if (len) {
+      d.vs.persistence_granularity =
+          base::Prefix::make(base::IpAddress::fromV6Bytes({}), static_cast<int>(*len)).value();
+    }
+  } else if (auto p = ctx.prefix(s, 0)) {
+    d.vs.persistence_granularity = *p;
+  }
 }
 
 // `IP [PORT]` after a keyword such as real_server or sorry_server.
@@ -198,11 +226,7 @@ constexpr std::array<Keyword<VD>, 22> kVirtualServer = {{
      }},
     {"protocol", Shape::Value, bindProtocol},
     {"persistence_timeout", Shape::Value, bindPersistence},
-    {"persistence_granularity", Shape::Value,
-     [](auto& s, VD& d, auto& ctx) {
-       if (!ctx.args(s, 1, 1)) return;
-       if (auto p = ctx.prefix(s, 0)) d.vs.persistence_granularity = *p;
-     }},
+    {"persistence_granularity", Shape::Value, bindGranularity},
     {"ops", Shape::Value, [](auto& s, VD& d, auto& ctx) { ctx.setFlag(s, d.vs.ops); }},
     {"inhibit_on_failure", Shape::Value,
      [](auto& s, VD& d, auto& ctx) {

@@ -1,5 +1,6 @@
 #include "conf/binder.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "conf/reader.h"
@@ -290,13 +291,55 @@ TEST_F(BinderTest, SchedulerFlags) {
 }
 
 TEST_F(BinderTest, NicheKeywordsAreReportedNotDropped) {
-  read(
-      "static_ipaddress {\n 1.2.3.4/24 dev eth0\n}\nglobal_defs {\n  lvs_sync_daemon eth0 "
-      "VI_1\n}\n");
+  read("static_ipaddress {\n 1.2.3.4/24 dev eth0\n}\nglobal_defs {\n  vrrp_iptables\n}\n");
   EXPECT_EQ(diags_.errors(), 0u);
-  EXPECT_EQ(messages(), (std::vector<std::string>{
-                            "'static_ipaddress' is not supported by keel yet - ignoring",
-                            "'lvs_sync_daemon' is not supported by keel yet - ignoring"}));
+  EXPECT_EQ(messages(),
+            (std::vector<std::string>{"'static_ipaddress' is not supported by keel yet - ignoring",
+                                      "'vrrp_iptables' is not supported by keel yet - ignoring"}));
+}
+
+TEST_F(BinderTest, PersistenceGranularityIsANetmaskOrAPrefixLength) {
+  auto granularity = [this](const char* value) {
+    model::Config c = read(
+        fmt::format("virtual_server 198.18.0.1 80 {{\n lb_algo rr\n lb_kind NAT\n protocol TCP\n"
+                    " persistence_granularity {}\n real_server 198.18.0.2 80 {{\n }}\n}}\n",
+                    value));
+    const auto& g = c.virtual_servers.at(0).persistence_granularity;
+    return g ? g->length() : -1;
+  };
+  EXPECT_EQ(granularity("255.255.255.0"), 24);  // keepalived's IPv4 form
+  EXPECT_EQ(granularity("255.255.0.0"), 16);
+  EXPECT_EQ(granularity("64"), 64);  // IPv6's form
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
+  EXPECT_EQ(granularity("255.0.255.0"), -1);
+  EXPECT_EQ(messages().back(), "persistence_granularity 255.0.255.0 is not a netmask");
+}
+
+TEST_F(BinderTest, LvsSyncDaemonAndTimeouts) {
+  model::Config c = read(
+      "global_defs {\n  lvs_sync_daemon eth1 VI_1 id 7 maxlen 1400 port 8850 ttl 2 group "
+      "239.1.2.3\n  lvs_timeouts tcp 7200 udp 60\n}\n");
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
+  ASSERT_TRUE(c.global.lvs_sync_daemon);
+  const model::LvsSyncDaemon& d = *c.global.lvs_sync_daemon;
+  EXPECT_EQ(d.interface, "eth1");
+  EXPECT_EQ(d.instance, "VI_1");
+  EXPECT_EQ(d.sync_id, 7);
+  EXPECT_EQ(d.max_len, 1400);
+  EXPECT_EQ(d.port, 8850);
+  EXPECT_EQ(d.ttl, 2);
+  EXPECT_EQ(d.group, base::IpAddress::parse("239.1.2.3").value());
+  EXPECT_EQ(c.global.lvs_timeouts, (model::LvsTimeouts{7200, 0, 60}));
+  model::Config inst = read("global_defs {\n  lvs_sync_daemon eth0 inst VI_2\n}\n");
+  EXPECT_EQ(inst.global.lvs_sync_daemon->instance, "VI_2");
+  EXPECT_FALSE(inst.global.lvs_sync_daemon->sync_id);  // the instance's VRID, later
+}
+
+TEST_F(BinderTest, LvsSyncDaemonAndTimeoutsErrorsNameTheirPlace) {
+  read("global_defs {\n  lvs_sync_daemon eth0 VI_1 group 198.18.0.1\n}\n");
+  EXPECT_EQ(messages(), std::vector<std::string>{"lvs_sync_daemon group must be multicast"});
+  read("global_defs {\n  lvs_timeouts tcp 7200 fin 5\n}\n");
+  EXPECT_EQ(messages().back(), "unknown lvs_timeouts option 'fin' (tcp, tcpfin, udp)");
 }
 
 TEST_F(BinderTest, InstanceNamesTheRuntimeDirectory) {
@@ -313,15 +356,18 @@ TEST_F(BinderTest, KeelDataplaneChoosesTheBackend) {
   EXPECT_EQ(c.global.proxy_workers, 3);
   EXPECT_EQ(read("global_defs {\n keel_dataplane xdp\n}\n").global.dataplane,
             model::DataplaneKind::Xdp);
+  EXPECT_EQ(read("global_defs {\n keel_dataplane ipvs\n}\n").global.dataplane,
+            model::DataplaneKind::Ipvs);
   EXPECT_EQ(model::Config{}.global.dataplane, model::DataplaneKind::Auto);
 }
 
 TEST_F(BinderTest, KeelDataplaneRejectsOtherValuesWithTheirPlace) {
-  model::Config c = read("global_defs {\n  keel_dataplane ipvs\n}\n");
+  model::Config c = read("global_defs {\n  keel_dataplane lvs\n}\n");
   EXPECT_EQ(c.global.dataplane, model::DataplaneKind::Auto);
   EXPECT_EQ(diags_.renderAll(),
-            "keepalived.conf:2:18: error: keel_dataplane must be auto, xdp or proxy, not 'ipvs'\n"
-            "      keel_dataplane ipvs\n"
+            "keepalived.conf:2:18: error: keel_dataplane must be auto, xdp, ipvs or proxy, not "
+            "'lvs'\n"
+            "      keel_dataplane lvs\n"
             "                     ^\n");
 }
 
