@@ -32,16 +32,65 @@ struct VsDraft {
   std::vector<RsDraft> real_servers;
 };
 
-std::optional<model::Forwarding> forwarding(const Statement& s, BindContext& ctx) {
+// TUN's options after the method: [type ipip|gue port N|gre] [nocsum|csum|remcsum].
+std::optional<model::TunnelOptions> tunnelOptions(const Statement& s, BindContext& ctx) {
+  model::TunnelOptions t;
+  std::size_t i = 1;
+  const auto word = [&s](std::size_t at) { return at < s.args.size() ? s.args[at].text : ""; };
+  if (word(i) == "type") {
+    const std::string type = word(i + 1);
+    if (type == "gue") {
+      t.type = model::TunnelType::Gue;
+      if (word(i + 2) != "port") {
+        ctx.error(s, static_cast<int>(i + 1), "TUN type gue needs 'port N'");
+        return std::nullopt;
+      }
+      auto port = ctx.port(s, static_cast<int>(i + 3));
+      if (!port) return std::nullopt;
+      t.port = *port;
+      i += 4;
+    } else if (type == "ipip" || type == "gre") {
+      t.type = type == "gre" ? model::TunnelType::Gre : model::TunnelType::Ipip;
+      i += 2;
+    } else {
+      ctx.error(s, static_cast<int>(i + 1), "TUN type must be ipip, gue or gre");
+      return std::nullopt;
+    }
+  }
+  if (const std::string c = word(i); c == "nocsum" || c == "csum" || c == "remcsum") {
+    if (c == "remcsum" && t.type != model::TunnelType::Gue) {
+      ctx.error(s, static_cast<int>(i), "remcsum needs TUN type gue");
+      return std::nullopt;
+    }
+    t.checksum = c == "csum"      ? model::TunnelChecksum::Csum
+                 : c == "remcsum" ? model::TunnelChecksum::RemCsum
+                                  : model::TunnelChecksum::NoCsum;
+    ++i;
+  }
+  if (i < s.args.size()) {
+    ctx.error(s, static_cast<int>(i), fmt::format("unexpected TUN option '{}'", word(i)));
+    return std::nullopt;
+  }
+  return t;
+}
+
+// `lb_kind`/`lvs_method NAT|DR|TUN [TUN options]`; the options go to `*tunnel`.
+std::optional<model::Forwarding> forwarding(const Statement& s, BindContext& ctx,
+                                            model::TunnelOptions* tunnel) {
   if (!ctx.args(s, 1, SIZE_MAX)) return std::nullopt;
   const std::string& m = s.args[0].text;
-  if (m == "NAT") return model::Forwarding::Nat;
-  if (m == "DR") return model::Forwarding::Dr;
   if (m == "TUN") {
-    if (s.args.size() > 1)
-      ctx.warning(s, 1, "TUN options are not supported by keel yet - ignoring");
+    auto t = tunnelOptions(s, ctx);
+    if (!t) return std::nullopt;
+    *tunnel = *t;
     return model::Forwarding::Tun;
   }
+  if (s.args.size() > 1 && (m == "NAT" || m == "DR")) {
+    ctx.error(s, 1, fmt::format("{} takes no options", m));
+    return std::nullopt;
+  }
+  if (m == "NAT") return model::Forwarding::Nat;
+  if (m == "DR") return model::Forwarding::Dr;
   ctx.error(s, 0, fmt::format("invalid {} \"{}\": expected NAT, DR or TUN", s.keyword, m));
   return std::nullopt;
 }
@@ -121,7 +170,9 @@ bool bindRsKeyword(const Statement& s, RsDraft& d, BindContext& ctx) {
   if (k == "weight") {
     if (auto w = ctx.integer(s, 0, 2147483647)) d.weight = static_cast<int>(*w);
   } else if (k == "lvs_method") {
-    d.rs.forwarding = forwarding(s, ctx);
+    model::TunnelOptions t;
+    d.rs.forwarding = forwarding(s, ctx, &t);
+    if (d.rs.forwarding == model::Forwarding::Tun) d.rs.tunnel = t;
   } else if (k == "notify_up" || k == "notify_down") {
     ctx.setScript(s, k == "notify_up" ? d.rs.notify_up : d.rs.notify_down);
   } else if (k == "uthreshold" || k == "lthreshold") {
@@ -218,11 +269,11 @@ constexpr std::array<Keyword<VD>, 22> kVirtualServer = {{
     {"lvs_sched", Shape::Value, bindScheduler},
     {"lb_kind", Shape::Value,
      [](auto& s, VD& d, auto& ctx) {
-       if (auto f = forwarding(s, ctx)) d.vs.forwarding = *f, d.forwarding_set = true;
+       if (auto f = forwarding(s, ctx, &d.vs.tunnel)) d.vs.forwarding = *f, d.forwarding_set = true;
      }},
     {"lvs_method", Shape::Value,
      [](auto& s, VD& d, auto& ctx) {
-       if (auto f = forwarding(s, ctx)) d.vs.forwarding = *f, d.forwarding_set = true;
+       if (auto f = forwarding(s, ctx, &d.vs.tunnel)) d.vs.forwarding = *f, d.forwarding_set = true;
      }},
     {"protocol", Shape::Value, bindProtocol},
     {"persistence_timeout", Shape::Value, bindPersistence},

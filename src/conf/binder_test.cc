@@ -1,5 +1,7 @@
 #include "conf/binder.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -63,6 +65,10 @@ class BinderTest : public ::testing::Test {
  protected:
   model::Config read(std::string_view text) {
     return readConfigText("keepalived.conf", text, PreprocessOptions{}, diags_);
+  }
+  bool said(const std::string& message) const {
+    const auto all = messages();
+    return std::find(all.begin(), all.end(), message) != all.end();
   }
   std::vector<std::string> messages() const {
     std::vector<std::string> out;
@@ -313,6 +319,24 @@ TEST_F(BinderTest, PersistenceGranularityIsANetmaskOrAPrefixLength) {
   EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
   EXPECT_EQ(granularity("255.0.255.0"), -1);
   EXPECT_EQ(messages().back(), "persistence_granularity 255.0.255.0 is not a netmask");
+}
+
+TEST_F(BinderTest, TunOptions) {
+  model::Config c = read(
+      "virtual_server 198.18.0.1 80 {\n lb_algo rr\n lb_kind TUN type gre csum\n protocol TCP\n"
+      " real_server 198.18.0.2 80 {\n }\n real_server 198.18.0.3 80 {\n"
+      "  lvs_method TUN type gue port 6080 remcsum\n }\n}\n");
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
+  const model::VirtualServer& vs = c.virtual_servers.at(0);
+  EXPECT_EQ(vs.tunnel,
+            (model::TunnelOptions{model::TunnelType::Gre, 0, model::TunnelChecksum::Csum}));
+  EXPECT_FALSE(vs.real_servers.at(0).tunnel);  // the virtual server's
+  EXPECT_EQ(vs.real_servers.at(1).tunnel,
+            (model::TunnelOptions{model::TunnelType::Gue, 6080, model::TunnelChecksum::RemCsum}));
+  read("virtual_server 198.18.0.1 80 {\n lb_algo rr\n lb_kind TUN type gue\n protocol TCP\n}\n");
+  EXPECT_TRUE(said("TUN type gue needs 'port N'")) << diags_.renderAll();
+  read("virtual_server 198.18.0.1 80 {\n lb_algo rr\n lb_kind TUN remcsum\n protocol TCP\n}\n");
+  EXPECT_TRUE(said("remcsum needs TUN type gue")) << diags_.renderAll();
 }
 
 TEST_F(BinderTest, LvsSyncDaemonAndTimeouts) {

@@ -53,6 +53,17 @@ void addGroupKeys(const model::VirtualServerGroup& group, const model::VirtualSe
   }
 }
 
+dataplane::Tunnel tunnelOf(const model::TunnelOptions& t) {
+  dataplane::Tunnel out;
+  out.type = t.type == model::TunnelType::Gue   ? dataplane::TunnelType::Gue
+             : t.type == model::TunnelType::Gre ? dataplane::TunnelType::Gre
+                                                : dataplane::TunnelType::Ipip;
+  out.port = t.port;
+  out.csum = t.checksum == model::TunnelChecksum::Csum;
+  out.remcsum = t.checksum == model::TunnelChecksum::RemCsum;
+  return out;
+}
+
 bool startsAlive(const model::RealServer& rs) {
   return std::none_of(rs.checkers.begin(), rs.checkers.end(),
                       [](const model::Checker& c) { return c.timing.alpha; });
@@ -204,6 +215,8 @@ std::vector<dataplane::Real> DesiredState::realsOf(const model::VirtualServer& v
     r.forwarding = forwardingOf(rs.forwarding.value_or(vs.forwarding));
     r.upper_threshold = static_cast<std::uint32_t>(std::max(rs.uthreshold, 0));
     r.lower_threshold = static_cast<std::uint32_t>(std::max(rs.lthreshold, 0));
+    if (r.forwarding == dataplane::Forwarding::Tun)
+      r.tunnel = tunnelOf(rs.tunnel.value_or(vs.tunnel));
     out.push_back(r);
   }
   std::sort(out.begin(), out.end(),

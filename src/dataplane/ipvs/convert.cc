@@ -34,6 +34,14 @@ IpvsDestConfig destOf(const Real& real) {
   d.weight = static_cast<std::uint32_t>(real.weight < 0 ? 0 : real.weight);
   d.upper_threshold = real.upper_threshold;
   d.lower_threshold = real.lower_threshold;
+  if (real.forwarding == Forwarding::Tun) {
+    d.tun_type = real.tunnel.type == dataplane::TunnelType::Gue   ? TunnelType::Gue
+                 : real.tunnel.type == dataplane::TunnelType::Gre ? TunnelType::Gre
+                                                                  : TunnelType::Ipip;
+    d.tun_port = real.tunnel.port;
+    d.tun_flags = static_cast<std::uint16_t>((real.tunnel.csum ? kTunCsum : 0) |
+                                             (real.tunnel.remcsum ? kTunRemCsum : 0));
+  }
   return d;
 }
 
@@ -114,9 +122,9 @@ Counters counters(const IpvsStats& s) {
   return {s.conns, s.in_packets, s.in_bytes, s.out_packets, s.out_bytes};
 }
 
-Forwarding forwarding(std::uint32_t f) {
-  if (f == kFwdRoute) return Forwarding::Dr;
-  if (f == kFwdTunnel) return Forwarding::Tun;
+Forwarding forwarding(std::uint32_t ipvs_forwarding) {
+  if (ipvs_forwarding == kFwdRoute) return Forwarding::Dr;
+  if (ipvs_forwarding == kFwdTunnel) return Forwarding::Tun;
   return Forwarding::Nat;
 }
 

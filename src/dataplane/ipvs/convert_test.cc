@@ -68,6 +68,32 @@ TEST(IpvsConvert, FwmarkAndOpsServices) {
   EXPECT_EQ(toIpvs(u).key.protocol, IPPROTO_UDP);
 }
 
+TEST(IpvsConvert, TunnelOptionsOfATunReal) {
+  Service s;
+  s.key = {ip("198.18.0.100"), 80, Protocol::Tcp, 0};
+  Real gue{{ip("198.18.0.11"), 80},
+           1,
+           Forwarding::Tun,
+           0,
+           0,
+           false,
+           {dataplane::TunnelType::Gue, 6080, false, true}};
+  Real dr{{ip("198.18.0.12"), 80},
+          1,
+          Forwarding::Dr,
+          0,
+          0,
+          false,
+          {dataplane::TunnelType::Gre, 0, true, false}};  // not a TUN real: ignored
+  s.reals = {gue, dr};
+  const DesiredService d = toIpvs(s);
+  EXPECT_EQ(d.dests[0].tun_type, TunnelType::Gue);
+  EXPECT_EQ(d.dests[0].tun_port, 6080);
+  EXPECT_EQ(d.dests[0].tun_flags, kTunRemCsum);
+  EXPECT_EQ(d.dests[1].tun_type, TunnelType::Ipip);
+  EXPECT_EQ(d.dests[1].tun_flags, 0);
+}
+
 TEST(IpvsConvert, CountersAndForwarding) {
   IpvsStats st{5, 10, 8, 1000, 800, 1, 2, 3, 4, 5};
   EXPECT_EQ(counters(st), (Counters{5, 10, 1000, 8, 800}));

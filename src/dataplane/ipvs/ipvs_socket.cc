@@ -108,7 +108,7 @@ base::Result<std::vector<IpvsDest>> IpvsSocket::dests(const IpvsServiceKey& key)
   KEEL_TRY(dump(m, [&out](const nlmsghdr* nlh) -> base::Result<void> {
     auto d = parseDest(nlh);
     if (!d) return d.error();
-    out.push_back(std::move(*d));
+    out.push_back(*d);
     return base::ok();
   }));
   return out;

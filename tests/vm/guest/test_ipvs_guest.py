@@ -67,6 +67,9 @@ virtual_server 198.18.0.100 9 {
   protocol SCTP
   real_server 198.18.0.11 9 {
   }
+  real_server 198.18.0.12 9 {
+    lvs_method TUN type gue port 6080 remcsum
+  }
 }
 virtual_server 198.18.0.101 443 {
   lb_algo mh
@@ -106,6 +109,9 @@ def test_keelctl_lists_what_ipvsadm_lists(lab, keel_build_dir):
         theirs_line = re.compile(rf"^TCP  {re.escape(FOREIGN)} .*\n", re.MULTILINE)
         assert mask_numbers(d.keelctl("-Ln", flag)) == \
             mask_numbers(theirs_line.sub("", d.ipvsadm("-Ln", flag))), flag
+    # TUN options reach the kernel (ipvsadm's tunnel column: type, port, r(emote) +c(hecksum)).
+    assert re.search(r"^  -> 198\.18\.0\.12:9\s+Tunnel\s+gue:6080:r\+c\s", d.ipvsadm("-Ln", "--tun-info"),
+                     re.MULTILINE), d.ipvsadm("-Ln", "--tun-info")
     assert re.search(rf"IPVS service TCP {re.escape(FOREIGN)} is not keel's",
                      d.proc.output())
     assert d.stop() == 0

@@ -27,7 +27,7 @@ from ipvs_lab import (VIP, Director, IpvsLab, flow_report, mask_counters, seed_c
                       wait_holder)
 from keel_lab.util import wait_until
 
-SLACK = 5.0
+SLACK = 8.0  # scheduling under TCG emulation on a host loaded by other builds
 ADVERT_INT = 1.0
 MASTER_DOWN_BACKUP = 3 * ADVERT_INT + (256 - 50) / 256
 SKEW_BACKUP = (256 - 50) / 256
@@ -37,7 +37,7 @@ NAT_SOURCE = "198.18.0.20"
 DR_SOURCES = [f"198.18.0.{n}" for n in range(30, 40)]
 SPREAD_SOURCES = [f"198.18.0.{n}" for n in range(40, 60)]
 FLOWS_PER_KIND = 100
-SYNC_BOUND = 10.0  # the kernel's master sync thread sends what it has at least once a second
+SYNC_BOUND = 20.0  # the master sync thread sends at least once a second; emulation is slow
 RESULTS: dict[str, dict] = {}
 
 
