@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Load-balancing core figures: runs build/…/bench/keel_lb_bench (Google Benchmark) and prints
 ns per scheduling decision for every scheduler at 10 and 1,000 real servers, the Maglev build
-time, and the reconcile time for a 10,000-service table, each beside the issue's goal. Writes
+time, and the cost of a health event in a 10,000-service table, each beside the issue's goal. Writes
 docs/bench-lb-core.png. Figures, not a pass/fail test.
 Usage: bench/lb_core.py [BUILD_DIR]  (default build/release, configured with -DKEEL_BENCH=ON)
 """

@@ -17,7 +17,7 @@ std::vector<keel::lb::MaglevBackend> backends(std::uint32_t n) {
   out.reserve(n);
   for (std::uint32_t i = 0; i < n; ++i) {
     out.push_back(
-        {keel::dataplane::RealKey{keel::base::IpAddress::v4(0x0a000000 + i + 1), 80}, 1 + i % 5});
+        {keel::lb::RealKey{keel::base::IpAddress::v4(0x0a000000 + i + 1), 80}, 1 + i % 5});
   }
   return out;
 }

@@ -6,15 +6,16 @@
 
 #include <map>
 
+#include <fmt/format.h>
+
 #include "app/control_views.h"
-#include "app/dataplane_wiring.h"
 #include "app/runtime_dir.h"
-#include "app/services.h"
 #include "base/log.h"
 #include "ctl/config_json.h"
 #include "ctl/ipvsadm.h"
 #include "ctl/protocol.h"
 #include "lb/whereis.h"
+#include "lvs/engine.h"
 #include "vrrp/engine.h"
 
 namespace keel::app {
@@ -37,6 +38,39 @@ bool peerAllowed(int fd) {
 
 base::Result<ordered_json> error(std::string message) {
   return base::makeError(base::ErrorCode::InvalidArgument, std::move(message));
+}
+
+constexpr std::size_t kMaxDiagnosticsAnswered = 20;
+
+// The first diagnostics of a read, rendered (file:line:col, the line, the caret).
+std::string diagnosticsText(const LoadResult& r) {
+  std::string out;
+  std::size_t n = 0;
+  for (const conf::Diagnostic& d : r.diagnostics) {
+    if (n++ == kMaxDiagnosticsAnswered) {
+      out += fmt::format("... and {} more (see the log)\n", r.diagnostics.size() - n + 1);
+      break;
+    }
+    out += conf::render(d);
+  }
+  return out;
+}
+
+std::string reloadResponse(const LoadResult& r) {
+  if (!r.config) {
+    return ctl::errorResponse(fmt::format("reload failed: {}; the running configuration stays\n{}",
+                                          r.error, diagnosticsText(r)));
+  }
+  return ctl::okResponse({{"text", "reloaded\n"}, {"plan", planJson(r.plan)}});
+}
+
+std::string checkResponse(const LoadResult& r) {
+  if (!r.config) {
+    return ctl::errorResponse(fmt::format("{}; a reload would keep the running configuration\n{}",
+                                          r.error, diagnosticsText(r)));
+  }
+  return ctl::okResponse(
+      {{"text", diagnosticsText(r) + planText(r.plan)}, {"plan", planJson(r.plan)}});
 }
 
 class OperationsImpl final : public Operations {
@@ -62,12 +96,12 @@ class OperationsImpl final : public Operations {
   base::Result<ordered_json> vrrp(const ctl::Request& r);
   base::Result<ordered_json> checks();
   base::Result<ordered_json> whereis(const ctl::Request& r);
-  base::Result<ordered_json> reload();
+  bool deferred(std::string_view line, const ctl::StreamServer::Responder& respond);
   base::Result<ordered_json> dump();
   std::string metrics() const;
   void startMetrics();
   void sampleRates();
-  std::shared_ptr<const dataplane::ServiceTable> table() const;
+  std::shared_ptr<const lb::ServiceTable> table() const;
 
   event::Loop& loop_;
   ControlSources sources_;
@@ -93,8 +127,12 @@ base::Status OperationsImpl::start(const std::string& runtime_dir) {
   o.handler = [this](std::string_view line) {
     return ctl::StreamServer::Reply{serve(line), false};
   };
+  o.deferred = [this](std::string_view line, const ctl::StreamServer::Responder& respond) {
+    return deferred(line, respond);
+  };
   o.admit = peerAllowed;
   o.oversized_reply = ctl::errorResponse("request too large");
+  o.name = "control socket";
   auto server = ctl::StreamServer::create(loop_, std::move(*fd), std::move(o));
   if (!server) return server.error();
   control_ = std::move(*server);
@@ -122,6 +160,7 @@ void OperationsImpl::startMetrics() {
     return ctl::StreamServer::Reply{ctl::httpResponse(head, metrics()), true};
   };
   o.oversized_reply = ctl::httpResponse("", "");
+  o.name = "metrics listener";
   auto server = ctl::StreamServer::create(loop_, std::move(*fd), std::move(o));
   if (!server) {
     base::logError("Metrics not served on {}: {}", where, server.error().str());
@@ -171,15 +210,18 @@ base::Result<ordered_json> OperationsImpl::dispatch(const ctl::Request& r) {
   if (r.cmd == "vrrp") return vrrp(r);
   if (r.cmd == "checks") return checks();
   if (r.cmd == "whereis") return whereis(r);
-  if (r.cmd == "reload") return reload();
   if (r.cmd == "dump") return dump();
   if (r.cmd == "ping") return ordered_json::object();
+  if (r.cmd == "reload") {
+    return error(ctl::stringArg(r, "check") ? "reload --check needs an absolute file name"
+                                            : "reload is not available");
+  }
   return error("unknown command \"" + r.cmd + "\"");
 }
 
-std::shared_ptr<const dataplane::ServiceTable> OperationsImpl::table() const {
-  const Services* services = sources_.services ? sources_.services() : nullptr;
-  if (services == nullptr) return std::make_shared<const dataplane::ServiceTable>();
+std::shared_ptr<const lb::ServiceTable> OperationsImpl::table() const {
+  const lvs::Engine* services = sources_.lvs ? sources_.lvs() : nullptr;
+  if (services == nullptr) return std::make_shared<const lb::ServiceTable>();
   return services->desired().table();
 }
 
@@ -219,7 +261,7 @@ base::Result<ordered_json> OperationsImpl::vrrp(const ctl::Request& r) {
 }
 
 base::Result<ordered_json> OperationsImpl::checks() {
-  const Services* services = sources_.services ? sources_.services() : nullptr;
+  const lvs::Engine* services = sources_.lvs ? sources_.lvs() : nullptr;
   ordered_json reals = services != nullptr ? checksJson(*services) : ordered_json::array();
   std::string text = checksText(reals);
   return ordered_json{{"reals", std::move(reals)}, {"text", std::move(text)}};
@@ -237,9 +279,8 @@ base::Result<ordered_json> OperationsImpl::whereis(const ctl::Request& r) {
     if (!address) return error("bad CLIENT_IP[:PORT]: " + address.error().message);
     from = base::Endpoint(*address, 0);
   }
-  lb::WhereIsQuery q{vip->address(), vip->port(), dataplane::Protocol::Tcp, from->address(),
-                     from->port()};
-  if (ctl::stringArg(r, "protocol") == "udp") q.protocol = dataplane::Protocol::Udp;
+  lb::WhereIsQuery q{vip->address(), vip->port(), lb::Protocol::Tcp, from->address(), from->port()};
+  if (ctl::stringArg(r, "protocol") == "udp") q.protocol = lb::Protocol::Udp;
   auto answer = lb::whereIs(*table(), q);
   if (!answer) return error(answer.error().message);
   return ordered_json{{"service", answer->service.str()},
@@ -248,10 +289,22 @@ base::Result<ordered_json> OperationsImpl::whereis(const ctl::Request& r) {
                       {"text", lb::formatWhereIs(q, *answer) + "\n"}};
 }
 
-base::Result<ordered_json> OperationsImpl::reload() {
-  if (!sources_.reload) return error("reload is not available");
-  if (auto s = sources_.reload(); !s) return error("reload failed: " + s.error().message);
-  return ordered_json{{"text", "reloaded\n"}};
+// `reload` and `reload --check FILE`: answered once the file has been read off the loop (and,
+// for a reload, applied).
+bool OperationsImpl::deferred(std::string_view line, const ctl::StreamServer::Responder& respond) {
+  auto request = ctl::parseRequest(line.substr(0, line.size() - 1));
+  if (!request || request->cmd != "reload") return false;  // serve() answers it
+  auto answer = [respond](std::string bytes) { respond({std::move(bytes), false}); };
+  const auto file = ctl::stringArg(*request, "check");
+  if (!file) {
+    if (!sources_.reload) return false;
+    sources_.reload([answer](const LoadResult& r) { answer(reloadResponse(r)); });
+    return true;
+  }
+  if (!sources_.check || file->empty() || file->front() != '/') return false;
+  auto queued = sources_.check(*file, [answer](const LoadResult& r) { answer(checkResponse(r)); });
+  if (!queued) answer(ctl::errorResponse(queued.error().message));
+  return true;
 }
 
 base::Result<ordered_json> OperationsImpl::dump() {
@@ -269,9 +322,10 @@ base::Result<ordered_json> OperationsImpl::dump() {
 std::string OperationsImpl::metrics() const {
   ctl::MetricsText m;
   addVrrpMetrics(sources_.vrrp ? sources_.vrrp() : nullptr, m);
-  addCheckMetrics(sources_.services ? sources_.services() : nullptr, m);
+  addCheckMetrics(sources_.lvs ? sources_.lvs() : nullptr, m);
   addDataplaneMetrics(sources_.dataplane ? sources_.dataplane() : nullptr, m);
   addControlMetrics(control_->counters(), m);
+  addLoopMetrics(loop_.stats(), m);
   return m.str();
 }
 
@@ -279,16 +333,14 @@ std::string OperationsImpl::metrics() const {
 
 ControlSources sourcesOf(const std::optional<model::Config>& config,
                          const std::unique_ptr<vrrp::Engine>& vrrp,
-                         const std::unique_ptr<Services>& services,
-                         const std::unique_ptr<DataplaneWiring>& dataplane,
-                         std::function<base::Status()> reload) {
+                         const std::unique_ptr<lvs::Engine>& lvs,
+                         const std::unique_ptr<dataplane::Dataplane>& dataplane) {
   return {[&config] { return config ? std::make_shared<const model::Config>(*config) : nullptr; },
           [&vrrp]() -> const vrrp::Engine* { return vrrp.get(); },
-          [&services]() -> const Services* { return services.get(); },
-          [&dataplane]() -> const dataplane::Dataplane* {
-            return dataplane ? &dataplane->dataplane() : nullptr;
-          },
-          std::move(reload)};
+          [&lvs]() -> const lvs::Engine* { return lvs.get(); },
+          [&dataplane]() -> const dataplane::Dataplane* { return dataplane.get(); },
+          {},
+          {}};
 }
 
 base::Result<std::unique_ptr<Operations>> startOperations(event::Loop& loop,

@@ -1,8 +1,9 @@
 // keeld's operations side (docs/keelctl.md, docs/metrics.md): the control socket
 // RUNTIME_DIR/keel.sock that keelctl talks to, and the optional Prometheus listener
 // (global_defs keel_metrics_listen). Both read the running daemon through ControlSources, getters
-// that are asked on every request, because keeld replaces its engines on reload. Created once by
-// runDaemon; loop thread only.
+// that are asked on every request, because keeld replaces its engines on reload. `reload` is
+// answered when the reload is done, its file read off the loop. Created once by runDaemon; loop
+// thread only.
 #pragma once
 
 #include <functional>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "app/config_loader.h"
 #include "base/error.h"
 #include "ctl/stream_server.h"
 #include "dataplane/dataplane.h"
@@ -19,28 +21,31 @@
 namespace keel::vrrp {
 class Engine;
 }
+namespace keel::lvs {
+class Engine;
+}
 
 namespace keel::app {
-
-class DataplaneWiring;
-class Services;
 
 // What the views read, each a getter that may return null (not configured, not running).
 struct ControlSources {
   std::function<std::shared_ptr<const model::Config>()> config;
   std::function<const vrrp::Engine*()> vrrp;
-  std::function<const Services*()> services;
+  std::function<const lvs::Engine*()> lvs;
   std::function<const dataplane::Dataplane*()> dataplane;
-  // Reloads as SIGHUP does; the error says why the running configuration stays.
-  std::function<base::Status()> reload;
+  // Reloads as SIGHUP does (off the loop) and calls back with the outcome.
+  std::function<void(ConfigLoader::Done)> reload;
+  // Reads FILE off the loop and calls back with the plan a reload to it would apply, applying
+  // nothing. Errors: State when too many reads wait.
+  std::function<base::Status(std::string file, ConfigLoader::Done)> check;
 };
 
-// keeld's sources: getters over runDaemon's variables, which must outlive the Operations.
+// keeld's getters over runDaemon's variables, which must outlive the Operations (reload and
+// check are the daemon's to set).
 ControlSources sourcesOf(const std::optional<model::Config>& config,
                          const std::unique_ptr<vrrp::Engine>& vrrp,
-                         const std::unique_ptr<Services>& services,
-                         const std::unique_ptr<DataplaneWiring>& dataplane,
-                         std::function<base::Status()> reload);
+                         const std::unique_ptr<lvs::Engine>& lvs,
+                         const std::unique_ptr<dataplane::Dataplane>& dataplane);
 
 class Operations {
  public:

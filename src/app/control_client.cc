@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "base/unique_fd.h"
+#include "ctl/config_json.h"
 #include "ctl/protocol.h"
 
 namespace keel::app {
@@ -91,7 +92,7 @@ base::Result<nlohmann::ordered_json> controlRequest(const std::string& socket_pa
   const base::TimePoint deadline = clock.now() + timeout;
   auto fd = connectTo(socket_path);
   if (!fd) return fd.error();
-  KEEL_TRY(sendAll(fd->get(), request.dump() + "\n", deadline, clock));
+  KEEL_TRY(sendAll(fd->get(), ctl::dumpJson(request) + "\n", deadline, clock));
   auto line = readLine(fd->get(), deadline, clock);
   if (!line) return line.error();
   auto json = nlohmann::ordered_json::parse(*line, nullptr, /*allow_exceptions=*/false);

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "app/control_views.h"
-#include "app/services.h"
+#include "lvs/engine.h"
 #include "vrrp/engine.h"
 
 namespace keel::app {
@@ -31,6 +31,9 @@ void declareServices(MetricsText& m) {
   m.family("keel_real_weight", "gauge", "Weight of the real server in the data plane's table.");
   m.family("keel_check_duration_seconds", "gauge",
            "How long the last finished attempt of each checker took.");
+  m.family("keel_check_no_descriptor_total", "counter",
+           "Checker attempts that could not open a socket (keeld out of descriptors): no "
+           "verdict, the state kept.");
   for (const char* scope : {"service", "real"}) {
     for (const auto& [what, help] :
          {std::pair{"connections", "Connections scheduled"},
@@ -78,26 +81,32 @@ void addVrrpMetrics(const vrrp::Engine* engine, MetricsText& m) {
   }
 }
 
-void addCheckMetrics(const Services* services, MetricsText& m) {
+void addCheckMetrics(const lvs::Engine* services, MetricsText& m) {
   declareServices(m);
   if (services == nullptr) return;
   for (const check::RealServerStatus& r : services->checks().status()) {
     m.add("keel_check_up",
           {{"virtual_server", r.id.virtual_server},
-           {"real_server", dataplane::RealKey{r.id.address, r.id.port}.str()}},
+           {"real_server", lb::RealKey{r.id.address, r.id.port}.str()}},
           r.alive ? 1 : 0);
     for (std::size_t i = 0; i < r.checkers.size(); ++i) {
+      m.add("keel_check_no_descriptor_total",
+            {{"virtual_server", r.id.virtual_server},
+             {"real_server", lb::RealKey{r.id.address, r.id.port}.str()},
+             {"checker", r.checkers[i].kind},
+             {"index", std::to_string(i)}},
+            num(r.checkers[i].no_descriptor));
       if (!r.checkers[i].last_duration) continue;
       m.add("keel_check_duration_seconds",
             {{"virtual_server", r.id.virtual_server},
-             {"real_server", dataplane::RealKey{r.id.address, r.id.port}.str()},
+             {"real_server", lb::RealKey{r.id.address, r.id.port}.str()},
              {"checker", r.checkers[i].kind},
              {"index", std::to_string(i)}},
             std::chrono::duration<double>(*r.checkers[i].last_duration).count());
     }
   }
-  for (const dataplane::ServicePtr& s : services->desired().table()->services) {
-    for (const dataplane::Real& real : s->reals) {
+  for (const lb::ServicePtr& s : services->desired().table()->services) {
+    for (const lb::Real& real : s->reals) {
       m.add("keel_real_weight", {{"service", s->key.str()}, {"real_server", real.key.str()}},
             real.weight);
     }
@@ -140,6 +149,15 @@ void addControlMetrics(const ctl::ServerCounters& c, MetricsText& m) {
         std::pair{"timeout", c.timeouts}}) {
     m.add("keel_control_refused_total", {{"reason", reason}}, num(n));
   }
+  m.family("keel_control_accept_pauses_total", "counter",
+           "Times the control socket stopped accepting for a while: no descriptor or memory.");
+  m.add("keel_control_accept_pauses_total", {}, num(c.accept_pauses));
+}
+
+void addLoopMetrics(const event::LoopStats& stats, MetricsText& m) {
+  m.family("keel_loop_callback_exceptions_total", "counter",
+           "Exceptions caught around event-loop callbacks; keeld ran on (docs/operations.md).");
+  m.add("keel_loop_callback_exceptions_total", {}, num(stats.callback_exceptions));
 }
 
 }  // namespace keel::app

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "app/control_client.h"
-#include "app/services.h"
+#include "lvs/engine.h"
 
 namespace keel::app {
 namespace {
@@ -66,7 +66,7 @@ class ControlTest : public ::testing::Test {
   base::SteadyClock clock_;
   std::unique_ptr<event::Loop> loop_;
   std::string dir_;
-  std::unique_ptr<Services> services_;
+  std::unique_ptr<lvs::Engine> services_;
   std::unique_ptr<Operations> ops_;
 };
 
@@ -103,24 +103,60 @@ TEST_F(ControlTest, BadRequestsGetAReasonAndTheConnectionServesOn) {
   EXPECT_EQ(ops_->controlCounters().requests, 3U);
 }
 
-TEST_F(ControlTest, ReloadAnswersWithTheOutcome) {
+// The answer to `reload` comes when the reload is done (here, a loop iteration later), with the
+// errors of a file that cannot be used.
+TEST_F(ControlTest, ReloadAnswersWithTheOutcomeWhenItIsDone) {
   bool fail = true;
   ControlSources s;
-  s.reload = [&fail]() -> base::Status {
-    if (fail)
-      return base::makeError(base::ErrorCode::InvalidArgument, "the configuration has errors");
-    return base::ok();
+  s.reload = [&](ConfigLoader::Done done) {
+    loop_->post([&fail, done] {
+      LoadResult r;
+      if (fail) {
+        r.error = "Configuration k.conf has 1 error(s)";
+        r.diagnostics.push_back({conf::Severity::Error, {"k.conf", 5, 12}, "invalid priority", ""});
+      } else {
+        r.config = std::make_shared<const model::Config>();
+      }
+      done(r);
+    });
   };
   start(std::move(s));
-  EXPECT_EQ(ask({{"cmd", "reload"}})["error"], "reload failed: the configuration has errors");
+  EXPECT_EQ(ask({{"cmd", "reload"}})["error"],
+            "reload failed: Configuration k.conf has 1 error(s); the running configuration stays\n"
+            "k.conf:5:12: error: invalid priority\n");
   fail = false;
   EXPECT_EQ(ask({{"cmd", "reload"}})["text"], "reloaded\n");
 }
 
-TEST_F(ControlTest, WhereisAndListReadTheRunningServices) {
-  services_ = std::make_unique<Services>(*loop_, oneService(), check::ProbeFactory{});
+TEST_F(ControlTest, ReloadCheckAnswersWithThePlanAndAppliesNothing) {
+  std::vector<std::string> asked;
   ControlSources s;
-  s.services = [this]() -> const Services* { return services_.get(); };
+  s.check = [&](std::string file, ConfigLoader::Done done) -> base::Status {
+    asked.push_back(file);
+    if (file == "/busy") return base::makeError(base::ErrorCode::State, "4 reads already wait");
+    model::Config after;
+    after.vrrp_instances.push_back({});
+    after.vrrp_instances.back().name = "VI_1";
+    LoadResult r;
+    r.config = std::make_shared<const model::Config>(after);
+    r.plan = planOf({}, after);
+    loop_->post([done, r] { done(r); });
+    return base::ok();
+  };
+  start(std::move(s));
+  auto answer = ask({{"cmd", "reload"}, {"check", "/etc/keel/new.conf"}});
+  EXPECT_EQ(answer["text"], "vrrp_instance VI_1: add\n");
+  EXPECT_EQ(answer["plan"]["vrrp_instances"][0]["action"], "add");
+  EXPECT_EQ(ask({{"cmd", "reload"}, {"check", "/busy"}})["error"], "4 reads already wait");
+  EXPECT_EQ(ask({{"cmd", "reload"}, {"check", "relative.conf"}})["error"],
+            "reload --check needs an absolute file name");
+  EXPECT_EQ(asked, (std::vector<std::string>{"/etc/keel/new.conf", "/busy"}));
+}
+
+TEST_F(ControlTest, WhereisAndListReadTheRunningServices) {
+  services_ = std::make_unique<lvs::Engine>(*loop_, oneService(), check::ProbeFactory{});
+  ControlSources s;
+  s.lvs = [this]() -> const lvs::Engine* { return services_.get(); };
   start(std::move(s));
   const auto list = ask({{"cmd", "list"}});
   EXPECT_NE(

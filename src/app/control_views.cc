@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "app/services.h"
+#include "lvs/engine.h"
 #include "vrrp/engine.h"
 
 namespace keel::app {
@@ -58,6 +58,7 @@ nlohmann::ordered_json checkerJson(const check::CheckerStatus& c) {
           {"paused", c.paused},
           {"retries_done", c.retries_done},
           {"last_reason", c.last_reason},
+          {"no_descriptor", c.no_descriptor},
           {"last_duration_seconds",
            c.last_duration
                ? nlohmann::ordered_json(std::chrono::duration<double>(*c.last_duration).count())
@@ -113,13 +114,13 @@ std::string vrrpText(const nlohmann::ordered_json& instances, bool stats) {
   return out;
 }
 
-nlohmann::ordered_json checksJson(const Services& services) {
+nlohmann::ordered_json checksJson(const lvs::Engine& services) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const check::RealServerStatus& r : services.checks().status()) {
     nlohmann::ordered_json checkers = nlohmann::ordered_json::array();
     for (const check::CheckerStatus& c : r.checkers) checkers.push_back(checkerJson(c));
     out.push_back({{"virtual_server", r.id.virtual_server},
-                   {"real_server", dataplane::RealKey{r.id.address, r.id.port}.str()},
+                   {"real_server", lb::RealKey{r.id.address, r.id.port}.str()},
                    {"alive", r.alive},
                    {"weight", r.weight ? nlohmann::ordered_json(*r.weight) : nullptr},
                    {"checkers", checkers}});

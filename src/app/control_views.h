@@ -16,7 +16,7 @@ nlohmann::ordered_json vrrpJson(const vrrp::Engine& engine);
 // One line per instance; with `stats` its counters and drops by reason below it.
 std::string vrrpText(const nlohmann::ordered_json& instances, bool stats);
 
-nlohmann::ordered_json checksJson(const Services& services);
+nlohmann::ordered_json checksJson(const lvs::Engine& services);
 std::string checksText(const nlohmann::ordered_json& reals);
 
 // VRRP state as the metric keel_vrrp_state encodes it: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT.
@@ -24,8 +24,9 @@ int vrrpStateValue(const std::string& state_name);
 
 // Every metric of docs/metrics.md from what `sources` gives now.
 void addVrrpMetrics(const vrrp::Engine* engine, ctl::MetricsText& m);
-void addCheckMetrics(const Services* services, ctl::MetricsText& m);
+void addCheckMetrics(const lvs::Engine* services, ctl::MetricsText& m);
 void addDataplaneMetrics(const dataplane::Dataplane* dp, ctl::MetricsText& m);
 void addControlMetrics(const ctl::ServerCounters& c, ctl::MetricsText& m);
+void addLoopMetrics(const event::LoopStats& stats, ctl::MetricsText& m);
 
 }  // namespace keel::app

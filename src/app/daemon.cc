@@ -12,25 +12,29 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <variant>
 #include <vector>
 
-#include "app/config_test.h"
+#include "app/config_check.h"
+#include "app/config_loader.h"
 #include "app/control.h"
-#include "app/dataplane_wiring.h"
+#include "app/dataplane_factory.h"
 #include "app/exit_codes.h"
 #include "app/pid_file.h"
 #include "app/process_setup.h"
 #include "app/runtime_dir.h"
 #include "app/sd_notify.h"
-#include "app/services.h"
 #include "app/state_dump.h"
 #include "app/version.h"
 #include "base/clock.h"
+#include "base/fd_budget.h"
 #include "base/log.h"
 #include "check/probe_factory.h"
 #include "conf/reader.h"
 #include "ctl/config_json.h"
+#include "event/child_process.h"
 #include "event/loop.h"
+#include "lvs/engine.h"
 #include "model/diff.h"
 #include "vrrp/engine.h"
 
@@ -50,31 +54,32 @@ void setUpLogging(const KeeldOptions& options) {
 
 namespace {
 
-// Reads the configuration and logs every diagnostic. nullopt when it cannot be used: missing,
-// unreadable, or with errors (keel does not run a half-understood configuration).
-std::optional<model::Config> loadConfig(const KeeldOptions& options) {
-  conf::Diagnostics diags;
-  auto config = conf::readConfig(options.config_file, preprocessOptions(options), diags);
-  if (!config) {
-    base::logError("Unable to open configuration file {}: {}", options.config_file,
-                   config.error().str());
-    return std::nullopt;
-  }
-  for (const conf::Diagnostic& d : diags.all()) {
+// Logs each diagnostic's first line.
+void logDiagnostics(const std::vector<conf::Diagnostic>& diagnostics) {
+  for (const conf::Diagnostic& d : diagnostics) {
     std::string text = conf::render(d);
-    if (!text.empty() && text.back() == '\n') text.pop_back();
     auto first_line = text.substr(0, text.find('\n'));
     base::log(d.severity == conf::Severity::Error ? base::LogLevel::Error : base::LogLevel::Warning,
               "{}", first_line);
   }
-  if (diags.errors() > 0) {
-    base::logError("Configuration {} has {} error(s); not using it", options.config_file,
-                   diags.errors());
+}
+
+// Reads the configuration at start (before any engine runs) and logs every diagnostic. nullopt
+// when it cannot be used: missing, unreadable, or with errors (keel does not run a
+// half-understood configuration).
+std::optional<model::Config> loadConfig(const KeeldOptions& options) {
+  const std::atomic<bool> never{false};
+  LoadResult r =
+      readConfiguration({options.config_file, preprocessOptions(options), nullptr}, never);
+  logDiagnostics(r.diagnostics);
+  if (!r.config) {
+    base::logError("{}; not using it", r.error);
     return std::nullopt;
   }
   base::logInfo("Configuration {} loaded: {} VRRP instance(s), {} virtual server(s)",
-                options.config_file, config->vrrp_instances.size(), config->virtual_servers.size());
-  return std::move(*config);
+                options.config_file, r.config->vrrp_instances.size(),
+                r.config->virtual_servers.size());
+  return *r.config;
 }
 
 void logChanges(const model::ConfigDiff& d) {
@@ -107,24 +112,41 @@ void writeDump(const std::string& dir, const char* name, const std::string& text
   base::logInfo("Wrote {}/{}", dir, name);
 }
 
-// keepalived's signals (the loop handles them while it runs).
-constexpr std::array<int, 5> kHandledSignals = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
+// keepalived's signals (the loop handles them while it runs): every --signum name's.
+std::array<int, 8> handledSignals() {
+  return {SIGTERM,
+          SIGINT,
+          SIGHUP,
+          SIGUSR1,
+          SIGUSR2,
+          *signalNumberFor("JSON"),
+          *signalNumberFor("STATS_CLEAR"),
+          *signalNumberFor("TDUMP")};
+}
 
 // They wait (blocked) from the first moment until the loop reads them, so a signal sent while
 // the configuration loads is handled, not fatal.
 void holdSignals() {
   sigset_t mask;
   sigemptyset(&mask);
-  for (int signo : kHandledSignals) sigaddset(&mask, signo);
-  sigaddset(&mask, *signalNumberFor("JSON"));
+  for (int signo : handledSignals()) sigaddset(&mask, signo);
   ::pthread_sigmask(SIG_BLOCK, &mask, nullptr);
 }
 
 // Once the loop has stopped, a repeated signal (a second SIGTERM) must not kill keeld before it
 // has cleaned up (pid file, runtime directory).
 void ignoreSignals() {
-  for (int signo : kHandledSignals) std::signal(signo, SIG_IGN);
-  std::signal(*signalNumberFor("JSON"), SIG_IGN);
+  for (int signo : handledSignals()) std::signal(signo, SIG_IGN);
+}
+
+// Writes a multi-line text to the log, a line at a time.
+void logLines(const std::string& text) {
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    base::logInfo("{}", std::string_view(text).substr(at, end - at));
+    at = end + 1;
+  }
 }
 
 // -s, -u, -m: what the process needs before anything else is opened.
@@ -141,21 +163,58 @@ base::Result<std::string> prepareRuntimeDir(const KeeldOptions& options,
                                             const std::optional<model::Config>& config) {
   std::optional<std::string> instance = options.instance;
   if (!instance && config && !config->instance.empty()) instance = config->instance;
-  auto dir = runtimeDir({options.runtime_dir, instance});
+  const RuntimeEnvironment env = RuntimeEnvironment::current();
+  const RuntimeDirRequest request{options.runtime_dir, instance};
+  auto dir = runtimeDir(request, env);
   if (!dir) return dir.error();
+  if (usesTemporaryBase(request, env)) {
+    base::logNotice("No XDG_RUNTIME_DIR: runtime files go to {}, keeld's own (mode 0700)", *dir);
+  }
   KEEL_TRY(makeRuntimeDir(*dir));
   return dir;
 }
 
+// What the configuration asks of the descriptor budget (base/fd_budget.h).
+base::FdNeeds fdNeedsOf(const std::optional<model::Config>& config) {
+  base::FdNeeds needs;
+  needs.open_at_start = base::openDescriptors();
+  if (!config) return needs;
+  needs.vrrp_instances = config->vrrp_instances.size();
+  needs.scripts = config->vrrp_scripts.size();
+  for (const model::VirtualServer& vs : config->virtual_servers) {
+    for (const model::RealServer& rs : vs.real_servers) {
+      needs.checkers += rs.checkers.size();
+      for (const model::Checker& c : rs.checkers) {
+        if (std::holds_alternative<model::MiscCheck>(c.kind)) ++needs.scripts;
+      }
+    }
+  }
+  return needs;
+}
+
+// RLIMIT_NOFILE up to its hard limit, then shared out; the log says how.
+base::FdShares planDescriptors(const std::optional<model::Config>& config) {
+  std::size_t limit = 0;
+  if (auto raised = raiseNoFileLimit(); !raised) {
+    base::logWarning("{}", raised.error().str());
+  } else {
+    limit = raised->now;
+    if (raised->now != raised->before) {
+      base::logInfo("Descriptor limit raised from {} to {}", raised->before, raised->now);
+    }
+  }
+  const base::FdShares shares = base::planFdShares(limit, fdNeedsOf(config));
+  base::logInfo("Descriptor shares: {}", base::describe(shares));
+  if (shares.tight) {
+    base::logWarning("Descriptor limit {} leaves the data plane only {} (raise LimitNOFILE)",
+                     shares.limit, shares.dataplane);
+  }
+  return shares;
+}
+
 // -d: keepalived dumps its parsed configuration to the log at start.
 void logConfiguration(const model::Config& config) {
-  const std::string text = ctl::toJson(config).dump(2);
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const std::size_t end = std::min(text.find('\n', at), text.size());
-    base::logInfo("{}", std::string_view(text).substr(at, end - at));
-    at = end + 1;
-  }
+  logLines(ctl::dumpJson(ctl::toJson(config), 2));
 }
 
 // keeld's engines and signals on the control-plane loop.
@@ -167,23 +226,38 @@ class Daemon {
         config_(std::move(config)),
         runtime_dir_(std::move(runtime_dir)),
         loop_(loop),
-        probes_(check::makeProbeFactory([this] { return scriptPolicyOf(*config_); })),
-        systemd_(SystemdNotifier::fromEnvironment()) {}
+        probes_(check::makeProbeFactory([this] { return lvs::scriptPolicyOf(*config_); })),
+        systemd_(SystemdNotifier::fromEnvironment()),
+        loader_(
+            loop, [this] { return reloadRequest(); },
+            [this](const LoadResult& result) { apply(result); }) {
+    if (config_) running_ = std::make_shared<const model::Config>(*config_);
+  }
 
   void start();
   // The control socket and metrics (control.h); keeld runs on without them if they fail.
   void startControl();
   base::Status handleSignals();
   void ready() { notifySystemd("READY=1"); }
+  // The descriptor shares (base/fd_budget.h); `dataplane` is the cap the data plane is given.
+  void setFdShares(const base::FdShares& shares) { fd_shares_ = shares; }
+  const base::FdShares& fdShares() const { return fd_shares_; }
+  // A callback ended with a fatal exception (event/loop.h): stop in order, VIPs released.
+  void fail(const std::string& why) { stop(why.c_str()); }
 
  private:
   bool wantChecks() const { return !options_.vrrp_only; }
   bool wantVrrp() const { return !options_.check_only; }
-  void startVrrp();
-  void syncDaemonRole();
-  base::Status reload();
+  void startVrrp(const std::shared_ptr<const model::Config>& config);
+  void startDataplane(const std::shared_ptr<const model::Config>& config);
+  void tellDataplaneVrrpStates();
+  // SIGHUP and keelctl reload: the file is read off the loop (config_loader.h), then applied.
+  void reload(ConfigLoader::Done done);
+  LoadRequest reloadRequest() const;
+  void apply(const LoadResult& result);
   void reloadVrrp(const std::shared_ptr<const model::Config>& config);
   void stop(const char* why);
+  void writeStats(bool clear);
   void notifySystemd(std::string_view state) const;
   RuntimeView view() const;
 
@@ -193,49 +267,64 @@ class Daemon {
   event::Loop& loop_;
   const check::ProbeFactory probes_;
   const SystemdNotifier systemd_;
+  base::FdShares fd_shares_;
+  std::shared_ptr<const model::Config> running_;  // config_ as the engines got it
+  ConfigLoader loader_;
   std::unique_ptr<vrrp::Engine> vrrp_;
-  std::unique_ptr<DataplaneWiring> dataplane_;  // outlives `services_`, whose OnTable feeds it
-  std::unique_ptr<Services> services_;
+  std::unique_ptr<dataplane::Dataplane> dataplane_;  // outlives `lvs_`, which feeds it tables
+  std::unique_ptr<lvs::Engine> lvs_;
   std::unique_ptr<Operations> operations_;  // last: its getters read the members above
 };
 
 void Daemon::start() {
   if (!config_) return;
+  const auto& shared = running_;
   if (wantChecks() && !config_->virtual_servers.empty()) {
-    services_ = std::make_unique<Services>(loop_, std::make_shared<const model::Config>(*config_),
-                                           probes_, tableSink(dataplane_));
+    lvs_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
   }
-  if (wantVrrp() && !config_->vrrp_instances.empty()) startVrrp();
-  if (wantChecks()) {
-    syncDataplane(dataplane_, services_.get(), loop_, *config_, options_.keep_dataplane);
-    syncDaemonRole();
-  }
+  if (wantVrrp() && !config_->vrrp_instances.empty()) startVrrp(shared);
+  startDataplane(shared);
 }
 
-// lvs_sync_daemon follows its VRRP instance; after the data plane (re)starts it learns the
-// instance's state now (its transitions come through on_transition).
-void Daemon::syncDaemonRole() {
-  if (!dataplane_ || !vrrp_ || !config_ || !config_->global.lvs_sync_daemon) return;
+// The data plane, once there are virtual servers to forward, subscribed to the virtual servers'
+// tables (the current one first).
+void Daemon::startDataplane(const std::shared_ptr<const model::Config>& config) {
+  if (dataplane_ || !lvs_) return;
+  DataplaneOptions dp_options{.keep_attached = options_.keep_dataplane};
+  // The proxy's flows hold up to two descriptors each: its cap keeps it inside its share.
+  dp_options.proxy_max_flows = std::min(dp_options.proxy_max_flows, fd_shares_.dataplane / 2);
+  dataplane_ = makeDataplane(loop_, config, dp_options);
+  if (!dataplane_) return;
+  lvs_->subscribe([dp = dataplane_.get()](std::shared_ptr<const lb::ServiceTable> table) {
+    if (auto s = dp->apply(std::move(table)); !s) base::logError("{}", s.error().str());
+  });
+  tellDataplaneVrrpStates();
+}
+
+// The data plane learns each VRRP instance's state now, after it started or the configuration
+// changed (lvs_sync_daemon may name another instance); transitions come through on_transition.
+void Daemon::tellDataplaneVrrpStates() {
+  if (!dataplane_ || !vrrp_) return;
   for (const auto& instance : vrrp_->instances()) {
-    if (instance->name() != config_->global.lvs_sync_daemon->instance) continue;
     const vrrp::State state = instance->machine().state();
-    if (state != vrrp::State::Init)
+    if (state != vrrp::State::Init) {
       dataplane_->vrrpState(instance->name(), state == vrrp::State::Master);
+    }
   }
 }
 
-void Daemon::startVrrp() {
+void Daemon::startVrrp(const std::shared_ptr<const model::Config>& config) {
   vrrp::EngineOptions vrrp_options;
   vrrp_options.keep_addresses_on_stop = options_.keep_vips;
   vrrp_options.on_transition = [this](const std::string& name, vrrp::State from, vrrp::State to) {
-    if (services_ && config_ && (from == vrrp::State::Master) != (to == vrrp::State::Master)) {
-      services_->setAddressesPresent(virtualAddresses(*config_, name), to == vrrp::State::Master);
+    if (lvs_ && config_ && (from == vrrp::State::Master) != (to == vrrp::State::Master)) {
+      lvs_->setAddressesPresent(virtualAddresses(*config_, name), to == vrrp::State::Master);
     }
-    if (dataplane_ && to != vrrp::State::Init)
+    if (dataplane_ && to != vrrp::State::Init) {
       dataplane_->vrrpState(name, to == vrrp::State::Master);
+    }
   };
-  auto engine =
-      vrrp::Engine::create(loop_, std::make_shared<const model::Config>(*config_), vrrp_options);
+  auto engine = vrrp::Engine::create(loop_, config, vrrp_options);
   if (!engine) {
     base::logError("VRRP not started: {}", engine.error().str());
     return;
@@ -244,42 +333,51 @@ void Daemon::startVrrp() {
   vrrp_->start();
 }
 
-// SIGHUP: a bad file is rejected and the running configuration stays; otherwise every engine
-// takes the new one keeping its runtime state (VRRP states, checker states, connections).
-base::Status Daemon::reload() {
+void Daemon::reload(ConfigLoader::Done done) {
   notifySystemd("RELOADING=1");
   base::logInfo("Reloading");
-  std::optional<model::Config> next = loadConfig(options_);
-  if (!next) {
+  loader_.reload(std::move(done));  // applied once per read, however many asked (apply())
+}
+
+// What a reload reads: the same file and options as at start, against the running config.
+LoadRequest Daemon::reloadRequest() const {
+  return {options_.config_file, preprocessOptions(options_), running_};
+}
+
+// A bad file is rejected and the running configuration stays; otherwise every engine takes the
+// new one keeping its runtime state (VRRP states, checker states, connections).
+void Daemon::apply(const LoadResult& result) {
+  logDiagnostics(result.diagnostics);
+  if (!result.config) {
+    base::logError("{}; not using it", result.error);
     base::logError("Reload aborted: the running configuration stays");
     notifySystemd("READY=1");
-    return base::makeError(base::ErrorCode::InvalidArgument,
-                           "the configuration has errors; the running one stays (see the log)");
+    return;
   }
-  if (config_ && next->instance != config_->instance) {
+  if (config_ && result.config->instance != config_->instance) {
     base::logWarning("Reload: 'instance' takes effect at restart; runtime files stay in {}",
                      runtime_dir_);
   }
-  logChanges(config_ ? model::diff(*config_, *next) : model::diff({}, *next));
-  config_ = std::move(next);
-  auto shared = std::make_shared<const model::Config>(*config_);
-  if (services_) {
-    services_->reload(shared);
+  logChanges(result.plan.changes);
+  config_ = *result.config;
+  running_ = result.config;
+  const auto& shared = running_;
+  // The data plane takes the new configuration (its VIP interfaces) before the new tables arrive.
+  if (dataplane_) dataplane_->reload(shared);
+  if (lvs_) {
+    lvs_->reload(shared);
   } else if (wantChecks() && !config_->virtual_servers.empty()) {
-    services_ = std::make_unique<Services>(loop_, shared, probes_, tableSink(dataplane_));
+    lvs_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
   }
   if (vrrp_) {
     reloadVrrp(shared);
   } else if (wantVrrp() && !config_->vrrp_instances.empty()) {
-    startVrrp();
+    startVrrp(shared);
   }
-  if (wantChecks()) {
-    syncDataplane(dataplane_, services_.get(), loop_, *config_, options_.keep_dataplane);
-    syncDaemonRole();
-  }
+  startDataplane(shared);
+  tellDataplaneVrrpStates();
   base::logInfo("Reload complete");
   notifySystemd("READY=1");
-  return base::ok();
 }
 
 // The VIPs the MASTER instances hold (their addresses are "present" for ha_suspend).
@@ -299,21 +397,24 @@ void Daemon::reloadVrrp(const std::shared_ptr<const model::Config>& config) {
   const std::set<base::IpAddress> before = masterAddresses(*vrrp_);
   vrrp_->reload(config);
   const std::set<base::IpAddress> after = masterAddresses(*vrrp_);
-  if (!services_) return;
+  if (!lvs_) return;
   std::vector<base::IpAddress> gained;
   std::vector<base::IpAddress> lost;
   std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
                       std::back_inserter(gained));
   std::set_difference(before.begin(), before.end(), after.begin(), after.end(),
                       std::back_inserter(lost));
-  if (!gained.empty()) services_->setAddressesPresent(gained, true);
-  if (!lost.empty()) services_->setAddressesPresent(lost, false);
+  if (!gained.empty()) lvs_->setAddressesPresent(gained, true);
+  if (!lost.empty()) lvs_->setAddressesPresent(lost, false);
 }
 
 void Daemon::startControl() {
-  auto ops = startOperations(
-      loop_, runtime_dir_,
-      sourcesOf(config_, vrrp_, services_, dataplane_, [this] { return reload(); }));
+  ControlSources sources = sourcesOf(config_, vrrp_, lvs_, dataplane_);
+  sources.reload = [this](ConfigLoader::Done done) { reload(std::move(done)); };
+  sources.check = [this](std::string file, ConfigLoader::Done done) {
+    return loader_.check(std::move(file), std::move(done));
+  };
+  auto ops = startOperations(loop_, runtime_dir_, std::move(sources));
   if (!ops) {
     base::logError("Control socket not started: {}", ops.error().str());
     return;
@@ -333,9 +434,22 @@ void Daemon::notifySystemd(std::string_view state) const {
 }
 
 RuntimeView Daemon::view() const {
-  RuntimeView v = config_ ? collectView(*config_, vrrp_.get(), services_.get()) : RuntimeView{};
+  RuntimeView v = config_ ? collectView(*config_, vrrp_.get(), lvs_.get()) : RuntimeView{};
   v.config_file = options_.config_file;
   return v;
+}
+
+// keel.stats (SIGUSR2). STATS_CLEAR writes it, then counts again from zero, as keepalived; the
+// VRRP and data-plane engines offer no way to clear their counters yet, so only the event loop's
+// are cleared, and the log says so.
+void Daemon::writeStats(bool clear) {
+  std::string text = vrrp_ ? vrrp_->statsText() : std::string();
+  if (dataplane_) text += dataplane::statsText(*dataplane_);
+  text += loopStatsText(loop_.stats());
+  writeDump(runtime_dir_, "keel.stats", text);
+  if (!clear) return;
+  loop_.clearStats();
+  base::logInfo("Statistics cleared: event loop (VRRP and data-plane counters are kept)");
 }
 
 base::Status Daemon::handleSignals() {
@@ -343,16 +457,17 @@ base::Status Daemon::handleSignals() {
     KEEL_TRY(loop_.onSignal(signo, [this, why = name] { stop(why); }));
   }
   const std::pair<int, std::function<void()>> optional[] = {
-      {SIGHUP, [this] { (void)reload(); }},
+      {SIGHUP, [this] { reload(nullptr); }},
       {SIGUSR1, [this] { writeDump(runtime_dir_, "keel.data", dataText(view())); }},
-      {SIGUSR2,
-       [this] {
-         std::string text = vrrp_ ? vrrp_->statsText() : std::string();
-         if (dataplane_) text += dataplane_->statsText();
-         writeDump(runtime_dir_, "keel.stats", text);
-       }},
+      {SIGUSR2, [this] { writeStats(false); }},
       {*signalNumberFor("JSON"),
-       [this] { writeDump(runtime_dir_, "keel.json", dataJson(view()).dump(2) + "\n"); }},
+       [this] { writeDump(runtime_dir_, "keel.json", ctl::dumpJson(dataJson(view()), 2) + "\n"); }},
+      {*signalNumberFor("STATS_CLEAR"), [this] { writeStats(true); }},
+      {*signalNumberFor("TDUMP"),
+       [this] {
+         logLines(
+             threadDumpText(loop_.snapshot(), event::ChildProcess::running(loop_.clock().now())));
+       }},
   };
   for (const auto& [signo, handler] : optional) {
     if (auto s = loop_.onSignal(signo, handler); !s) {
@@ -372,7 +487,10 @@ int serve(const KeeldOptions& options, std::optional<model::Config> config,
     report.report(kExitFatal);
     return kExitFatal;
   }
+  const base::FdShares shares = planDescriptors(config);
   Daemon daemon(options, std::move(config), runtime_dir, **loop);
+  daemon.setFdShares(shares);
+  (*loop)->onFatal([&daemon](const std::string& why) { daemon.fail(why); });
   if (auto s = daemon.handleSignals(); !s) {
     base::logError("Unable to handle signals: {}", s.error().str());
     report.report(kExitFatal);

@@ -1,7 +1,9 @@
 // keelctl: keel's control tool. It asks the keeld of this host (or network namespace) over its
 // control socket, RUNTIME_DIR/keel.sock, found by the same rule keeld uses (runtime_dir.h), and
 // prints keeld's answer: ipvsadm's layout for -Ln, text for the rest, JSON with --json.
-// `genhash` runs here, without keeld. docs/keelctl.md.
+// `genhash` and `decap` (the TUN decapsulator for real servers) run here, without keeld.
+// docs/keelctl.md.
+#include <filesystem>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "app/runtime_dir.h"
 #include "app/version.h"
 #include "check/genhash.h"
+#include "dataplane/xdp/decap_loader.h"
 
 namespace {
 
@@ -23,7 +26,10 @@ using keel::app::kExitFatal;
 using keel::app::kExitOk;
 using nlohmann::ordered_json;
 
-constexpr auto kTimeout = std::chrono::seconds(30);  // a reload re-reads the whole config
+constexpr auto kTimeout = std::chrono::seconds(30);
+// A reload waits for keeld to read the file off its loop, bounded by the server's
+// deferred_timeout (ctl/stream_server.h) and its parse budgets (conf/budget.h).
+constexpr auto kReloadTimeout = std::chrono::seconds(150);
 
 struct Args {
   bool list = false;
@@ -38,6 +44,7 @@ struct Args {
   std::string service;
   std::string client;
   bool udp = false;
+  std::string check;  // reload --check FILE
 };
 
 // `keelctl genhash -s SERVER -p PORT -u URL [...]`: keeld --genhash's flags.
@@ -54,6 +61,55 @@ int genhash(int argc, char** argv) {
     return kExitFatal;
   }
   fmt::print("MD5SUM = {}\n", hash->digest);
+  return kExitOk;
+}
+
+keel::base::Status parseAddresses(const std::vector<std::string>& texts,
+                                  std::vector<keel::base::IpAddress>& out) {
+  for (const std::string& t : texts) {
+    auto a = keel::base::IpAddress::parse(t);
+    if (!a) return a.error();
+    out.push_back(*a);
+  }
+  return keel::base::ok();
+}
+
+// `keelctl decap attach IFACE --director ADDR... [--local ADDR...] [--gue-port N]` and
+// `keelctl decap detach IFACE`: keel_decap on a real server of a TUN service (decap_loader.h).
+int decap(int argc, char** argv) {
+  CLI::App app{"keelctl decap: the TUN decapsulator of a real server (docs/dataplane.md)"};
+  std::string iface;
+  std::vector<std::string> directors;
+  std::vector<std::string> locals;
+  std::uint16_t gue_port = 0;
+  auto* attach = app.add_subcommand("attach", "Load and attach it to IFACE, replacing any XDP");
+  attach->add_option("interface", iface, "The interface tunnels arrive on")->required();
+  attach->add_option("--director", directors, "A director's tunnel source address")->required();
+  attach->add_option("--local", locals,
+                     "An outer destination to accept (default: every "
+                     "address of this host)");
+  attach->add_option("--gue-port", gue_port, "GUE's UDP port (default 6080)");
+  auto* detach = app.add_subcommand("detach", "Remove the XDP program from IFACE");
+  detach->add_option("interface", iface, "The interface")->required();
+  app.require_subcommand(1);
+  try {
+    app.parse(argc - 1, argv + 1);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  keel::base::Status done = keel::base::ok();
+  if (attach->parsed()) {
+    keel::dataplane::xdp::DecapOptions options{iface, {}, {}, gue_port};
+    done = parseAddresses(directors, options.directors);
+    if (done) done = parseAddresses(locals, options.locals);
+    if (done) done = keel::dataplane::xdp::attachDecap(options);
+  } else {
+    done = keel::dataplane::xdp::detachDecap(iface);
+  }
+  if (!done) {
+    fmt::print(stderr, "keelctl: decap: {}\n", done.error().str());
+    return kExitFatal;
+  }
   return kExitOk;
 }
 
@@ -78,6 +134,11 @@ ordered_json requestOf(const Args& a, const std::string& command) {
             {"client", a.client},
             {"protocol", a.udp ? "udp" : "tcp"}};
   }
+  if (command == "reload" && !a.check.empty()) {
+    std::error_code ec;
+    auto file = std::filesystem::absolute(a.check, ec);
+    return {{"cmd", "reload"}, {"check", ec ? a.check : file.lexically_normal().string()}};
+  }
   if (!command.empty()) return {{"cmd", command}};
   if (a.connections) return {{"cmd", "connections"}};
   return {{"cmd", "list"}, {"stats", a.stats}, {"rate", a.rate}};
@@ -86,7 +147,8 @@ ordered_json requestOf(const Args& a, const std::string& command) {
 int run(const Args& a, const std::string& command) {
   const std::string path = socketPath(a);
   if (path.empty()) return kExitFatal;
-  auto response = keel::app::controlRequest(path, requestOf(a, command), kTimeout);
+  auto response = keel::app::controlRequest(path, requestOf(a, command),
+                                            command == "reload" ? kReloadTimeout : kTimeout);
   if (!response) {
     fmt::print(stderr, "keelctl: {}\n", response.error().message);
     return kExitFatal;
@@ -114,6 +176,7 @@ int run(const Args& a, const std::string& command) {
 int main(int argc, char** argv) {
   using keel::app::kVersion;
   if (argc > 1 && std::string_view(argv[1]) == "genhash") return genhash(argc, argv);
+  if (argc > 1 && std::string_view(argv[1]) == "decap") return decap(argc, argv);
   CLI::App app{"keelctl: look into and steer a running keeld"};
   app.set_version_flag("-v,--version", fmt::format("keelctl (keel) v{}", kVersion));
   Args a;
@@ -133,9 +196,15 @@ int main(int argc, char** argv) {
   whereis->add_option("service", a.service, "VIP:PORT ([V6]:PORT)")->required();
   whereis->add_option("client", a.client, "CLIENT_IP or CLIENT_IP:PORT")->required();
   whereis->add_flag("--udp", a.udp, "The UDP service at VIP:PORT");
-  app.add_subcommand("reload", "Reload keeld's configuration as SIGHUP does, and say how it went");
+  auto* reload = app.add_subcommand(
+      "reload", "Reload keeld's configuration as SIGHUP does, and say how it went");
+  reload->add_option("--check", a.check,
+                     "Print the plan a reload to FILE would apply (instances kept, updated, "
+                     "restarted, added, removed; services and reals added, changed, removed), "
+                     "applying nothing");
   app.add_subcommand("dump", "Everything keeld knows, as JSON");
   app.add_subcommand("genhash", "keeld --genhash: MD5 of a URL's body for HTTP_GET digest");
+  app.add_subcommand("decap", "attach|detach: the TUN decapsulator of a real server");
   app.require_subcommand(0, 1);
   CLI11_PARSE(app, argc, argv);
   std::string command;

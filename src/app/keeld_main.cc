@@ -4,12 +4,13 @@
 
 #include <fmt/format.h>
 
-#include "app/config_test.h"
+#include "app/config_check.h"
 #include "app/daemon.h"
 #include "app/exit_codes.h"
 #include "app/keeld_options.h"
 #include "app/version.h"
 #include "check/genhash.h"
+#include "conf/keyword_table.h"
 
 int main(int argc, char** argv) {
   using namespace keel::app;  // NOLINT(google-build-using-namespace): main of the app module
@@ -47,7 +48,11 @@ int main(int argc, char** argv) {
     fmt::print("{}\n", *n);
     return kExitOk;
   }
-  if (options->config_test || options->dump_config) return runConfigTest(*options);
+  if (options->keywords) {
+    fmt::print("{}", keel::conf::compatibilityMarkdown());
+    return kExitOk;
+  }
+  if (options->config_test || options->dump_config) return runConfigCheck(*options);
   setUpLogging(*options);
   return runDaemon(*options);
 }

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -21,7 +23,9 @@ using base::makeError;
 
 // keepalived 2.2.7's options, in the order of its --help (internal debugging options omitted).
 constexpr std::array kFlags = {
-    FlagSpec{'f', "use-file", ArgKind::Required, "FILE", "Use the specified configuration file",
+    FlagSpec{'f', "use-file", ArgKind::Required, "FILE",
+             "Use the specified configuration file (default /etc/keel/keel.conf when it exists, "
+             "else /etc/keepalived/keepalived.conf)",
              true},
     FlagSpec{'P', "vrrp", ArgKind::None, "",
              "Only run with VRRP subsystem (no checkers, no data plane)", true},
@@ -114,6 +118,14 @@ constexpr std::array kFlags = {
              true},
     FlagSpec{'\0', "dump-config", ArgKind::None, "",
              "Print the configuration as keel reads it, as JSON, and exit (keel extension)", true},
+    FlagSpec{'\0', "diff", ArgKind::Optional, "RUNNING_FILE",
+             "With -t: print the plan a reload to the -f file would apply, against RUNNING_FILE "
+             "or else against the running keeld's configuration (keel extension)",
+             true},
+    FlagSpec{'\0', "keywords", ArgKind::None, "",
+             "Print every keepalived keyword and what keel does with it, as Markdown "
+             "(docs/compatibility.md), and exit (keel extension)",
+             true},
     FlagSpec{'\0', "runtime-dir", ArgKind::Required, "DIR",
              "Keep runtime files (pid, control socket, dumps) under DIR (default /run/keel as "
              "root, else $XDG_RUNTIME_DIR/keel; keel extension)",
@@ -225,6 +237,9 @@ base::Status apply(const FlagSpec& f, const std::optional<std::string>& value, K
   }
   switch (f.short_name) {
     case 'f':
+      if (value->empty()) {
+        return makeError(ErrorCode::InvalidArgument, "option -f (--use-file) needs a file name");
+      }
       o.config_file = *value;
       break;
     case 'l':
@@ -277,6 +292,8 @@ base::Status apply(const FlagSpec& f, const std::optional<std::string>& value, K
     default:
       if (f.long_name == "signum") o.signum = *value;
       if (f.long_name == "dump-config") o.dump_config = true;
+      if (f.long_name == "keywords") o.keywords = true;
+      if (f.long_name == "diff") o.diff = value.value_or("");
       if (f.long_name == "runtime-dir") o.runtime_dir = *value;
       if (f.long_name == "instance") o.instance = *value;
       break;
@@ -445,7 +462,20 @@ base::Result<check::GenhashOptions> parseGenhashArgs(std::span<const char* const
   return g;
 }
 
+std::string defaultConfigFile(const PathExists& exists) {
+  const std::string keel{kKeelConfigFile};
+  return exists(keel) ? keel : std::string(kKeepalivedConfigFile);
+}
+
 base::Result<KeeldOptions> parseKeeldArgs(std::span<const char* const> argv) {
+  return parseKeeldArgs(argv, [](const std::string& path) {
+    std::error_code ec;
+    return std::filesystem::exists(path, ec);
+  });
+}
+
+base::Result<KeeldOptions> parseKeeldArgs(std::span<const char* const> argv,
+                                          const PathExists& exists) {
   KeeldOptions o;
   if (argv.size() > 1 &&
       (std::string_view(argv[1]) == "-T" || std::string_view(argv[1]) == "--genhash")) {
@@ -454,6 +484,7 @@ base::Result<KeeldOptions> parseKeeldArgs(std::span<const char* const> argv) {
     o.genhash = std::move(*g);
     return o;
   }
+  o.config_file.clear();  // set by -f, else the default below
   for (std::size_t i = 1; i < argv.size(); ++i) {
     std::string_view arg = argv[i];
     if (arg.starts_with("--") && arg.size() > 2) {
@@ -464,6 +495,7 @@ base::Result<KeeldOptions> parseKeeldArgs(std::span<const char* const> argv) {
       return makeError(ErrorCode::InvalidArgument, fmt::format("Unexpected argument '{}'", arg));
     }
   }
+  if (o.config_file.empty()) o.config_file = defaultConfigFile(exists);
   return o;
 }
 

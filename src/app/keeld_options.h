@@ -4,10 +4,11 @@
 // §4.1), with its short and long spelling and whether keel implements it yet. Parsing follows
 // getopt_long: bundled short flags (-lnD), "-f FILE" / "-fFILE", "--use-file FILE" /
 // "--use-file=FILE", optional arguments only attached ("-tFILE", "--config-test=FILE"). A flag keel
-// does not implement yet is refused with a message that says so, never silently ignored. Pure; any
-// thread.
+// does not implement yet is refused with a message that says so, never silently ignored. Pure but
+// for one look at the file system (does /etc/keel/keel.conf exist?); any thread.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -32,14 +33,25 @@ struct FlagSpec {
 
 std::span<const FlagSpec> keeldFlags();
 
+// keeld's configuration when -f is not given: keel's own file when it exists, else keepalived's,
+// so a host moving from keepalived runs keeld on the file it has (docs/operations.md).
+inline constexpr std::string_view kKeelConfigFile = "/etc/keel/keel.conf";
+inline constexpr std::string_view kKeepalivedConfigFile = "/etc/keepalived/keepalived.conf";
+
+// Whether a path names anything (a file, a directory, a dangling symlink does not).
+using PathExists = std::function<bool(const std::string&)>;
+
+// kKeelConfigFile when `exists` says it exists, else kKeepalivedConfigFile.
+std::string defaultConfigFile(const PathExists& exists);
+
 struct KeeldOptions {
-  std::string config_file = "/etc/keepalived/keepalived.conf";  // -f
-  bool log_console = false;                                     // -l
-  bool log_detail = false;                                      // -D
-  std::optional<int> log_facility;                              // -S, a LOG_* value
-  bool no_syslog = false;                                       // -G
-  bool dont_fork = false;                                       // -n
-  bool keep_vips = false;                                       // -V
+  std::string config_file{kKeepalivedConfigFile};  // -f; else defaultConfigFile()
+  bool log_console = false;                        // -l
+  bool log_detail = false;                         // -D
+  std::optional<int> log_facility;                 // -S, a LOG_* value
+  bool no_syslog = false;                          // -G
+  bool dont_fork = false;                          // -n
+  bool keep_vips = false;                          // -V
   bool keep_dataplane = false;  // -I: leave the XDP program attached on stop (IPVS's topology)
   bool vrrp_only = false;       // -P: VRRP, no checkers and no data plane
   bool check_only = false;      // -C: checkers and the data plane, no VRRP
@@ -54,16 +66,23 @@ struct KeeldOptions {
   bool config_test = false;                  // -t
   std::optional<std::string> config_id;      // -i; unset: the short host name
   bool dump_config = false;                  // --dump-config (keel extension)
-  bool all_config = false;                   // -e
-  std::optional<std::string> signum;         // --signum=SIGFUNC
-  bool help = false;                         // -h
-  bool version = false;                      // -v
+  // --diff[=RUNNING_FILE] (keel extension, with -t): the reload plan against RUNNING_FILE, or
+  // against the running keeld's configuration when empty.
+  std::optional<std::string> diff;
+  bool keywords = false;                         // --keywords (keel extension)
+  bool all_config = false;                       // -e
+  std::optional<std::string> signum;             // --signum=SIGFUNC
+  bool help = false;                             // -h
+  bool version = false;                          // -v
   std::optional<check::GenhashOptions> genhash;  // -T/--genhash, then its own
 };
 
-// Parses argv (argv[0] is the program name). Errors (InvalidArgument / Unsupported) carry the
-// whole message to print, e.g. "Unknown option --foo" or
+// Parses argv (argv[0] is the program name). Without -f the configuration is
+// defaultConfigFile(exists); the one-argument form asks the file system. Errors (InvalidArgument
+// / Unsupported) carry the whole message to print, e.g. "Unknown option --foo" or
 // "option -P (--vrrp) is not implemented by keel yet".
+base::Result<KeeldOptions> parseKeeldArgs(std::span<const char* const> argv,
+                                          const PathExists& exists);
 base::Result<KeeldOptions> parseKeeldArgs(std::span<const char* const> argv);
 
 // `keeld --genhash ARGS` (or -T; it must come first, as in keepalived): keepalived's genhash

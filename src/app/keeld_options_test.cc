@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -11,9 +12,10 @@
 namespace keel::app {
 namespace {
 
+// Parses as keeld would on a host without /etc/keel/keel.conf.
 base::Result<KeeldOptions> parse(std::vector<const char*> args) {
   args.insert(args.begin(), "keeld");
-  return parseKeeldArgs(args);
+  return parseKeeldArgs(args, [](const std::string&) { return false; });
 }
 
 std::string errorOf(std::vector<const char*> args) {
@@ -33,6 +35,33 @@ TEST(KeeldOptionsTest, DefaultsAreKeepalivedsAndTheBundleParses) {
   EXPECT_TRUE(o->dont_fork);
   EXPECT_TRUE(o->log_detail);
   EXPECT_EQ(o->config_file, "/x.conf");
+}
+
+TEST(KeeldOptionsTest, KeelsOwnConfigurationIsTheDefaultWhereItExists) {
+  std::vector<std::string> asked;
+  const auto keel_conf_exists = [&asked](const std::string& path) {
+    asked.push_back(path);
+    return path == "/etc/keel/keel.conf";
+  };
+  const std::vector<const char*> bare = {"keeld", "-n"};
+  auto o = parseKeeldArgs(bare, keel_conf_exists);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->config_file, "/etc/keel/keel.conf");
+  EXPECT_EQ(asked, std::vector<std::string>{"/etc/keel/keel.conf"});
+
+  o = parseKeeldArgs(bare, [](const std::string&) { return false; });
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->config_file, "/etc/keepalived/keepalived.conf");
+
+  // -f wins, wherever it stands, and an empty -f is refused rather than read as "no -f".
+  const std::vector<const char*> given = {"keeld", "-f", "/x.conf", "-n"};
+  o = parseKeeldArgs(given, keel_conf_exists);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->config_file, "/x.conf");
+  const std::vector<const char*> empty = {"keeld", "--use-file="};
+  o = parseKeeldArgs(empty, keel_conf_exists);
+  ASSERT_FALSE(o);
+  EXPECT_EQ(o.error().message, "option -f (--use-file) needs a file name");
 }
 
 TEST(KeeldOptionsTest, ValuesInEveryGetoptSpelling) {

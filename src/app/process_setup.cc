@@ -41,6 +41,22 @@ base::Status allowCoreDumps() {
   return base::ok();
 }
 
+base::Result<NoFileLimit> raiseNoFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return KEEL_SYS_ERROR(errno, "cannot read RLIMIT_NOFILE");
+  }
+  NoFileLimit out{static_cast<std::size_t>(limit.rlim_cur),
+                  static_cast<std::size_t>(limit.rlim_cur)};
+  if (limit.rlim_cur == limit.rlim_max) return out;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return KEEL_SYS_ERROR(errno, "cannot raise RLIMIT_NOFILE");
+  }
+  out.now = static_cast<std::size_t>(limit.rlim_cur);
+  return out;
+}
+
 void StartupReport::report(int code) {
   if (!pipe_) return;
   const auto byte = static_cast<unsigned char>(code);

@@ -1,10 +1,12 @@
 // What keeld does to its own process before the daemon runs, from keepalived's flags: enter a
 // named network namespace (-s), set the umask (-u), allow core dumps (-m), and go to the
-// background (without -n). Called from keeld's main before any socket is opened; main thread.
+// background (without -n); and, always, raise the descriptor limit. Called from keeld's main before
+// any socket is opened; main thread.
 #pragma once
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -20,6 +22,15 @@ base::Status enterNetworkNamespace(const std::string& name,
 
 // RLIMIT_CORE to unlimited (keepalived -m). Errors: System.
 base::Status allowCoreDumps();
+
+// RLIMIT_NOFILE's soft limit raised to its hard limit (under systemd, LimitNOFILE in
+// packaging/keel.service sets both). keepalived raises it by what its configuration needs; keel
+// takes all it may and shares it out (base/fd_budget.h). Errors: System.
+struct NoFileLimit {
+  std::size_t before = 0;
+  std::size_t now = 0;
+};
+base::Result<NoFileLimit> raiseNoFileLimit();
 
 // The background child's line back to the parent that started it: the parent stays until the
 // child reports the exit code the parent should return (0 once the daemon runs), so a start

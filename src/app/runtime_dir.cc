@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -16,12 +17,20 @@ namespace keel::app {
 
 RuntimeEnvironment RuntimeEnvironment::current() {
   RuntimeEnvironment env;
-  env.root = ::geteuid() == 0;
+  env.uid = ::geteuid();
+  env.root = env.uid == 0;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read at start, before other threads
   if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg != nullptr && xdg[0] == '/') {
     env.xdg_runtime_dir = xdg;
   }
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): as above
+  if (const char* tmp = std::getenv("TMPDIR"); tmp != nullptr && tmp[0] == '/') env.tmpdir = tmp;
   env.netns = currentNetnsName();
   return env;
+}
+
+bool usesTemporaryBase(const RuntimeDirRequest& request, const RuntimeEnvironment& env) {
+  return !request.base && !env.root && !env.xdg_runtime_dir;
 }
 
 base::Result<std::string> runtimeDir(const RuntimeDirRequest& request,
@@ -34,9 +43,7 @@ base::Result<std::string> runtimeDir(const RuntimeDirRequest& request,
   } else if (env.xdg_runtime_dir) {
     base = *env.xdg_runtime_dir + "/keel";
   } else {
-    return base::makeError(base::ErrorCode::NotFound,
-                           "no runtime directory: not root and XDG_RUNTIME_DIR is not set "
-                           "(give --runtime-dir DIR)");
+    base = fmt::format("{}/keel-{}", env.tmpdir.value_or("/tmp"), env.uid);
   }
   const std::optional<std::string>& instance = request.instance ? request.instance : env.netns;
   if (!instance) return base;
@@ -70,6 +77,66 @@ std::optional<std::string> currentNetnsName(const std::string& netns_dir) {
   return found;
 }
 
+namespace {
+
+constexpr mode_t kWritableByOthers = S_IWGRP | S_IWOTH;
+
+std::string modeText(mode_t mode) { return fmt::format("{:04o}", mode & 07777); }
+
+// The directory itself: a real directory of keeld's user that nobody else may write to.
+base::Status checkOwnDirectory(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    return KEEL_SYS_ERROR(errno, fmt::format("cannot stat {}", path));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return base::makeError(base::ErrorCode::InvalidArgument,
+                           fmt::format("{} is not a directory", path));
+  }
+  if (st.st_uid != ::geteuid()) {
+    return base::makeError(
+        base::ErrorCode::State,
+        fmt::format("runtime directory {} belongs to uid {}, not to keeld's uid {}: refusing it "
+                    "(remove it, or give --runtime-dir a directory of keeld's user, mode 0700)",
+                    path, st.st_uid, ::geteuid()));
+  }
+  if ((st.st_mode & kWritableByOthers) != 0) {
+    return base::makeError(
+        base::ErrorCode::State,
+        fmt::format("runtime directory {} is writable by others (mode {}): refusing it (chmod "
+                    "0700 {})",
+                    path, modeText(st.st_mode), path));
+  }
+  return base::ok();
+}
+
+// Every directory above (symlinks resolved): root's or keeld's user's, and writable by others
+// only when sticky (nobody can rename what is not theirs out of /tmp) or by root's group.
+base::Status checkDirectoriesAbove(const std::string& path) {
+  std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
+  if (!real) return KEEL_SYS_ERROR(errno, fmt::format("cannot resolve {}", path));
+  std::string p = real.get();
+  while (p != "/") {
+    const std::size_t slash = p.find_last_of('/');
+    p = slash == 0 ? "/" : p.substr(0, slash);
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) return KEEL_SYS_ERROR(errno, fmt::format("cannot stat {}", p));
+    const bool others_write =
+        (st.st_mode & S_IWOTH) != 0 || ((st.st_mode & S_IWGRP) != 0 && st.st_gid != 0);
+    if ((st.st_uid != 0 && st.st_uid != ::geteuid()) ||
+        (others_write && (st.st_mode & S_ISVTX) == 0)) {
+      return base::makeError(
+          base::ErrorCode::State,
+          fmt::format("{}, above the runtime directory {}, may be changed by others (uid {}, mode "
+                      "{}): refusing it",
+                      p, path, st.st_uid, modeText(st.st_mode)));
+    }
+  }
+  return base::ok();
+}
+
+}  // namespace
+
 base::Status makeRuntimeDir(const std::string& path) {
   if (path.empty()) return base::makeError(base::ErrorCode::InvalidArgument, "empty directory");
   for (std::size_t at = path.find('/', 1);; at = path.find('/', at + 1)) {
@@ -79,15 +146,8 @@ base::Status makeRuntimeDir(const std::string& path) {
     }
     if (at == std::string::npos) break;
   }
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) {
-    return KEEL_SYS_ERROR(errno, fmt::format("cannot stat {}", path));
-  }
-  if (!S_ISDIR(st.st_mode)) {
-    return base::makeError(base::ErrorCode::InvalidArgument,
-                           fmt::format("{} is not a directory", path));
-  }
-  return base::ok();
+  KEEL_TRY(checkOwnDirectory(path));
+  return checkDirectoriesAbove(path);
 }
 
 base::Status writeRuntimeFile(const std::string& dir, const std::string& name,

@@ -19,11 +19,21 @@ TEST(RuntimeDirTest, BaseFollowsTheFlagThenRootThenXdg) {
   EXPECT_EQ(runtimeDir({"/srv/k", std::nullopt}, root).value_or(""), "/srv/k");
   RuntimeEnvironment user{false, "/run/user/1000", std::nullopt};
   EXPECT_EQ(runtimeDir({}, user).value_or(""), "/run/user/1000/keel");
-  RuntimeEnvironment bare{false, std::nullopt, std::nullopt};
-  auto none = runtimeDir({}, bare);
-  ASSERT_FALSE(none);
-  EXPECT_EQ(none.error().code, base::ErrorCode::NotFound);
+  RuntimeEnvironment bare{false, std::nullopt, std::nullopt, 1000, std::nullopt};
   EXPECT_EQ(runtimeDir({"/srv/k", std::nullopt}, bare).value_or(""), "/srv/k");
+  EXPECT_FALSE(usesTemporaryBase({"/srv/k", std::nullopt}, bare));
+  EXPECT_FALSE(usesTemporaryBase({}, user));
+  EXPECT_FALSE(usesTemporaryBase({}, root));
+}
+
+// Not root and no XDG_RUNTIME_DIR: a per-user directory in the temporary directory, as tmux's.
+TEST(RuntimeDirTest, WithoutXdgANonRootUserGetsAPerUserTemporaryDirectory) {
+  RuntimeEnvironment bare{false, std::nullopt, std::nullopt, 1000, std::nullopt};
+  EXPECT_EQ(runtimeDir({}, bare).value_or(""), "/tmp/keel-1000");
+  EXPECT_TRUE(usesTemporaryBase({}, bare));
+  bare.tmpdir = "/var/tmp";
+  EXPECT_EQ(runtimeDir({}, bare).value_or(""), "/var/tmp/keel-1000");
+  EXPECT_EQ(runtimeDir({std::nullopt, "lb2"}, bare).value_or(""), "/var/tmp/keel-1000/lb2");
 }
 
 TEST(RuntimeDirTest, InstanceComesFromTheRequestElseTheNamespace) {
@@ -86,6 +96,68 @@ TEST(RuntimeDirTest, FilesAre0600AndSymlinksAreNotFollowed) {
   EXPECT_EQ(kept.str(), "keep");
   ASSERT_EQ(::symlink(dir.path().c_str(), (dir.path() + "/link").c_str()), 0);
   EXPECT_FALSE(makeRuntimeDir(dir.path() + "/link"));  // a symlinked directory is refused
+}
+
+TEST(RuntimeDirTest, AFreshDirectoryIs0700AndOneThatExistsIsChecked) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string run = dir.path() + "/keel-" + std::to_string(::geteuid());
+  ASSERT_TRUE(makeRuntimeDir(run));
+  struct stat st {};
+  ASSERT_EQ(::stat(run.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700U);
+  EXPECT_EQ(st.st_uid, ::geteuid());
+  ASSERT_TRUE(makeRuntimeDir(run));  // ours, 0700: used again
+  ASSERT_EQ(::chmod(run.c_str(), 0770), 0);
+  auto group = makeRuntimeDir(run);
+  ASSERT_FALSE(group);
+  EXPECT_EQ(group.error().code, base::ErrorCode::State);
+  EXPECT_EQ(group.error().message, "runtime directory " + run +
+                                       " is writable by others (mode 0770): refusing it (chmod "
+                                       "0700 " +
+                                       run + ")");
+  ASSERT_EQ(::chmod(run.c_str(), 0755), 0);  // readable by others, writable by keeld only
+  EXPECT_TRUE(makeRuntimeDir(run));
+}
+
+TEST(RuntimeDirTest, ADirectoryOwnedByAnotherUserIsRefused) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give a directory away";
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string run = dir.path() + "/run";
+  ASSERT_EQ(::mkdir(run.c_str(), 0700), 0);
+  ASSERT_EQ(::chown(run.c_str(), 65534, 65534), 0);  // pre-created by someone else
+  auto r = makeRuntimeDir(run);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, base::ErrorCode::State);
+  EXPECT_EQ(r.error().message,
+            "runtime directory " + run +
+                " belongs to uid 65534, not to keeld's uid 0: refusing it (remove it, or give "
+                "--runtime-dir a directory of keeld's user, mode 0700)");
+  EXPECT_FALSE(writeRuntimeFile(run, "keel.data", "x"));  // nothing is written there either
+  EXPECT_NE(::access((run + "/keel.data").c_str(), F_OK), 0);
+}
+
+// A directory above that others may write to lets them swap the runtime directory for their own,
+// unless it is sticky (as /tmp): then nobody may rename what is not theirs.
+TEST(RuntimeDirTest, ADirectoryAboveThatOthersMayChangeIsRefusedUnlessSticky) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string open = dir.path() + "/open";
+  ASSERT_EQ(::mkdir(open.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(open.c_str(), 0777), 0);
+  auto r = makeRuntimeDir(open + "/run");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, base::ErrorCode::State);
+  EXPECT_NE(r.error().message.find(open + ", above the runtime directory"), std::string::npos)
+      << r.error().message;
+  ASSERT_EQ(::chmod(open.c_str(), 01777), 0);
+  EXPECT_TRUE(makeRuntimeDir(open + "/run"));
+  // Symlinks are resolved first: a link in a safe place to a directory under `open` is judged
+  // by where it leads.
+  ASSERT_EQ(::chmod(open.c_str(), 0777), 0);
+  ASSERT_EQ(::symlink(open.c_str(), (dir.path() + "/link").c_str()), 0);
+  EXPECT_FALSE(makeRuntimeDir(dir.path() + "/link/run"));
 }
 
 }  // namespace

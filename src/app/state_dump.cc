@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "app/services.h"
+#include "lvs/engine.h"
 #include "vrrp/engine.h"
 
 namespace keel::app {
@@ -40,9 +40,9 @@ std::string realsText(const RuntimeView& view) {
 std::string tableText(const RuntimeView& view) {
   if (!view.table) return "";
   std::string out;
-  for (const dataplane::ServicePtr& s : view.table->services) {
+  for (const lb::ServicePtr& s : view.table->services) {
     out += fmt::format(" {} {}\n", s->key.str(), s->scheduler);
-    for (const dataplane::Real& r : s->reals) {
+    for (const lb::Real& r : s->reals) {
       out += fmt::format("   -> {} weight {}{}\n", r.key.str(), r.weight, r.sorry ? " sorry" : "");
     }
   }
@@ -52,7 +52,7 @@ std::string tableText(const RuntimeView& view) {
 }  // namespace
 
 RuntimeView collectView(const model::Config& config, const vrrp::Engine* vrrp,
-                        const Services* services) {
+                        const lvs::Engine* services) {
   RuntimeView view;
   view.instance = config.instance;
   std::size_t reals = 0;
@@ -113,9 +113,9 @@ nlohmann::ordered_json dataJson(const RuntimeView& view) {
   }
   auto table = nlohmann::ordered_json::array();
   if (view.table) {
-    for (const dataplane::ServicePtr& s : view.table->services) {
+    for (const lb::ServicePtr& s : view.table->services) {
       auto rs = nlohmann::ordered_json::array();
-      for (const dataplane::Real& r : s->reals) {
+      for (const lb::Real& r : s->reals) {
         rs.push_back({{"real", r.key.str()}, {"weight", r.weight}, {"sorry", r.sorry}});
       }
       table.push_back({{"service", s->key.str()}, {"scheduler", s->scheduler}, {"reals", rs}});
@@ -126,6 +126,35 @@ nlohmann::ordered_json dataJson(const RuntimeView& view) {
           {"vrrp", vrrp},
           {"real_servers", reals},
           {"virtual_servers", table}};
+}
+
+std::string loopStatsText(const event::LoopStats& stats) {
+  return fmt::format("Event loop:\n  Callback exceptions: {}\n  Fatal exceptions: {}\n",
+                     stats.callback_exceptions, stats.fatal_exceptions);
+}
+
+namespace {
+
+std::string millis(base::Duration d) {
+  return fmt::format("{} ms", std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
+}  // namespace
+
+std::string threadDumpText(const event::LoopSnapshot& loop,
+                           const std::vector<event::RunningChild>& children) {
+  std::string out = "Thread dump:\n";
+  out += fmt::format("  Event loop: {} fd(s) watched, {} signal(s) handled, {} posted job(s)\n",
+                     loop.watched_fds, loop.signals, loop.posted);
+  out += fmt::format("  Timers: {} pending{}\n", loop.timers,
+                     loop.next_timer ? ", next in " + millis(*loop.next_timer) : "");
+  out += fmt::format("  Callback exceptions: {}, fatal: {}\n", loop.stats.callback_exceptions,
+                     loop.stats.fatal_exceptions);
+  out += fmt::format("  Children: {} running\n", children.size());
+  for (const event::RunningChild& c : children) {
+    out += fmt::format("    pid {} {} for {}\n", c.pid, c.program, millis(c.runtime));
+  }
+  return out;
 }
 
 }  // namespace keel::app

@@ -2,7 +2,9 @@
 // keel.data on SIGUSR1 (keepalived.data in spirit: a configuration summary, VRRP instances with
 // state and priority, virtual servers with their reals, alive and weight) and keel.json on
 // keepalived's JSON signal (SIGRTMIN+2; the same facts as JSON). A RuntimeView is a plain copy
-// of what the engines report, so the renderers are pure and tested without engines. Main thread.
+// of what the engines report, so the renderers are pure and tested without engines. Also the
+// event loop's lines of keel.stats (SIGUSR2, STATS_CLEAR) and the TDUMP signal's diagnostic dump
+// of the loop and its children, for the log. Main thread.
 #pragma once
 
 #include <cstdint>
@@ -14,16 +16,19 @@
 #include <nlohmann/json.hpp>
 
 #include "check/manager.h"
-#include "dataplane/service_table.h"
+#include "event/child_process.h"
+#include "event/loop.h"
+#include "lb/service_table.h"
 #include "model/config.h"
 
 namespace keel::vrrp {
 class Engine;
 }
+namespace keel::lvs {
+class Engine;
+}
 
 namespace keel::app {
-
-class Services;
 
 struct VrrpView {
   std::string name;
@@ -41,15 +46,22 @@ struct RuntimeView {
   std::string instance;  // the configuration's `instance`, or empty
   std::string summary;   // "1 VRRP instance(s), ..." : what the configuration holds
   std::vector<VrrpView> vrrp;
-  std::vector<check::RealServerStatus> reals;            // the checkers' view, by real server id
-  std::shared_ptr<const dataplane::ServiceTable> table;  // what the data plane is given
+  std::vector<check::RealServerStatus> reals;     // the checkers' view, by real server id
+  std::shared_ptr<const lb::ServiceTable> table;  // what the data plane is given
 };
 
 // Copies the engines' state. `vrrp` and `services` may be null (not running).
 RuntimeView collectView(const model::Config& config, const vrrp::Engine* vrrp,
-                        const Services* services);
+                        const lvs::Engine* services);
 
 std::string dataText(const RuntimeView& view);
 nlohmann::ordered_json dataJson(const RuntimeView& view);
+
+// keel.stats' section on the event loop's exception barrier.
+std::string loopStatsText(const event::LoopStats& stats);
+// TDUMP (keepalived dumps its thread list): the loop's fds, timers, signals and posted work, and
+// every running child, one fact a line.
+std::string threadDumpText(const event::LoopSnapshot& loop,
+                           const std::vector<event::RunningChild>& children);
 
 }  // namespace keel::app

@@ -16,12 +16,11 @@ RuntimeView sampleView() {
   rs.alive = false;
   rs.checkers.push_back({"TCP_CHECK", true, false, true, false, 0, "connection refused"});
   v.reals.push_back(rs);
-  dataplane::Service s;
-  s.key = {*base::IpAddress::parse("198.18.0.100"), 80, dataplane::Protocol::Tcp, 0};
+  lb::Service s;
+  s.key = {*base::IpAddress::parse("198.18.0.100"), 80, lb::Protocol::Tcp, 0};
   s.scheduler = "rr";
   s.reals.push_back({{*base::IpAddress::parse("198.18.0.12"), 80}, 3});
-  v.table =
-      std::make_shared<const dataplane::ServiceTable>(dataplane::ServiceTable::of({std::move(s)}));
+  v.table = std::make_shared<const lb::ServiceTable>(lb::ServiceTable::of({std::move(s)}));
   return v;
 }
 
@@ -48,6 +47,26 @@ TEST(StateDumpTest, JsonHoldsStatesWeightsAndAlive) {
   EXPECT_EQ(j["virtual_servers"][0]["reals"][0]["real"], "198.18.0.12:80");
   EXPECT_EQ(j["virtual_servers"][0]["reals"][0]["weight"], 3);
   EXPECT_TRUE(dataJson(RuntimeView{})["vrrp"].empty());
+}
+
+TEST(StateDumpTest, ThreadDumpNamesTheLoopsHoldingsAndEveryChild) {
+  event::LoopSnapshot loop;
+  loop.watched_fds = 7;
+  loop.timers = 3;
+  loop.next_timer = std::chrono::milliseconds(250);
+  loop.signals = 8;
+  loop.posted = 1;
+  loop.stats.callback_exceptions = 2;
+  const std::string text =
+      threadDumpText(loop, {{4242, "/etc/keel/notify.sh", std::chrono::seconds(2)}});
+  EXPECT_EQ(text,
+            "Thread dump:\n"
+            "  Event loop: 7 fd(s) watched, 8 signal(s) handled, 1 posted job(s)\n"
+            "  Timers: 3 pending, next in 250 ms\n"
+            "  Callback exceptions: 2, fatal: 0\n"
+            "  Children: 1 running\n"
+            "    pid 4242 /etc/keel/notify.sh for 2000 ms\n");
+  EXPECT_NE(loopStatsText(loop.stats).find("Callback exceptions: 2"), std::string::npos);
 }
 
 }  // namespace

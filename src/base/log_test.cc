@@ -1,5 +1,6 @@
 #include "base/log.h"
 
+#include <fcntl.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -71,7 +72,7 @@ TEST(StderrSinkTest, WritesKeepalivedConsoleShape) {
   ::setenv("TZ", "UTC", 1);
   ::tzset();
   std::array<int, 2> fds{};
-  ASSERT_EQ(::pipe(fds.data()), 0);
+  ASSERT_EQ(::pipe2(fds.data(), O_CLOEXEC), 0);
   FakeClock clock;  // its wall clock starts at 2026-01-01 00:00:00 UTC, a Thursday
   StderrSink(fds[1]).write(LogLevel::Info, clock.wallNow() + seconds(5),
                            "(VI_1) Entering MASTER STATE");

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "base/log.h"
+
 namespace keel::check {
 
 base::Duration attemptTimeout(const model::Checker& checker) {
@@ -63,11 +65,22 @@ void Checker::finish(std::uint64_t attempt, const ProbeResult& result) {
   if (attempt != attempt_ || !running_) return;
   running_ = false;
   const base::TimePoint now = loop_.clock().now();
+  if (result.no_descriptor) return reschedule(now, result.reason);
   last_duration_ = now - started_;
   const CheckDecision decision = state_.onResult(result.ok, now);
   last_reason_ = result.ok ? std::string() : result.reason;
   timer_.armAt(decision.next_run, [this] { tick(); });
   on_result_(decision, result);
+}
+
+// keeld could not open the attempt's socket: that says nothing about the real server, so the
+// state stays and the next attempt comes a delay_loop later, as keepalived reschedules a check
+// whose socket() failed ("TCP connect fail to create socket. Rescheduling.").
+void Checker::reschedule(base::TimePoint now, const std::string& reason) {
+  ++no_descriptor_;
+  base::logLimited("check-no-descriptor", base::LogLevel::Warning,
+                   "A checker could not open its socket ({}); state kept, rescheduled", reason);
+  timer_.armAt(state_.idleRun(now), [this] { tick(); });
 }
 
 }  // namespace keel::check

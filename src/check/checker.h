@@ -2,10 +2,13 @@
 // protocol's Probe and a timer: at each due time it starts an attempt with deadline now + the
 // attempt timeout, feeds the result to the pure core and re-arms for the time the core names. The
 // CheckManager owns the Checkers and hears every result through `on_result`. ha_suspend pauses
-// it: no attempts, state kept, the timer ticks every delay_loop as keepalived's does.
+// it: no attempts, state kept, the timer ticks every delay_loop as keepalived's does. An attempt
+// that could not open its socket (keeld out of descriptors) is no verdict: counted, logged, state
+// kept, tried again a delay_loop later, and `on_result` does not hear of it.
 // Loop thread only.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -49,6 +52,8 @@ class Checker {
   const std::string& lastReason() const { return last_reason_; }
   // How long the last finished attempt took (start to result); nullopt before the first.
   std::optional<base::Duration> lastDuration() const { return last_duration_; }
+  // Attempts that could not open a socket (ProbeResult::no_descriptor): no verdict, state kept.
+  std::uint64_t noDescriptor() const { return no_descriptor_; }
 
   // A probe that misses its deadline by this much is abandoned and counted as failed.
   static constexpr base::Duration kDeadlineGrace = std::chrono::seconds(3);
@@ -56,6 +61,7 @@ class Checker {
  private:
   void tick();
   void finish(std::uint64_t attempt, const ProbeResult& result);
+  void reschedule(base::TimePoint now, const std::string& reason);
 
   event::Loop& loop_;
   CheckerState state_;
@@ -69,6 +75,7 @@ class Checker {
   std::string last_reason_;
   base::TimePoint started_{};  // of the running attempt
   std::optional<base::Duration> last_duration_;
+  std::uint64_t no_descriptor_ = 0;
 };
 
 }  // namespace keel::check

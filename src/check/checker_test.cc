@@ -69,6 +69,27 @@ TEST_F(CheckerTest, RunsEveryDelayLoopAfterSuccessAndRetriesAfterFailure) {
   EXPECT_EQ(checker->lastReason(), "");
 }
 
+// keeld out of descriptors says nothing about the real server: not a failure (even with no retry
+// left), not a success; the next attempt is a delay_loop later, as keepalived reschedules.
+TEST_F(CheckerTest, NoDescriptorIsNoVerdictAndTheAttemptComesAgainADelayLoopLater) {
+  auto checker = make(tcpChecker(0));
+  checker->start(0.0);
+  clock_.advance(seconds(1));
+  ASSERT_EQ(probe_->deadlines.size(), 1u);
+  probe_->answerNoDescriptor();
+  EXPECT_TRUE(checker->up());
+  EXPECT_FALSE(checker->state().hasRun());
+  EXPECT_TRUE(decisions_.empty());
+  EXPECT_EQ(checker->noDescriptor(), 1u);
+  clock_.advance(seconds(10) - std::chrono::microseconds(1));
+  EXPECT_EQ(probe_->deadlines.size(), 1u);
+  clock_.advance(std::chrono::microseconds(1));
+  ASSERT_EQ(probe_->deadlines.size(), 2u);
+  probe_->answer(false, "refused");  // a real failure still counts
+  EXPECT_FALSE(checker->up());
+  EXPECT_EQ(decisions_.size(), 1u);
+}
+
 TEST_F(CheckerTest, RecordsHowLongTheLastAttemptTook) {
   auto checker = make(tcpChecker(1));
   checker->start(0.0);

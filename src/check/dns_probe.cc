@@ -181,7 +181,7 @@ void DnsProbe::start(base::TimePoint deadline, Done done) {
   if (!query) return failSoon(query.error().str());
   query_ = std::move(*query);
   auto fd = openSocket(target_, SOCK_DGRAM);
-  if (!fd) return failSoon(fd.error().str());
+  if (!fd) return failSoon(fd.error().str(), outOfDescriptors(fd.error()));
   fd_ = std::move(*fd);
   if (::send(fd_.get(), query_.data(), query_.size(), 0) != static_cast<ssize_t>(query_.size())) {
     return failSoon(KEEL_SYS_ERROR(errno, "send").str());

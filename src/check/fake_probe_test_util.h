@@ -29,6 +29,13 @@ struct FakeProbeLog {
     pending = nullptr;
     done(ProbeResult{ok, std::move(reason), weight});
   }
+  // Answers as a probe that found no descriptor for its socket. REQUIRES: running().
+  void answerNoDescriptor() {
+    ASSERT_TRUE(running());
+    Probe::Done done = std::move(pending);
+    pending = nullptr;
+    done(ProbeResult{.reason = "Too many open files", .no_descriptor = true});
+  }
 };
 
 class FakeProbe final : public Probe {

@@ -79,7 +79,7 @@ void HttpFetch::cancel() {
 
 void HttpFetch::begin() {
   auto fd = openSocket(request_.target, SOCK_STREAM);
-  if (!fd) return fail(reasonOf(fd.error()));
+  if (!fd) return fail(reasonOf(fd.error()), outOfDescriptors(fd.error()));
   fd_ = std::move(*fd);
   if (auto st = loop_.watch(fd_.get(), EPOLLOUT, [this](std::uint32_t ev) { onReady(ev); }); !st) {
     return fail(reasonOf(st.error()));
@@ -205,9 +205,10 @@ std::string HttpFetch::stepName() const {
 
 void HttpFetch::onDeadline() { fail("timeout " + stepName()); }
 
-void HttpFetch::fail(std::string reason) {
+void HttpFetch::fail(std::string reason, bool no_descriptor) {
   FetchResult result;
   result.reason = std::move(reason);
+  result.no_descriptor = no_descriptor;
   if (parser_) result.status = parser_->status();
   finish(std::move(result));
 }

@@ -39,6 +39,7 @@ struct FetchResult {
   int status = 0;
   std::string digest;  // MD5 hex of the body, with BodyMode::Digest
   std::uint64_t body_bytes = 0;
+  bool no_descriptor = false;  // the socket could not be opened (ProbeResult::no_descriptor)
 };
 
 // keepalived's request (docs/reference/keepalived.md §3.5): "GET <path> HTTP/1.0" (1.1 with
@@ -76,7 +77,7 @@ class HttpFetch {
   void wait(std::uint32_t events);
   void onDeadline();
   void finish(FetchResult result);
-  void fail(std::string reason);
+  void fail(std::string reason, bool no_descriptor = false);
   std::string stepName() const;
 
   event::Loop& loop_;

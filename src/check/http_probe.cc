@@ -82,7 +82,9 @@ void HttpProbe::fetchUrl() {
 void HttpProbe::onFetched(const FetchResult& result) {
   const model::HttpUrl& url = check_.urls[url_];
   if (!result.ok) {
-    return report({.ok = false, .reason = fmt::format("url {}: {}", url.path, result.reason)});
+    return report({.ok = false,
+                   .reason = fmt::format("url {}: {}", url.path, result.reason),
+                   .no_descriptor = result.no_descriptor});
   }
   if (!statusAccepted(url.status_codes, result.status)) {
     return report({.ok = false,

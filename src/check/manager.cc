@@ -271,6 +271,7 @@ std::vector<RealServerStatus> CheckManager::status() const {
         c.retries_done = entry->checker->state().retriesDone();
         c.last_reason = entry->checker->lastReason();
         c.last_duration = entry->checker->lastDuration();
+        c.no_descriptor = entry->checker->noDescriptor();
       } else {
         c.last_reason = entry->unsupported;
       }

@@ -37,6 +37,7 @@ struct CheckerStatus {
   int retries_done = 0;
   std::string last_reason;                      // why the last attempt failed (or why unsupported)
   std::optional<base::Duration> last_duration;  // of the last finished attempt
+  std::uint64_t no_descriptor = 0;  // attempts that could not open a socket (no verdict)
 };
 
 struct RealServerStatus {

@@ -44,7 +44,9 @@ void MiscProbe::start(base::TimePoint deadline, Done done) {
   auto child = event::ChildProcess::spawn(loop_, {.argv = std::move(*argv), .timeout = left},
                                           [this](const event::ChildExit& exit) { onExit(exit); });
   if (!child) {
-    timer_.armAt(loop_.clock().now(), [this, e = child.error()] { finish({.reason = e.str()}); });
+    timer_.armAt(loop_.clock().now(), [this, e = child.error()] {
+      finish({.reason = e.str(), .no_descriptor = outOfDescriptors(e)});
+    });
     return;
   }
   child_ = std::move(*child);

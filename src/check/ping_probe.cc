@@ -117,7 +117,7 @@ void PingProbe::start(base::TimePoint deadline, Done done) {
   done_ = std::move(done);
   last_skip_.clear();
   ++seq_;
-  if (auto st = open(); !st) return failSoon(st.error().str());
+  if (auto st = open(); !st) return failSoon(st.error().str(), outOfDescriptors(st.error()));
   const bool v6 = target_.endpoint.address().family() == AF_INET6;
   const std::vector<std::uint8_t> request = encodeEchoRequest(v6, id_, seq_, payload());
   if (::send(fd_.get(), request.data(), request.size(), 0) !=

@@ -38,10 +38,16 @@ void SocketProbe::finish(ProbeResult result) {
   if (done) done(std::move(result));
 }
 
-void SocketProbe::failSoon(std::string reason) {
+void SocketProbe::failSoon(std::string reason, bool no_descriptor) {
   close();
-  timer_.armAt(loop_.clock().now(),
-               [this, reason = std::move(reason)] { finish({.reason = reason}); });
+  timer_.armAt(loop_.clock().now(), [this, reason = std::move(reason), no_descriptor] {
+    finish({.reason = reason, .no_descriptor = no_descriptor});
+  });
+}
+
+bool outOfDescriptors(const base::Error& error) {
+  const int e = error.sys_errno;
+  return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
 }
 
 void SocketProbe::close() {

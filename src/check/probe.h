@@ -26,7 +26,14 @@ struct ProbeResult {
   bool ok = false;
   std::string reason;         // why it failed, for keepalived-shaped log lines; empty when ok
   std::optional<int> weight;  // MISC_CHECK with misc_dynamic: the new weight; unset otherwise
+  // The attempt could not even start: no descriptor (or memory) for its socket. Neither a pass
+  // nor a fail: the Checker keeps its state and tries again a delay_loop later.
+  bool no_descriptor = false;
 };
+
+// Whether `error` says the process ran out of descriptors or memory (EMFILE, ENFILE, ENOBUFS,
+// ENOMEM): keeld's problem, not the real server's.
+bool outOfDescriptors(const base::Error& error);
 
 // Where a probe connects, resolved from the checker's target and its real server.
 struct ProbeTarget {
@@ -66,8 +73,9 @@ class SocketProbe : public Probe {
 
   // Ends the attempt: disarms the deadline, closes the socket, then reports `result` once.
   void finish(ProbeResult result);
-  // Ends the attempt from inside start() with a failure, reported from the loop's next turn.
-  void failSoon(std::string reason);
+  // Ends the attempt from inside start() with a failure, reported from the loop's next turn;
+  // `no_descriptor`: it could not open its socket (ProbeResult::no_descriptor).
+  void failSoon(std::string reason, bool no_descriptor = false);
   // Stops watching and closes the socket, if open.
   void close();
 

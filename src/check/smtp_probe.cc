@@ -119,7 +119,7 @@ void SmtpProbe::start(base::TimePoint deadline, Done done) {
   out_.clear();
   connected_ = false;
   auto fd = openSocket(target_, SOCK_STREAM);
-  if (!fd) return failSoon(fd.error().str());
+  if (!fd) return failSoon(fd.error().str(), outOfDescriptors(fd.error()));
   fd_ = std::move(*fd);
   if (auto st = loop_.watch(fd_.get(), EPOLLOUT, [this](std::uint32_t e) { onEvents(e); }); !st) {
     return failSoon(st.error().str());

@@ -23,7 +23,7 @@ TcpProbe::TcpProbe(event::Loop& loop, ProbeTarget target)
 void TcpProbe::start(base::TimePoint deadline, Done done) {
   done_ = std::move(done);
   base::Result<base::UniqueFd> fd = openSocket(target_, SOCK_STREAM, IPPROTO_TCP);
-  if (!fd) return failSoon(reasonOf(fd.error()));
+  if (!fd) return failSoon(reasonOf(fd.error()), outOfDescriptors(fd.error()));
   fd_ = std::move(*fd);
   if (base::Status watched =
           loop_.watch(fd_.get(), EPOLLOUT, [this](std::uint32_t) { onWritable(); });

@@ -1,6 +1,8 @@
 #include "check/tcp_probe.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -127,6 +129,28 @@ TEST_F(TcpProbeTest, ASocketErrorIsReportedFromTheLoop) {
   const ProbeResult r = attempt(probe, seconds(1));
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.reason, "Cannot assign requested address");
+}
+
+// keeld out of descriptors: the probe says so instead of reporting the real server as failed.
+TEST_F(TcpProbeTest, NoDescriptorForTheSocketIsReportedAsSuch) {
+  LoopbackSocket listener = LoopbackSocket::make(16);
+  TcpProbe probe(*loop_, loopback(listener.port));
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  const int lowest = ::open("/dev/null", O_RDONLY | O_CLOEXEC);  // the next fd number handed out
+  ASSERT_GE(lowest, 0);
+  ::close(lowest);
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(lowest);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  const ProbeResult r = attempt(probe, seconds(1));
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.no_descriptor);
+  EXPECT_EQ(r.reason, "Too many open files");
+  const ProbeResult again = attempt(probe, seconds(1));  // descriptors back: a real verdict
+  EXPECT_TRUE(again.ok) << again.reason;
+  EXPECT_FALSE(again.no_descriptor);
 }
 
 TEST_F(TcpProbeTest, CancelStopsTheAttemptAndAllowsANewOne) {

@@ -90,7 +90,7 @@ void UdpProbe::start(base::TimePoint deadline, Done done) {
   done_ = std::move(done);
   if (!pattern_) return failSoon("reply_pattern: " + pattern_.error().str());
   auto fd = openSocket(target_, SOCK_DGRAM);
-  if (!fd) return failSoon(fd.error().str());
+  if (!fd) return failSoon(fd.error().str(), outOfDescriptors(fd.error()));
   fd_ = std::move(*fd);
   const std::vector<std::uint8_t> payload =
       check_.payload.empty() ? defaultUdpPayload() : check_.payload;

@@ -2,6 +2,9 @@
 // bind_check.cc). Internal to conf.
 #pragma once
 
+#include <string_view>
+#include <vector>
+
 #include "conf/bind_context.h"
 #include "model/config.h"
 
@@ -14,5 +17,12 @@ void bindSyncGroup(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVrrpInstance(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVirtualServerGroup(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVirtualServer(const Statement& s, model::Config& c, BindContext& ctx);
+
+// The keywords each file's bind tables have, by block (binder.h boundKeywords()).
+std::vector<std::string_view> globalBound();               // global_defs
+std::vector<std::string_view> vrrpBound(Block block);      // VRRP blocks; empty for others
+std::vector<std::string_view> lvsBound(Block block);       // virtual servers and checkers
+std::vector<std::string_view> instanceBound(Block block);  // vrrp_instance, authentication
+std::vector<std::string_view> checkBound(Block block);     // checkers, url, host
 
 }  // namespace keel::conf

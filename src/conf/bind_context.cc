@@ -10,70 +10,46 @@
 
 namespace keel::conf {
 
-namespace {
+bool BindContext::admit(Block block, const Statement& s, const KeywordRow* row) {
+  if (row == nullptr) {
+    error(s, -1,
+          fmt::format("unknown keyword '{}' in {}{}", s.keyword, blockName(block),
+                      s.block ? " (its block is skipped)" : ""));
+    return false;
+  }
+  if (row->support == Support::Refused) {
+    error(s, -1, fmt::format("'{}' is refused: {}", s.keyword, row->note));
+    return false;
+  }
+  if (row->support == Support::Warned && warned_.insert(s.keyword).second) {
+    warning(s, -1, fmt::format("'{}' has no effect in keel: {}", s.keyword, row->note));
+  }
+  return true;
+}
 
-struct NotSupported {
-  std::string_view block;  // "*" for any block
-  std::string_view keyword;
-};
+void BindContext::refuse(const Statement& s, int arg, std::string_view keyword,
+                         std::string_view form) {
+  const RefusedForm& f = refusedForm(keyword, form);
+  error(s, arg, fmt::format("'{} {}' is refused: {}", f.keyword, f.form, f.reason));
+}
 
-// Recognised keepalived keywords that keel does not implement yet (docs/reference/keepalived.md §1:
-// NICHE).
-constexpr std::array kNotSupported = {
-    NotSupported{"top level", "net_namespace"},
-    NotSupported{"top level", "net_namespace_ipvs"},
-    NotSupported{"top level", "namespace_with_ipsets"},
-    NotSupported{"top level", "use_pid_dir"},
-    NotSupported{"top level", "child_wait_time"},
-    NotSupported{"top level", "linkbeat_use_polling"},
-    NotSupported{"top level", "linkbeat_interfaces"},
-    NotSupported{"top level", "track_group"},
-    NotSupported{"top level", "static_ipaddress"},
-    NotSupported{"top level", "static_routes"},
-    NotSupported{"top level", "static_rules"},
-    NotSupported{"top level", "vrrp_track_process"},
-    NotSupported{"top level", "bfd_instance"},
-    NotSupported{"top level", "garp_group"},
-    NotSupported{"top level", "interface_up_down_delays"},
-    NotSupported{"top level", "SSL"},
-    NotSupported{"global_defs", "vrrp_iptables"},
-    NotSupported{"global_defs", "vrrp_ipsets"},
-    NotSupported{"global_defs", "nftables"},
-    NotSupported{"global_defs", "enable_snmp_vrrp"},
-    NotSupported{"global_defs", "enable_snmp_checker"},
-    NotSupported{"global_defs", "enable_snmp_rfc"},
-    NotSupported{"global_defs", "enable_traps"},
-    NotSupported{"global_defs", "enable_dbus"},
-    NotSupported{"global_defs", "max_auto_priority"},
-    NotSupported{"global_defs", "vrrp_no_swap"},
-    NotSupported{"global_defs", "checker_no_swap"},
-    NotSupported{"global_defs", "vrrp_rt_priority"},
-    NotSupported{"global_defs", "checker_rt_priority"},
-    NotSupported{"global_defs", "vrrp_priority"},
-    NotSupported{"global_defs", "checker_priority"},
-    NotSupported{"global_defs", "dynamic_interfaces"},
-    NotSupported{"global_defs", "vmac_prefix"},
-    NotSupported{"global_defs", "process_names"},
-    NotSupported{"vrrp_instance", "use_vmac"},
-    NotSupported{"vrrp_instance", "use_ipvlan"},
-    NotSupported{"vrrp_instance", "virtual_routes"},
-    NotSupported{"vrrp_instance", "virtual_rules"},
-    NotSupported{"vrrp_instance", "track_process"},
-    NotSupported{"vrrp_instance", "track_bfd"},
-    NotSupported{"vrrp_instance", "auth_hmac"},
-    NotSupported{"vrrp_instance", "vrf"},
-    NotSupported{"vrrp_instance", "notify_master_rx_lower_pri"},
-    NotSupported{"vrrp_instance", "lvs_sync_daemon_interface"},
-    NotSupported{"real_server", "BFD_CHECK"},
-    NotSupported{"virtual_server", "persistence_engine"},
-};
+void BindContext::note(model::Subject path, const Statement& s, int arg) {
+  if (index_ == nullptr) return;
+  index_->note(std::move(path), s.at(s.args.empty() ? -1 : arg), s.source);
+}
 
-}  // namespace
+void BindContext::needIpvs(const Statement& s, int arg, std::string_view keyword,
+                           std::string_view form) {
+  model::Subject at{"ipvs only", std::to_string(facts_.ipvs_forms.size())};
+  note(at, s, arg);
+  facts_.ipvs_forms.push_back({std::string(keyword), std::string(form), std::move(at)});
+}
 
-bool notSupportedYet(std::string_view block, std::string_view keyword) {
-  return std::any_of(kNotSupported.begin(), kNotSupported.end(), [&](const NotSupported& n) {
-    return (n.block == block || n.block == "*") && n.keyword == keyword;
-  });
+void BindContext::noteInScope(const Statement& s) {
+  if (index_ == nullptr || scope_.empty()) return;
+  model::Subject path = scope_;
+  path.push_back(s.keyword);
+  note(std::move(path), s);
 }
 
 void BindContext::error(const Statement& s, int arg, std::string message) {

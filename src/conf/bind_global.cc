@@ -2,6 +2,7 @@
 #include <array>
 
 #include "conf/bind_blocks.h"
+#include "conf/values.h"
 
 namespace keel::conf {
 
@@ -102,6 +103,7 @@ void bindLvsTimeouts(const Statement& s, G& g, BindContext& ctx) {
     auto v = ctx.integer(s, 0, 31 * 86400, static_cast<int>(i + 1));
     if (v) *field = static_cast<int>(*v);
   }
+  ctx.needIpvs(s, -1, "lvs_timeouts", "without keel_dataplane ipvs");
 }
 
 // One `NAME VALUE` option of lvs_sync_daemon; false (with the error given) when it is wrong.
@@ -150,10 +152,24 @@ void bindLvsSyncDaemon(const Statement& s, G& g, BindContext& ctx) {
     if (!bindSyncOption(s, i, d, ctx)) return;
   }
   g.lvs_sync_daemon = std::move(d);
+  ctx.needIpvs(s, -1, "lvs_sync_daemon", "without keel_dataplane ipvs");
+}
+
+// keel extension: keel_proxy_client_prefix V4-LENGTH V6-LENGTH (docs/dataplane.md, "Limits").
+void bindClientPrefix(const Statement& s, G& g, BindContext& ctx) {
+  if (!ctx.args(s, 2, 2)) return;
+  auto v4 = parseInt(s.keyword, s.args[0].text, 1, 32);
+  auto v6 = parseInt(s.keyword, s.args[1].text, 1, 128);
+  if (!v4) ctx.error(s, 0, v4.error().message);
+  if (!v6) ctx.error(s, 1, v6.error().message);
+  if (!v4 || !v6) return;
+  g.proxy_client_prefix4 = static_cast<int>(*v4);
+  g.proxy_client_prefix6 = static_cast<int>(*v6);
 }
 
 constexpr D kMaxDelay = seconds(86400);
 
+// Implemented keywords, and warned ones whose values are still checked (keyword_table.h).
 constexpr std::array<Keyword<G>, 38> kGlobalDefs = {{
     {"router_id", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.router_id); }},
     {"notification_email", Shape::Block, bindNotificationEmail},
@@ -182,8 +198,6 @@ constexpr std::array<Keyword<G>, 38> kGlobalDefs = {{
      [](auto& s, G& g, auto& ctx) { bindFifo(s, g.lvs_notify_fifo, ctx); }},
     {"vrrp_mcast_group4", Shape::Value, bindGroup4},
     {"vrrp_mcast_group6", Shape::Value, bindGroup6},
-    {"default_interface", Shape::Value,
-     [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.default_interface); }},
     {"vrrp_version", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.vrrp_version, 2, 3); }},
     {"vrrp_garp_master_delay", Shape::Value,
@@ -194,10 +208,10 @@ constexpr std::array<Keyword<G>, 38> kGlobalDefs = {{
      [](auto& s, G& g, auto& ctx) { ctx.setTimer(s, g.vrrp_garp_master_refresh, D{}, kMaxDelay); }},
     {"vrrp_garp_master_refresh_repeat", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.vrrp_garp_master_refresh_repeat, 1, 255); }},
-    {"vrrp_garp_interval", Shape::Value,
-     [](auto& s, G& g, auto& ctx) { ctx.setTimer(s, g.vrrp_garp_interval, D{1}, seconds(4294)); }},
-    {"vrrp_gna_interval", Shape::Value,
-     [](auto& s, G& g, auto& ctx) { ctx.setTimer(s, g.vrrp_gna_interval, D{1}, seconds(4294)); }},
+    {"vrrp_garp_lower_prio_repeat", Shape::Value,
+     [](auto& s, G& g, auto& ctx) {
+       if (auto v = ctx.integer(s, 1, 255)) g.vrrp_garp_lower_prio_repeat = static_cast<int>(*v);
+     }},
     {"vrrp_skip_check_adv_addr", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_skip_check_adv_addr); }},
     {"vrrp_strict", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_strict); }},
@@ -214,9 +228,11 @@ constexpr std::array<Keyword<G>, 38> kGlobalDefs = {{
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.lvs_flush_on_stop); }},
     {"lvs_timeouts", Shape::Value, bindLvsTimeouts},
     {"lvs_sync_daemon", Shape::Value, bindLvsSyncDaemon},
+    {"reload_check_config", Shape::Value, [](auto& s, G&, auto& ctx) { (void)ctx.args(s, 0, 1); }},
     {"keel_dataplane", Shape::Value, bindDataplane},
     {"keel_proxy_workers", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.proxy_workers, 0, 256); }},
+    {"keel_proxy_client_prefix", Shape::Value, bindClientPrefix},
     {"keel_metrics_listen", Shape::Value, bindMetricsListen},
 }};
 
@@ -224,7 +240,10 @@ constexpr std::array<Keyword<G>, 38> kGlobalDefs = {{
 
 void bindGlobalDefs(const Statement& s, model::Config& c, BindContext& ctx) {
   if (!ctx.args(s, 0, 0)) return;
-  bindBlock<G>("global_defs", *s.block, kGlobalDefs, c.global, ctx);
+  BindContext::Scope scope(ctx, {"global_defs"});
+  bindBlock<G>(Block::GlobalDefs, *s.block, kGlobalDefs, c.global, ctx);
 }
+
+std::vector<std::string_view> globalBound() { return namesOf(kGlobalDefs); }
 
 }  // namespace keel::conf

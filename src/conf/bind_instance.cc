@@ -17,43 +17,53 @@ using VI = model::VrrpInstance;
 struct Draft {
   VI vi;
   bool priority_set = false;
+  bool accept_set = false;
 };
 
-// One virtual_ipaddress line: `IP[/LEN] [dev IF] [brd IP] [scope S] [label L] [no_track] ...`.
+// VIP options keel refuses, by the refused form that says why (keyword_table.h).
+std::optional<std::string_view> refusedVipOption(std::string_view opt) {
+  static constexpr std::array<std::string_view, 6> kFlags = {
+      "home", "-nodad", "mngtmpaddr", "noprefixroute", "autojoin", "preferred_lft"};
+  if (opt == "brd" || opt == "broadcast") return "brd";
+  if (opt == "scope" || opt == "peer" || opt == "use_vmac") return opt;
+  if (std::find(kFlags.begin(), kFlags.end(), opt) != kFlags.end()) return "address flags";
+  return std::nullopt;
+}
+
+// One virtual_ipaddress line: `IP[/LEN] [dev IF] [label L] [no_track]`; keepalived's other
+// options are refused.
 std::optional<model::VirtualIp> virtualIp(const Statement& e, BindContext& ctx) {
   auto prefix = ctx.prefix(e, -1);
   if (!prefix) return std::nullopt;
   model::VirtualIp vip{*prefix, std::nullopt, {}, {}, {}, false};
-  static constexpr std::array<std::string_view, 8> kLater = {
-      "use_vmac",   "peer",          "home",     "-nodad",
-      "mngtmpaddr", "noprefixroute", "autojoin", "preferred_lft"};
+  bool ok = true;
   for (std::size_t i = 0; i < e.args.size(); ++i) {
     const std::string& opt = e.args[i].text;
-    bool has_value = i + 1 < e.args.size();
     int at = static_cast<int>(i);
     if (opt == "no_track") {
       vip.no_track = true;
-    } else if ((opt == "dev" || opt == "scope" || opt == "label") && has_value) {
-      (opt == "dev" ? vip.dev : opt == "scope" ? vip.scope : vip.label) = e.args[++i].text;
-    } else if ((opt == "brd" || opt == "broadcast") && has_value) {
-      if (auto a = ctx.address(e, static_cast<int>(++i))) vip.broadcast = *a;
-    } else if (std::find(kLater.begin(), kLater.end(), opt) != kLater.end()) {
-      ctx.warning(e, at,
-                  fmt::format("virtual address option '{}' is not supported by keel yet - "
-                              "ignoring",
-                              opt));
-      if (opt == "peer" || opt == "preferred_lft") ++i;
+    } else if ((opt == "dev" || opt == "label") && i + 1 < e.args.size()) {
+      (opt == "dev" ? vip.dev : vip.label) = e.args[++i].text;
+    } else if (auto form = refusedVipOption(opt)) {
+      ctx.refuse(e, at, "virtual_ipaddress", *form);
+      ok = false;
+      break;
     } else {
       ctx.error(e, at, fmt::format("Unknown configuration entry '{}'", opt));
+      ok = false;
     }
   }
-  return vip;
+  return ok ? std::optional(vip) : std::nullopt;
 }
 
-void bindVips(const Statement& s, std::vector<model::VirtualIp>& list, BindContext& ctx) {
+void bindVips(const Statement& s, const std::string& instance, std::vector<model::VirtualIp>& list,
+              BindContext& ctx) {
   if (!ctx.args(s, 0, 0)) return;
   for (const Statement& e : *s.block) {
-    if (auto vip = virtualIp(e, ctx)) list.push_back(std::move(*vip));
+    auto vip = virtualIp(e, ctx);
+    if (!vip) continue;
+    ctx.note({"vrrp_instance", instance, s.keyword, vip->address.str()}, e, -1);
+    list.push_back(std::move(*vip));
   }
 }
 
@@ -65,45 +75,59 @@ void bindUnicastPeers(const Statement& s, VI& vi, BindContext& ctx) {
       ctx.error(e, -1, addr.error().message);
       continue;
     }
-    model::UnicastPeer peer{*addr, std::nullopt, std::nullopt};
-    for (std::size_t i = 0; i + 1 < e.args.size(); i += 2) {
-      auto ttl = ctx.integer(e, 0, 255, static_cast<int>(i + 1));
-      if (e.args[i].text == "min_ttl") {
-        peer.min_ttl = ttl;
-      } else if (e.args[i].text == "max_ttl") {
-        peer.max_ttl = ttl;
+    if (!e.args.empty()) {
+      if (e.args[0].text == "min_ttl" || e.args[0].text == "max_ttl") {
+        ctx.refuse(e, 0, "unicast_peer", "min_ttl/max_ttl");
       } else {
-        ctx.error(e, static_cast<int>(i),
-                  fmt::format("Unknown configuration entry '{}'", e.args[i].text));
+        ctx.error(e, 0, fmt::format("Unknown configuration entry '{}'", e.args[0].text));
       }
+      continue;
     }
-    if (e.args.size() % 2 != 0) ctx.error(e, static_cast<int>(e.args.size() - 1), "missing value");
-    vi.unicast_peer.push_back(peer);
+    vi.unicast_peer.push_back(model::UnicastPeer{*addr, std::nullopt, std::nullopt});
   }
 }
 
-void bindAuthentication(const Statement& s, VI& vi, BindContext& ctx) {
+void bindTracks(const Statement& s, const std::string& instance, std::vector<model::TrackRef>& list,
+                int max_weight, BindContext& ctx) {
   if (!ctx.args(s, 0, 0)) return;
   for (const Statement& e : *s.block) {
-    if (e.keyword == "auth_type" && ctx.args(e, 1, 1)) {
-      if (e.args[0].text == "PASS") {
-        vi.auth_type = model::AuthType::Pass;
-      } else if (e.args[0].text == "AH") {
-        vi.auth_type = model::AuthType::Ah;
-      } else {
-        ctx.error(e, 0,
-                  fmt::format("invalid auth_type \"{}\": expected PASS or AH", e.args[0].text));
-      }
-    } else if (e.keyword == "auth_pass" && ctx.args(e, 1, 1)) {
-      vi.auth_pass = e.args[0].text;
-      if (vi.auth_pass.size() > 8) {
-        ctx.warning(e, 0, "auth_pass is longer than 8 characters; only the first 8 are used");
-        vi.auth_pass.resize(8);
-      }
-    } else if (e.keyword != "auth_type" && e.keyword != "auth_pass") {
-      ctx.error(e, -1, fmt::format("unknown keyword '{}' in authentication", e.keyword));
-    }
+    auto ref = ctx.trackRef(e, max_weight);
+    if (!ref) continue;
+    ctx.note({"vrrp_instance", instance, s.keyword, ref->name}, e, -1);
+    list.push_back(std::move(*ref));
   }
+}
+
+// -- authentication { auth_type PASS|AH; auth_pass SECRET } ----------------------------------
+
+void bindAuthType(const Statement& e, VI& vi, BindContext& ctx) {
+  if (!ctx.args(e, 1, 1)) return;
+  if (e.args[0].text == "PASS") {
+    vi.auth_type = model::AuthType::Pass;
+  } else if (e.args[0].text == "AH") {
+    ctx.refuse(e, 0, "auth_type", "AH");
+  } else {
+    ctx.error(e, 0, fmt::format("invalid auth_type \"{}\": expected PASS or AH", e.args[0].text));
+  }
+}
+
+void bindAuthPass(const Statement& e, VI& vi, BindContext& ctx) {
+  if (!ctx.args(e, 1, 1)) return;
+  vi.auth_pass = e.args[0].text;
+  if (vi.auth_pass.size() > 8) {
+    ctx.warning(e, 0, "auth_pass is longer than 8 characters; only the first 8 are used");
+    vi.auth_pass.resize(8);
+  }
+}
+
+constexpr std::array<Keyword<VI>, 2> kAuthentication = {{
+    {"auth_type", Shape::Value, bindAuthType},
+    {"auth_pass", Shape::Value, bindAuthPass},
+}};
+
+void bindAuthentication(const Statement& s, VI& vi, BindContext& ctx) {
+  if (!ctx.args(s, 0, 0)) return;
+  bindBlock<VI>(Block::Authentication, *s.block, kAuthentication, vi, ctx);
 }
 
 void setOptTimer(const Statement& s, std::optional<D>& field, D min, D max, BindContext& ctx) {
@@ -136,7 +160,7 @@ void bindSourceIp(const Statement& s, Draft& d, BindContext& ctx) {
 
 constexpr D kMaxDelay = seconds(86400);
 
-constexpr std::array<Keyword<Draft>, 37> kInstance = {{
+constexpr std::array<Keyword<Draft>, 33> kInstance = {{
     {"state", Shape::Value, bindState},
     {"interface", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) {
@@ -159,38 +183,23 @@ constexpr std::array<Keyword<Draft>, 37> kInstance = {{
     {"authentication", Shape::Block,
      [](auto& s, Draft& d, auto& ctx) { bindAuthentication(s, d.vi, ctx); }},
     {"virtual_ipaddress", Shape::Block,
-     [](auto& s, Draft& d, auto& ctx) { bindVips(s, d.vi.virtual_ipaddress, ctx); }},
+     [](auto& s, Draft& d, auto& ctx) { bindVips(s, d.vi.name, d.vi.virtual_ipaddress, ctx); }},
     {"virtual_ipaddress_excluded", Shape::Block,
-     [](auto& s, Draft& d, auto& ctx) { bindVips(s, d.vi.virtual_ipaddress_excluded, ctx); }},
+     [](auto& s, Draft& d, auto& ctx) {
+       bindVips(s, d.vi.name, d.vi.virtual_ipaddress_excluded, ctx);
+     }},
     {"mcast_src_ip", Shape::Value, bindSourceIp},
     {"unicast_src_ip", Shape::Value, bindSourceIp},
     {"unicast_peer", Shape::Block,
      [](auto& s, Draft& d, auto& ctx) { bindUnicastPeers(s, d.vi, ctx); }},
-    {"unicast_ttl", Shape::Value,
-     [](auto& s, Draft& d, auto& ctx) { ctx.setInt(s, d.vi.unicast_ttl, 0, 255); }},
-    {"unicast_fault_no_peer", Shape::Value,
-     [](auto& s, Draft& d, auto& ctx) { ctx.setFlag(s, d.vi.unicast_fault_no_peer); }},
     {"track_interface", Shape::Block,
      [](auto& s, Draft& d, auto& ctx) {
-       if (!ctx.args(s, 0, 0)) return;
-       for (const Statement& e : *s.block) {
-         if (auto r = ctx.trackRef(e, 253)) d.vi.track_interface.push_back(std::move(*r));
-       }
+       bindTracks(s, d.vi.name, d.vi.track_interface, 253, ctx);
      }},
     {"track_script", Shape::Block,
-     [](auto& s, Draft& d, auto& ctx) {
-       if (!ctx.args(s, 0, 0)) return;
-       for (const Statement& e : *s.block) {
-         if (auto r = ctx.trackRef(e, 253)) d.vi.track_script.push_back(std::move(*r));
-       }
-     }},
+     [](auto& s, Draft& d, auto& ctx) { bindTracks(s, d.vi.name, d.vi.track_script, 253, ctx); }},
     {"track_file", Shape::Block,
-     [](auto& s, Draft& d, auto& ctx) {
-       if (!ctx.args(s, 0, 0)) return;
-       for (const Statement& e : *s.block) {
-         if (auto r = ctx.trackRef(e, 254)) d.vi.track_file.push_back(std::move(*r));
-       }
-     }},
+     [](auto& s, Draft& d, auto& ctx) { bindTracks(s, d.vi.name, d.vi.track_file, 254, ctx); }},
     {"dont_track_primary", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) { ctx.setFlag(s, d.vi.dont_track_primary); }},
     {"nopreempt", Shape::Value, [](auto& s, Draft& d, auto& ctx) { ctx.setFlag(s, d.vi.nopreempt); }},
@@ -211,10 +220,6 @@ constexpr std::array<Keyword<Draft>, 37> kInstance = {{
      }},
     {"garp_master_refresh_repeat", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) { setOptInt(s, d.vi.garp_master_refresh_repeat, 1, 255, ctx); }},
-    {"garp_lower_prio_delay", Shape::Value,
-     [](auto& s, Draft& d, auto& ctx) {
-       setOptTimer(s, d.vi.garp_lower_prio_delay, D{}, kMaxDelay, ctx);
-     }},
     {"garp_lower_prio_repeat", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) { setOptInt(s, d.vi.garp_lower_prio_repeat, 1, 255, ctx); }},
     {"notify_master", Shape::Value,
@@ -227,10 +232,9 @@ constexpr std::array<Keyword<Draft>, 37> kInstance = {{
      [](auto& s, Draft& d, auto& ctx) { ctx.setScript(s, d.vi.notify.stop); }},
     {"notify", Shape::Value, [](auto& s, Draft& d, auto& ctx) { ctx.setScript(s, d.vi.notify.any); }},
     {"smtp_alert", Shape::Value, [](auto& s, Draft& d, auto& ctx) { ctx.setFlag(s, d.vi.smtp_alert); }},
-    {"accept", Shape::Value, [](auto& s, Draft& d, auto& ctx) { ctx.setFlag(s, d.vi.accept); }},
-    {"no_accept", Shape::Value,
+    {"accept", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) {
-       if (ctx.args(s, 0, 0)) d.vi.accept = false;
+       if (ctx.args(s, 0, 0)) d.accept_set = true;
      }},
 }};
 
@@ -241,13 +245,6 @@ void finish(const Statement& s, Draft& d, BindContext& ctx) {
     ctx.error(s, 0, fmt::format("({}) the virtual router id must be set", vi.name));
   }
   if (!d.priority_set && vi.state == model::InitialState::Master) vi.priority = 255;
-  if (vi.state == model::InitialState::Master && vi.auth_type == model::AuthType::Ah) {
-    ctx.error(s, 0,
-              fmt::format("({}) Initial state master is incompatible with AH "
-                          "authentication - clearing",
-                          vi.name));
-    vi.state = model::InitialState::Backup;
-  }
   if (vi.interface.empty() && vi.unicast_peer.empty()) {
     ctx.error(s, 0, fmt::format("({}) an interface is needed (or unicast peers)", vi.name));
   }
@@ -273,9 +270,20 @@ void bindVrrpInstance(const Statement& s, model::Config& c, BindContext& ctx) {
   if (!name) return;
   Draft d;
   d.vi.name = *name;
-  bindBlock<Draft>("vrrp_instance", *s.block, kInstance, d, ctx);
+  ctx.note({"vrrp_instance", *name}, s);
+  {
+    BindContext::Scope scope(ctx, {"vrrp_instance", *name});
+    bindBlock<Draft>(Block::Instance, *s.block, kInstance, d, ctx);
+  }
   finish(s, d, ctx);
+  if (d.accept_set) ctx.facts().explicit_accept.insert(*name);
   c.vrrp_instances.push_back(std::move(d.vi));
+}
+
+std::vector<std::string_view> instanceBound(Block block) {
+  if (block == Block::Instance) return namesOf(kInstance);
+  if (block == Block::Authentication) return namesOf(kAuthentication);
+  return {};
 }
 
 }  // namespace keel::conf

@@ -2,15 +2,16 @@
 // and the inheritance of checker settings from virtual server to real server to checker (§3.1).
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cctype>
 #include <charconv>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "conf/bind_blocks.h"
 #include "conf/bind_lvs.h"
 #include "conf/values.h"
+#include "model/validate.h"
 
 namespace keel::conf {
 
@@ -30,6 +31,9 @@ struct VsDraft {
   bool forwarding_set = false;
   bool protocol_set = false;
   std::vector<RsDraft> real_servers;
+  std::set<std::pair<base::IpAddress, std::uint16_t>> real_keys;  // duplicates, in O(log n)
+  const Statement* lb_kind = nullptr;                             // for its place
+  const Statement* granularity = nullptr;
 };
 
 // TUN's options after the method: [type ipip|gue port N|gre] [nocsum|csum|remcsum].
@@ -74,15 +78,23 @@ std::optional<model::TunnelOptions> tunnelOptions(const Statement& s, BindContex
   return t;
 }
 
-// `lb_kind`/`lvs_method NAT|DR|TUN [TUN options]`; the options go to `*tunnel`.
+// `lb_kind`/`lvs_method NAT|DR|TUN [TUN options]`; the options go to `*tunnel` and need the IPVS
+// data plane (BindContext::needIpvs). Without `tunnel` (the sorry server's) they are refused.
 std::optional<model::Forwarding> forwarding(const Statement& s, BindContext& ctx,
                                             model::TunnelOptions* tunnel) {
   if (!ctx.args(s, 1, SIZE_MAX)) return std::nullopt;
   const std::string& m = s.args[0].text;
   if (m == "TUN") {
-    auto t = tunnelOptions(s, ctx);
-    if (!t) return std::nullopt;
-    *tunnel = *t;
+    if (s.args.size() > 1 && tunnel == nullptr) {
+      ctx.refuse(s, 1, "sorry_server_lvs_method", "TUN options");
+      return std::nullopt;
+    }
+    if (s.args.size() > 1) {
+      auto t = tunnelOptions(s, ctx);
+      if (!t) return std::nullopt;
+      *tunnel = *t;
+      ctx.needIpvs(s, 1, "lb_kind", "TUN options");
+    }
     return model::Forwarding::Tun;
   }
   if (s.args.size() > 1 && (m == "NAT" || m == "DR")) {
@@ -117,33 +129,6 @@ std::optional<base::IpAddress> rangeEnd(const base::IpAddress& first, std::strin
   return base::IpAddress::fromV6Bytes(bytes);
 }
 
-// persistence_granularity: an IPv4 netmask (keepalived's form, 255.255.255.0), a prefix length
-// (IPv6's form, 64) or ADDR/LEN; the model keeps the prefix length.
-template <typename Draft>
-void bindGranularity(const Statement& s, Draft& d, BindContext& ctx) {
-  if (!ctx.args(s, 1, 1)) return;
-  const std::string& text = s.args[0].text;
-  if (text.find('.') != std::string::npos && text.find('/') == std::string::npos) {
-    auto mask = ctx.address(s, 0);
-    if (!mask) return;
-    const std::uint32_t bits = mask->isV4() ? mask->v4HostOrder() : 1;
-    const int len = std::countl_one(bits);
-    if (!mask->isV4() || (len < 32 && (bits << len) != 0)) {
-      ctx.error(s, 0, "persistence_granularity " + text + " is not a netmask");
-      return;
-    }
-    d.vs.persistence_granularity = base::Prefix::make(*mask, len).value();
-  } else if (text.find_first_not_of("0123456789") == std::string::npos) {
-    auto len = ctx.integer(s, 1, 128);
-    if (len) {
-      d.vs.persistence_granularity =
-          base::Prefix::make(base::IpAddress::fromV6Bytes({}), static_cast<int>(*len)).value();
-    }
-  } else if (auto p = ctx.prefix(s, 0)) {
-    d.vs.persistence_granularity = *p;
-  }
-}
-
 // `IP [PORT]` after a keyword such as real_server or sorry_server.
 bool addressAndPort(const Statement& s, base::IpAddress& addr, std::uint16_t& port,
                     BindContext& ctx) {
@@ -159,56 +144,59 @@ bool addressAndPort(const Statement& s, base::IpAddress& addr, std::uint16_t& po
 
 // -- real_server ------------------------------------------------------------------------------
 
-bool bindRsKeyword(const Statement& s, RsDraft& d, BindContext& ctx) {
-  const std::string& k = s.keyword;
-  if (s.block) {
-    bindChecker(s, d, ctx);
-    return k == "HTTP_GET" || k == "SSL_GET" || k == "TCP_CHECK" || k == "SMTP_CHECK" ||
-           k == "DNS_CHECK" || k == "MISC_CHECK" || k == "UDP_CHECK" || k == "PING_CHECK" ||
-           k == "FILE_CHECK";
-  }
-  if (k == "weight") {
-    if (auto w = ctx.integer(s, 0, 2147483647)) d.weight = static_cast<int>(*w);
-  } else if (k == "lvs_method") {
-    model::TunnelOptions t;
-    d.rs.forwarding = forwarding(s, ctx, &t);
-    if (d.rs.forwarding == model::Forwarding::Tun) d.rs.tunnel = t;
-  } else if (k == "notify_up" || k == "notify_down") {
-    ctx.setScript(s, k == "notify_up" ? d.rs.notify_up : d.rs.notify_down);
-  } else if (k == "uthreshold" || k == "lthreshold") {
-    ctx.setInt(s, k == "uthreshold" ? d.rs.uthreshold : d.rs.lthreshold, 0, 2147483647);
-  } else if (k == "inhibit_on_failure") {
-    if (auto f = ctx.flag(s)) d.inherited.inhibit_on_failure = *f;
-  } else if (k == "smtp_alert") {
-    ctx.setFlag(s, d.rs.smtp_alert);
-  } else if (k == "virtualhost") {
-    if (auto v = ctx.word(s)) d.inherited.virtualhost = *v;
-  } else {
-    return bindInherited(s, d.inherited, ctx);
-  }
-  return true;
+void bindThreshold(const Statement& s, RsDraft& d, BindContext& ctx) {
+  ctx.setInt(s, s.keyword == "uthreshold" ? d.rs.uthreshold : d.rs.lthreshold, 0, 2147483647);
+  if (d.threshold == nullptr) d.threshold = &s;
 }
+
+void bindRsNotify(const Statement& s, RsDraft& d, BindContext& ctx) {
+  ctx.setScript(s, s.keyword == "notify_up" ? d.rs.notify_up : d.rs.notify_down);
+}
+
+constexpr std::array<Keyword<RsDraft>, 17> kRealServerOwn = {{
+    {"weight", Shape::Value,
+     [](auto& s, RsDraft& d, auto& ctx) {
+       if (auto w = ctx.integer(s, 0, 2147483647)) d.weight = static_cast<int>(*w);
+     }},
+    {"lvs_method", Shape::Value,
+     [](auto& s, RsDraft& d, auto& ctx) {
+       model::TunnelOptions t;
+       d.rs.forwarding = forwarding(s, ctx, &t);
+       if (d.rs.forwarding == model::Forwarding::Tun) d.rs.tunnel = t;
+     }},
+    {"notify_up", Shape::Value, bindRsNotify},
+    {"notify_down", Shape::Value, bindRsNotify},
+    {"uthreshold", Shape::Value, bindThreshold},
+    {"lthreshold", Shape::Value, bindThreshold},
+    {"inhibit_on_failure", Shape::Value,
+     bindInheritedFlag<RsDraft, &Inherited::inhibit_on_failure>},
+    {"smtp_alert", Shape::Value,
+     [](auto& s, RsDraft& d, auto& ctx) { ctx.setFlag(s, d.rs.smtp_alert); }},
+    {"virtualhost", Shape::Value,
+     [](auto& s, RsDraft& d, auto& ctx) {
+       if (auto v = ctx.word(s)) d.inherited.virtualhost = *v;
+     }},
+    {"HTTP_GET", Shape::Block, bindChecker},
+    {"SSL_GET", Shape::Block, bindChecker},
+    {"TCP_CHECK", Shape::Block, bindChecker},
+    {"SMTP_CHECK", Shape::Block, bindChecker},
+    {"DNS_CHECK", Shape::Block, bindChecker},
+    {"MISC_CHECK", Shape::Block, bindChecker},
+    {"UDP_CHECK", Shape::Block, bindChecker},
+    {"PING_CHECK", Shape::Block, bindChecker},
+}};
+constexpr auto kRealServer =
+    concat(kRealServerOwn, kConnectTimeout<RsDraft>, kTimingKeywords<RsDraft>);
 
 void bindRealServer(const Statement& s, VsDraft& vs, BindContext& ctx) {
   RsDraft d;
   if (!addressAndPort(s, d.rs.address, d.rs.port, ctx)) return;
-  for (const Statement& e : *s.block) {
-    if (bindRsKeyword(e, d, ctx)) continue;
-    if (notSupportedYet("real_server", e.keyword)) {
-      ctx.warning(e, -1, fmt::format("'{}' is not supported by keel yet - ignoring", e.keyword));
-    } else {
-      ctx.error(e, -1,
-                fmt::format("unknown keyword '{}' in real_server{}", e.keyword,
-                            e.block ? " (its block is skipped)" : ""));
-    }
-  }
-  for (const RsDraft& other : vs.real_servers) {
-    if (other.rs.address == d.rs.address && other.rs.port == d.rs.port) {
-      ctx.error(s, 0,
-                fmt::format("real server {} {} is listed twice in this virtual server",
-                            d.rs.address.str(), d.rs.port));
-      return;
-    }
+  bindBlock<RsDraft>(Block::RealServer, *s.block, kRealServer, d, ctx);
+  if (!vs.real_keys.emplace(d.rs.address, d.rs.port).second) {
+    ctx.error(s, 0,
+              fmt::format("real server {} {} is listed twice in this virtual server",
+                          d.rs.address.str(), d.rs.port));
+    return;
   }
   vs.real_servers.push_back(std::move(d));
 }
@@ -241,6 +229,7 @@ void bindProtocol(const Statement& s, VsDraft& d, BindContext& ctx) {
     d.vs.protocol = model::Protocol::Udp;
   } else if (upper == "SCTP") {
     d.vs.protocol = model::Protocol::Sctp;
+    ctx.needIpvs(s, 0, "protocol", "SCTP");
   } else {
     ctx.error(s, 0, fmt::format("invalid protocol \"{}\": expected TCP, UDP or SCTP", *p));
     return;
@@ -257,6 +246,31 @@ void bindPersistence(const Statement& s, VsDraft& d, BindContext& ctx) {
   if (auto t = ctx.integer(s, 1, 31 * 86400)) d.vs.persistence_timeout = seconds(*t);
 }
 
+// persistence_granularity: an IPv4 netmask (255.255.255.0) or an IPv6 prefix length (64), kept
+// as a prefix of that length.
+void bindGranularity(const Statement& s, VsDraft& d, BindContext& ctx) {
+  if (!ctx.args(s, 1, 1)) return;
+  const std::string& text = s.args[0].text;
+  base::Result<base::Prefix> p = base::makeError(base::ErrorCode::Parse, "");
+  if (auto mask = base::IpAddress::parse(text); mask && mask->isV4()) {
+    std::uint32_t bits = mask->v4HostOrder();
+    int length = std::countl_one(bits);
+    if (length == 32 || (bits << length) == 0)
+      p = base::Prefix::make(base::IpAddress::v4(0), length);
+  } else if (auto n = parseInt(s.keyword, text, 1, 128)) {
+    p = base::Prefix::make(base::IpAddress::fromV6Bytes({}), static_cast<int>(*n));
+  }
+  if (p) {
+    d.vs.persistence_granularity = *p;
+    d.granularity = &s;
+    return;
+  }
+  ctx.error(s, 0,
+            fmt::format("invalid persistence_granularity \"{}\": expected an IPv4 netmask "
+                        "(255.255.255.0) or an IPv6 prefix length (1-128)",
+                        text));
+}
+
 void bindSorryServer(const Statement& s, VsDraft& d, BindContext& ctx) {
   model::SorryServer sorry;
   if (addressAndPort(s, sorry.address, sorry.port, ctx)) d.vs.sorry_server = sorry;
@@ -264,26 +278,28 @@ void bindSorryServer(const Statement& s, VsDraft& d, BindContext& ctx) {
 
 using VD = VsDraft;
 
-constexpr std::array<Keyword<VD>, 22> kVirtualServer = {{
+void bindForwarding(const Statement& s, VD& d, BindContext& ctx) {
+  if (auto f = forwarding(s, ctx, &d.vs.tunnel)) {
+    d.vs.forwarding = *f;
+    d.forwarding_set = true;
+    d.lb_kind = &s;
+  }
+}
+
+void bindSchedulerFlag(const Statement& s, VD& d, BindContext& ctx) {
+  if (ctx.args(s, 0, 0)) d.vs.scheduler_flags.push_back(s.keyword);
+}
+
+constexpr std::array<Keyword<VD>, 26> kVirtualServerOwn = {{
     {"lb_algo", Shape::Value, bindScheduler},
     {"lvs_sched", Shape::Value, bindScheduler},
-    {"lb_kind", Shape::Value,
-     [](auto& s, VD& d, auto& ctx) {
-       if (auto f = forwarding(s, ctx, &d.vs.tunnel)) d.vs.forwarding = *f, d.forwarding_set = true;
-     }},
-    {"lvs_method", Shape::Value,
-     [](auto& s, VD& d, auto& ctx) {
-       if (auto f = forwarding(s, ctx, &d.vs.tunnel)) d.vs.forwarding = *f, d.forwarding_set = true;
-     }},
+    {"lb_kind", Shape::Value, bindForwarding},
+    {"lvs_method", Shape::Value, bindForwarding},
     {"protocol", Shape::Value, bindProtocol},
     {"persistence_timeout", Shape::Value, bindPersistence},
     {"persistence_granularity", Shape::Value, bindGranularity},
     {"ops", Shape::Value, [](auto& s, VD& d, auto& ctx) { ctx.setFlag(s, d.vs.ops); }},
-    {"inhibit_on_failure", Shape::Value,
-     [](auto& s, VD& d, auto& ctx) {
-       if (auto f = ctx.flag(s)) d.inherited.inhibit_on_failure = *f;
-     }},
-    {"omega", Shape::Value, [](auto& s, VD& d, auto& ctx) { ctx.setFlag(s, d.vs.omega); }},
+    {"inhibit_on_failure", Shape::Value, bindInheritedFlag<VD, &Inherited::inhibit_on_failure>},
     {"quorum", Shape::Value,
      [](auto& s, VD& d, auto& ctx) { ctx.setInt(s, d.vs.quorum, 1, 2147483647); }},
     {"hysteresis", Shape::Value,
@@ -293,12 +309,12 @@ constexpr std::array<Keyword<VD>, 22> kVirtualServer = {{
     {"quorum_down", Shape::Value,
      [](auto& s, VD& d, auto& ctx) { ctx.setScript(s, d.vs.quorum_down); }},
     {"sorry_server", Shape::Value, bindSorryServer},
-    {"sorry_server_inhibit", Shape::Value,
+    {"sorry_server_lvs_method", Shape::Value,
      [](auto& s, VD& d, auto& ctx) {
        if (!d.vs.sorry_server) {
-         ctx.error(s, -1, "sorry_server_inhibit before sorry_server");
-       } else {
-         ctx.setFlag(s, d.vs.sorry_server->inhibit);
+         ctx.error(s, -1, "sorry_server_lvs_method before sorry_server");
+       } else if (auto f = forwarding(s, ctx, nullptr)) {
+         d.vs.sorry_server->forwarding = *f;
        }
      }},
     {"virtualhost", Shape::Value,
@@ -313,24 +329,18 @@ constexpr std::array<Keyword<VD>, 22> kVirtualServer = {{
      [](auto& s, VD& d, auto& ctx) { ctx.setFlag(s, d.vs.ha_suspend); }},
     {"smtp_alert", Shape::Value,
      [](auto& s, VD& d, auto& ctx) { ctx.setFlag(s, d.vs.smtp_alert); }},
-    {"hashed", Shape::Value, [](auto& s, VD&, auto& ctx) { (void)ctx.args(s, 0, 0); }},
     {"real_server", Shape::Block, bindRealServer},
+    {"sh-port", Shape::Value, bindSchedulerFlag},
+    {"sh-fallback", Shape::Value, bindSchedulerFlag},
+    {"mh-port", Shape::Value, bindSchedulerFlag},
+    {"mh-fallback", Shape::Value, bindSchedulerFlag},
+    {"flag-1", Shape::Value, bindSchedulerFlag},
+    {"flag-2", Shape::Value, bindSchedulerFlag},
 }};
-
-// What the table leaves: the settings real servers and checkers inherit, and scheduler flags.
-bool bindVsOther(const Statement& e, VsDraft& d, BindContext& ctx) {
-  if (bindInherited(e, d.inherited, ctx)) return true;
-  static constexpr std::array<std::string_view, 7> kFlags = {
-      "sh-port", "sh-fallback", "mh-port", "mh-fallback", "flag-1", "flag-2", "flag-3"};
-  if (std::find(kFlags.begin(), kFlags.end(), e.keyword) != kFlags.end()) {
-    if (ctx.args(e, 0, 0)) d.vs.scheduler_flags.push_back(e.keyword);
-    return true;
-  }
-  return false;
-}
+constexpr auto kVirtualServer = concat(kVirtualServerOwn, kConnectTimeout<VD>, kTimingKeywords<VD>);
 
 void bindVsBody(const Statement& s, VsDraft& d, BindContext& ctx) {
-  bindBlock<VD>("virtual_server", *s.block, kVirtualServer, d, ctx, bindVsOther);
+  bindBlock<VD>(Block::VirtualServer, *s.block, kVirtualServer, d, ctx);
 }
 
 template <class T>
@@ -387,8 +397,10 @@ bool bindKey(const Statement& s, VsDraft& d, BindContext& ctx) {
       return true;
     }
     auto mark = ctx.integer(s, 1, 0xffffffff, 1);
-    if (mark) d.vs.key = model::VsFwmark{static_cast<std::uint32_t>(*mark)};
-    return mark.has_value();
+    if (!mark) return false;
+    d.vs.key = model::VsFwmark{static_cast<std::uint32_t>(*mark)};
+    ctx.needIpvs(s, 0, "virtual_server", "fwmark");
+    return true;
   }
   model::VsAddress a;
   if (!addressAndPort(s, a.address, a.port, ctx)) return false;
@@ -400,13 +412,26 @@ bool bindKey(const Statement& s, VsDraft& d, BindContext& ctx) {
 void checkEssentials(const Statement& s, VsDraft& d, BindContext& ctx) {
   if (!d.scheduler_set) ctx.error(s, -1, "no scheduler set (lb_algo), defaulting to wlc");
   if (!d.forwarding_set) ctx.error(s, -1, "no forwarding method set (lb_kind), defaulting to NAT");
-  if (d.protocol_set && std::holds_alternative<model::VsFwmark>(d.vs.key)) {
+  const bool fwmark = std::holds_alternative<model::VsFwmark>(d.vs.key);
+  if (d.protocol_set && fwmark) {
     ctx.error(s, -1, "protocol specified for fwmark virtual server - ignoring");
   }
-  if (!d.protocol_set && !std::holds_alternative<model::VsFwmark>(d.vs.key)) {
+  if (!d.protocol_set && !fwmark) {
     ctx.error(s, -1, "no protocol set - defaulting to UDP");
     d.vs.protocol = model::Protocol::Udp;
   }
+}
+
+// persistence_granularity is a netmask for an IPv4 service and a prefix length for an IPv6 one.
+void checkGranularity(const VsDraft& d, BindContext& ctx) {
+  const auto* a = std::get_if<model::VsAddress>(&d.vs.key);
+  if (a == nullptr || d.granularity == nullptr) return;
+  if (a->address.isV4() == d.vs.persistence_granularity->address().isV4()) return;
+  ctx.error(*d.granularity, 0,
+            a->address.isV4() ? "an IPv4 service's persistence_granularity is a netmask "
+                                "(255.255.255.0)"
+                              : "an IPv6 service's persistence_granularity is a prefix length "
+                                "(1-128)");
 }
 
 // DR and TUN cannot change the destination port: keepalived resets a real server's port to the
@@ -430,12 +455,28 @@ void checkPorts(const Statement& s, VsDraft& d, BindContext& ctx) {
 
 }  // namespace
 
+// Notes where the virtual server, its lb_kind and its first threshold were written, under its
+// name (known only now: the protocol may come last).
+void noteVirtualServer(const Statement& s, const VsDraft& d, BindContext& ctx) {
+  const std::string name = model::virtualServerName(d.vs);
+  ctx.note({"virtual_server", name}, s);
+  if (d.lb_kind != nullptr) ctx.note({"virtual_server", name, "lb_kind"}, *d.lb_kind);
+  for (const RsDraft& r : d.real_servers) {
+    if (r.threshold == nullptr) continue;
+    ctx.note({"virtual_server", name, "threshold"}, *r.threshold, -1);
+    ctx.facts().threshold_services.push_back(name);
+    break;
+  }
+}
+
 void bindVirtualServer(const Statement& s, model::Config& c, BindContext& ctx) {
   VsDraft d;
   if (!bindKey(s, d, ctx)) return;
   bindVsBody(s, d, ctx);
   checkEssentials(s, d, ctx);
   checkPorts(s, d, ctx);
+  checkGranularity(d, ctx);
+  noteVirtualServer(s, d, ctx);
   resolve(d);
   c.virtual_servers.push_back(std::move(d.vs));
 }
@@ -448,6 +489,7 @@ void bindVirtualServerGroup(const Statement& s, model::Config& c, BindContext& c
     model::VsGroupEntry entry;
     if (e.keyword == "fwmark") {
       if (auto m = ctx.integer(e, 1, 0xffffffff)) entry.fwmark = static_cast<std::uint32_t>(*m);
+      ctx.needIpvs(e, -1, "virtual_server_group", "fwmark");
       g.entries.push_back(entry);
       continue;
     }
@@ -480,6 +522,12 @@ void bindVirtualServerGroup(const Statement& s, model::Config& c, BindContext& c
     g.entries.push_back(entry);
   }
   c.virtual_server_groups.push_back(std::move(g));
+}
+
+std::vector<std::string_view> lvsBound(Block block) {
+  if (block == Block::VirtualServer) return namesOf(kVirtualServer);
+  if (block == Block::RealServer) return namesOf(kRealServer);
+  return checkBound(block);
 }
 
 }  // namespace keel::conf

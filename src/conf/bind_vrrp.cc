@@ -87,34 +87,23 @@ constexpr std::array<Keyword<TF>, 3> kTrackFile = {{
      }},
 }};
 
-// -- shared by instances and sync groups ----------------------------------------------------
-
-void bindTrackList(const Statement& s, std::vector<model::TrackRef>& list, int max_weight,
-                   BindContext& ctx) {
-  if (!ctx.args(s, 0, 0)) return;
-  for (const Statement& entry : *s.block) {
-    if (auto ref = ctx.trackRef(entry, max_weight)) list.push_back(std::move(*ref));
-  }
-}
-
 // -- vrrp_sync_group ------------------------------------------------------------------------
 
 using SG = model::SyncGroup;
 
-constexpr std::array<Keyword<SG>, 10> kSyncGroup = {{
-    {"group", Shape::Block,
-     [](auto& s, SG& g, auto&) {
-       for (const Statement& e : *s.block) {
-         g.members.push_back(e.keyword);
-         for (const Token& t : e.args) g.members.push_back(t.text);
-       }
-     }},
-    {"track_interface", Shape::Block,
-     [](auto& s, SG& g, auto& ctx) { bindTrackList(s, g.track_interface, 253, ctx); }},
-    {"track_script", Shape::Block,
-     [](auto& s, SG& g, auto& ctx) { bindTrackList(s, g.track_script, 253, ctx); }},
-    {"track_file", Shape::Block,
-     [](auto& s, SG& g, auto& ctx) { bindTrackList(s, g.track_file, 254, ctx); }},
+// `group { VI_1 VI_2 ... }`: names, one or more per line.
+void bindMembers(const Statement& s, SG& g, BindContext& ctx) {
+  for (const Statement& e : *s.block) {
+    for (int i = -1; i < static_cast<int>(e.args.size()); ++i) {
+      const std::string& name = i < 0 ? e.keyword : e.args[static_cast<std::size_t>(i)].text;
+      g.members.push_back(name);
+      ctx.note({"vrrp_sync_group", g.name, "group", name}, e, i);
+    }
+  }
+}
+
+constexpr std::array<Keyword<SG>, 7> kSyncGroup = {{
+    {"group", Shape::Block, bindMembers},
     {"notify_master", Shape::Value,
      [](auto& s, SG& g, auto& ctx) { ctx.setScript(s, g.notify.master); }},
     {"notify_backup", Shape::Value,
@@ -134,7 +123,11 @@ void bindVrrpScript(const Statement& s, model::Config& c, BindContext& ctx) {
   if (!name) return;
   VS script;
   script.name = *name;
-  bindBlock<VS>("vrrp_script", *s.block, kVrrpScript, script, ctx);
+  ctx.note({"vrrp_script", *name}, s);
+  {
+    BindContext::Scope scope(ctx, {"vrrp_script", *name});
+    bindBlock<VS>(Block::VrrpScript, *s.block, kVrrpScript, script, ctx);
+  }
   if (script.script.empty()) {
     ctx.error(s, 0, fmt::format("vrrp_script {} has no 'script'", *name));
     return;
@@ -147,7 +140,8 @@ void bindTrackFile(const Statement& s, model::Config& c, BindContext& ctx) {
   if (!name) return;
   TF tf;
   tf.name = *name;
-  bindBlock<TF>("track_file", *s.block, kTrackFile, tf, ctx);
+  ctx.note({"track_file", *name}, s);
+  bindBlock<TF>(Block::TrackFile, *s.block, kTrackFile, tf, ctx);
   if (tf.file.empty()) {
     ctx.error(s, 0, fmt::format("track_file {} has no 'file'", *name));
     return;
@@ -160,7 +154,9 @@ void bindSyncGroup(const Statement& s, model::Config& c, BindContext& ctx) {
   if (!name) return;
   SG group;
   group.name = *name;
-  bindBlock<SG>("vrrp_sync_group", *s.block, kSyncGroup, group, ctx);
+  ctx.note({"vrrp_sync_group", *name}, s);
+  BindContext::Scope scope(ctx, {"vrrp_sync_group", *name});
+  bindBlock<SG>(Block::SyncGroup, *s.block, kSyncGroup, group, ctx);
   if (group.members.empty()) {
     ctx.error(s, 0, fmt::format("vrrp_sync_group {} has no 'group' members", *name));
     return;
@@ -169,6 +165,19 @@ void bindSyncGroup(const Statement& s, model::Config& c, BindContext& ctx) {
     ctx.warning(s, 0, fmt::format("vrrp_sync_group {} has only one member", *name));
   }
   c.sync_groups.push_back(std::move(group));
+}
+
+std::vector<std::string_view> vrrpBound(Block block) {
+  switch (block) {
+    case Block::VrrpScript:
+      return namesOf(kVrrpScript);
+    case Block::TrackFile:
+      return namesOf(kTrackFile);
+    case Block::SyncGroup:
+      return namesOf(kSyncGroup);
+    default:
+      return instanceBound(block);
+  }
 }
 
 }  // namespace keel::conf

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include <fmt/format.h>
+
 #include "conf/bind_blocks.h"
 
 namespace keel::conf {
@@ -24,16 +26,53 @@ constexpr std::array<Keyword<C>, 9> kTopLevel = {{
 
 }  // namespace
 
+void Binder::bind(const Statement& top_level, model::Config& config) {
+  bindBlock<C>(Block::Top, std::span(&top_level, 1), kTopLevel, config, ctx_);
+}
+
+void Binder::finish(const model::Config& config, const std::string& file) {
+  auto refused = [&](std::string_view keyword, std::string_view form, const model::Subject& at) {
+    const RefusedForm& f = refusedForm(keyword, form);
+    ctx_.index()->report(ctx_.diags(), file, true,
+                         fmt::format("'{} {}' is refused: {}", f.keyword, f.form, f.reason), at);
+  };
+  for (const model::VrrpInstance& vi : config.vrrp_instances) {
+    if (!vi.strict_mode.value_or(config.global.vrrp_strict)) continue;
+    if (ctx_.facts().explicit_accept.contains(vi.name)) continue;
+    refused("vrrp_strict / strict_mode", "without accept",
+            vi.strict_mode ? model::Subject{"vrrp_instance", vi.name, "strict_mode"}
+                           : model::Subject{"global_defs", "vrrp_strict"});
+  }
+  const model::DataplaneKind dataplane = config.global.dataplane;
+  if (dataplane != model::DataplaneKind::Ipvs) {
+    for (const BindFacts::IpvsForm& f : ctx_.facts().ipvs_forms) refused(f.keyword, f.form, f.at);
+  }
+  if (dataplane == model::DataplaneKind::Proxy || dataplane == model::DataplaneKind::Ipvs) return;
+  for (const std::string& name : ctx_.facts().threshold_services) {
+    refused("uthreshold / lthreshold", "with the XDP data plane",
+            {"virtual_server", name, "threshold"});
+  }
+}
+
 model::Config bindConfig(const std::vector<Statement>& tree, Diagnostics& diags) {
-  BindContext ctx(diags);
+  Binder binder(diags);
   model::Config config;
-  bindBlock<C>("top level", tree, kTopLevel, config, ctx);
+  for (const Statement& s : tree) binder.bind(s, config);
+  binder.finish(config, {});
   return config;
 }
 
-void bindTopLevel(const Statement& statement, model::Config& config, Diagnostics& diags) {
-  BindContext ctx(diags);
-  bindBlock<C>("top level", std::span(&statement, 1), kTopLevel, config, ctx);
+std::vector<std::string_view> boundKeywords(Block block) {
+  switch (block) {
+    case Block::Top:
+      return namesOf(kTopLevel);
+    case Block::GlobalDefs:
+      return globalBound();
+    default:
+      break;
+  }
+  auto vrrp = vrrpBound(block);
+  return !vrrp.empty() ? vrrp : lvsBound(block);
 }
 
 }  // namespace keel::conf

@@ -1,6 +1,7 @@
 #include "conf/binder.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -80,9 +81,16 @@ class BinderTest : public ::testing::Test {
 
 TEST_F(BinderTest, SeedMasterBindsToTheExpectedModel) {
   model::Config c = read(kSeedMaster);
-  // The one diagnostic is keepalived's own deprecation warning for nb_get_retry.
+  // No mail is sent (one warning per mail keyword), and keepalived's own deprecation warning for
+  // nb_get_retry.
   EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
-  EXPECT_EQ(messages(), std::vector<std::string>{"nb_get_retry is deprecated, use retry"});
+  std::string no_mail =
+      "' has no effect in keel: keel sends no e-mail alerts yet; transitions and checker results "
+      "are in the log, the notify scripts and the notify FIFOs";
+  EXPECT_EQ(messages(), (std::vector<std::string>{
+                            "'notification_email" + no_mail, "'notification_email_from" + no_mail,
+                            "'smtp_server" + no_mail, "'smtp_connect_timeout" + no_mail,
+                            "nb_get_retry is deprecated, use retry"}));
 
   EXPECT_EQ(c.global.router_id, "LVS_MASTER");
   EXPECT_EQ(c.global.notification_email, std::vector<std::string>{"notification@domain.org"});
@@ -225,7 +233,10 @@ virtual_server 198.18.0.100 80 {
             "keepalived.conf:12:1: error: no protocol set - defaulting to UDP\n"
             "    virtual_server 198.18.0.100 80 {\n"
             "    ^\n"
-            "keepalived.conf: warning: virtual_server 198.18.0.100:80/UDP has no real servers\n");
+            "keepalived.conf:12:16: warning: virtual_server 198.18.0.100:80/UDP has no real "
+            "servers\n"
+            "    virtual_server 198.18.0.100 80 {\n"
+            "                   ^\n");
 }
 
 TEST_F(BinderTest, WholeConfigChecksRunAfterBinding) {
@@ -296,33 +307,9 @@ TEST_F(BinderTest, SchedulerFlags) {
   EXPECT_EQ(messages(), std::vector<std::string>{"unknown keyword 'flag-9' in virtual_server"});
 }
 
-TEST_F(BinderTest, NicheKeywordsAreReportedNotDropped) {
-  read("static_ipaddress {\n 1.2.3.4/24 dev eth0\n}\nglobal_defs {\n  vrrp_iptables\n}\n");
-  EXPECT_EQ(diags_.errors(), 0u);
-  EXPECT_EQ(messages(),
-            (std::vector<std::string>{"'static_ipaddress' is not supported by keel yet - ignoring",
-                                      "'vrrp_iptables' is not supported by keel yet - ignoring"}));
-}
-
-TEST_F(BinderTest, PersistenceGranularityIsANetmaskOrAPrefixLength) {
-  auto granularity = [this](const char* value) {
-    model::Config c = read(
-        fmt::format("virtual_server 198.18.0.1 80 {{\n lb_algo rr\n lb_kind NAT\n protocol TCP\n"
-                    " persistence_granularity {}\n real_server 198.18.0.2 80 {{\n }}\n}}\n",
-                    value));
-    const auto& g = c.virtual_servers.at(0).persistence_granularity;
-    return g ? g->length() : -1;
-  };
-  EXPECT_EQ(granularity("255.255.255.0"), 24);  // keepalived's IPv4 form
-  EXPECT_EQ(granularity("255.255.0.0"), 16);
-  EXPECT_EQ(granularity("64"), 64);  // IPv6's form
-  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
-  EXPECT_EQ(granularity("255.0.255.0"), -1);
-  EXPECT_EQ(messages().back(), "persistence_granularity 255.0.255.0 is not a netmask");
-}
-
 TEST_F(BinderTest, TunOptions) {
   model::Config c = read(
+      "global_defs {\n keel_dataplane ipvs\n}\n"
       "virtual_server 198.18.0.1 80 {\n lb_algo rr\n lb_kind TUN type gre csum\n protocol TCP\n"
       " real_server 198.18.0.2 80 {\n }\n real_server 198.18.0.3 80 {\n"
       "  lvs_method TUN type gue port 6080 remcsum\n }\n}\n");
@@ -341,8 +328,8 @@ TEST_F(BinderTest, TunOptions) {
 
 TEST_F(BinderTest, LvsSyncDaemonAndTimeouts) {
   model::Config c = read(
-      "global_defs {\n  lvs_sync_daemon eth1 VI_1 id 7 maxlen 1400 port 8850 ttl 2 group "
-      "239.1.2.3\n  lvs_timeouts tcp 7200 udp 60\n}\n");
+      "global_defs {\n  keel_dataplane ipvs\n  lvs_sync_daemon eth1 VI_1 id 7 maxlen 1400 port "
+      "8850 ttl 2 group 239.1.2.3\n  lvs_timeouts tcp 7200 udp 60\n}\n");
   EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
   ASSERT_TRUE(c.global.lvs_sync_daemon);
   const model::LvsSyncDaemon& d = *c.global.lvs_sync_daemon;
@@ -354,7 +341,8 @@ TEST_F(BinderTest, LvsSyncDaemonAndTimeouts) {
   EXPECT_EQ(d.ttl, 2);
   EXPECT_EQ(d.group, base::IpAddress::parse("239.1.2.3").value());
   EXPECT_EQ(c.global.lvs_timeouts, (model::LvsTimeouts{7200, 0, 60}));
-  model::Config inst = read("global_defs {\n  lvs_sync_daemon eth0 inst VI_2\n}\n");
+  model::Config inst =
+      read("global_defs {\n  keel_dataplane ipvs\n  lvs_sync_daemon eth0 inst VI_2\n}\n");
   EXPECT_EQ(inst.global.lvs_sync_daemon->instance, "VI_2");
   EXPECT_FALSE(inst.global.lvs_sync_daemon->sync_id);  // the instance's VRID, later
 }
@@ -364,6 +352,51 @@ TEST_F(BinderTest, LvsSyncDaemonAndTimeoutsErrorsNameTheirPlace) {
   EXPECT_EQ(messages(), std::vector<std::string>{"lvs_sync_daemon group must be multicast"});
   read("global_defs {\n  lvs_timeouts tcp 7200 fin 5\n}\n");
   EXPECT_EQ(messages().back(), "unknown lvs_timeouts option 'fin' (tcp, tcpfin, udp)");
+}
+
+TEST_F(BinderTest, WhatOnlyIpvsServesIsRefusedAtItsPlaceWithoutKeelDataplaneIpvs) {
+  const std::string body =
+      "  lvs_sync_daemon eth0 VI_1\n}\n"
+      "virtual_server fwmark 7 {\n lb_algo rr\n lb_kind TUN type gre\n"
+      " real_server 198.18.0.2 80 {\n }\n}\n"
+      "virtual_server 198.18.0.1 80 {\n lb_algo rr\n lb_kind NAT\n protocol SCTP\n"
+      " real_server 198.18.0.2 80 {\n }\n}\n";
+  model::Config c = read("global_defs {\n  keel_dataplane ipvs\n" + body);
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
+  ASSERT_EQ(c.virtual_servers.size(), 2u);
+  EXPECT_EQ(std::get<model::VsFwmark>(c.virtual_servers[0].key).mark, 7u);
+  EXPECT_EQ(c.virtual_servers[1].protocol, model::Protocol::Sctp);
+  read("global_defs {\n  keel_dataplane auto\n" + body);
+  EXPECT_EQ(diags_.errors(), 4u) << diags_.renderAll();
+  const std::string text = diags_.renderAll();
+  EXPECT_NE(text.find("keepalived.conf:3:3: error: 'lvs_sync_daemon without keel_dataplane ipvs' "
+                      "is refused"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("keepalived.conf:5:16: error: 'virtual_server fwmark' is refused: fwmark "
+                      "services need the IPVS data plane"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("keepalived.conf:7:14: error: 'lb_kind TUN options' is refused"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("keepalived.conf:14:11: error: 'protocol SCTP' is refused"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(BinderTest, KeywordsKeelDoesNotDoAreRefusedWithTheirReason) {
+  read("static_ipaddress {\n 1.2.3.4/24 dev eth0\n}\nglobal_defs {\n  rs_init_notifies\n}\n");
+  EXPECT_EQ(diags_.renderAll(),
+            "keepalived.conf:1:1: error: 'static_ipaddress' is refused: keel does not manage "
+            "static addresses, routes or rules (nor track_group) yet; configure them with the "
+            "system's network configuration\n"
+            "    static_ipaddress {\n"
+            "    ^\n"
+            "keepalived.conf:5:3: error: 'rs_init_notifies' is refused: keel does not run "
+            "real-server notify scripts at start yet; remove it\n"
+            "      rs_init_notifies\n"
+            "      ^\n");
 }
 
 TEST_F(BinderTest, InstanceNamesTheRuntimeDirectory) {
@@ -395,6 +428,25 @@ TEST_F(BinderTest, KeelDataplaneRejectsOtherValuesWithTheirPlace) {
             "                     ^\n");
 }
 
+TEST_F(BinderTest, KeelProxyClientPrefixSetsBothFamilies) {
+  EXPECT_EQ(model::Config{}.global.proxy_client_prefix4, 32);
+  EXPECT_EQ(model::Config{}.global.proxy_client_prefix6, 64);
+  model::Config c = read("global_defs {\n  keel_proxy_client_prefix 24 56\n}\n");
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
+  EXPECT_EQ(c.global.proxy_client_prefix4, 24);
+  EXPECT_EQ(c.global.proxy_client_prefix6, 56);
+}
+
+TEST_F(BinderTest, KeelProxyClientPrefixRejectsALengthBeyondTheFamily) {
+  model::Config c = read("global_defs {\n  keel_proxy_client_prefix 24 129\n}\n");
+  EXPECT_EQ(c.global.proxy_client_prefix6, 64);
+  EXPECT_EQ(diags_.errors(), 1u);
+  EXPECT_NE(diags_.renderAll().find("keepalived.conf:2:31: error:"), std::string::npos)
+      << diags_.renderAll();
+  read("global_defs {\n  keel_proxy_client_prefix 24\n}\n");
+  EXPECT_EQ(diags_.errors(), 2u) << diags_.renderAll();
+}
+
 TEST_F(BinderTest, MetricsListenIsAKeelExtension) {
   model::Config c = read("global_defs {\n keel_metrics_listen 127.0.0.1:9100\n}\n");
   EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
@@ -404,6 +456,116 @@ TEST_F(BinderTest, MetricsListenIsAKeelExtension) {
   EXPECT_EQ(messages(),
             std::vector<std::string>{
                 "keel_metrics_listen needs ADDRESS:PORT (an IPv6 address in brackets)"});
+}
+
+}  // namespace
+}  // namespace keel::conf
+
+namespace keel::conf {
+namespace {
+
+// Every refused form of keyword_table.h, through the binder: an error at the form with its reason.
+TEST(RefusedFormTest, EachFormIsAnErrorWithItsReason) {
+  const std::string vs = "virtual_server 10.0.0.1 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n";
+  const std::string vi = "vrrp_instance VI_1 {\n interface lo\n virtual_router_id 1\n";
+  const std::vector<std::tuple<std::string, std::string, std::string, std::string>> cases = {
+      {"auth_type", "AH", vi + " authentication {\n  auth_type AH\n }\n}\n", "5:13"},
+      {"virtual_server", "fwmark", "virtual_server fwmark 1 {\n}\n", "1:16"},
+      {"virtual_server_group", "fwmark", "virtual_server_group G {\n fwmark 1\n}\n", "2:2"},
+      {"protocol", "SCTP", "virtual_server 10.0.0.1 80 {\n protocol SCTP\n}\n", "2:11"},
+      {"lb_kind", "TUN options", vs + " lb_kind TUN type gre\n}\n", "5:14"},
+      {"sorry_server_lvs_method", "TUN options",
+       vs + " sorry_server 10.0.0.9 80\n sorry_server_lvs_method TUN nocsum\n}\n", "6:30"},
+      {"virtual_ipaddress", "brd",
+       vi + " virtual_ipaddress {\n  10.0.0.9/24 brd 10.0.0.255\n }\n}\n", "5:15"},
+      {"virtual_ipaddress", "scope", vi + " virtual_ipaddress {\n  10.0.0.9 scope link\n }\n}\n",
+       "5:12"},
+      {"virtual_ipaddress", "peer", vi + " virtual_ipaddress {\n  10.0.0.9 peer 10.0.0.8\n }\n}\n",
+       "5:12"},
+      {"virtual_ipaddress", "address flags",
+       vi + " virtual_ipaddress {\n  10.0.0.9 noprefixroute\n }\n}\n", "5:12"},
+      {"virtual_ipaddress", "use_vmac", vi + " virtual_ipaddress {\n  10.0.0.9 use_vmac\n }\n}\n",
+       "5:12"},
+      {"unicast_peer", "min_ttl/max_ttl", vi + " unicast_peer {\n  10.0.0.8 min_ttl 2\n }\n}\n",
+       "5:12"},
+      {"vrrp_strict / strict_mode", "without accept", vi + " strict_mode\n}\n", "4:2"},
+      {"vrrp_strict / strict_mode", "without accept",
+       "global_defs {\n vrrp_strict\n}\n" + vi + "}\n", "2:2"},
+      {"uthreshold / lthreshold", "with the XDP data plane",
+       vs + " real_server 10.0.0.2 80 {\n  uthreshold 100\n }\n}\n", "6:3"},
+      {"lvs_sync_daemon", "without keel_dataplane ipvs",
+       "global_defs {\n lvs_sync_daemon eth0 VI_1\n}\n", "2:2"},
+      {"lvs_timeouts", "without keel_dataplane ipvs", "global_defs {\n lvs_timeouts tcp 60\n}\n",
+       "2:2"},
+  };
+  for (const auto& [keyword, form, text, where] : cases) {
+    Diagnostics diags;
+    (void)readConfigText("k.conf", text, {}, diags);
+    const RefusedForm& f = refusedForm(keyword, form);
+    ASSERT_EQ(f.form, form) << keyword << " " << form << " is not in the table";
+    std::string want = "'" + keyword + " " + form + "' is refused: " + std::string(f.reason);
+    bool found = false;
+    for (const Diagnostic& d : diags.all()) {
+      found |= d.message == want && fmt::format("{}:{}", d.where.line, d.where.col) == where;
+    }
+    EXPECT_TRUE(found) << keyword << " " << form << "\n" << diags.renderAll();
+  }
+}
+
+TEST(RefusedFormTest, AcceptedCombinationsAreNotRefused) {
+  Diagnostics diags;
+  (void)readConfigText("k.conf",
+                       "global_defs {\n vrrp_strict\n keel_dataplane proxy\n}\n"
+                       "vrrp_instance VI_1 {\n interface lo\n virtual_router_id 1\n accept\n"
+                       " virtual_ipaddress {\n  10.0.0.9/24 dev lo label lo:1 no_track\n }\n}\n"
+                       "virtual_server 10.0.0.1 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n"
+                       " real_server 10.0.0.2 80 {\n  uthreshold 100\n }\n}\n",
+                       {}, diags);
+  EXPECT_EQ(diags.errors(), 0u) << diags.renderAll();
+  (void)readConfigText(
+      "k.conf",
+      "global_defs {\n keel_dataplane ipvs\n lvs_timeouts tcp 60\n}\n"
+      "virtual_server_group G {\n fwmark 1\n}\n"
+      "virtual_server group G {\n lb_algo rr\n lb_kind TUN type gre csum\n protocol TCP\n"
+      " real_server 10.0.0.2 80 {\n  uthreshold 100\n }\n}\n",
+      {}, diags);
+  EXPECT_EQ(diags.errors(), 0u) << diags.renderAll();
+}
+
+// persistence_granularity is IPVS's: a netmask for IPv4, a prefix length for IPv6.
+TEST(RefusedFormTest, PersistenceGranularityIsANetmaskOrAPrefixLength) {
+  auto read = [](const std::string& key, const std::string& value, Diagnostics& diags) {
+    return readConfigText("k.conf",
+                          "virtual_server " + key +
+                              " 80 {\n lb_algo rr\n lb_kind NAT\n"
+                              " protocol TCP\n persistence_timeout 60\n persistence_granularity " +
+                              value + "\n}\n",
+                          {}, diags);
+  };
+  Diagnostics ok;
+  auto v4 = read("10.0.0.1", "255.255.255.0", ok);
+  auto v6 = read("2001:db8::1", "64", ok);
+  EXPECT_EQ(ok.errors(), 0u) << ok.renderAll();
+  EXPECT_EQ(v4.virtual_servers[0].persistence_granularity->length(), 24);
+  EXPECT_EQ(v6.virtual_servers[0].persistence_granularity->length(), 64);
+  for (auto [key, value] : {std::pair{"10.0.0.1", "24"}, std::pair{"10.0.0.1", "255.0.255.0"},
+                            std::pair{"2001:db8::1", "255.255.255.0"}}) {
+    Diagnostics bad;
+    (void)read(key, value, bad);
+    EXPECT_EQ(bad.errors(), 1u) << key << " " << value;
+    EXPECT_EQ(bad.all()[0].where.line, 6);
+  }
+}
+
+TEST(RefusedFormTest, SorryServerTakesItsOwnForwardingMethod) {
+  Diagnostics diags;
+  auto c = readConfigText("k.conf",
+                          "virtual_server 10.0.0.1 80 {\n lb_algo rr\n lb_kind NAT\n"
+                          " protocol TCP\n sorry_server 10.0.0.9 80\n"
+                          " sorry_server_lvs_method DR\n}\n",
+                          {}, diags);
+  EXPECT_EQ(diags.errors(), 0u) << diags.renderAll();
+  EXPECT_EQ(c.virtual_servers[0].sorry_server->forwarding, model::Forwarding::Dr);
 }
 
 }  // namespace

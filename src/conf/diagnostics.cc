@@ -59,6 +59,13 @@ void Diagnostics::warning(Location where, std::string message, std::string sourc
 }
 
 void Diagnostics::add(Diagnostic d) {
+  if (full_) return;
+  if (all_.size() >= max_) {
+    full_ = true;
+    d.severity = Severity::Error;
+    d.message =
+        fmt::format("more than {} diagnostics (the diagnostics budget); reading stops here", max_);
+  }
   if (d.severity == Severity::Error) ++errors_;
   all_.push_back(std::move(d));
 }

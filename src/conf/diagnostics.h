@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -67,6 +68,11 @@ class Diagnostics {
   void warning(Location where, std::string message, std::string source_line = {});
   void add(Diagnostic d);
 
+  // At most `max` diagnostics are kept: the next one is replaced by an error saying the
+  // diagnostics budget is spent, and full() turns true (the reader stops, budget.h).
+  void setLimit(std::size_t max) { max_ = max; }
+  bool full() const { return full_; }
+
   const std::vector<Diagnostic>& all() const { return all_; }
   std::size_t errors() const { return errors_; }
   std::size_t warnings() const { return all_.size() - errors_; }
@@ -78,6 +84,8 @@ class Diagnostics {
  private:
   std::vector<Diagnostic> all_;
   std::size_t errors_ = 0;
+  std::size_t max_ = SIZE_MAX;
+  bool full_ = false;
 };
 
 }  // namespace keel::conf

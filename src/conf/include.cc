@@ -77,21 +77,26 @@ bool Preprocessor::handleInclude(const FileContext& file, const SourceLine& line
     if (required) {
       error(file, line, message);
     } else {
-      diags_->warning({file.path, line.number, 0}, message + " (ignored)", line.text);
+      diags_->warning({file.path, line.number, firstColumn(line.text)}, message + " (ignored)",
+                      line.text);
     }
     return true;
   }
   for (const std::string& path : matches) {
-    if (out_of_budget_) break;
-    includeFile(path, {file.path, line.number, 0}, line.text, checks->readable);
+    if (budget_->spent()) break;
+    includeFile(path, {file.path, line.number, firstColumn(line.text)}, line.text,
+                checks->readable);
   }
   return true;
 }
 
 void Preprocessor::includeFile(const std::string& path, const Location& from,
                                const std::string& source, bool must_read) {
-  if (open_files_.size() > static_cast<std::size_t>(options_.max_include_depth)) {
-    diags_->error(from, fmt::format("includes nested deeper than {}", options_.max_include_depth),
+  const Budgets& limits = budget_->limits();
+  if (open_files_.size() > static_cast<std::size_t>(limits.max_include_depth)) {
+    diags_->error(from,
+                  fmt::format("includes nested deeper than {} (the include-depth budget)",
+                              limits.max_include_depth),
                   source);
     return;
   }
@@ -111,11 +116,10 @@ void Preprocessor::includeFile(const std::string& path, const Location& from,
     return;
   }
   for (const SourceLine& l : file->lines) total_bytes_ += l.text.size() + 1;
-  if (total_bytes_ > options_.max_total_bytes) {
-    diags_->error(
-        from, fmt::format("configuration larger than {} bytes in all", options_.max_total_bytes),
-        source);
-    out_of_budget_ = true;
+  if (total_bytes_ > limits.max_total_bytes) {
+    budget_->breach(from, source,
+                    fmt::format("more than {} bytes of files", limits.max_total_bytes),
+                    "file-bytes");
     return;
   }
   open_files_.push_back(id);

@@ -49,15 +49,35 @@ std::vector<std::string_view> splitTrimmed(std::string_view s, char sep) {
   }
 }
 
+std::string tooDeep(int max) {
+  return fmt::format(
+      "macro expansion nested deeper than {} (the expansion-depth budget; a definition that "
+      "uses itself?)",
+      max);
+}
+
 std::string dirOf(const std::string& path) {
   std::string dir = std::filesystem::path(path).parent_path().string();
   return dir.empty() ? "." : dir;
 }
 
-// One generator: its variables and the rows of values they take in turn.
+// One generator: its variables and the values they take in turn, computed one iteration at a
+// time so that a long ~SEQ holds no memory.
 struct Generator {
   std::vector<std::string> vars;
-  std::vector<std::vector<std::string>> rows;
+  std::vector<std::vector<std::string>> rows;  // ~LST
+  bool seq = false;                            // ~SEQ: `count` values from `start` by `step`
+  bool hex = false;
+  std::int64_t start = 0;
+  std::int64_t step = 1;
+  std::uint64_t count = 0;
+
+  std::uint64_t size() const { return seq ? count : rows.size(); }
+  std::vector<std::string> row(std::uint64_t i) const {
+    if (!seq) return rows[i];
+    std::int64_t v = start + static_cast<std::int64_t>(i) * step;
+    return {hex ? fmt::format("{:x}", v) : std::to_string(v)};
+  }
 };
 
 base::Result<std::int64_t> parseSeqNumber(std::string_view s) {
@@ -77,7 +97,7 @@ base::Result<std::int64_t> parseSeqNumber(std::string_view s) {
 }
 
 // ~SEQ(var, [start,] [step,] end): the man page's defaults for omitted start and step.
-base::Result<Generator> parseSeq(std::string_view args, bool hex, std::size_t max_rows) {
+base::Result<Generator> parseSeq(std::string_view args, bool hex) {
   auto parts = splitTrimmed(args, ',');
   auto bad = [&](std::string why) {
     return makeError(ErrorCode::Parse, fmt::format("invalid ~SEQ({}): {}", args, why));
@@ -95,13 +115,8 @@ base::Result<Generator> parseSeq(std::string_view args, bool hex, std::size_t ma
   std::int64_t step = n.size() == 3 ? n[1] : (end < start ? -1 : 1);
   if (step == 0) return bad("the step must not be 0");
   std::int64_t count = (step > 0 ? end >= start : end <= start) ? (end - start) / step + 1 : 0;
-  if (static_cast<std::uint64_t>(count) > max_rows) {
-    return bad(fmt::format("it would produce {} lines, more than the {} allowed", count, max_rows));
-  }
-  Generator g{{std::string(parts[0])}, {}};
-  for (std::int64_t i = 0, v = start; i < count; ++i, v += step) {
-    g.rows.push_back({hex ? fmt::format("{:x}", v) : std::to_string(v)});
-  }
+  Generator g{{std::string(parts[0])}, {}, true, hex, start, step, 0};
+  g.count = static_cast<std::uint64_t>(count);
   return g;
 }
 
@@ -141,15 +156,22 @@ base::Result<Generator> parseLst(std::string_view args) {
 
 }  // namespace
 
-Preprocessor::Preprocessor(PreprocessOptions options)
-    : options_(std::move(options)), random_(options_.random_seed) {}
+Preprocessor::Preprocessor(PreprocessOptions options, Budget* budget)
+    : options_(std::move(options)), budget_(budget), random_(options_.random_seed) {}
+
+void Preprocessor::start(Diagnostics& diags) {
+  diags_ = &diags;
+  if (budget_ == nullptr)
+    budget_ = &own_budget_.emplace(options_.budgets, diags, options_.clock, options_.cancel);
+}
 
 base::Result<std::vector<LogicalLine>> Preprocessor::run(const std::string& main_file,
                                                          Diagnostics& diags) {
-  diags_ = &diags;
+  start(diags);
   auto source = readSource(main_file, options_.limits, diags);
   if (!source) return source.error();
   total_bytes_ = 0;
+  for (const SourceLine& l : source->lines) total_bytes_ += l.text.size() + 1;
   open_files_.push_back({source->device, source->inode});
   out_.reserve(source->lines.size());
   processLines({main_file, dirOf(main_file)}, source->lines);
@@ -159,7 +181,7 @@ base::Result<std::vector<LogicalLine>> Preprocessor::run(const std::string& main
 
 std::vector<LogicalLine> Preprocessor::runText(const std::string& name, std::string_view text,
                                                Diagnostics& diags) {
-  diags_ = &diags;
+  start(diags);
   std::vector<SourceLine> lines = splitLines(name, text, options_.limits, diags);
   processLines({name, dirOf(name)}, lines);
   return std::move(out_);
@@ -167,7 +189,7 @@ std::vector<LogicalLine> Preprocessor::runText(const std::string& name, std::str
 
 void Preprocessor::processLines(const FileContext& file, std::vector<SourceLine>& lines) {
   for (SourceLine& line : lines) {
-    if (out_of_budget_) return;
+    if (!budget_->inTime({file.path, line.number, 0}, line.text)) return;
     processPhysical(file, line);
   }
   if (pending_) {  // a multi-line definition ends with its file
@@ -187,8 +209,8 @@ bool Preprocessor::outputPlain(const FileContext& file, SourceLine& line) {
   if (first == std::string_view::npos) return true;  // blank
   if (text[first] == 'i') return false;              // may be an include
   std::string_view body = trimLeft(stripComment(text));
-  if (body.empty()) return true;                        // a comment
-  if (out_.size() >= options_.max_lines) return false;  // output() reports it
+  if (body.empty()) return true;  // a comment
+  if (!budget_->chargeLine({file.path, line.number, 0}, line.text, line.text.size())) return true;
   LogicalLine out;
   out.where = Location{file.path, line.number, 0};
   out.column_base = static_cast<int>(body.data() - text.data());
@@ -216,12 +238,9 @@ void Preprocessor::processPhysical(const FileContext& file, SourceLine& line) {
 
 void Preprocessor::emit(const FileContext& file, const SourceLine& line, const std::string& text,
                         int depth) {
-  if (out_of_budget_) return;
-  if (depth > options_.max_expansion_depth) {
-    error(file, line,
-          fmt::format("macro expansion nested deeper than {} (a definition that uses "
-                      "itself?)",
-                      options_.max_expansion_depth));
+  if (budget_->spent()) return;
+  if (depth > budget_->limits().max_expansion_depth) {
+    error(file, line, tooDeep(budget_->limits().max_expansion_depth));
     return;
   }
   std::string_view body = trimLeft(stripComment(text));
@@ -278,10 +297,16 @@ bool Preprocessor::handleGenerator(const FileContext& file, const SourceLine& li
     return true;
   }
   std::string_view args = text.substr(open + 1, close - open - 1);
-  std::size_t room = options_.max_lines - std::min(options_.max_lines, out_.size());
-  auto gen = seq ? parseSeq(args, hex, room) : parseLst(args);
+  auto gen = seq ? parseSeq(args, hex) : parseLst(args);
   if (!gen) {
     error(file, line, gen.error().message);
+    return true;
+  }
+  if (gen->size() > budget_->iterationsLeft()) {
+    budget_->breach({file.path, line.number, 0}, line.text,
+                    fmt::format("{} would run {} iterations, more than the {} left",
+                                text.substr(0, close + 1), gen->size(), budget_->iterationsLeft()),
+                    "generator");
     return true;
   }
   std::string rest(trimLeft(text.substr(close + 1)));
@@ -290,10 +315,11 @@ bool Preprocessor::handleGenerator(const FileContext& file, const SourceLine& li
     auto it = defs_.find(var);
     saved[var] = it == defs_.end() ? std::nullopt : std::optional<Definition>(it->second);
   }
-  for (const auto& row : gen->rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) defs_[gen->vars[i]] = {{row[i]}};
+  for (std::uint64_t n = 0; n < gen->size(); ++n) {
+    if (!budget_->chargeIteration({file.path, line.number, 0}, line.text)) break;
+    std::vector<std::string> row = gen->row(n);
+    for (std::size_t i = 0; i < row.size(); ++i) defs_[gen->vars[i]] = {{std::move(row[i])}};
     emit(file, line, rest, depth + 1);
-    if (out_of_budget_) break;
   }
   for (auto& [var, def] : saved) {
     if (def) {
@@ -307,20 +333,21 @@ bool Preprocessor::handleGenerator(const FileContext& file, const SourceLine& li
 
 base::Result<std::string> Preprocessor::expand(const FileContext& file, std::string_view text,
                                                int depth) {
-  if (depth > options_.max_expansion_depth) {
-    return makeError(ErrorCode::Parse,
-                     fmt::format("macro expansion nested deeper than {} (a definition that uses "
-                                 "itself?)",
-                                 options_.max_expansion_depth));
+  const Budgets& limits = budget_->limits();
+  if (depth > limits.max_expansion_depth) {
+    return makeError(ErrorCode::Parse, tooDeep(limits.max_expansion_depth));
   }
   std::string out;
   for (std::size_t i = 0; i < text.size();) {
-    if (out.size() > options_.max_expanded_bytes) {
-      return makeError(ErrorCode::Parse, fmt::format("macro expansion longer than {} bytes",
-                                                     options_.max_expanded_bytes));
+    if (out.size() > limits.max_line_bytes) {
+      return makeError(ErrorCode::Parse,
+                       fmt::format("macro expansion longer than {} bytes (the line-bytes budget)",
+                                   limits.max_line_bytes));
     }
-    if (text[i] != '$') {
-      out += text[i++];
+    if (text[i] != '$') {  // the text up to the next '$' as it is
+      std::size_t next = std::min(text.find('$', i), text.size());
+      out.append(text.substr(i, next - i));
+      i = next;
       continue;
     }
     bool braced = i + 1 < text.size() && text[i + 1] == '{';
@@ -406,11 +433,8 @@ base::Result<std::string> Preprocessor::predefined(const FileContext& file,
 
 void Preprocessor::output(const FileContext& file, const SourceLine& line, std::string text,
                           int column_base) {
-  if (out_.size() >= options_.max_lines) {
-    error(file, line, fmt::format("configuration produces more than {} lines", options_.max_lines));
-    out_of_budget_ = true;
-    return;
-  }
+  std::size_t bytes = line.text.size() + (column_base < 0 ? text.size() : 0);
+  if (!budget_->chargeLine({file.path, line.number, 0}, line.text, bytes)) return;
   LogicalLine out;
   out.where = Location{file.path, line.number, 0};
   out.source = line.text;
@@ -424,7 +448,7 @@ void Preprocessor::output(const FileContext& file, const SourceLine& line, std::
 }
 
 void Preprocessor::error(const FileContext& file, const SourceLine& line, std::string message) {
-  diags_->error({file.path, line.number, 0}, std::move(message), line.text);
+  diags_->error({file.path, line.number, firstColumn(line.text)}, std::move(message), line.text);
 }
 
 }  // namespace keel::conf

@@ -11,9 +11,10 @@
 // - `~SEQ(var, [start,] [step,] end)`, `~SEQx(...)` and `~LST(var, v1, ...)` /
 //   `~LST({a,b}, {1,2}, ...)` generators at the start of a line.
 //
-// A config file is untrusted: include loops (by device and inode), include depth, total size,
-// expansion depth and size, and the number of generated lines are all capped, and every breach is
-// a diagnostic, never a crash or a hang. One Preprocessor serves one parse; one thread.
+// A config file is untrusted: include loops (by device and inode) are errors, and include depth,
+// total size, expansion depth and size, lines, generator iterations and time are budgets
+// (budget.h) whose breach is a diagnostic, never a crash, a hang or unbounded memory. One
+// Preprocessor serves one parse; one thread.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "conf/budget.h"
 #include "conf/diagnostics.h"
 #include "conf/source.h"
 
@@ -51,11 +53,9 @@ struct LogicalLine {
 struct PreprocessOptions {
   std::string config_id;  // for @ID lines and ${_INSTANCE}; keeld passes -i or the short host name
   SourceLimits limits;
-  int max_include_depth = 32;
-  std::size_t max_total_bytes = 64 << 20;    // all files together
-  int max_expansion_depth = 32;              // nested macro uses, multi-line replays, generators
-  std::size_t max_expanded_bytes = 1 << 20;  // one expanded line
-  std::size_t max_lines = 2'000'000;         // logical lines produced in total
+  Budgets budgets;                            // the whole parse's (budget.h)
+  const base::Clock* clock = nullptr;         // for the wall-time budget; null: none
+  const std::atomic<bool>* cancel = nullptr;  // set by another thread: stop reading (budget.h)
   // ${_ENV VAR}; null means no environment (nothing is defined).
   std::function<std::optional<std::string>(const std::string&)> env;
   std::uint32_t random_seed = 1;  // ${_RANDOM}: deterministic per seed
@@ -64,7 +64,9 @@ struct PreprocessOptions {
 
 class Preprocessor {
  public:
-  explicit Preprocessor(PreprocessOptions options);
+  // `budget`, when given, is the parse's (shared with the later stages); otherwise the
+  // preprocessor keeps its own from options.budgets.
+  explicit Preprocessor(PreprocessOptions options, Budget* budget = nullptr);
 
   // Reads `main_file` and what it includes. Errors: the main file cannot be read at all
   // (NotFound when it is missing, so `keeld -t` can answer as keepalived does). Everything else
@@ -103,6 +105,7 @@ class Preprocessor {
   base::Result<std::string> predefined(const FileContext& file, std::string_view inner);
   void output(const FileContext& file, const SourceLine& line, std::string text, int column_base);
   void error(const FileContext& file, const SourceLine& line, std::string message);
+  void start(Diagnostics& diags);
 
   PreprocessOptions options_;
   Diagnostics* diags_ = nullptr;
@@ -110,7 +113,8 @@ class Preprocessor {
   std::optional<Pending> pending_;
   std::vector<std::pair<dev_t, ino_t>> open_files_;  // the include stack, for loop detection
   std::size_t total_bytes_ = 0;
-  bool out_of_budget_ = false;
+  Budget* budget_ = nullptr;
+  std::optional<Budget> own_budget_;
   std::vector<LogicalLine> out_;
   std::minstd_rand random_;
 };

@@ -109,16 +109,17 @@ TEST_F(PreprocessorTest, SequenceAndListGenerators) {
 }
 
 TEST_F(PreprocessorTest, HostileMacrosAreBoundedErrors) {
-  options_.max_lines = 1000;
+  options_.budgets.max_iterations = 1000;
   EXPECT_TRUE(text("$A=$A $A\nx $A\n").empty());
   EXPECT_TRUE(text("~SEQ(I, 1, 1000000000) x\n").empty());
   EXPECT_TRUE(text("~SEQ(I, 1, 0, 5) x\n~SEQ({FRED}, 1, 10) x\n~LST(A) x\n~SEQ(I, 1\n").empty());
   V msgs;
   for (const auto& d : diags_.all()) msgs.push_back(d.message);
   EXPECT_EQ(msgs,
-            (V{"macro expansion nested deeper than 32 (a definition that uses itself?)",
-               "invalid ~SEQ(I, 1, 1000000000): it would produce 1000000000 lines, more than the "
-               "1000 allowed",
+            (V{"macro expansion nested deeper than 32 (the expansion-depth budget; a definition "
+               "that uses itself?)",
+               "~SEQ(I, 1, 1000000000) would run 1000000000 iterations, more than the 1000 left "
+               "(the generator budget); reading stops here",
                "invalid ~SEQ(I, 1, 0, 5): the step must not be 0",
                "invalid ~SEQ({FRED}, 1, 10): the variable must be a name",
                "invalid ~LST(A): expected a variable and at least one value",
@@ -126,7 +127,7 @@ TEST_F(PreprocessorTest, HostileMacrosAreBoundedErrors) {
 }
 
 TEST_F(PreprocessorTest, ExponentialDefinitionsHitTheSizeCap) {
-  options_.max_expanded_bytes = 4096;
+  options_.budgets.max_line_bytes = 4096;
   std::string conf = "$A0=xxxxxxxx\n";
   for (int i = 1; i <= 20; ++i) {
     conf += "$A" + std::to_string(i) + "=${A" + std::to_string(i - 1) + "}${A" +
@@ -135,7 +136,8 @@ TEST_F(PreprocessorTest, ExponentialDefinitionsHitTheSizeCap) {
   conf += "v ${A20}\n";
   EXPECT_TRUE(text(conf).empty());
   ASSERT_EQ(diags_.errors(), 1u);
-  EXPECT_EQ(diags_.all()[0].message, "macro expansion longer than 4096 bytes");
+  EXPECT_EQ(diags_.all()[0].message,
+            "macro expansion longer than 4096 bytes (the line-bytes budget)");
 }
 
 TEST_F(PreprocessorTest, IncludesResolveRelativeToTheIncludingFileWithGlobAndBraces) {
@@ -184,17 +186,18 @@ TEST_F(PreprocessorTest, IncludeDepthAndTotalSizeAreCapped) {
   ASSERT_TRUE(deep);
   EXPECT_EQ(deep->size(), 33u);  // the main file and 32 levels of includes
   ASSERT_EQ(diags_.errors(), 1u);
-  EXPECT_EQ(diags_.all()[0].message, "includes nested deeper than 32");
+  EXPECT_EQ(diags_.all()[0].message, "includes nested deeper than 32 (the include-depth budget)");
 
   Diagnostics sized;
-  options_.max_total_bytes = 100;
+  options_.budgets.max_total_bytes = 100;
   write("big.conf", std::string(200, 'y') + "\n");
   std::string main = write("sized.conf", "include big.conf\nafter\n");
   auto lines = Preprocessor(options_).run(main, sized);
   ASSERT_TRUE(lines);
   EXPECT_TRUE(lines->empty());  // reading stops at the cap
   ASSERT_EQ(sized.errors(), 1u);
-  EXPECT_EQ(sized.all()[0].message, "configuration larger than 100 bytes in all");
+  EXPECT_EQ(sized.all()[0].message,
+            "more than 100 bytes of files (the file-bytes budget); reading stops here");
 }
 
 TEST_F(PreprocessorTest, MissingMainFileIsNotFound) {

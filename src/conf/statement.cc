@@ -1,11 +1,27 @@
 #include "conf/statement.h"
 
 #include <functional>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
 
 namespace keel::conf {
+
+Statement::~Statement() {
+  if (!block || block->empty()) return;
+  std::vector<std::vector<Statement>> pending;
+  pending.push_back(std::move(*block));
+  block.reset();
+  while (!pending.empty()) {
+    std::vector<Statement> list = std::move(pending.back());
+    pending.pop_back();
+    for (Statement& s : list) {
+      if (s.block && !s.block->empty()) pending.push_back(std::move(*s.block));
+      s.block.reset();
+    }
+  }  // each `list` dies holding statements without blocks
+}
 
 Location Statement::at(int i) const {
   Location loc = where;
@@ -28,13 +44,15 @@ std::string_view sourceOf(const LogicalLine& l) {
 // one just read, if nothing has come between it and the brace.
 class Builder {
  public:
-  Builder(Diagnostics& diags, const std::function<void(Statement&&)>& sink)
-      : diags_(diags), sink_(sink) {
+  Builder(Diagnostics& diags, const std::function<void(Statement&&)>& sink, Budget& budget)
+      : diags_(diags), sink_(sink), budget_(budget) {
     open_.push_back({&root_, nullptr});
   }
 
-  void line(const LogicalLine& l) {
+  // False once the budget is spent: the caller stops feeding lines.
+  bool line(const LogicalLine& l) {
     Location where{l.where.file, l.where.line, 0};
+    if (!budget_.inTime(where, sourceOf(l))) return false;
     std::vector<Token> tokens = tokenize(l.text(), where, diags_);
     std::vector<Token> run;
     run.reserve(tokens.size());
@@ -42,14 +60,17 @@ class Builder {
       if (t.isOpen() || t.isClose()) {
         flush(l, run);
         t.isOpen() ? open(l, t) : close(l, t);
+        if (budget_.spent()) return false;
       } else {
         run.push_back(std::move(t));
       }
     }
     flush(l, run);
+    return true;
   }
 
   void finish() {
+    if (budget_.spent()) return;  // the tree is incomplete: its open blocks say nothing more
     for (std::size_t i = 1; i < open_.size(); ++i) {
       const Statement* s = open_[i].owner;
       std::string name = s->keyword.empty() ? "'{'" : fmt::format("'{}'", s->keyword);
@@ -92,6 +113,12 @@ class Builder {
   }
 
   void open(const LogicalLine& l, const Token& brace) {
+    if (open_.size() > static_cast<std::size_t>(budget_.limits().max_block_depth)) {
+      budget_.breach(locate(l, brace), sourceOf(l),
+                     fmt::format("blocks nested deeper than {}", budget_.limits().max_block_depth),
+                     "nesting");
+      return;
+    }
     if (last_ == nullptr || last_->block) {
       if (open_.size() == 1) release();
       diags_.error(locate(l, brace), "'{' without a keyword before it", std::string(sourceOf(l)));
@@ -118,6 +145,7 @@ class Builder {
 
   Diagnostics& diags_;
   const std::function<void(Statement&&)>& sink_;
+  Budget& budget_;
   std::vector<Statement> root_;
   std::vector<Open> open_;
   Statement* last_ = nullptr;
@@ -126,15 +154,21 @@ class Builder {
 }  // namespace
 
 void buildStatements(const std::vector<LogicalLine>& lines, Diagnostics& diags,
-                     const std::function<void(Statement&&)>& sink) {
-  Builder b(diags, sink);
-  for (const LogicalLine& l : lines) b.line(l);
+                     const std::function<void(Statement&&)>& sink, Budget* budget) {
+  std::optional<Budget> own;
+  if (budget == nullptr) budget = &own.emplace(Budgets{}, diags);
+  Builder b(diags, sink, *budget);
+  for (const LogicalLine& l : lines) {
+    if (!b.line(l)) break;
+  }
   b.finish();
 }
 
-std::vector<Statement> buildStatements(const std::vector<LogicalLine>& lines, Diagnostics& diags) {
+std::vector<Statement> buildStatements(const std::vector<LogicalLine>& lines, Diagnostics& diags,
+                                       Budget* budget) {
   std::vector<Statement> tree;
-  buildStatements(lines, diags, [&tree](Statement&& s) { tree.push_back(std::move(s)); });
+  buildStatements(
+      lines, diags, [&tree](Statement&& s) { tree.push_back(std::move(s)); }, budget);
   return tree;
 }
 

@@ -157,4 +157,8 @@ nlohmann::ordered_json toJson(const model::Config& c) {
           {"virtual_server", servers}};
 }
 
+std::string dumpJson(const nlohmann::ordered_json& json, int indent) {
+  return json.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 }  // namespace keel::ctl

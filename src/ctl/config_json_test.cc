@@ -42,5 +42,16 @@ TEST(ConfigJsonTest, CarriesTheModelsValues) {
             "/index.html");
 }
 
+TEST(ConfigJsonTest, InvalidUtf8IsReplacedNotThrown) {
+  model::Config c;
+  c.vrrp_instances.emplace_back();
+  c.vrrp_instances.back().name = "VI_\xff";
+  c.vrrp_instances.back().notify.master.argv = {"/etc/k\xc3/x.sh"};
+  const std::string text = dumpJson(toJson(c), 2);
+  EXPECT_NE(text.find("\"VI_\xef\xbf\xbd\""), std::string::npos) << text;
+  EXPECT_NE(text.find("/etc/k\xef\xbf\xbd/x.sh"), std::string::npos) << text;
+  EXPECT_EQ(dumpJson(nlohmann::ordered_json{{"a", "\xff"}}), "{\"a\":\"\xef\xbf\xbd\"}");
+}
+
 }  // namespace
 }  // namespace keel::ctl

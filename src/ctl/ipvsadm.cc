@@ -16,22 +16,20 @@ namespace {
 using dataplane::Counters;
 using dataplane::ServiceStats;
 
-const ServiceStats* findStats(const std::vector<ServiceStats>& all,
-                              const dataplane::ServiceKey& key) {
+const ServiceStats* findStats(const std::vector<ServiceStats>& all, const lb::ServiceKey& key) {
   auto it =
       std::find_if(all.begin(), all.end(), [&key](const ServiceStats& s) { return s.key == key; });
   return it == all.end() ? nullptr : &*it;
 }
 
-const dataplane::RealStats* findReal(const ServiceStats* service, const dataplane::RealKey& key) {
+const dataplane::RealStats* findReal(const ServiceStats* service, const lb::RealKey& key) {
   if (service == nullptr) return nullptr;
   auto it = std::find_if(service->reals.begin(), service->reals.end(),
                          [&key](const dataplane::RealStats& r) { return r.key == key; });
   return it == service->reals.end() ? nullptr : &*it;
 }
 
-RealView realView(const dataplane::Real& real, const ServiceStats* stats,
-                  const ServiceStats* rates) {
+RealView realView(const lb::Real& real, const ServiceStats* stats, const ServiceStats* rates) {
   RealView view{real, {}, {}, std::nullopt, std::nullopt};
   if (const auto* s = findReal(stats, real.key)) {
     view.counters = s->counters;
@@ -44,17 +42,17 @@ RealView realView(const dataplane::Real& real, const ServiceStats* stats,
 
 // ipvsadm's service name: "TCP  1.2.3.4:80", "SCTP 1.2.3.4:9", "UDP  [2001:db8::1]:53",
 // "FWM  7", "FWM  8 IPv6".
-std::string serviceName(const dataplane::ServiceKey& key) {
+std::string serviceName(const lb::ServiceKey& key) {
   if (key.isFwmark()) {
     return fmt::format("FWM  {}{}", key.fwmark, key.address.isV6() ? " IPv6" : "");
   }
   return fmt::format("{:<4} {}", base::ipProtocolName(key.protocol),
-                     dataplane::RealKey{key.address, key.port}.str());
+                     lb::RealKey{key.address, key.port}.str());
 }
 
 // The scheduler flags as the kernel stores them (IP_VS_SVC_F_SCHED1..3) and ipvsadm prints
 // them: in bit order, named sh-/mh- for those schedulers and flag-N otherwise.
-std::vector<std::string> flagNames(const dataplane::Service& s) {
+std::vector<std::string> flagNames(const lb::Service& s) {
   unsigned bits = 0;
   for (const std::string& n : s.scheduler_flags) {
     if (n == "sh-fallback" || n == "mh-fallback" || n == "flag-1") bits |= 1U;
@@ -86,7 +84,7 @@ int compareAddresses(const base::IpAddress& a, const base::IpAddress& b) {
   return r;
 }
 
-int protocolNumber(const dataplane::ServiceKey& k) {
+int protocolNumber(const lb::ServiceKey& k) {
   if (k.isFwmark()) return 0;
   switch (k.protocol) {
     case base::IpProtocol::Udp:
@@ -100,7 +98,7 @@ int protocolNumber(const dataplane::ServiceKey& k) {
 }
 
 // ipvsadm's service order (libipvs ipvs_cmp_services): fwmark, family, protocol, address, port.
-int compareServices(const dataplane::ServiceKey& a, const dataplane::ServiceKey& b) {
+int compareServices(const lb::ServiceKey& a, const lb::ServiceKey& b) {
   int r = difference(a.fwmark, b.fwmark);
   if (r == 0) r = a.address.family() - b.address.family();
   if (r == 0) r = protocolNumber(a) - protocolNumber(b);
@@ -109,13 +107,13 @@ int compareServices(const dataplane::ServiceKey& a, const dataplane::ServiceKey&
 }
 
 // ipvsadm's destination order (ipvs_cmp_dests): family, address, port.
-int compareReals(const dataplane::RealKey& a, const dataplane::RealKey& b) {
+int compareReals(const lb::RealKey& a, const lb::RealKey& b) {
   int r = a.address.family() - b.address.family();
   if (r == 0) r = compareAddresses(a.address, b.address);
   return r != 0 ? r : a.port - b.port;
 }
 
-std::string netmask(const dataplane::Service& s) {
+std::string netmask(const lb::Service& s) {
   const int bits = s.key.address.isV6() ? 128 : 32;
   if (s.persistence_prefix == 0 || s.persistence_prefix == bits) return "";
   if (s.key.address.isV6()) return fmt::format(" mask {}", s.persistence_prefix);
@@ -125,7 +123,7 @@ std::string netmask(const dataplane::Service& s) {
 }
 
 std::string serviceLine(const ServiceView& v) {
-  const dataplane::Service& s = v.service;
+  const lb::Service& s = v.service;
   std::string line = serviceName(s.key) + " " + s.scheduler;
   if (const auto flags = flagNames(s); !flags.empty()) {
     line += fmt::format(" ({})", fmt::join(flags, ","));
@@ -140,7 +138,7 @@ std::string serviceLine(const ServiceView& v) {
 
 std::string realLine(const RealView& r) {
   return fmt::format("  -> {:<28} {:<7} {:<6} {:<10} {:<10}\n", r.real.key.str(),
-                     dataplane::forwardingName(r.real.forwarding), r.real.weight,
+                     lb::forwardingName(r.real.forwarding), r.real.weight,
                      r.active_conns.value_or(0), r.inactive_conns.value_or(0));
 }
 
@@ -186,7 +184,7 @@ nlohmann::ordered_json optionalJson(const std::optional<std::uint64_t>& v) {
 nlohmann::ordered_json realJson(const RealView& r) {
   return {{"address", r.real.key.address.str()},
           {"port", r.real.key.port},
-          {"forward", dataplane::forwardingName(r.real.forwarding)},
+          {"forward", lb::forwardingName(r.real.forwarding)},
           {"weight", r.real.weight},
           {"active_conns", optionalJson(r.active_conns)},
           {"inactive_conns", optionalJson(r.inactive_conns)},
@@ -195,7 +193,7 @@ nlohmann::ordered_json realJson(const RealView& r) {
 }
 
 nlohmann::ordered_json serviceJson(const ServiceView& v) {
-  const dataplane::Service& s = v.service;
+  const lb::Service& s = v.service;
   nlohmann::ordered_json reals = nlohmann::ordered_json::array();
   for (const RealView& r : v.reals) reals.push_back(realJson(r));
   const auto secs = std::chrono::duration_cast<std::chrono::seconds>(s.persistence_timeout);
@@ -221,18 +219,18 @@ std::string mmss(std::chrono::seconds s) {
 
 }  // namespace
 
-std::vector<ServiceView> buildViews(const dataplane::ServiceTable& table,
+std::vector<ServiceView> buildViews(const lb::ServiceTable& table,
                                     const std::vector<ServiceStats>& stats,
                                     const std::vector<ServiceStats>& rates) {
   std::vector<ServiceView> out;
-  for (const dataplane::ServicePtr& service : table.services) {
+  for (const lb::ServicePtr& service : table.services) {
     ServiceView view{*service, {}, {}, {}};
     view.service.reals.clear();
     const ServiceStats* s = findStats(stats, service->key);
     const ServiceStats* r = findStats(rates, service->key);
     if (s != nullptr) view.counters = s->counters;
     if (r != nullptr) view.rate = r->counters;
-    for (const dataplane::Real& real : service->reals) view.reals.push_back(realView(real, s, r));
+    for (const lb::Real& real : service->reals) view.reals.push_back(realView(real, s, r));
     std::stable_sort(view.reals.begin(), view.reals.end(),
                      [](const RealView& a, const RealView& b) {
                        return compareReals(a.real.key, b.real.key) < 0;
@@ -275,10 +273,10 @@ std::string renderConnections(const std::vector<dataplane::Connection>& connecti
       "IPVS connection entries\n"
       "pro expire state       source             virtual            destination\n";
   for (const dataplane::Connection& c : connections) {
-    const std::string source = dataplane::RealKey{c.client, c.client_port}.str();
+    const std::string source = lb::RealKey{c.client, c.client_port}.str();
     const std::string virt = c.service.isFwmark()
                                  ? fmt::format("FWM {}", c.service.fwmark)
-                                 : dataplane::RealKey{c.service.address, c.service.port}.str();
+                                 : lb::RealKey{c.service.address, c.service.port}.str();
     out += fmt::format("{:<3} {:<6} {:<11} {:<18} {:<18} {}\n", base::ipProtocolName(c.protocol),
                        mmss(c.expires), c.state, source, virt, c.real.str());
   }
@@ -295,7 +293,7 @@ nlohmann::ordered_json toJson(const std::vector<dataplane::Connection>& connecti
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const dataplane::Connection& c : connections) {
     out.push_back({{"protocol", base::ipProtocolName(c.protocol)},
-                   {"client", dataplane::RealKey{c.client, c.client_port}.str()},
+                   {"client", lb::RealKey{c.client, c.client_port}.str()},
                    {"service", c.service.str()},
                    {"real", c.real.str()},
                    {"state", c.state},

@@ -14,12 +14,12 @@
 #include <nlohmann/json.hpp>
 
 #include "dataplane/dataplane.h"
-#include "dataplane/service_table.h"
+#include "lb/service_table.h"
 
 namespace keel::ctl {
 
 struct RealView {
-  dataplane::Real real;
+  lb::Real real;
   dataplane::Counters counters;
   dataplane::Counters rate;  // per second: conns = CPS, packets = PPS, bytes = BPS
   std::optional<std::uint64_t> active_conns;
@@ -27,14 +27,14 @@ struct RealView {
 };
 
 struct ServiceView {
-  dataplane::Service service;  // reals left empty: see `reals`
+  lb::Service service;  // reals left empty: see `reals`
   dataplane::Counters counters;
   dataplane::Counters rate;
   std::vector<RealView> reals;
 };
 
 // The table's services joined with `stats` (matched by key; missing ones count 0) and `rates`.
-std::vector<ServiceView> buildViews(const dataplane::ServiceTable& table,
+std::vector<ServiceView> buildViews(const lb::ServiceTable& table,
                                     const std::vector<dataplane::ServiceStats>& stats,
                                     const std::vector<dataplane::ServiceStats>& rates);
 

@@ -5,13 +5,13 @@
 namespace keel::ctl {
 namespace {
 
-using dataplane::Forwarding;
+using lb::Forwarding;
 
 base::IpAddress ip(const char* text) { return *base::IpAddress::parse(text); }
 
-dataplane::Service webService() {
-  dataplane::Service web;
-  web.key = {ip("192.168.1.100"), 80, dataplane::Protocol::Tcp, 0};
+lb::Service webService() {
+  lb::Service web;
+  web.key = {ip("192.168.1.100"), 80, lb::Protocol::Tcp, 0};
   web.scheduler = "rr";
   web.persistence_timeout = std::chrono::seconds(50);
   web.reals = {{{ip("192.168.1.11"), 80}, 1, Forwarding::Dr, 0, 0, false},
@@ -20,20 +20,20 @@ dataplane::Service webService() {
 }
 
 // Sorted by key: the fwmark service (address 0.0.0.0) first, IPv6 last.
-dataplane::ServiceTable seedTable() {
-  dataplane::Service dns;
-  dns.key = {ip("2001:db8::1"), 53, dataplane::Protocol::Udp, 0};
+lb::ServiceTable seedTable() {
+  lb::Service dns;
+  dns.key = {ip("2001:db8::1"), 53, lb::Protocol::Udp, 0};
   dns.scheduler = "mh";
   dns.scheduler_flags = {"mh-fallback", "mh-port"};
   dns.reals = {{{ip("2001:db8::11"), 53}, 1, Forwarding::Nat, 0, 0, false}};
-  dataplane::Service mark;
-  mark.key = {ip("0.0.0.0"), 0, dataplane::Protocol::Tcp, 7};
+  lb::Service mark;
+  mark.key = {ip("0.0.0.0"), 0, lb::Protocol::Tcp, 7};
   mark.scheduler = "wlc";
   mark.persistence_timeout = std::chrono::seconds(300);
   mark.persistence_prefix = 24;
   mark.one_packet = true;
   mark.reals = {{{ip("10.0.0.2"), 0}, 0, Forwarding::Tun, 0, 0, false}};
-  return dataplane::ServiceTable::of({webService(), dns, mark});
+  return lb::ServiceTable::of({webService(), dns, mark});
 }
 
 TEST(IpvsadmTest, ListMatchesIpvsadmLayout) {
@@ -55,15 +55,15 @@ TEST(IpvsadmTest, ListMatchesIpvsadmLayout) {
 // ipvsadm itself): address services before fwmark ones, IPv4 before IPv6, TCP before UDP before
 // SCTP, flags in bit order named for the scheduler, "SCTP " and "FWM  N IPv6".
 TEST(IpvsadmTest, ListSortsAndNamesAsIpvsadm) {
-  auto svc = [](const char* a, std::uint16_t port, dataplane::Protocol p, std::uint32_t mark,
+  auto svc = [](const char* a, std::uint16_t port, lb::Protocol p, std::uint32_t mark,
                 const char* sched, std::vector<std::string> flags) {
-    dataplane::Service s;
+    lb::Service s;
     s.key = {ip(a), port, p, mark};
     s.scheduler = sched;
     s.scheduler_flags = std::move(flags);
     return s;
   };
-  using P = dataplane::Protocol;
+  using P = lb::Protocol;
   auto sh = svc("198.18.0.100", 53, P::Udp, 0, "sh", {"sh-port", "sh-fallback"});
   sh.one_packet = true;
   auto wrr = svc("2001:db8::100", 80, P::Tcp, 0, "wrr", {"flag-3", "flag-1"});
@@ -73,10 +73,9 @@ TEST(IpvsadmTest, ListSortsAndNamesAsIpvsadm) {
   auto web = svc("198.18.0.100", 80, P::Tcp, 0, "rr", {});
   web.reals = {{{ip("198.18.0.13"), 8080}, 3, Forwarding::Nat, 0, 0, false},
                {{ip("198.18.0.11"), 80}, 1, Forwarding::Dr, 0, 0, false}};
-  const auto table =
-      dataplane::ServiceTable::of({svc("198.18.0.100", 9, P::Sctp, 0, "nq", {}), v6mark, wrr,
-                                   svc("0.0.0.0", 0, P::Tcp, 7, "wlc", {}), sh, web,
-                                   svc("198.18.0.101", 443, P::Tcp, 0, "mh", {"mh-port"})});
+  const auto table = lb::ServiceTable::of({svc("198.18.0.100", 9, P::Sctp, 0, "nq", {}), v6mark,
+                                           wrr, svc("0.0.0.0", 0, P::Tcp, 7, "wlc", {}), sh, web,
+                                           svc("198.18.0.101", 443, P::Tcp, 0, "mh", {"mh-port"})});
   EXPECT_EQ(renderList(buildViews(table, {}, {})),
             "IP Virtual Server version 1.2.1 (size=4096)\n"
             "Prot LocalAddress:Port Scheduler Flags\n"
@@ -102,7 +101,7 @@ TEST(IpvsadmTest, ListPrintsConnectionCountsWhereTheBackendHasThem) {
 }
 
 TEST(IpvsadmTest, StatsMatchIpvsadmLayout) {
-  auto table = dataplane::ServiceTable::of({webService()});
+  auto table = lb::ServiceTable::of({webService()});
   dataplane::ServiceStats s{table.services[0]->key, {5, 120, 9000, 0, 0}, {}};
   s.reals.push_back(
       {{ip("192.168.1.11"), 80}, {3, 100, 123456789, 0, 0}, std::nullopt, std::nullopt});
@@ -116,7 +115,7 @@ TEST(IpvsadmTest, StatsMatchIpvsadmLayout) {
 }
 
 TEST(IpvsadmTest, RateMatchesIpvsadmLayout) {
-  auto table = dataplane::ServiceTable::of({webService()});
+  auto table = lb::ServiceTable::of({webService()});
   dataplane::ServiceStats r{table.services[0]->key, {2, 40, 3200, 0, 0}, {}};
   EXPECT_EQ(renderRate(buildViews(table, {}, {r})),
             "IP Virtual Server version 1.2.1 (size=4096)\n"
@@ -138,7 +137,7 @@ TEST(IpvsadmTest, LargeNumbersUseIpvsadmUnits) {
 
 TEST(IpvsadmTest, ConnectionsMatchIpvsadmLayout) {
   dataplane::Connection c;
-  c.protocol = dataplane::Protocol::Tcp;
+  c.protocol = lb::Protocol::Tcp;
   c.client = ip("192.168.1.1");
   c.client_port = 51234;
   c.service = webService().key;

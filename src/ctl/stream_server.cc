@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "base/address.h"
+#include "base/log.h"
 
 namespace keel::ctl {
 
@@ -19,6 +20,7 @@ struct StreamServer::Connection {
   std::string in;
   std::string out;
   bool closing = false;   // close once `out` is sent
+  bool deferred = false;  // a request waits for its answer (StreamServer::answer)
   std::uint64_t seq = 0;  // accept order
   base::Timer timer;      // the deadline of the current request or reply
 };
@@ -35,9 +37,14 @@ base::Result<std::unique_ptr<StreamServer>> StreamServer::create(event::Loop& lo
 }
 
 StreamServer::StreamServer(event::Loop& loop, base::UniqueFd listener, Options options)
-    : loop_(loop), listener_(std::move(listener)), options_(std::move(options)) {}
+    : loop_(loop),
+      listener_(std::move(listener)),
+      options_(std::move(options)),
+      resume_(loop.clock()),
+      self_(std::make_shared<StreamServer*>(this)) {}
 
 StreamServer::~StreamServer() {
+  *self_ = nullptr;
   for (auto& [fd, c] : connections_) loop_.unwatch(fd);
   loop_.unwatch(listener_.get());
 }
@@ -46,8 +53,33 @@ void StreamServer::onAccept() {
   // Bounded: at most one backlog's worth per wake-up, so a flood cannot hold the loop.
   for (int i = 0; i < 64; ++i) {
     base::UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-    if (!fd) return;  // EAGAIN, or an error the next wake-up sees again
+    if (!fd) {
+      const int err = errno;
+      if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) pauseAccepting(err);
+      return;  // EAGAIN, or a peer's error (ECONNABORTED, ...) that concerns only that peer
+    }
     admit(std::move(fd));
+  }
+}
+
+// The listener stays readable while the backlog holds peers, so watching it now would spin the
+// loop; it is unwatched until the pause ends (a closed connection or another part of keeld may
+// have freed a descriptor by then).
+void StreamServer::pauseAccepting(int err) {
+  ++counters_.accept_pauses;
+  base::logLimited("accept-exhausted:" + options_.name, base::LogLevel::Warning,
+                   "{}: cannot accept ({}); pausing for {} ms", options_.name,
+                   std::strerror(err),  // NOLINT(concurrency-mt-unsafe): loop thread only
+                   std::chrono::duration_cast<std::chrono::milliseconds>(kAcceptPause).count());
+  loop_.unwatch(listener_.get());
+  resume_.armAfter(kAcceptPause, [this] { resumeAccepting(); });
+}
+
+void StreamServer::resumeAccepting() {
+  auto s = loop_.watch(listener_.get(), EPOLLIN, [this](std::uint32_t) { onAccept(); });
+  if (!s) {
+    base::logError("{}: cannot watch the listener again: {}", options_.name, s.error().str());
+    resume_.armAfter(kAcceptPause, [this] { resumeAccepting(); });
   }
 }
 
@@ -65,10 +97,7 @@ void StreamServer::admit(base::UniqueFd fd) {
   if (!loop_.watch(raw, EPOLLIN, [this, raw](std::uint32_t ev) { onEvents(raw, ev); })) return;
   ++counters_.accepted;
   c->seq = ++accepted_seq_;
-  c->timer.armAfter(options_.limits.timeout, [this, raw] {
-    ++counters_.timeouts;
-    close(raw);
-  });
+  armTimer(*c, options_.limits.timeout);
   connections_[raw] = std::move(c);
 }
 
@@ -77,7 +106,8 @@ void StreamServer::admit(base::UniqueFd fd) {
 bool StreamServer::evictIdle() {
   const Connection* oldest = nullptr;
   for (const auto& [fd, c] : connections_) {
-    if (c->in.empty() && c->out.empty() && (oldest == nullptr || c->seq < oldest->seq)) {
+    if (c->in.empty() && c->out.empty() && !c->deferred &&
+        (oldest == nullptr || c->seq < oldest->seq)) {
       oldest = c.get();
     }
   }
@@ -93,7 +123,7 @@ void StreamServer::onEvents(int fd, std::uint32_t events) {
   Connection& c = *it->second;
   if ((events & (EPOLLERR | EPOLLHUP)) != 0 && (events & EPOLLIN) == 0) return close(fd);
   if ((events & EPOLLOUT) != 0 && !flush(c)) return;
-  if ((events & EPOLLIN) != 0 && c.out.empty() && !c.closing) {
+  if ((events & EPOLLIN) != 0 && c.out.empty() && !c.closing && !c.deferred) {
     if (!readSome(c)) return close(fd);
     serveBuffered(c);
   }
@@ -124,14 +154,50 @@ void StreamServer::serveBuffered(Connection& c) {
     return;
   }
   ++counters_.requests;
-  Reply reply = options_.handler(std::string_view(c.in).substr(0, *length));
+  const std::string request = c.in.substr(0, *length);
   c.in.erase(0, *length);
+  c.deferred = true;  // answer() clears it, also when the answer comes at once
+  const bool taken = options_.deferred && options_.deferred(request, responder(c));
+  if (taken) {
+    auto it = connections_.find(fd);
+    if (it == connections_.end() || !it->second->deferred) return;  // already answered
+    (void)loop_.modify(fd, 0);  // nothing more is read while the answer is pending
+    armTimer(c, options_.limits.deferred_timeout);
+    return;
+  }
+  c.deferred = false;
+  Reply reply = options_.handler(request);
   c.out = std::move(reply.bytes);
   c.closing = reply.close;
-  c.timer.armAfter(options_.limits.timeout, [this, fd] {
+  armTimer(c, options_.limits.timeout);
+  (void)flush(c);
+}
+
+void StreamServer::armTimer(Connection& c, base::Duration after) {
+  const int fd = c.fd.get();
+  c.timer.armAfter(after, [this, fd] {
     ++counters_.timeouts;
     close(fd);
   });
+}
+
+StreamServer::Responder StreamServer::responder(const Connection& c) {
+  std::weak_ptr<StreamServer*> self = self_;
+  return [self, fd = c.fd.get(), seq = c.seq](Reply reply) {
+    auto server = self.lock();
+    if (server && *server != nullptr) (*server)->answer(fd, seq, std::move(reply));
+  };
+}
+
+// The answer to a deferred request of connection (fd, seq), if it is still there.
+void StreamServer::answer(int fd, std::uint64_t seq, Reply reply) {
+  auto it = connections_.find(fd);
+  if (it == connections_.end() || it->second->seq != seq) return;
+  Connection& c = *it->second;
+  c.deferred = false;
+  c.out = std::move(reply.bytes);
+  c.closing = reply.close;
+  armTimer(c, options_.limits.timeout);
   (void)flush(c);
 }
 

@@ -1,5 +1,7 @@
 #include "ctl/stream_server.h"
 
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -10,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/log.h"
 #include "ctl/protocol.h"
 
 namespace keel::ctl {
@@ -32,7 +35,8 @@ class StreamServerTest : public ::testing::Test {
     ::rmdir(dir_.c_str());
   }
 
-  void start(ServerLimits limits, StreamServer::Admit admit = {}) {
+  void start(ServerLimits limits, StreamServer::Admit admit = {},
+             StreamServer::Deferred deferred = {}) {
     auto fd = listenUnix(path_);
     ASSERT_TRUE(fd) << fd.error().str();
     StreamServer::Options o;
@@ -42,6 +46,7 @@ class StreamServerTest : public ::testing::Test {
       return StreamServer::Reply{"echo " + std::string(req), req == "bye\n"};
     };
     o.admit = std::move(admit);
+    o.deferred = std::move(deferred);
     o.oversized_reply = "too big\n";
     auto s = StreamServer::create(*loop_, std::move(*fd), std::move(o));
     ASSERT_TRUE(s) << s.error().str();
@@ -172,6 +177,127 @@ TEST_F(StreamServerTest, RefusedPeersAreCounted) {
   spin();
   EXPECT_EQ(drain(c.get()), "<EOF>");
   EXPECT_EQ(server_->counters().refused_peer, 1U);
+}
+
+// Makes every new descriptor fail with EMFILE while it lives: the soft RLIMIT_NOFILE goes down to
+// the lowest free fd number, which is the one the kernel would hand out next. The log is quiet
+// meanwhile: UBSan checks a first virtual call (the log sink's) through a pipe, which it could
+// not open, and would report the call as a bad one.
+class NoFreeDescriptors {
+ public:
+  NoFreeDescriptors() {
+    base::Logger::instance().setLevel(base::LogLevel::Error);
+    EXPECT_EQ(::getrlimit(RLIMIT_NOFILE, &saved_), 0);
+    const int lowest = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    EXPECT_GE(lowest, 0);
+    ::close(lowest);
+    rlimit low = saved_;
+    low.rlim_cur = static_cast<rlim_t>(lowest);
+    EXPECT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  }
+  ~NoFreeDescriptors() {
+    EXPECT_EQ(::setrlimit(RLIMIT_NOFILE, &saved_), 0);
+    base::Logger::instance().setLevel(base::LogLevel::Info);
+  }
+  NoFreeDescriptors(const NoFreeDescriptors&) = delete;
+  NoFreeDescriptors& operator=(const NoFreeDescriptors&) = delete;
+
+ private:
+  rlimit saved_{};
+};
+
+TEST_F(StreamServerTest, OutOfDescriptorsPausesTheListenerInsteadOfSpinning) {
+  start({});
+  auto c = connectClient();  // waits in the backlog: the listener is readable
+  {
+    NoFreeDescriptors exhausted;
+    // Each turn may wait up to kTurn; a paused listener wakes the loop only when its pause ends
+    // (and fails again), so turns are bounded by the window over both. A spinning listener would
+    // make thousands.
+    constexpr auto kTurn = milliseconds(50);
+    constexpr auto kWindow = milliseconds(300);
+    constexpr auto kPause = StreamServer::kAcceptPause;
+    const base::TimePoint end = clock_.now() + kWindow;
+    std::int64_t turns = 0;
+    while (clock_.now() < end) {
+      ASSERT_TRUE(loop_->runOnce(kTurn));
+      ++turns;
+    }
+    EXPECT_LE(turns, kWindow / kTurn + kWindow / kPause + 2);
+    EXPECT_GE(server_->counters().accept_pauses, 1U);
+    EXPECT_LE(server_->counters().accept_pauses, static_cast<std::uint64_t>(kWindow / kPause + 1));
+    EXPECT_EQ(server_->counters().accepted, 0U);
+  }
+  // Descriptors are back: the paused listener resumes and serves the waiting peer.
+  const base::TimePoint deadline = clock_.now() + std::chrono::seconds(10);
+  while (server_->connections() == 0 && clock_.now() < deadline) spin(1);
+  EXPECT_EQ(server_->counters().accepted, 1U);
+  send(c.get(), "hello\n");
+  spin();
+  EXPECT_EQ(drain(c.get()), "echo hello\n");
+}
+
+// "later" requests are answered through their Responder: the connection waits (its pipelined
+// requests too), is not evicted as idle, and other connections are served meanwhile.
+TEST_F(StreamServerTest, DeferredRequestsAreAnsweredLater) {
+  std::vector<StreamServer::Responder> pending;
+  start({64, std::chrono::seconds(5), 2}, {}, [&](std::string_view req, auto respond) {
+    if (req != "later\n") return false;
+    pending.push_back(std::move(respond));
+    return true;
+  });
+  auto a = connectClient();
+  send(a.get(), "later\nnext\n");
+  spin();
+  EXPECT_EQ(drain(a.get()), "");
+  ASSERT_EQ(pending.size(), 1U);
+  auto b = connectClient();
+  send(b.get(), "one\n");
+  spin();
+  EXPECT_EQ(drain(b.get()), "echo one\n");
+  auto c = connectClient();  // full: b (idle) makes room, never the waiting a
+  spin();
+  EXPECT_EQ(drain(b.get()), "<EOF>");
+  pending[0]({"answer\n", false});
+  spin();
+  EXPECT_EQ(drain(a.get()), "answer\necho next\n");
+}
+
+TEST_F(StreamServerTest, AnAnswerAtOnceAndAnAnswerTooLateAreBothSafe) {
+  std::vector<StreamServer::Responder> pending;
+  start({64, std::chrono::seconds(5), 4}, {}, [&](std::string_view req, auto respond) {
+    if (req == "now\n") respond({"done\n", false});
+    if (req == "later\n") pending.push_back(respond);
+    return req == "now\n" || req == "later\n";
+  });
+  auto a = connectClient();
+  send(a.get(), "now\n");
+  spin();
+  EXPECT_EQ(drain(a.get()), "done\n");
+  send(a.get(), "later\n");
+  spin();
+  ASSERT_EQ(pending.size(), 1U);
+  server_.reset();
+  pending[0]({"gone\n", false});  // the server is gone: nothing happens
+  EXPECT_EQ(drain(a.get()), "<EOF>");
+}
+
+TEST_F(StreamServerTest, ADeferredRequestWaitsAtMostTheDeferredTimeout) {
+  std::vector<StreamServer::Responder> pending;
+  ServerLimits limits{64, std::chrono::seconds(5), 4};
+  limits.deferred_timeout = milliseconds(100);
+  start(limits, {}, [&](std::string_view, auto respond) {
+    pending.push_back(respond);
+    return true;
+  });
+  auto a = connectClient();
+  send(a.get(), "later\n");
+  const auto start = clock_.now();
+  while (clock_.now() - start < milliseconds(400) && server_->counters().timeouts == 0) spin(1);
+  EXPECT_EQ(server_->counters().timeouts, 1U);
+  EXPECT_EQ(drain(a.get()), "<EOF>");
+  pending[0]({"late\n", false});  // the connection is gone: nothing happens
+  spin(2);
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <map>
+#include <mutex>
 
 extern char** environ;
 
@@ -37,7 +39,8 @@ struct SpawnSetup {
   SpawnSetup(const SpawnSetup&) = delete;
   SpawnSetup& operator=(const SpawnSetup&) = delete;
 
-  // Own process group, no blocked signals, every signal at its default, stdio on /dev/null.
+  // Own process group, no blocked signals, every signal at its default, stdio on /dev/null, no
+  // other descriptor.
   int configure() {
     sigset_t none;
     sigset_t all;
@@ -52,9 +55,35 @@ struct SpawnSetup {
       err = posix_spawn_file_actions_addopen(&actions, fd, "/dev/null",
                                              fd == 0 ? O_RDONLY : O_WRONLY, 0);
     }
+    // Every fd keeld owns is close-on-exec already; this also closes any a library opened
+    // without it, so a script never holds one of keeld's descriptors (close_range(3, ~0U)).
+    if (err == 0) err = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     return err;
   }
 };
+
+// Every running child, by pid: its program and start, for running().
+struct Registry {
+  std::mutex mu;
+  std::map<pid_t, std::pair<std::string, base::TimePoint>> children;  // guarded by mu
+};
+
+Registry& registry() {
+  static Registry r;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+  return r;
+}
+
+void registerChild(pid_t pid, const std::string& program, base::TimePoint started) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mu);
+  r.children[pid] = {program, started};
+}
+
+void unregisterChild(pid_t pid) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mu);
+  r.children.erase(pid);
+}
 
 // glibc 2.36's <sys/pidfd.h> declares pidfd_open without C linkage, so C++ cannot link it.
 int pidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
@@ -84,6 +113,15 @@ ChildProcess::~ChildProcess() {
   signalGroup(SIGKILL);
   siginfo_t info{};
   ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED);
+  unregisterChild(pid_);
+}
+
+std::vector<RunningChild> ChildProcess::running(base::TimePoint now) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mu);
+  std::vector<RunningChild> out;
+  for (const auto& [pid, what] : r.children) out.push_back({pid, what.first, now - what.second});
+  return out;
 }
 
 base::Status ChildProcess::start() {
@@ -107,6 +145,7 @@ base::Status ChildProcess::start() {
     return KEEL_SYS_ERROR(open_err, "pidfd_open");
   }
   KEEL_TRY(loop_.watch(pidfd_.get(), EPOLLIN, [this](std::uint32_t) { reap(); }));
+  registerChild(pid_, program, started_);
   if (options_.timeout > base::Duration::zero()) {
     deadline_.armAfter(options_.timeout, [this] { onTimeout(); });
   }
@@ -132,6 +171,7 @@ void ChildProcess::reap() {
   loop_.unwatch(pidfd_.get());
   deadline_.disarm();
   running_ = false;
+  unregisterChild(pid_);
   ChildExit result;
   result.exited = info.si_code == CLD_EXITED;
   result.code = result.exited ? info.si_status : 0;

@@ -2,11 +2,12 @@
 // the event loop without blocking it and killed when it overruns its time.
 //
 // The child gets its own process group, default signal dispositions and an empty signal mask
-// (the loop blocks the signals it handles, and a script must not inherit that), and stdin,
-// stdout and stderr on /dev/null. Its exit is seen through a pidfd in the loop. On timeout the
-// whole process group gets SIGTERM, then SIGKILL after `kill_grace`; a program that ends in time
-// may leave background children running, as keepalived lets it. Destroying a ChildProcess that
-// still runs kills its group and reaps it. Loop thread only.
+// (the loop blocks the signals it handles, and a script must not inherit that), stdin,
+// stdout and stderr on /dev/null and no other descriptor (fds 3 and up are closed in the child).
+// Its exit is seen through a pidfd in the loop. On timeout the whole process group gets SIGTERM,
+// then SIGKILL after `kill_grace`; a program that ends in time may leave background children
+// running, as keepalived lets it. Destroying a ChildProcess that still runs kills its group and
+// reaps it. Loop thread only.
 #pragma once
 
 #include <sys/types.h>
@@ -40,6 +41,13 @@ struct ChildExit {
   bool success() const { return exited && code == 0 && !timed_out; }
 };
 
+// A child that runs now, for a diagnostic dump (keeld's TDUMP signal).
+struct RunningChild {
+  pid_t pid = -1;
+  std::string program;  // argv[0]
+  base::Duration runtime{};
+};
+
 class ChildProcess {
  public:
   using ExitCallback = std::function<void(const ChildExit&)>;
@@ -58,6 +66,9 @@ class ChildProcess {
   bool running() const { return running_; }
   // Sends `signo` to the child's process group if it still runs.
   void signalGroup(int signo) const;
+
+  // Every ChildProcess of this process that runs (started and not yet reaped). Any thread.
+  static std::vector<RunningChild> running(base::TimePoint now);
 
  private:
   ChildProcess(Loop& loop, ChildOptions options, ExitCallback on_exit);

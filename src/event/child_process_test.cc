@@ -1,7 +1,9 @@
 #include "event/child_process.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -114,6 +116,19 @@ TEST_F(ChildProcessTest, SigtermIgnoredMeansSigkillAfterTheGrace) {
   EXPECT_GE(e->runtime, milliseconds(1200));
 }
 
+// A descriptor that lost close-on-exec (as one a library opened without it) still stays out of
+// the script: the child closes every fd above 2.
+TEST_F(ChildProcessTest, TheChildHoldsNoDescriptorAboveStderr) {
+  std::array<int, 2> fds{};
+  ASSERT_EQ(::pipe2(fds.data(), O_CLOEXEC), 0);
+  base::UniqueFd r(fds[0]);
+  base::UniqueFd w(fds[1]);
+  ASSERT_EQ(::fcntl(w.get(), F_SETFD, 0), 0);  // inheritable now
+  const std::string fd = std::to_string(w.get());
+  EXPECT_TRUE(run({.argv = {"sh", "-c", "test -e /proc/$$/fd/2 && test ! -e /proc/$$/fd/" + fd}})
+                  ->success());
+}
+
 TEST_F(ChildProcessTest, MissingProgramIsAnErrorNotACrash) {
   auto child =
       ChildProcess::spawn(*loop_, {.argv = {"/nonexistent/keel-script"}}, [](const ChildExit&) {});
@@ -131,8 +146,13 @@ TEST_F(ChildProcessTest, DestroyingARunningChildKillsAndReapsIt) {
     ASSERT_TRUE(child);
     pid = (*child)->pid();
     EXPECT_TRUE((*child)->running());
+    auto listed = ChildProcess::running(clock_.now());
+    ASSERT_EQ(listed.size(), 1U);
+    EXPECT_EQ(listed[0].pid, pid);
+    EXPECT_EQ(listed[0].program, "sleep");
   }
   EXPECT_TRUE(gone(pid));
+  EXPECT_TRUE(ChildProcess::running(clock_.now()).empty());
   EXPECT_TRUE(loop_->runOnce(milliseconds(50)));
 }
 

@@ -8,6 +8,10 @@
 #include <cerrno>
 #include <csignal>
 #include <ctime>
+#include <exception>
+#include <new>
+
+#include "base/log.h"
 
 namespace keel::event {
 
@@ -117,6 +121,20 @@ void Loop::post(Callback fn) {
   (void)ignored;
 }
 
+LoopSnapshot Loop::snapshot() {
+  LoopSnapshot out;
+  out.watched_fds = watches_.size();
+  out.timers = clock_.pendingTimers();
+  if (auto next = clock_.nextDeadline()) out.next_timer = *next - clock_.now();
+  out.signals = signal_handlers_.size();
+  {
+    std::lock_guard lock(posted_mu_);
+    out.posted = posted_.size();
+  }
+  out.stats = stats_;
+  return out;
+}
+
 void Loop::stop() {
   post([this] { stopping_ = true; });
 }
@@ -124,6 +142,10 @@ void Loop::stop() {
 base::Status Loop::run() {
   stopping_ = false;
   while (!stopping_) KEEL_TRY(runOnce());
+  if (!fatal_.empty()) {
+    return base::makeError(base::ErrorCode::State,
+                           "stopped after a fatal error in a callback: " + fatal_);
+  }
   return base::ok();
 }
 
@@ -150,8 +172,63 @@ base::Status Loop::runOnce(std::optional<base::Duration> max_wait) {
   if (n < 0 && errno != EINTR) return KEEL_SYS_ERROR(errno, "epoll_pwait2");
   for (int i = 0; i < n; ++i) dispatch(events[static_cast<std::size_t>(i)]);
   drainPosted();
-  clock_.runDue();
+  runTimers();
   return base::ok();
+}
+
+namespace {
+
+// Logging must not let a second exception out of a catch block (that would terminate).
+void noteException(const char* where, const char* what) noexcept {
+  try {
+    base::logLimited("loop-exception", base::LogLevel::Error,
+                     "Exception in a {} callback (keeld runs on): {}", where, what);
+  } catch (...) {  // NOLINT(bugprone-empty-catch): nothing left to report it with
+  }
+}
+
+}  // namespace
+
+template <class Fn>
+void Loop::guarded(const char* where, Fn&& fn) {
+  try {
+    fn();
+  } catch (const std::bad_alloc&) {
+    fatal("out of memory in a", where);
+  } catch (const std::exception& e) {
+    ++stats_.callback_exceptions;
+    noteException(where, e.what());
+  } catch (...) {
+    fatal("an unknown exception in a", where);
+  }
+}
+
+// Also reached with memory exhausted: every step that may allocate or call out is caught.
+void Loop::fatal(const char* what, const char* where) noexcept {
+  ++stats_.fatal_exceptions;
+  if (!fatal_.empty() || !on_fatal_) stopping_ = true;  // a second one, or nobody to stop in order
+  if (!fatal_.empty()) return;
+  try {
+    fatal_ = std::string(what) + " " + where + " callback";
+    base::logError("Fatal: {}; stopping", fatal_);
+    if (on_fatal_) on_fatal_(fatal_);
+  } catch (...) {
+    if (fatal_.empty()) fatal_ = "out of memory";
+    stopping_ = true;
+  }
+}
+
+// Timers fire in deadline order; one that throws leaves the rest due, and they run here too.
+void Loop::runTimers() {
+  for (;;) {
+    const LoopStats before = stats_;
+    guarded("timer", [this] { clock_.runDue(); });
+    if (stats_.callback_exceptions == before.callback_exceptions &&
+        stats_.fatal_exceptions == before.fatal_exceptions) {
+      return;
+    }
+    if (stopping_) return;
+  }
 }
 
 void Loop::dispatch(const epoll_event& ev) {
@@ -170,7 +247,7 @@ void Loop::dispatch(const epoll_event& ev) {
   auto it = watches_.find(fd);
   if (it == watches_.end() || it->second->generation != generation) return;  // stale
   std::shared_ptr<Watch> keep = it->second;  // the callback may unwatch itself
-  keep->cb(ev.events);
+  guarded("I/O", [&keep, &ev] { keep->cb(ev.events); });
 }
 
 void Loop::drainPosted() {
@@ -179,14 +256,14 @@ void Loop::drainPosted() {
     std::lock_guard lock(posted_mu_);
     work.swap(posted_);
   }
-  for (auto& fn : work) fn();
+  for (auto& fn : work) guarded("posted", fn);
 }
 
 void Loop::drainSignals() {
   signalfd_siginfo info{};
   while (::read(signal_fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
     auto it = signal_handlers_.find(static_cast<int>(info.ssi_signo));
-    if (it != signal_handlers_.end()) it->second();
+    if (it != signal_handlers_.end()) guarded("signal", it->second);
   }
 }
 

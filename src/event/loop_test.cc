@@ -5,7 +5,11 @@
 
 #include <array>
 #include <csignal>
+#include <exception>
+#include <new>
+#include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -107,6 +111,65 @@ TEST_F(LoopTest, SignalIsDeliveredAsALoopCallback) {
   ASSERT_TRUE(loop_->onSignal(SIGUSR2, [] {}));
   ASSERT_EQ(::raise(SIGHUP), 0);  // blocked, so it waits in the signalfd instead of killing us
   EXPECT_TRUE(runUntil([&] { return hups == 1; }));
+}
+
+// Raises `e` the way a library would (project code has no throw expressions).
+template <class E>
+[[noreturn]] void escape(E e) {
+  std::rethrow_exception(std::make_exception_ptr(std::move(e)));
+}
+
+TEST_F(LoopTest, AnExceptionInAnyCallbackIsCountedAndTheLoopRunsOn) {
+  Pipe p;
+  int io = 0;
+  ASSERT_TRUE(loop_->watch(p.r.get(), EPOLLIN, [&](std::uint32_t) {
+    char c = 0;
+    EXPECT_EQ(::read(p.r.get(), &c, 1), 1);
+    if (++io == 1) escape(std::runtime_error("I/O"));
+  }));
+  ASSERT_TRUE(loop_->onSignal(SIGUSR1, [] { escape(std::out_of_range("signal")); }));
+  std::vector<int> order;
+  // The first due timer throws; the one due with it still fires in the same iteration.
+  clock_.runAfter(milliseconds(0), [] { escape(std::logic_error("timer")); });
+  clock_.runAfter(milliseconds(0), [&] { order.push_back(2); });
+  loop_->post([] { escape(std::invalid_argument("posted")); });
+  loop_->post([&] { order.push_back(1); });
+  p.put();
+  ASSERT_EQ(::raise(SIGUSR1), 0);
+  EXPECT_TRUE(runUntil([&] { return loop_->stats().callback_exceptions == 4; }));
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+  p.put();  // the watch that threw still works
+  EXPECT_TRUE(runUntil([&] { return io == 2; }));
+  EXPECT_EQ(loop_->stats().callback_exceptions, 4U);
+  EXPECT_EQ(loop_->stats().fatal_exceptions, 0U);
+  EXPECT_TRUE(loop_->fatalReason().empty());
+}
+
+TEST_F(LoopTest, OutOfMemoryHandsTheLoopToTheFatalHandlerThatStopsInOrder) {
+  std::vector<std::string> seen;
+  loop_->onFatal([&](const std::string& why) {
+    seen.push_back(why);
+    loop_->post([&] { seen.emplace_back("orderly stop ran"); });
+    loop_->stop();
+  });
+  loop_->post([] { escape(std::bad_alloc()); });
+  auto ran = loop_->run();
+  ASSERT_FALSE(ran);
+  EXPECT_EQ(ran.error().code, base::ErrorCode::State);
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"out of memory in a posted callback", "orderly stop ran"}));
+  EXPECT_EQ(loop_->fatalReason(), "out of memory in a posted callback");
+  EXPECT_EQ(loop_->stats().fatal_exceptions, 1U);
+}
+
+TEST_F(LoopTest, AnUnknownExceptionWithoutAHandlerStopsTheLoopAtOnce) {
+  clock_.runAfter(milliseconds(0), [] { escape(42); });
+  int later = 0;
+  clock_.runAfter(seconds(3600), [&] { ++later; });
+  auto ran = loop_->run();  // returns although nobody called stop()
+  ASSERT_FALSE(ran);
+  EXPECT_EQ(loop_->fatalReason(), "an unknown exception in a timer callback");
+  EXPECT_EQ(later, 0);
 }
 
 TEST(LoopFakeClockTest, WaitIsBoundedByTheNextTimer) {

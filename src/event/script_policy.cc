@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdlib>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -65,12 +67,19 @@ base::Result<std::string> findProgram(const std::string& program, bool executabl
                          fmt::format("script {} not found or not executable", program));
 }
 
+base::Result<std::string> realPath(const std::string& path) {
+  std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
+  if (!real) return KEEL_SYS_ERROR(errno, fmt::format("cannot resolve {}", path));
+  return std::string(real.get());
+}
+
 bool securePath(const std::string& path) {
-  if (path.empty() || path[0] != '/') return false;
-  std::string p = path;
+  auto real = realPath(path);
+  if (!real) return false;
+  std::string p = *real;  // absolute, and no element of it is a symlink
   for (;;) {
     struct stat st {};
-    if (::stat(p.c_str(), &st) != 0) return false;
+    if (::lstat(p.c_str(), &st) != 0) return false;
     if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
       // A group-writable element is fine when the group is root's.
       if (st.st_uid != 0 || (st.st_mode & S_IWOTH) != 0 || st.st_gid != 0) return false;
@@ -98,17 +107,22 @@ base::Result<std::vector<std::string>> prepareScript(const ScriptSpec& spec,
     if (!gid) return gid.error();
     creds->gid = *gid;
   }
-  if (policy.enable_script_security && creds->uid == 0 && !securePath(*program)) {
-    return base::makeError(
-        base::ErrorCode::InvalidArgument,
-        fmt::format("Unsafe permissions found for script '{}' - disabling", *program));
+  std::string path = *program;
+  if (policy.enable_script_security && creds->uid == 0) {
+    auto real = realPath(path);
+    if (!real || !securePath(*real)) {
+      return base::makeError(
+          base::ErrorCode::InvalidArgument,
+          fmt::format("Unsafe permissions found for script '{}' - disabling", *program));
+    }
+    path = *real;  // what was judged is what runs: a link swapped after the check changes nothing
   }
   std::vector<std::string> argv;
   if (creds->uid != ::geteuid() || creds->gid != ::getegid()) {
     argv = {"setpriv", fmt::format("--reuid={}", creds->uid), fmt::format("--regid={}", creds->gid),
             "--clear-groups", "--"};
   }
-  argv.push_back(*program);
+  argv.push_back(path);
   argv.insert(argv.end(), spec.argv.begin() + 1, spec.argv.end());
   return argv;
 }

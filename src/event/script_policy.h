@@ -1,8 +1,11 @@
 // How keeld runs a configured script (docs/reference/keepalived.md §1.6, §2.11): as its own user,
 // else the global script_user, else `keepalived_script` when that user exists, else root; and, with
 // enable_script_security, never as root when the program or a directory above it is writable by
-// anyone but root. A script for another user is run through setpriv(1) (util-linux), since
-// posix_spawn cannot change credentials. Reads /etc/passwd and the file system; any thread.
+// anyone but root. The path is resolved first (every symlink, as keepalived does) and each
+// directory of the real path is judged, so a link in a safe place to a directory a user can
+// swap is refused; the resolved path is what runs, so nothing swapped after the check does. A
+// script for another user is run through setpriv(1) (util-linux), since posix_spawn cannot
+// change credentials. Reads /etc/passwd and the file system; any thread.
 #pragma once
 
 #include <sys/types.h>
@@ -46,7 +49,11 @@ base::Result<Credentials> lookupUser(const std::string& user);
 base::Result<std::string> findProgram(const std::string& program, bool executable = true);
 
 // Whether `path` and every directory above it are writable by root only (owned by root and not
-// group- or world-writable). `path` must be absolute.
+// group- or world-writable, or group-writable by root's group), judged on the real path: every
+// symlink is resolved first. False when the path cannot be resolved.
 bool securePath(const std::string& path);
+
+// `path` with every symlink resolved (realpath(3)). Errors: System.
+base::Result<std::string> realPath(const std::string& path);
 
 }  // namespace keel::event

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -64,6 +65,68 @@ TEST(ScriptPolicyTest, SecurityRefusesRootScriptsUnderWorldWritableDirectories) 
   EXPECT_EQ(findProgram(script, false).value_or(""), script);
   std::remove(script.c_str());
   ::rmdir(dir_template);
+}
+
+// A directory of root's (under /run, which only root may change) for the symlink test, removed
+// with everything in it.
+class RootDir {
+ public:
+  RootDir() {
+    char t[] = "/run/keel-script-XXXXXX";
+    path_ = ::mkdtemp(t) != nullptr ? t : "";
+  }
+  ~RootDir() {
+    if (!path_.empty()) std::system(("rm -rf '" + path_ + "'").c_str());  // NOLINT: test only
+  }
+  RootDir(const RootDir&) = delete;
+  RootDir& operator=(const RootDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+void writeScript(const std::string& path, const char* text) {
+  std::ofstream(path) << text;
+  ASSERT_EQ(::chmod(path.c_str(), 0755), 0);
+}
+
+// /etc/keel/scripts -> /srv/open/checks, where /srv/open is writable by anyone: every element of
+// the path as written is root's, but whoever can write to /srv/open can swap `checks` for a
+// directory of their own. The real path is what counts, and what runs.
+TEST(ScriptPolicyTest, SecurityJudgesTheRealPathOfASymlinkedScriptDirectory) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  RootDir root;
+  ASSERT_FALSE(root.path().empty());
+  const std::string safe = root.path() + "/etc";
+  const std::string open = root.path() + "/open";
+  ASSERT_EQ(::mkdir(safe.c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir(open.c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((open + "/checks").c_str(), 0755), 0);
+  writeScript(open + "/checks/check.sh", "#!/bin/sh\nexit 0\n");
+  ASSERT_EQ(::symlink((open + "/checks").c_str(), (safe + "/scripts").c_str()), 0);
+  const std::string script = safe + "/scripts/check.sh";
+  const ScriptPolicy secure{true, "", ""};
+
+  // While `open` is root's alone the link is fine, and the resolved path is what runs.
+  auto ok = prepareScript({{script, "arg"}, "root", ""}, secure);
+  ASSERT_TRUE(ok) << ok.error().str();
+  EXPECT_EQ(*ok, (std::vector<std::string>{open + "/checks/check.sh", "arg"}));
+
+  ASSERT_EQ(::chmod(open.c_str(), 0777), 0);  // now anyone may swap `checks`
+  EXPECT_FALSE(securePath(script));
+  auto refused = prepareScript({{script}, "root", ""}, secure);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message,
+            "Unsafe permissions found for script '" + script + "' - disabling");
+
+  // The swap itself: `checks` replaced by a directory of nobody's with another check.sh.
+  ASSERT_EQ(::rename((open + "/checks").c_str(), (open + "/old").c_str()), 0);
+  ASSERT_EQ(::mkdir((open + "/checks").c_str(), 0755), 0);
+  writeScript(open + "/checks/check.sh", "#!/bin/sh\nexit 0\n");
+  ASSERT_EQ(::chown((open + "/checks").c_str(), 65534, 65534), 0);
+  ASSERT_EQ(::chmod(open.c_str(), 0755), 0);  // even once `open` is closed again
+  EXPECT_FALSE(prepareScript({{script}, "root", ""}, secure));
 }
 
 }  // namespace

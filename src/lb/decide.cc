@@ -6,7 +6,7 @@ namespace keel::lb {
 
 namespace {
 
-std::optional<std::size_t> indexOf(std::span<const Dest> dests, const dataplane::RealKey& key) {
+std::optional<std::size_t> indexOf(std::span<const Dest> dests, const RealKey& key) {
   for (std::size_t i = 0; i < dests.size(); ++i) {
     if (dests[i].key == key) return i;
   }
@@ -15,19 +15,19 @@ std::optional<std::size_t> indexOf(std::span<const Dest> dests, const dataplane:
 
 }  // namespace
 
-std::vector<Dest> destsOf(const dataplane::Service& service) {
+std::vector<Dest> destsOf(const Service& service) {
   std::vector<Dest> out;
   out.reserve(service.reals.size());
-  for (const dataplane::Real& r : service.reals) out.push_back({r.key, r.weight, 0, 0, false});
+  for (const Real& r : service.reals) out.push_back({r.key, r.weight, 0, 0, false});
   return out;
 }
 
 // A template still steers its client while its real is in the service, also at weight 0
 // (quiesced) or overloaded, as IPVS's ip_vs_check_template allows, unless
 // expire_quiescent_template drops it for a weight-0 real.
-Decision decide(const dataplane::Service& service, std::span<const Dest> dests,
-                Scheduler& scheduler, PersistenceTable* persistence, const Flow& flow,
-                const PickContext& ctx, const DecideOptions& options) {
+Decision decide(const Service& service, std::span<const Dest> dests, Scheduler& scheduler,
+                PersistenceTable* persistence, const Flow& flow, const PickContext& ctx,
+                const DecideOptions& options) {
   Decision d;
   const bool persistent = persistence != nullptr && service.persistent();
   if (persistent) {

@@ -8,9 +8,9 @@
 #include <span>
 #include <string>
 
-#include "dataplane/service_table.h"
 #include "lb/persistence.h"
 #include "lb/scheduler.h"
+#include "lb/service_table.h"
 
 namespace keel::lb {
 
@@ -31,11 +31,11 @@ struct DecideOptions {
 // `scheduler` was updated with them. With `persistence` (non-null for a persistent service) the
 // template is looked up first and, once a destination is chosen, started or restarted
 // (PersistenceTable::connectionStarted); the caller ends it when the connection ends.
-Decision decide(const dataplane::Service& service, std::span<const Dest> dests,
-                Scheduler& scheduler, PersistenceTable* persistence, const Flow& flow,
-                const PickContext& ctx, const DecideOptions& options = {});
+Decision decide(const Service& service, std::span<const Dest> dests, Scheduler& scheduler,
+                PersistenceTable* persistence, const Flow& flow, const PickContext& ctx,
+                const DecideOptions& options = {});
 
 // The destinations a scheduler sees for `service` with zero counters.
-std::vector<Dest> destsOf(const dataplane::Service& service);
+std::vector<Dest> destsOf(const Service& service);
 
 }  // namespace keel::lb

@@ -12,11 +12,11 @@ base::IpAddress ip(const char* text) { return *base::IpAddress::parse(text); }
 class DecideTest : public ::testing::Test {
  protected:
   DecideTest() {
-    service_.key = {ip("198.18.0.100"), 80, dataplane::Protocol::Tcp, 0};
+    service_.key = {ip("198.18.0.100"), 80, Protocol::Tcp, 0};
     service_.scheduler = "rr";
     service_.persistence_timeout = seconds(50);
     for (const char* r : {"198.18.1.1", "198.18.1.2"}) {
-      service_.reals.push_back({{ip(r), 80}, 1, dataplane::Forwarding::Dr, 0, 0, false});
+      service_.reals.push_back({{ip(r), 80}, 1, Forwarding::Dr, 0, 0, false});
     }
     dests_ = destsOf(service_);
     scheduler_ = std::move(*makeScheduler("rr"));
@@ -24,11 +24,11 @@ class DecideTest : public ::testing::Test {
   }
 
   Decision decide(const char* client, Micros now, DecideOptions options = {}) {
-    Flow flow{ip(client), 40000, service_.key.address, 80, dataplane::Protocol::Tcp};
+    Flow flow{ip(client), 40000, service_.key.address, 80, Protocol::Tcp};
     return lb::decide(service_, dests_, *scheduler_, &persistence_, flow, {now, 0}, options);
   }
 
-  dataplane::Service service_;
+  Service service_;
   std::vector<Dest> dests_;
   std::unique_ptr<Scheduler> scheduler_;
   PersistenceTable persistence_;

@@ -8,16 +8,16 @@ namespace keel::lb {
 
 namespace {
 
-dataplane::Forwarding forwardingOf(model::Forwarding f) {
+Forwarding forwardingOf(model::Forwarding f) {
   switch (f) {
     case model::Forwarding::Dr:
-      return dataplane::Forwarding::Dr;
+      return Forwarding::Dr;
     case model::Forwarding::Tun:
-      return dataplane::Forwarding::Tun;
+      return Forwarding::Tun;
     case model::Forwarding::Nat:
       break;
   }
-  return dataplane::Forwarding::Nat;
+  return Forwarding::Nat;
 }
 
 // Group ranges differ only in their last byte (IPv4) or last 16-bit group (IPv6).
@@ -39,11 +39,11 @@ base::IpAddress fwmarkAddress(const model::VirtualServer& vs) {
 }
 
 void addGroupKeys(const model::VirtualServerGroup& group, const model::VirtualServer& vs,
-                  std::vector<dataplane::ServiceKey>& out) {
-  const dataplane::Protocol proto = vs.protocol;
+                  std::vector<ServiceKey>& out) {
+  const Protocol proto = vs.protocol;
   for (const model::VsGroupEntry& e : group.entries) {
     if (e.fwmark) {
-      out.push_back({fwmarkAddress(vs), 0, dataplane::Protocol::Tcp, *e.fwmark});
+      out.push_back({fwmarkAddress(vs), 0, Protocol::Tcp, *e.fwmark});
       continue;
     }
     for (base::IpAddress a = e.first;; a = nextAddress(a)) {
@@ -53,11 +53,11 @@ void addGroupKeys(const model::VirtualServerGroup& group, const model::VirtualSe
   }
 }
 
-dataplane::Tunnel tunnelOf(const model::TunnelOptions& t) {
-  dataplane::Tunnel out;
-  out.type = t.type == model::TunnelType::Gue   ? dataplane::TunnelType::Gue
-             : t.type == model::TunnelType::Gre ? dataplane::TunnelType::Gre
-                                                : dataplane::TunnelType::Ipip;
+Tunnel tunnelOf(const model::TunnelOptions& t) {
+  Tunnel out;
+  out.type = t.type == model::TunnelType::Gue   ? TunnelType::Gue
+             : t.type == model::TunnelType::Gre ? TunnelType::Gre
+                                                : TunnelType::Ipip;
   out.port = t.port;
   out.csum = t.checksum == model::TunnelChecksum::Csum;
   out.remcsum = t.checksum == model::TunnelChecksum::RemCsum;
@@ -69,8 +69,8 @@ bool startsAlive(const model::RealServer& rs) {
                       [](const model::Checker& c) { return c.timing.alpha; });
 }
 
-dataplane::Service serviceSettings(const model::VirtualServer& vs) {
-  dataplane::Service s;
+Service serviceSettings(const model::VirtualServer& vs) {
+  Service s;
   s.scheduler = vs.scheduler;
   s.scheduler_flags = vs.scheduler_flags;
   s.persistence_timeout = vs.persistence_timeout;
@@ -81,23 +81,23 @@ dataplane::Service serviceSettings(const model::VirtualServer& vs) {
   return s;
 }
 
-dataplane::Real sorryReal(const model::VirtualServer& vs, const model::SorryServer& sorry) {
-  dataplane::Real r;
+Real sorryReal(const model::VirtualServer& vs, const model::SorryServer& sorry) {
+  Real r;
   r.key = {sorry.address, sorry.port};
   r.forwarding = forwardingOf(sorry.forwarding.value_or(vs.forwarding));
+  if (r.forwarding == Forwarding::Tun) r.tunnel = tunnelOf(vs.tunnel);
   r.sorry = true;
   return r;
 }
 
 }  // namespace
 
-std::vector<dataplane::ServiceKey> serviceKeys(const model::Config& config,
-                                               const model::VirtualServer& vs) {
-  std::vector<dataplane::ServiceKey> out;
+std::vector<ServiceKey> serviceKeys(const model::Config& config, const model::VirtualServer& vs) {
+  std::vector<ServiceKey> out;
   if (const auto* a = std::get_if<model::VsAddress>(&vs.key)) {
     out.push_back({a->address, a->port, vs.protocol, 0});
   } else if (const auto* f = std::get_if<model::VsFwmark>(&vs.key)) {
-    out.push_back({fwmarkAddress(vs), 0, dataplane::Protocol::Tcp, f->mark});
+    out.push_back({fwmarkAddress(vs), 0, Protocol::Tcp, f->mark});
   } else {
     const std::string& name = std::get<model::VsGroup>(vs.key).name;
     for (const model::VirtualServerGroup& g : config.virtual_server_groups) {
@@ -199,9 +199,9 @@ std::optional<QuorumChange> DesiredState::evaluateQuorum(const model::VirtualSer
 
 // The reals a virtual server forwards to now: the sorry server while quorum is lost (if it has
 // one), else every alive real at its weight and every dead one with inhibit_on_failure at 0.
-std::vector<dataplane::Real> DesiredState::realsOf(const model::VirtualServer& vs,
-                                                   const std::string& name) const {
-  std::vector<dataplane::Real> out;
+std::vector<Real> DesiredState::realsOf(const model::VirtualServer& vs,
+                                        const std::string& name) const {
+  std::vector<Real> out;
   if (vs.sorry_server && !servers_.at(name).quorum_up) {
     out.push_back(sorryReal(vs, *vs.sorry_server));
     return out;
@@ -209,33 +209,30 @@ std::vector<dataplane::Real> DesiredState::realsOf(const model::VirtualServer& v
   for (const model::RealServer& rs : vs.real_servers) {
     const RealState& state = reals_.at({name, rs.address, rs.port});
     if (!state.alive && !rs.inhibit_on_failure) continue;
-    dataplane::Real r;
+    Real r;
     r.key = {rs.address, rs.port};
     r.weight = state.alive ? state.weight.value_or(rs.weight) : 0;
     r.forwarding = forwardingOf(rs.forwarding.value_or(vs.forwarding));
     r.upper_threshold = static_cast<std::uint32_t>(std::max(rs.uthreshold, 0));
     r.lower_threshold = static_cast<std::uint32_t>(std::max(rs.lthreshold, 0));
-    if (r.forwarding == dataplane::Forwarding::Tun)
-      r.tunnel = tunnelOf(rs.tunnel.value_or(vs.tunnel));
+    if (r.forwarding == Forwarding::Tun) r.tunnel = tunnelOf(rs.tunnel.value_or(vs.tunnel));
     out.push_back(r);
   }
-  std::sort(out.begin(), out.end(),
-            [](const dataplane::Real& a, const dataplane::Real& b) { return a.key < b.key; });
-  out.erase(std::unique(
-                out.begin(), out.end(),
-                [](const dataplane::Real& a, const dataplane::Real& b) { return a.key == b.key; }),
+  std::sort(out.begin(), out.end(), [](const Real& a, const Real& b) { return a.key < b.key; });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const Real& a, const Real& b) { return a.key == b.key; }),
             out.end());
   return out;
 }
 
-std::vector<dataplane::ServicePtr> DesiredState::buildServer(const model::VirtualServer& vs,
-                                                             const std::string& name) const {
-  dataplane::Service settings = serviceSettings(vs);
+std::vector<ServicePtr> DesiredState::buildServer(const model::VirtualServer& vs,
+                                                  const std::string& name) const {
+  Service settings = serviceSettings(vs);
   settings.reals = realsOf(vs, name);
-  std::vector<dataplane::ServicePtr> out;
-  for (const dataplane::ServiceKey& key : serviceKeys(*config_, vs)) {
+  std::vector<ServicePtr> out;
+  for (const ServiceKey& key : serviceKeys(*config_, vs)) {
     settings.key = key;
-    out.push_back(std::make_shared<const dataplane::Service>(settings));
+    out.push_back(std::make_shared<const Service>(settings));
   }
   return out;
 }
@@ -247,16 +244,14 @@ void DesiredState::rebuild() {
   for (const model::VirtualServer& vs : config_->virtual_servers) {
     by_name_.emplace(model::virtualServerName(vs), &vs);
   }
-  auto table = std::make_shared<dataplane::ServiceTable>();
+  auto table = std::make_shared<ServiceTable>();
   for (const model::VirtualServer& vs : config_->virtual_servers) {
     const std::string name = model::virtualServerName(vs);
     auto built = buildServer(vs, name);
     table->services.insert(table->services.end(), built.begin(), built.end());
     by_server_.emplace(name, std::move(built));
   }
-  auto byKey = [](const dataplane::ServicePtr& a, const dataplane::ServicePtr& b) {
-    return a->key < b->key;
-  };
+  auto byKey = [](const ServicePtr& a, const ServicePtr& b) { return a->key < b->key; };
   std::stable_sort(table->services.begin(), table->services.end(), byKey);
   table->services.erase(std::unique(table->services.begin(), table->services.end(),
                                     [](const auto& a, const auto& b) { return a->key == b->key; }),
@@ -270,12 +265,11 @@ void DesiredState::rebuildServer(const model::VirtualServer& vs) {
   const std::string name = model::virtualServerName(vs);
   auto old = by_server_.find(name);
   if (old == by_server_.end()) return rebuild();
-  std::vector<dataplane::ServicePtr> built = buildServer(vs, name);
-  auto table = std::make_shared<dataplane::ServiceTable>(*table_);
+  std::vector<ServicePtr> built = buildServer(vs, name);
+  auto table = std::make_shared<ServiceTable>(*table_);
   for (std::size_t i = 0; i < built.size() && i < old->second.size(); ++i) {
-    auto it = std::lower_bound(
-        table->services.begin(), table->services.end(), built[i]->key,
-        [](const dataplane::ServicePtr& s, const dataplane::ServiceKey& k) { return s->key < k; });
+    auto it = std::lower_bound(table->services.begin(), table->services.end(), built[i]->key,
+                               [](const ServicePtr& s, const ServiceKey& k) { return s->key < k; });
     if (it != table->services.end() && *it == old->second[i]) *it = built[i];
   }
   old->second = std::move(built);

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/service_table.h"
+#include "lb/service_table.h"
 #include "model/config.h"
 #include "model/health.h"
 
@@ -45,7 +45,7 @@ class DesiredState {
   std::vector<QuorumChange> onHealth(const model::HealthEvent& event, bool* changed = nullptr);
 
   // The current desired table (rebuilt after each change, shared until the next).
-  std::shared_ptr<const dataplane::ServiceTable> table() const { return table_; }
+  std::shared_ptr<const ServiceTable> table() const { return table_; }
 
   // The quorum state of a virtual server, nullopt if there is no such server.
   std::optional<bool> quorumUp(const std::string& virtual_server) const;
@@ -65,10 +65,9 @@ class DesiredState {
   void startReals(const model::Config& config);
   std::optional<QuorumChange> evaluateQuorum(const model::VirtualServer& vs, bool initial);
   int weightSum(const model::VirtualServer& vs, const std::string& name) const;
-  std::vector<dataplane::Real> realsOf(const model::VirtualServer& vs,
-                                       const std::string& name) const;
-  std::vector<dataplane::ServicePtr> buildServer(const model::VirtualServer& vs,
-                                                 const std::string& name) const;
+  std::vector<Real> realsOf(const model::VirtualServer& vs, const std::string& name) const;
+  std::vector<ServicePtr> buildServer(const model::VirtualServer& vs,
+                                      const std::string& name) const;
   void rebuild();
   void rebuildServer(const model::VirtualServer& vs);
 
@@ -77,14 +76,13 @@ class DesiredState {
   std::map<std::string, VsState> servers_;
   // The services each virtual server built last, in serviceKeys() order (some may have lost
   // to an earlier virtual server with the same key).
-  std::map<std::string, std::vector<dataplane::ServicePtr>> by_server_;
+  std::map<std::string, std::vector<ServicePtr>> by_server_;
   std::multimap<std::string, const model::VirtualServer*> by_name_;  // into *config_
-  std::shared_ptr<const dataplane::ServiceTable> table_;
+  std::shared_ptr<const ServiceTable> table_;
 };
 
 // The services a virtual server listens on: one for `IP PORT`, one for `fwmark N`, every address
 // of every range (and every fwmark) of its group. Sorted, unique.
-std::vector<dataplane::ServiceKey> serviceKeys(const model::Config& config,
-                                               const model::VirtualServer& vs);
+std::vector<ServiceKey> serviceKeys(const model::Config& config, const model::VirtualServer& vs);
 
 }  // namespace keel::lb

@@ -75,7 +75,7 @@ std::uint64_t loadLe8(const std::uint8_t* p) {
 
 // The bytes a backend is hashed by: family (4 or 6), 16 address bytes (an IPv4 address padded
 // with zeros), the port in network order.
-std::array<std::uint8_t, 19> keyBytes(const dataplane::RealKey& key) {
+std::array<std::uint8_t, 19> keyBytes(const RealKey& key) {
   std::array<std::uint8_t, 19> out{};
   out[0] = key.address.isV4() ? 4 : 6;
   auto addr = key.address.bytes();

@@ -8,20 +8,20 @@
 #include <vector>
 
 #include "base/error.h"
-#include "dataplane/service_table.h"
+#include "lb/service_table.h"
 
 namespace keel::lb {
 
 inline constexpr std::uint32_t kDefaultMaglevSize = 65537;
 
 struct MaglevBackend {
-  dataplane::RealKey key;
+  RealKey key;
   std::uint32_t weight = 1;  // 0: gets no slot
 };
 
 struct MaglevTable {
-  std::vector<dataplane::RealKey> backends;  // the backends with weight > 0, sorted by key
-  std::vector<std::uint32_t> slots;          // size M; each an index into `backends`
+  std::vector<RealKey> backends;     // the backends with weight > 0, sorted by key
+  std::vector<std::uint32_t> slots;  // size M; each an index into `backends`
 
   bool empty() const { return backends.empty(); }
   // The backend index for a flow hash.

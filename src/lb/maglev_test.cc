@@ -14,8 +14,8 @@
 namespace keel::lb {
 namespace {
 
-dataplane::RealKey realV4(std::uint32_t i, std::uint16_t port = 80) {
-  return dataplane::RealKey{base::IpAddress::v4(0x0a000000 + i), port};
+RealKey realV4(std::uint32_t i, std::uint16_t port = 80) {
+  return RealKey{base::IpAddress::v4(0x0a000000 + i), port};
 }
 
 // 100 backends with weights 1..5.
@@ -157,7 +157,7 @@ TEST(MaglevTest, RemovingOneBackendMovesFewSurvivingSlots) {
 
 TEST(MaglevTest, TableDoesNotDependOnInputOrder) {
   auto backends = mixedBackends(100);
-  backends.push_back({dataplane::RealKey{*base::IpAddress::parse("2001:db8::1"), 443}, 3});
+  backends.push_back({RealKey{*base::IpAddress::parse("2001:db8::1"), 443}, 3});
   backends.push_back({realV4(1, 81), 2});  // same address, other port
   auto first = buildMaglev(backends);
   std::mt19937 rng(7);

@@ -20,8 +20,8 @@ namespace {
 constexpr std::uint16_t kFtpPort = 21;
 
 // The service part of a template key: a port-0 or FTP service has port 0.
-dataplane::ServiceKey templateService(const dataplane::ServiceKey& service) {
-  dataplane::ServiceKey out = service;
+ServiceKey templateService(const ServiceKey& service) {
+  ServiceKey out = service;
   if (!out.isFwmark() && out.port == kFtpPort) out.port = 0;
   return out;
 }
@@ -45,14 +45,14 @@ bool dead(const PersistenceTable::Entry& e, Micros now) {
 
 }  // namespace
 
-TemplateKey templateKey(const dataplane::Service& service, const base::IpAddress& client) {
+TemplateKey templateKey(const Service& service, const base::IpAddress& client) {
   const int max = client.maxPrefixLength();
   const int prefix =
       service.persistence_prefix == 0 ? max : std::min<int>(service.persistence_prefix, max);
   return TemplateKey{templateService(service.key), maskAddress(client, prefix)};
 }
 
-std::optional<dataplane::RealKey> PersistenceTable::lookup(const TemplateKey& key, Micros now) {
+std::optional<RealKey> PersistenceTable::lookup(const TemplateKey& key, Micros now) {
   auto it = entries_.find(key);
   if (it == entries_.end()) return std::nullopt;
   if (dead(it->second, now)) {
@@ -64,7 +64,7 @@ std::optional<dataplane::RealKey> PersistenceTable::lookup(const TemplateKey& ke
 
 // Re-pointing a live template at another real (its old real became unusable) keeps its count:
 // the connections still open to the old real keep the template alive until they end.
-void PersistenceTable::connectionStarted(const TemplateKey& key, const dataplane::RealKey& real,
+void PersistenceTable::connectionStarted(const TemplateKey& key, const RealKey& real,
                                          Micros timeout, Micros now) {
   Entry& e = entries_[key];
   e.real = real;
@@ -81,9 +81,8 @@ void PersistenceTable::connectionEnded(const TemplateKey& key, Micros now) {
   if (e.controlled == 0) e.expires = std::max(e.expires, now + e.timeout);
 }
 
-std::size_t PersistenceTable::dropReal(const dataplane::ServiceKey& service,
-                                       const dataplane::RealKey& real) {
-  const dataplane::ServiceKey tservice = templateService(service);
+std::size_t PersistenceTable::dropReal(const ServiceKey& service, const RealKey& real) {
+  const ServiceKey tservice = templateService(service);
   return std::erase_if(entries_, [&](const auto& kv) {
     return kv.first.service == tservice && kv.second.real == real;
   });

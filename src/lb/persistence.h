@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "base/address.h"
-#include "dataplane/service_table.h"
+#include "lb/service_table.h"
 
 namespace keel::lb {
 
@@ -19,19 +19,19 @@ using Micros = std::chrono::microseconds;
 // IPVS's template key: <proto, caddr & mask, vaddr, vport, ...>. For a port-0 service and for
 // FTP (port 21) the port is 0; a fwmark service is keyed by its mark (its ServiceKey).
 struct TemplateKey {
-  dataplane::ServiceKey service;
+  ServiceKey service;
   base::IpAddress client;  // already masked
 
   friend auto operator<=>(const TemplateKey&, const TemplateKey&) = default;
 };
 
 // The key for a new connection from `client` to `service`.
-TemplateKey templateKey(const dataplane::Service& service, const base::IpAddress& client);
+TemplateKey templateKey(const Service& service, const base::IpAddress& client);
 
 class PersistenceTable {
  public:
   struct Entry {
-    dataplane::RealKey real;
+    RealKey real;
     Micros expires{};  // meaningful only while controlled == 0
     Micros timeout{};
     std::uint32_t controlled = 0;  // live connections this template controls
@@ -39,12 +39,11 @@ class PersistenceTable {
 
   // The real server of a live template, or nullopt. An entry past its expiry with no controlled
   // connection is dead (and dropped).
-  std::optional<dataplane::RealKey> lookup(const TemplateKey& key, Micros now);
+  std::optional<RealKey> lookup(const TemplateKey& key, Micros now);
 
   // A new connection under `key` went to `real`: create the template or re-point it, restart
   // its timer (IPVS re-arms it with each new controlled connection) and count the connection.
-  void connectionStarted(const TemplateKey& key, const dataplane::RealKey& real, Micros timeout,
-                         Micros now);
+  void connectionStarted(const TemplateKey& key, const RealKey& real, Micros timeout, Micros now);
 
   // A connection the template controlled ended; the template lives on for its timeout from now
   // if it controls nothing else.
@@ -52,7 +51,7 @@ class PersistenceTable {
 
   // Drops the templates pointing at `real` of `service` (the real was removed, or became
   // unusable with expire_quiescent_template). Returns how many.
-  std::size_t dropReal(const dataplane::ServiceKey& service, const dataplane::RealKey& real);
+  std::size_t dropReal(const ServiceKey& service, const RealKey& real);
 
   // Drops one template (its real became unusable for it, e.g. expire_quiescent_template).
   void erase(const TemplateKey& key) { entries_.erase(key); }

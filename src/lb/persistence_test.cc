@@ -12,16 +12,16 @@ using std::chrono::seconds;
 
 base::IpAddress ip(const char* text) { return *base::IpAddress::parse(text); }
 
-dataplane::Service service(const char* vip, std::uint16_t port, std::uint8_t prefix = 0) {
-  dataplane::Service s;
-  s.key = dataplane::ServiceKey{ip(vip), port, dataplane::Protocol::Tcp, 0};
+Service service(const char* vip, std::uint16_t port, std::uint8_t prefix = 0) {
+  Service s;
+  s.key = ServiceKey{ip(vip), port, Protocol::Tcp, 0};
   s.persistence_timeout = seconds(300);
   s.persistence_prefix = prefix;
   return s;
 }
 
-const dataplane::RealKey kRealA{base::IpAddress::v4(0x0a000001), 80};
-const dataplane::RealKey kRealB{base::IpAddress::v4(0x0a000002), 80};
+const RealKey kRealA{base::IpAddress::v4(0x0a000001), 80};
+const RealKey kRealB{base::IpAddress::v4(0x0a000002), 80};
 
 TEST(TemplateKeyTest, ZeroPrefixKeepsTheWholeAddress) {
   auto s = service("198.18.0.100", 80);
@@ -72,8 +72,8 @@ TEST(TemplateKeyTest, PortZeroAndFtpServicesHavePortZero) {
 }
 
 TEST(TemplateKeyTest, FwmarkServiceKeyedByItsKey) {
-  dataplane::Service s;
-  s.key = dataplane::ServiceKey{base::IpAddress{}, 0, dataplane::Protocol::Tcp, 7};
+  Service s;
+  s.key = ServiceKey{base::IpAddress{}, 0, Protocol::Tcp, 7};
   s.persistence_prefix = 16;
   auto k = templateKey(s, ip("10.1.2.3"));
   EXPECT_EQ(k.service, s.key);

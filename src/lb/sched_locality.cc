@@ -25,7 +25,7 @@ bool overloadedInCluster(const Dest& d, std::span<const Dest> dests) {
 
 // A server remembered by key, with its index in the current list (kGone once removed).
 struct Member {
-  dataplane::RealKey key;
+  RealKey key;
   std::size_t index = kGone;
 };
 
@@ -38,10 +38,9 @@ class KeyIndex {
     std::sort(sorted_.begin(), sorted_.end(),
               [](const Member& a, const Member& b) { return a.key < b.key; });
   }
-  std::size_t find(const dataplane::RealKey& key) const {
-    auto it =
-        std::lower_bound(sorted_.begin(), sorted_.end(), key,
-                         [](const Member& m, const dataplane::RealKey& k) { return m.key < k; });
+  std::size_t find(const RealKey& key) const {
+    auto it = std::lower_bound(sorted_.begin(), sorted_.end(), key,
+                               [](const Member& m, const RealKey& k) { return m.key < k; });
     return it != sorted_.end() && it->key == key ? it->index : kGone;
   }
 

@@ -28,7 +28,7 @@ std::vector<std::uint32_t> mhTable(std::span<const Dest> dests,
                                    std::span<const MaglevBackend> backends) {
   auto built = buildMaglev(backends, kMhTableSize);
   if (!built || built->empty()) return {};
-  std::vector<std::pair<dataplane::RealKey, std::uint32_t>> index;
+  std::vector<std::pair<RealKey, std::uint32_t>> index;
   index.reserve(dests.size());
   for (std::size_t i = 0; i < dests.size(); ++i) {
     index.emplace_back(dests[i].key, static_cast<std::uint32_t>(i));
@@ -36,9 +36,8 @@ std::vector<std::uint32_t> mhTable(std::span<const Dest> dests,
   std::sort(index.begin(), index.end());
   std::vector<std::uint32_t> to_dest(built->backends.size());
   for (std::size_t j = 0; j < built->backends.size(); ++j) {
-    auto it = std::lower_bound(
-        index.begin(), index.end(), built->backends[j],
-        [](const auto& entry, const dataplane::RealKey& k) { return entry.first < k; });
+    auto it = std::lower_bound(index.begin(), index.end(), built->backends[j],
+                               [](const auto& entry, const RealKey& k) { return entry.first < k; });
     to_dest[j] = it->second;
   }
   std::vector<std::uint32_t> table(built->slots.size());
@@ -84,7 +83,7 @@ class MhScheduler final : public Scheduler {
 
  private:
   struct LastWeight {
-    dataplane::RealKey key;
+    RealKey key;
     int weight = 0;
   };
   struct Found {
@@ -93,10 +92,9 @@ class MhScheduler final : public Scheduler {
     bool fallback = false;
   };
 
-  int lastWeight(const dataplane::RealKey& key) const {
-    auto it = std::lower_bound(
-        last_weights_.begin(), last_weights_.end(), key,
-        [](const LastWeight& a, const dataplane::RealKey& k) { return a.key < k; });
+  int lastWeight(const RealKey& key) const {
+    auto it = std::lower_bound(last_weights_.begin(), last_weights_.end(), key,
+                               [](const LastWeight& a, const RealKey& k) { return a.key < k; });
     return it != last_weights_.end() && it->key == key ? it->weight : 0;
   }
 

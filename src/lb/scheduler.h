@@ -14,13 +14,13 @@
 
 #include "base/address.h"
 #include "base/error.h"
-#include "dataplane/service_table.h"
+#include "lb/service_table.h"
 
 namespace keel::lb {
 
 // One destination as a scheduler sees it: the configured real plus its live counters.
 struct Dest {
-  dataplane::RealKey key;
+  RealKey key;
   int weight = 1;              // 0: takes no new connections
   std::uint32_t active = 0;    // established connections
   std::uint32_t inactive = 0;  // connections in other states
@@ -37,7 +37,7 @@ struct Flow {
   std::uint16_t client_port = 0;
   base::IpAddress vip;
   std::uint16_t vport = 0;
-  dataplane::Protocol protocol = dataplane::Protocol::Tcp;
+  Protocol protocol = Protocol::Tcp;
 };
 
 // What a pick may depend on besides the flow and the destinations.

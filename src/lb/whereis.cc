@@ -9,25 +9,25 @@ namespace keel::lb {
 
 namespace {
 
-const dataplane::Service* findService(const dataplane::ServiceTable& table, const WhereIsQuery& q) {
+const Service* findService(const ServiceTable& table, const WhereIsQuery& q) {
   if (const auto* s = table.find({q.vip, q.vport, q.protocol, 0})) return s;
   return table.find({q.vip, 0, q.protocol, 0});
 }
 
-std::string prefixText(const dataplane::Service& s, const base::IpAddress& client) {
+std::string prefixText(const Service& s, const base::IpAddress& client) {
   const int bits = s.persistence_prefix != 0 ? s.persistence_prefix : client.maxPrefixLength();
   return fmt::format("{}/{}", templateKey(s, client).client.str(), bits);
 }
 
 }  // namespace
 
-base::Result<WhereIsAnswer> whereIs(const dataplane::ServiceTable& table, const WhereIsQuery& q,
+base::Result<WhereIsAnswer> whereIs(const ServiceTable& table, const WhereIsQuery& q,
                                     const PersistenceTable* persistence, Micros now) {
-  const dataplane::Service* service = findService(table, q);
+  const Service* service = findService(table, q);
   if (service == nullptr) {
-    return base::makeError(base::ErrorCode::NotFound,
-                           fmt::format("no virtual service {}",
-                                       dataplane::ServiceKey{q.vip, q.vport, q.protocol, 0}.str()));
+    return base::makeError(
+        base::ErrorCode::NotFound,
+        fmt::format("no virtual service {}", ServiceKey{q.vip, q.vport, q.protocol, 0}.str()));
   }
   WhereIsAnswer answer{service->key, std::nullopt, {}};
   if (persistence != nullptr && service->persistent()) {
@@ -60,8 +60,7 @@ base::Result<WhereIsAnswer> whereIs(const dataplane::ServiceTable& table, const 
 }
 
 std::string formatWhereIs(const WhereIsQuery& q, const WhereIsAnswer& a) {
-  return fmt::format("{} <- {}: {} ({})", a.service.str(),
-                     dataplane::RealKey{q.client, q.client_port}.str(),
+  return fmt::format("{} <- {}: {} ({})", a.service.str(), RealKey{q.client, q.client_port}.str(),
                      a.real ? a.real->str() : "no real server", a.why);
 }
 

@@ -9,28 +9,28 @@
 #include <string>
 
 #include "base/error.h"
-#include "dataplane/service_table.h"
 #include "lb/persistence.h"
+#include "lb/service_table.h"
 
 namespace keel::lb {
 
 struct WhereIsQuery {
   base::IpAddress vip;
   std::uint16_t vport = 0;
-  dataplane::Protocol protocol = dataplane::Protocol::Tcp;
+  Protocol protocol = Protocol::Tcp;
   base::IpAddress client;
   std::uint16_t client_port = 0;
 };
 
 struct WhereIsAnswer {
-  dataplane::ServiceKey service;
-  std::optional<dataplane::RealKey> real;  // unset: no real server would take the flow
+  ServiceKey service;
+  std::optional<RealKey> real;  // unset: no real server would take the flow
   std::string why;
 };
 
 // Fails with NotFound when no service matches VIP:PORT (or VIP port 0) for the protocol, and
 // with InvalidArgument when the service's scheduler is unknown.
-base::Result<WhereIsAnswer> whereIs(const dataplane::ServiceTable& table, const WhereIsQuery& q,
+base::Result<WhereIsAnswer> whereIs(const ServiceTable& table, const WhereIsQuery& q,
                                     const PersistenceTable* persistence = nullptr, Micros now = {});
 
 // "TCP 198.18.0.100:80 <- 198.18.3.1:40000: 198.18.1.2:80 (rr: ...)"

@@ -7,20 +7,20 @@ namespace {
 
 base::IpAddress ip(const char* text) { return *base::IpAddress::parse(text); }
 
-dataplane::ServiceTable table(std::string scheduler, std::chrono::seconds persistence = {}) {
-  dataplane::Service s;
-  s.key = {ip("198.18.0.100"), 80, dataplane::Protocol::Tcp, 0};
+ServiceTable table(std::string scheduler, std::chrono::seconds persistence = {}) {
+  Service s;
+  s.key = {ip("198.18.0.100"), 80, Protocol::Tcp, 0};
   s.scheduler = std::move(scheduler);
   s.persistence_timeout = persistence;
   s.persistence_prefix = 24;
   for (const char* r : {"198.18.1.1", "198.18.1.2"}) {
-    s.reals.push_back({{ip(r), 80}, 1, dataplane::Forwarding::Dr, 0, 0, false});
+    s.reals.push_back({{ip(r), 80}, 1, Forwarding::Dr, 0, 0, false});
   }
-  return dataplane::ServiceTable::of({s});
+  return ServiceTable::of({s});
 }
 
 WhereIsQuery query(const char* client, std::uint16_t vport = 80) {
-  return {ip("198.18.0.100"), vport, dataplane::Protocol::Tcp, ip(client), 40000};
+  return {ip("198.18.0.100"), vport, Protocol::Tcp, ip(client), 40000};
 }
 
 TEST(WhereIsTest, UnknownServiceIsNotFound) {
@@ -43,7 +43,7 @@ TEST(WhereIsTest, SourceHashAnswersTheSameForTheSameClient) {
 TEST(WhereIsTest, ALiveTemplateWinsOverTheScheduler) {
   const auto t = table("rr", std::chrono::seconds(50));
   PersistenceTable p;
-  const dataplane::RealKey second{ip("198.18.1.2"), 80};
+  const RealKey second{ip("198.18.1.2"), 80};
   p.connectionStarted(templateKey(*t.services[0], ip("198.18.3.7")), second,
                       std::chrono::seconds(50), Micros{0});
   // 198.18.3.1 shares 198.18.3.0/24 with the template's client.
@@ -57,7 +57,7 @@ TEST(WhereIsTest, ALiveTemplateWinsOverTheScheduler) {
   // Another /24 is scheduled: a fresh rr starts at the first real.
   auto b = whereIs(t, query("198.18.4.1"), &p, std::chrono::seconds(10));
   ASSERT_TRUE(b);
-  EXPECT_EQ(b->real, (dataplane::RealKey{ip("198.18.1.1"), 80}));
+  EXPECT_EQ(b->real, (RealKey{ip("198.18.1.1"), 80}));
 }
 
 }  // namespace

@@ -80,6 +80,10 @@ struct GlobalDefs {
   std::optional<std::uint32_t> random_seed;
   DataplaneKind dataplane = DataplaneKind::Auto;  // keel extension: keel_dataplane
   int proxy_workers = 0;  // keel extension: keel_proxy_workers; 0: one per CPU
+  // keel extension keel_proxy_client_prefix V4 V6: the prefix lengths that name one client for
+  // the proxy's per-client limits (docs/dataplane.md, "Limits").
+  int proxy_client_prefix4 = 32;
+  int proxy_client_prefix6 = 64;
   // keel extension: where GET /metrics is served ("127.0.0.1:9100"); empty: not served.
   std::string keel_metrics_listen;
 

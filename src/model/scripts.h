@@ -6,12 +6,14 @@
 #include <vector>
 
 #include "model/config.h"
+#include "model/validate.h"
 
 namespace keel::model {
 
 struct ScriptUse {
   const Script* script = nullptr;  // points into the Config passed to scriptsOf()
   std::string where;               // e.g. "vrrp_script chk", "(VI_1) notify_master"
+  Subject subject;                 // where it is written (validate.h)
 };
 
 // The non-empty scripts of `config` in configuration order. The pointers live as long as `config`.

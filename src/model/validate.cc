@@ -16,24 +16,31 @@ void checkInstances(const Config& c, std::vector<Problem>& out) {
   std::map<base::Prefix, std::string> vips;
   for (const VrrpInstance& vi : c.vrrp_instances) {
     if (!names.insert(vi.name).second) {
-      out.push_back({true, fmt::format("vrrp_instance {} is defined twice", vi.name)});
+      out.push_back({true,
+                     fmt::format("vrrp_instance {} is defined twice", vi.name),
+                     {"vrrp_instance", vi.name}});
     }
     bool v6 = !vi.virtual_ipaddress.empty() && vi.virtual_ipaddress[0].address.address().isV6();
     if (v6 && vi.version == 2) {
-      out.push_back({true, fmt::format("({}) VRRP version 2 cannot carry IPv6 addresses; use "
-                                       "version 3",
-                                       vi.name)});
+      out.push_back(
+          {true,
+           fmt::format("({}) VRRP version 2 cannot carry IPv6 addresses; use version 3", vi.name),
+           {"vrrp_instance", vi.name, "virtual_ipaddress", vi.virtual_ipaddress[0].address.str()}});
     }
     auto key = std::make_tuple(vi.interface, vi.virtual_router_id, v6);
     if (auto [it, fresh] = vrids.emplace(key, vi.name); !fresh && vi.virtual_router_id != 0) {
-      out.push_back({true, fmt::format("({}) virtual_router_id {} on {} is already used by {}",
-                                       vi.name, vi.virtual_router_id, vi.interface, it->second)});
+      out.push_back({true,
+                     fmt::format("({}) virtual_router_id {} on {} is already used by {}", vi.name,
+                                 vi.virtual_router_id, vi.interface, it->second),
+                     {"vrrp_instance", vi.name, "virtual_router_id"}});
     }
     for (const VirtualIp& vip : vi.virtual_ipaddress) {
       base::Prefix host = vip.address;
       if (auto [it, fresh] = vips.emplace(host, vi.name); !fresh && it->second != vi.name) {
-        out.push_back({true, fmt::format("({}) virtual address {} is also in {}", vi.name,
-                                         host.str(), it->second)});
+        out.push_back(
+            {true,
+             fmt::format("({}) virtual address {} is also in {}", vi.name, host.str(), it->second),
+             {"vrrp_instance", vi.name, "virtual_ipaddress", host.str()}});
       }
     }
   }
@@ -49,21 +56,25 @@ void checkReferences(const Config& c, std::vector<Problem>& out) {
   for (const SyncGroup& g : c.sync_groups) {
     for (const std::string& m : g.members) {
       if (!instances.contains(m)) {
-        out.push_back(
-            {true, fmt::format("vrrp_sync_group {} names unknown vrrp_instance {}", g.name, m)});
+        out.push_back({true,
+                       fmt::format("vrrp_sync_group {} names unknown vrrp_instance {}", g.name, m),
+                       {"vrrp_sync_group", g.name, "group", m}});
       }
     }
   }
   for (const VrrpInstance& vi : c.vrrp_instances) {
     for (const TrackRef& t : vi.track_script) {
       if (!scripts.contains(t.name)) {
-        out.push_back(
-            {true, fmt::format("({}) track_script {} is not a vrrp_script", vi.name, t.name)});
+        out.push_back({true,
+                       fmt::format("({}) track_script {} is not a vrrp_script", vi.name, t.name),
+                       {"vrrp_instance", vi.name, "track_script", t.name}});
       }
     }
     for (const TrackRef& t : vi.track_file) {
       if (!files.contains(t.name)) {
-        out.push_back({true, fmt::format("({}) track_file {} is not defined", vi.name, t.name)});
+        out.push_back({true,
+                       fmt::format("({}) track_file {} is not defined", vi.name, t.name),
+                       {"vrrp_instance", vi.name, "track_file", t.name}});
       }
     }
   }
@@ -77,9 +88,11 @@ void checkProxyForwarding(const VirtualServer& vs, const std::string& name,
     if (f == Forwarding::Nat && r.forwarding) f = *r.forwarding;
   }
   if (f == Forwarding::Nat) return;
-  out.push_back({true, fmt::format("virtual_server {}: lb_kind {} needs the XDP data plane; "
-                                   "keel_dataplane proxy forwards NAT only",
-                                   name, f == Forwarding::Dr ? "DR" : "TUN")});
+  out.push_back({true,
+                 fmt::format("virtual_server {}: lb_kind {} needs the XDP data plane; "
+                             "keel_dataplane proxy forwards NAT only",
+                             name, f == Forwarding::Dr ? "DR" : "TUN"),
+                 {"virtual_server", name, "lb_kind"}});
 }
 
 void checkVirtualServers(const Config& c, std::vector<Problem>& out) {
@@ -89,14 +102,19 @@ void checkVirtualServers(const Config& c, std::vector<Problem>& out) {
   for (const VirtualServer& vs : c.virtual_servers) {
     std::string name = virtualServerName(vs);
     if (!seen.insert(name).second) {
-      out.push_back({true, fmt::format("virtual_server {} is defined twice", name)});
+      out.push_back({true,
+                     fmt::format("virtual_server {} is defined twice", name),
+                     {"virtual_server", name}});
     }
     if (const auto* g = std::get_if<VsGroup>(&vs.key); g && !groups.contains(g->name)) {
-      out.push_back(
-          {true, fmt::format("virtual_server group {} is not a virtual_server_group", g->name)});
+      out.push_back({true,
+                     fmt::format("virtual_server group {} is not a virtual_server_group", g->name),
+                     {"virtual_server", name}});
     }
     if (vs.real_servers.empty() && !vs.sorry_server) {
-      out.push_back({false, fmt::format("virtual_server {} has no real servers", name)});
+      out.push_back({false,
+                     fmt::format("virtual_server {} has no real servers", name),
+                     {"virtual_server", name}});
     }
     if (c.global.dataplane == DataplaneKind::Proxy) checkProxyForwarding(vs, name, out);
   }

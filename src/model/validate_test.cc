@@ -45,6 +45,20 @@ TEST(ValidateTest, ConflictsBetweenInstances) {
                              "E (VI_1) track_script chk is not a vrrp_script"}));
 }
 
+// What each problem is about, for the config reader to name the statement at fault.
+TEST(ValidateTest, ProblemsNameTheirSubject) {
+  Config c;
+  c.vrrp_instances.push_back(instance("VI_1", "eth0", 1, "198.18.0.100/24"));
+  c.vrrp_instances.push_back(instance("VI_2", "eth0", 1, "2001:db8::1/64"));
+  c.vrrp_instances.back().version = 2;
+  c.vrrp_instances[0].track_file.push_back({"f", false, 0, false});
+  std::vector<Subject> subjects;
+  for (const Problem& p : validate(c)) subjects.push_back(p.subject);
+  EXPECT_EQ(subjects,
+            (std::vector<Subject>{{"vrrp_instance", "VI_2", "virtual_ipaddress", "2001:db8::1/64"},
+                                  {"vrrp_instance", "VI_1", "track_file", "f"}}));
+}
+
 TEST(ValidateTest, VirtualServers) {
   Config c;
   VirtualServer vs;

@@ -117,7 +117,7 @@ nlmsghdr* addressMessage(std::vector<char>& buf, std::uint16_t type, std::uint16
 }
 
 base::Result<mnl_socket*> openSocket(unsigned groups) {
-  mnl_socket* nl = mnl_socket_open(NETLINK_ROUTE);
+  mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
   if (nl == nullptr) return KEEL_SYS_ERROR(errno, "cannot open an rtnetlink socket");
   if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
     const int err = errno;

@@ -201,6 +201,41 @@ TEST_F(XdpHostileTest, Ipv6ExtensionHeaders) {
   expect(jumbo.build(), XDP_DROP, KEEL_DROP_MALFORMED_IPV6, 2);
 }
 
+// Legitimate IPv6 whose extension headers reach past what the program walks (an SRv6 routing
+// header with six segments, a long hop-by-hop header): passed to the kernel untouched — to a VIP
+// or not, TCP, UDP or ICMPv6 — and counted, never dropped.
+TEST_F(XdpHostileTest, Ipv6HeadersBeyondTheWalkPassUntouched) {
+  Bytes srh_body(6 + 16 * 6, 0);  // routing type 4 (SRH), six 16-byte segments
+  srh_body[0] = 4;
+  srh_body[1] = 5;  // segments left
+  srh_body[2] = 5;  // last entry
+  const Ipv6Ext srh{43, srh_body};
+  const Ipv6Ext long_hbh{0, Bytes(6 + 8 * 20, 1)};  // PadN-sized options, 168 bytes in all
+  const Ipv6Ext hbh{0, Bytes(6, 0)};
+  const Addr other6 = addr("2001:db8:7::9");  // not a VIP
+  std::uint64_t passed = 0;
+  for (const auto& chain : {std::vector<Ipv6Ext>{srh}, std::vector<Ipv6Ext>{hbh, srh},
+                            std::vector<Ipv6Ext>{long_hbh}}) {
+    for (const Addr& dst : {vip6, other6}) {
+      PacketBuilder tcp = fromClient(client6, dst);
+      tcp.tcp(40000, 80, kSyn).payload("hello");
+      tcp.lastIpv6().ext = chain;
+      expect(tcp.build(), XDP_PASS, KEEL_PASS_IPV6_EXT, ++passed);
+      PacketBuilder udp = fromClient(client6, dst);
+      udp.udp(40000, 53).payload("q");
+      udp.lastIpv6().ext = chain;
+      expect(udp.build(), XDP_PASS, KEEL_PASS_IPV6_EXT, ++passed);
+      PacketBuilder icmp = fromClient(client6, dst);
+      icmp.icmp(1, 4).raw(PacketBuilder().ipv6(dst, client6).tcp(80, 40000, kAck).build());
+      icmp.lastIpv6().ext = chain;
+      expect(icmp.build(), XDP_PASS, KEEL_PASS_IPV6_EXT, ++passed);
+    }
+  }
+  EXPECT_EQ(h->counter(KEEL_DROP_MALFORMED_L4), 0U);
+  EXPECT_EQ(h->counter(KEEL_DROP_MALFORMED_ICMP), 0U);
+  EXPECT_EQ(h->counter(KEEL_DROP_MALFORMED_IPV6), 0U);
+}
+
 TEST_F(XdpHostileTest, TcpAndUdpHeadersThatLie) {
   PacketBuilder doff4 = fromClient(client4, vip4);
   doff4.tcp(1, 80, kSyn);

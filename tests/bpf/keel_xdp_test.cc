@@ -30,6 +30,47 @@ TEST_F(XdpTest, DrIpv4SynRewritesMacsAndTransmitsOnTheIngressInterface) {
   EXPECT_EQ(h->realStats(1).in_packets, 1u);
 }
 
+// A frame for the VIP addressed to another host's MAC reached this director because a switch
+// flooded it (the VRRP MASTER is the one to forward it): it passes to the kernel, which drops it,
+// instead of reaching a real a second time. A frame to our own MAC is forwarded, whatever the
+// VRRP state.
+TEST_F(XdpTest, AFrameForAnotherHostsMacPassesOneForOursIsForwarded) {
+  h->setIfMac(kIngress, kDirectorMac);
+  h->setReal(1, makeReal(real4a, KEEL_FWD_DR));
+  h->fillRing(0, {1});
+  h->addService(vip4, 80, KEEL_PROTO_TCP, 0);
+  const Mac master{0x02, 0xd1, 0, 0, 0, 0x02};
+  PacketBuilder flooded;
+  flooded.eth(master, kClientMac).ip(client4, vip4).tcp(40000, 80, kSyn).payload("hello");
+  Bytes in = flooded.build();
+  RunResult r = h->run(in);
+  EXPECT_EQ(r.verdict, XDP_PASS);
+  EXPECT_EQ(r.out, in);
+  EXPECT_EQ(h->counter(KEEL_PASS_OTHER_HOST), 1u);
+  EXPECT_EQ(h->counter(KEEL_EV_NEW_SYN), 0u);
+  EXPECT_EQ(h->serviceStats(0).in_packets, 0u);
+  EXPECT_EQ(h->run(fromClient(client4, vip4).tcp(40000, 80, kSyn).build()).verdict, XDP_TX);
+  EXPECT_EQ(h->counter(KEEL_PASS_OTHER_HOST), 1u);
+  EXPECT_EQ(h->serviceStats(0).in_packets, 1u);
+}
+
+TEST_F(XdpTest, ANatReplyForAnotherHostsMacIsNotTranslated) {
+  h->setIfMac(kIngress, kDirectorMac);
+  keel_real r = makeReal(real4a, KEEL_FWD_NAT, kIngress, 8080);
+  h->setReal(1, r);
+  h->fillRing(0, {1});
+  h->addService(vip4, 80, KEEL_PROTO_TCP, 0);
+  ASSERT_EQ(h->run(fromClient(client4, vip4).tcp(40000, 80, kSyn).build()).verdict, XDP_TX);
+  PacketBuilder reply;
+  reply.eth({0x02, 0xd1, 0, 0, 0, 0x02}, realMac(r)).ip(real4a, client4).tcp(8080, 40000);
+  Bytes in = reply.build();
+  RunResult rev = h->run(in);
+  EXPECT_EQ(rev.verdict, XDP_PASS);
+  EXPECT_EQ(rev.out, in);  // untouched: the other director answers for it
+  EXPECT_EQ(h->counter(KEEL_EV_NAT_REPLY), 0u);
+  EXPECT_EQ(h->counter(KEEL_PASS_OTHER_HOST), 1u);
+}
+
 TEST_F(XdpTest, DrRedirectsWhenTheRealIsBehindAnotherInterface) {
   h->setReal(1, makeReal(real4a, KEEL_FWD_DR, /*ifindex=*/7));
   h->fillRing(0, {1});

@@ -48,6 +48,14 @@ void XdpHarness::setConfig(const keel_config& config) {
   bpf_map__update_elem(skel_->maps.keel_config, &zero, sizeof zero, &config, sizeof config, 0);
 }
 
+void XdpHarness::setIfMac(int ifindex, const Mac& mac) {
+  keel_if_mac value{};
+  std::memcpy(value.mac, mac.data(), mac.size());
+  value.valid = 1;
+  const auto key = static_cast<std::uint32_t>(ifindex);
+  bpf_map__update_elem(skel_->maps.keel_if_macs, &key, sizeof key, &value, sizeof value, 0);
+}
+
 static keel_service_key serviceKey(const Addr& vip, std::uint16_t port, std::uint8_t proto) {
   keel_service_key key{};
   std::memcpy(key.addr, vip.bytes.data(), 16);

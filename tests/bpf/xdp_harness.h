@@ -40,6 +40,8 @@ class XdpHarness {
   const std::string& error() const { return error_; }
 
   void setConfig(const keel_config& config);
+  // keel_if_macs[ifindex] = mac: frames to other MACs on that interface are another host's.
+  void setIfMac(int ifindex, const Mac& mac);
   void addService(const Addr& vip, std::uint16_t port, std::uint8_t proto, std::uint32_t id,
                   std::uint32_t flags = 0, std::uint32_t persist_s = 0, std::uint8_t prefix = 0);
   void removeService(const Addr& vip, std::uint16_t port, std::uint8_t proto);

@@ -12,6 +12,8 @@ import subprocess
 
 import pytest
 
+from keel_lab.util import wait_until
+
 
 def keeld(build_dir, *args: str) -> subprocess.CompletedProcess:
     """Runs keeld outside any namespace with a short deadline."""
@@ -126,8 +128,22 @@ GLOBAL_NOBODY = "global_defs {\n  script_user nobody\n}\n"
     (GOOD_CONF.replace("priority 50", 'priority 50\n  notify_master "/keel-missing/x"'), [], 0,
      ""),
     ('vrrp_script chk {\n  script "/keel-missing/x"\n  user nobody\n}\n' + GOOD_CONF, [], 5,
-     "Disabling track script chk since not found/accessible"),
+     "keepalived.conf:2:10: error: Disabling track script chk since not found/accessible"),
     (None, ["-e"], 4, "no such file"),
+    # A configuration error outranks the script-security verdict (6: valid but for scripts).
+    (GOOD_CONF.replace("priority 50", 'priority 50\n  notify_master "/bin/true root"')[:-2], [],
+     5, "keepalived.conf:1:1: error: missing '}' for the block of 'vrrp_instance' opened here"),
+    # Semantic errors name the statement at fault, as syntax errors do.
+    (GOOD_CONF.replace("interface lo", "interface keel-nope0"), [], 5,
+     "keepalived.conf:3:13: error: (VI_1) interface keel-nope0 doesn't exist"),
+    (GOOD_CONF + GOOD_CONF.replace("VI_1", "VI_2").replace("198.18.0.100", "198.18.0.101"), [], 5,
+     "keepalived.conf:13:21: error: (VI_2) virtual_router_id 7 on lo is already used by VI_1"),
+    # The keyword table's classes (docs/compatibility.md): refused, warned, implemented.
+    (GOOD_CONF.replace("priority 50", "priority 50\n  use_vmac"), [], 5,
+     "keepalived.conf:6:3: error: 'use_vmac' is refused: keel has no VMAC"),
+    ("global_defs {\n  enable_snmp_vrrp\n}\n" + GOOD_CONF, [], 0,
+     "keepalived.conf:2:3: warning: 'enable_snmp_vrrp' has no effect in keel: keel has no SNMP"),
+    ("global_defs {\n  vrrp_garp_master_repeat 3\n}\n" + GOOD_CONF, [], 0, ""),
 ])
 def test_config_test_exit_codes_are_keepalived_s(keel_build_dir, tmp_path, text, extra, rc,
                                                   stderr):
@@ -139,3 +155,54 @@ def test_config_test_exit_codes_are_keepalived_s(keel_build_dir, tmp_path, text,
     out = keeld(keel_build_dir, "-t", *extra, "-f", str(conf))
     assert out.returncode == rc, out.stderr
     assert stderr in out.stderr
+    if not stderr:
+        assert "error" not in out.stderr and "warning" not in out.stderr, out.stderr
+
+
+# Lists the descriptors the notify script holds, leaving out the one os.listdir used for the
+# listing (closed again when the check runs).
+FD_LISTER = """#!/usr/bin/python3
+import os, sys
+held = [int(f) for f in os.listdir("/proc/self/fd") if os.path.exists("/proc/self/fd/" + f)]
+with open(sys.argv[1], "w") as out:
+    out.write(" ".join(str(f) for f in sorted(held)))
+"""
+
+
+def test_a_notify_script_holds_no_descriptor_of_keelds(lab, keel_build_dir, tmp_path):
+    """Every fd keeld opens is close-on-exec and the child closes all above 2: a notify script
+    (here a MASTER's) finds only stdin, stdout and stderr, never keeld's netlink or VRRP sockets,
+    its epoll, signalfd, pid file or control socket."""
+    script = tmp_path / "fds.py"
+    script.write_text(FD_LISTER)
+    script.chmod(0o755)
+    seen = tmp_path / "fds.txt"
+    director = lab.host("director")
+    lab.connect(director, lab.switch("sw"), "198.18.0.1/24")
+    conf = tmp_path / "keepalived.conf"
+    conf.write_text(GOOD_CONF.replace("interface lo", "interface eth0").replace(
+        "priority 50", f'priority 50\n  advert_int 1\n  notify_master "{script} {seen}"'))
+    proc = director.spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G",
+                                       "--runtime-dir", str(tmp_path / "run"), "-f", str(conf)])
+    # BACKUP with no peer: MASTER after Master_Down_Interval (3 x 1 s + skew), then the notify.
+    wait_until(lambda: seen.exists() and seen.read_text() != "", timeout=15, what="notify ran")
+    assert seen.read_text() == "0 1 2"
+    assert proc.stop(signal.SIGTERM, timeout=10) == 0
+
+
+
+def test_config_test_diff_prints_the_reload_plan_against_a_running_file(keel_build_dir, tmp_path):
+    running = tmp_path / "running.conf"
+    running.write_text(GOOD_CONF + GOOD_CONF.replace("VI_1", "VI_2").replace("virtual_router_id 7",
+                                                                            "virtual_router_id 8")
+                       .replace("198.18.0.100", "198.18.0.102"))
+    new = tmp_path / "new.conf"
+    new.write_text(GOOD_CONF.replace("priority 50", "priority 60").replace(
+        "virtual_router_id 7", "virtual_router_id 9"))
+    out = keeld(keel_build_dir, "-t", f"--diff={running}", "-f", str(new))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "vrrp_instance VI_1: restart\nvrrp_instance VI_2: remove\n"
+    # A new file with errors has no plan: -t's verdict and its diagnostics only.
+    new.write_text(GOOD_CONF.replace("priority 50", "priority 500"))
+    bad = keeld(keel_build_dir, "-t", f"--diff={running}", "-f", str(new))
+    assert bad.returncode == 5 and bad.stdout == "" and "invalid priority" in bad.stderr

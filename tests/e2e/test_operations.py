@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -102,6 +103,19 @@ def test_background_start_that_fails_exits_non_zero(lab, keel_build_dir, tmp_pat
     assert "network namespace keel-missing-netns does not exist" in out.stderr
 
 
+def test_a_runtime_dir_another_user_owns_is_refused(lab, keel_build_dir, tmp_path, conf):
+    """Whoever owns the directory could swap keel.sock or read the dumps: keeld refuses it at
+    start, with the fix in the message, and writes nothing there."""
+    run = tmp_path / "run"
+    (run / "blue").mkdir(parents=True, mode=0o700)
+    os.chown(run / "blue", 65534, 65534)
+    out = lab.host("director").run(keeld_argv(keel_build_dir, run, conf, "-n"), check=False,
+                                   timeout=30)
+    assert out.returncode == 1
+    assert f"runtime directory {run}/blue belongs to uid 65534, not to keeld's uid 0" in out.stderr
+    assert list((run / "blue").iterdir()) == []
+
+
 def test_systemd_notify_ready_reloading_stopping(lab, keel_build_dir, tmp_path, conf):
     path = tmp_path / "notify.sock"  # a path: abstract sockets belong to one network namespace
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -142,6 +156,47 @@ def test_data_and_json_signals_write_their_files(lab, keel_build_dir, tmp_path, 
     assert doc["virtual_servers"][0]["service"] == "TCP 127.0.0.1:8080"
     assert doc["virtual_servers"][0]["reals"] == [
         {"real": "127.0.0.1:8081", "weight": 2, "sorry": False}]
+    assert proc.stop(signal.SIGTERM, timeout=10) == 0
+
+
+def test_a_config_path_that_is_not_utf8_survives_the_json_signal(lab, keel_build_dir, tmp_path):
+    """A path is bytes: keel.json carries U+FFFD for the byte 0xff instead of keeld dying of an
+    uncaught JSON exception with its VIPs and pid file left behind."""
+    folder = tmp_path / os.fsdecode(b"conf\xff")
+    folder.mkdir()
+    path = folder / "keepalived.conf"
+    path.write_text(CONF)
+    run = tmp_path / "run"
+    proc = lab.host("director").spawn(keeld_argv(keel_build_dir, run, path, "-n"))
+    wait_until(lambda: (run / "blue" / "keeld.pid").exists(), timeout=STARTUP_TIMEOUT,
+               what="keeld.pid")
+    js = run / "blue" / "keel.json"
+    proc.send_signal(signal.SIGRTMIN + 2)
+    wait_until(js.exists, timeout=5, what="keel.json")
+    doc = wait_until(lambda: _json_or_none(js), timeout=5, what="complete keel.json")
+    assert doc["config_file"] == str(path).replace(os.fsdecode(b"\xff"), "\ufffd")
+    assert proc.alive()
+    assert proc.stop(signal.SIGTERM, timeout=10) == 0
+
+
+def test_stats_clear_and_tdump_signals_leave_keeld_running(lab, keel_build_dir, tmp_path, conf):
+    """keepalived's STATS_CLEAR writes the statistics file and clears the counters; TDUMP dumps
+    what the daemon runs to the log. Neither may kill keeld (both once had no handler)."""
+    run = tmp_path / "run"
+    proc = lab.host("director").spawn(keeld_argv(keel_build_dir, run, conf, "-n"))
+    wait_until(lambda: (run / "blue" / "keeld.pid").exists(), timeout=STARTUP_TIMEOUT,
+               what="keeld.pid")
+    stats = run / "blue" / "keel.stats"
+    proc.send_signal(signal.SIGRTMAX - 1)  # keeld --signum=STATS_CLEAR
+    wait_until(stats.exists, timeout=5, what="keel.stats")
+    proc.wait_for_output(r"Statistics cleared")
+    assert "Callback exceptions: 0" in stats.read_text()
+    proc.send_signal(signal.SIGRTMAX)  # keeld --signum=TDUMP
+    proc.wait_for_output(r"Thread dump:")
+    proc.wait_for_output(r"Children: 0 running")
+    out = proc.output()
+    assert re.search(r"Event loop: \d+ fd\(s\) watched, 8 signal\(s\) handled", out), out
+    assert proc.alive()
     assert proc.stop(signal.SIGTERM, timeout=10) == 0
 
 

@@ -18,6 +18,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -209,7 +210,7 @@ class Keeld:
 def env(keel_build_dir):
     """A world-readable work directory (keeld may run as nobody) and the keelds started in it."""
     workdir = Path(tempfile.mkdtemp(prefix="keel-proxy-"))
-    workdir.chmod(0o777)
+    workdir.chmod(0o1777)  # sticky: keeld refuses a runtime dir under one others may change
     started: list[Keeld] = []
 
     def start(conf: str, user: str | None = None, ready: str = r"Proxy data plane started") -> Keeld:
@@ -497,3 +498,125 @@ def test_idle_connection_flood_is_capped_and_good_clients_served(env):
     finally:
         for s in idle:
             s.close()
+
+
+def test_udp_sessions_of_one_client_are_capped_and_others_served(env):
+    """250 datagrams from one host on distinct ports took a keeld with `ulimit -n 200` to its
+    limit (issue 16): now one client address holds at most max_udp_sessions_per_client (256)
+    sessions, the rest of its datagrams are dropped and counted, and another client is served."""
+    per_client = 256  # Limits::max_udp_sessions_per_client
+    flood = 300
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 4096), max(hard, 4096)))
+    a = UdpBackend("a")
+    vport = free_port(socket.SOCK_DGRAM)
+    k = env(conf(vport, [a], proto="UDP"))
+    socks = []
+    try:
+        for i in range(flood):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind((LO, 0))
+            socks.append(s)
+            s.sendto(b"flood %d" % i, (LO, vport))
+        wait_until(lambda: k.counter("drop_udp_client_limit") >= flood - per_client, timeout=10,
+                   what="the excess sessions refused")
+        assert k.counter("drop_udp_client_limit") == flood - per_client
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as other:
+            other.settimeout(IO_TIMEOUT)
+            other.bind(("127.0.0.2", 0))
+            other.sendto(b"hello", (LO, vport))
+            data, _ = other.recvfrom(65536)
+            assert data == b"a hello"
+    finally:
+        for s in socks:
+            s.close()
+
+
+# A backend for the namespace test: answers "NAME\n" with "a" and holds every other connection.
+ASYNC_BACKEND = """
+import asyncio, sys
+async def serve(reader, writer):
+    line = await reader.readline()
+    if line == b"NAME\\n":
+        writer.write(b"a")
+        await writer.drain()
+    else:
+        await reader.read()
+    writer.close()
+async def main():
+    server = await asyncio.start_server(serve, "::1", int(sys.argv[1]), backlog=1024)
+    print("listening", flush=True)
+    await server.serve_forever()
+asyncio.run(main())
+"""
+
+# Opens argv[3] connections to [::1]:argv[1] from addresses of the /64 argv[2] and holds them.
+HOLD_CLIENTS = """
+import socket, sys, time
+socks = []
+for i in range(1, int(sys.argv[3]) + 1):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.IPPROTO_IPV6, 78, 1)  # IPV6_FREEBIND: any address of the local /48
+    s.bind((f"{sys.argv[2]}{i:x}", 0))
+    s.connect(("::1", int(sys.argv[1])))
+    socks.append(s)
+print("opened", len(socks), flush=True)
+time.sleep(120)
+"""
+
+# One request from argv[2] to [::1]:argv[1]; prints the answer.
+ASK_NAME = """
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_IPV6, 78, 1)
+s.settimeout(10)
+s.bind((sys.argv[2], 0))
+s.connect(("::1", int(sys.argv[1])))
+s.sendall(b"NAME\\n")
+print(s.recv(16).decode(), flush=True)
+"""
+
+
+def test_tcp_connections_of_one_ipv6_slash_64_are_capped_and_others_served(
+        lab, keel_build_dir, tmp_path):
+    """One IPv6 host owns a /64: 300 connections from 300 addresses of one /64 count as one
+    client (max_conns_per_client 256, keyed on /64 by default), while a client of another /64 is
+    served. Runs in a namespace of its own, where 2001:db8:9::/48 is routed locally."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    per_client = 256  # Limits::max_conns_per_client
+    flood = 300
+    h = lab.host("p6")
+    h.ip("-6", "route", "add", "local", "2001:db8:9::/48", "dev", "lo")
+    backend_port, vport = 8081, 8080
+    backend = h.spawn([sys.executable, "-c", ASYNC_BACKEND, str(backend_port)])
+    backend.wait_for_output("listening")
+    conf_file = tmp_path / "keepalived.conf"
+    conf_file.write_text(
+        "global_defs {\n  keel_dataplane proxy\n  keel_proxy_workers 2\n}\n"
+        f"virtual_server ::1 {vport} {{\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n"
+        f"  real_server ::1 {backend_port} {{\n    weight 1\n  }}\n}}\n")
+    run_dir = tmp_path / "run"
+    keeld = h.spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G", "--runtime-dir",
+                     str(run_dir), "--instance", "t", "-f", str(conf_file)])
+    keeld.wait_for_output("Proxy data plane started")
+    wait_until(lambda: h.run([sys.executable, "-c", ASK_NAME, str(vport), "2001:db8:9:2::1"],
+                             check=False).stdout.strip() == "a",
+               timeout=10, what="the proxy answering")
+    holder = h.spawn([sys.executable, "-c", HOLD_CLIENTS, str(vport), "2001:db8:9:1::", str(flood)])
+    holder.wait_for_output(f"opened {flood}", timeout=20)
+
+    def counter(name: str) -> int:
+        stats = run_dir / "t" / "keel.stats"
+        stats.unlink(missing_ok=True)
+        keeld.send_signal(signal.SIGUSR2)
+        wait_until(lambda: stats.exists() and "data plane" in stats.read_text(), timeout=5,
+                   what="keel.stats")
+        m = re.search(rf"^ {name} (\d+)$", stats.read_text(), re.M)
+        return int(m.group(1)) if m else -1
+
+    wait_until(lambda: counter("drop_client_limit") >= flood - per_client, timeout=10,
+               what="the excess connections refused")
+    assert counter("drop_client_limit") == flood - per_client
+    answer = h.run([sys.executable, "-c", ASK_NAME, str(vport), "2001:db8:9:2::1"]).stdout
+    assert answer.strip() == "a"  # another /64 is another client

@@ -192,3 +192,128 @@ def test_twenty_reloads_under_traffic_drop_nothing(lb, keel_build_dir, tmp_path)
     assert out.count(f"Removing service [{DEAD_REAL}]:tcp:80") == 1
     assert {VIP, VIP2} <= set(lb.director.addresses("eth0"))
     assert proc.stop(signal.SIGTERM, timeout=10) == 0
+
+
+# -- hostile files under a live reload (issue 16 item 2) ------------------------------------------
+
+HOSTILE_ADVERT_INT = 1.0
+GAP_SLACK = 0.05  # issue 16: no gap beyond advert_int + 50 ms while a reload reads
+MEMORY_BOUND_MB = 1024  # the parse budgets hold a read far below this (conf/budget.h)
+
+
+def amplification() -> str:
+    """1.1 KB that doubles $A0..$A10 under ~SEQ(i,1,3000): 3.6 GB without a budget."""
+    text = "$A0=" + "x" * 100 + "\n"
+    for i in range(1, 11):
+        text += f"$A{i}=${{A{i - 1}}} ${{A{i - 1}}}\n"
+    return text + "~SEQ(i,1,3000) router_id ${A10}${A10}${A10}${A10}${A10}\n"
+
+
+HOSTILE = [
+    ("amplification", amplification(), "the expanded-bytes budget"),
+    ("generators", "~SEQ(i,1,2000000) ~SEQ(j,1,2000000) $A=1\n", "the generator budget"),
+    ("nesting", "a{\n" * 200_000, "the nesting budget"),
+]
+
+LONE = """vrrp_instance VI_1 {
+  state MASTER
+  interface eth0
+  virtual_router_id 52
+  priority 150
+  advert_int 1
+  virtual_ipaddress {
+    198.18.0.100/24
+  }
+}
+"""
+
+
+def peak_memory_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def test_hostile_files_are_refused_off_the_loop_while_keeld_advertises(lab, keel_build_dir,
+                                                                        tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    switch = lab.switch("sw")
+    director, watcher = lab.host("director"), lab.host("watcher")
+    lab.connect(director, switch, "198.18.0.1/24")
+    lab.connect(watcher, switch, "198.18.0.2/24")
+    conf = tmp_path / "keepalived.conf"
+    conf.write_text(LONE)
+    run = tmp_path / "run"
+    proc = director.spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G",
+                           "--runtime-dir", str(run), "--instance", "t", "-f", str(conf)])
+    proc.wait_for_output(r"\(VI_1\) Entering MASTER STATE",
+                         timeout=3 * HOSTILE_ADVERT_INT + 106 / 256 + SLACK + 5)
+    watch = watcher.spawn([sys.executable, str(Path(__file__).parent / "keel_lab/vrrpwatch.py"),
+                           "198.18.0.2", "--for", "300"])
+    watch.wait_for_output("ready")
+    keelctl = [str(keel_build_dir / "src/app/keelctl"), "--runtime-dir", str(run),
+               "--instance", "t"]
+    entering = proc.output().count("Entering ")
+    for i, (name, text, budget) in enumerate(HOSTILE):
+        conf.write_text(text)
+        aborted = proc.output().count("Reload aborted")
+        if i % 2 == 0:
+            proc.send_signal(signal.SIGHUP)
+        else:  # keelctl waits for the answer, which names the budget
+            out = director.run(keelctl + ["reload"], check=False, timeout=120)
+            assert out.returncode == 1 and budget in out.stderr, out.stderr
+        wait_until(lambda: proc.output().count("Reload aborted") > aborted, timeout=120,
+                   what=f"the {name} file refused")
+        assert budget in proc.output(), name
+        # keeld kept serving meanwhile: the control socket answers and VI_1 is still MASTER.
+        state = director.run(keelctl + ["vrrp"], timeout=10).stdout
+        assert "VI_1" in state and "MASTER" in state, state
+    conf.write_text(LONE.replace("priority 150", "priority 160"))
+    assert director.run(keelctl + ["reload"], timeout=120).stdout == "reloaded\n"
+    watch.stop(signal.SIGTERM, timeout=10)
+    adverts = json.loads(watch.output().splitlines()[-1])
+    print(f"adverts while hostile files were read: {adverts['by_vrid'].get('52', 0)}, longest gap "
+          f"{adverts['max_gap'].get('52', 0):.3f} s; keeld's peak memory "
+          f"{peak_memory_mb(proc.pid):.0f} MiB")
+    assert adverts["priority_zero"] == 0, adverts
+    assert adverts["by_vrid"].get("52", 0) > 0, adverts
+    assert adverts["max_gap"]["52"] <= HOSTILE_ADVERT_INT + GAP_SLACK, adverts
+    assert peak_memory_mb(proc.pid) < MEMORY_BOUND_MB
+    assert proc.output().count("Entering ") == entering, "a hostile file changed the VRRP state"
+    assert proc.stop(signal.SIGTERM, timeout=10) == 0
+
+
+def test_reload_check_prints_the_plan_and_applies_nothing(lab, keel_build_dir, tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    switch = lab.switch("sw")
+    director = lab.host("director")
+    lab.connect(director, switch, "198.18.0.1/24")
+    conf = tmp_path / "keepalived.conf"
+    conf.write_text(LONE)
+    run = tmp_path / "run"
+    proc = director.spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G",
+                           "--runtime-dir", str(run), "--instance", "t", "-f", str(conf)])
+    proc.wait_for_output(r"\(VI_1\) Entering MASTER STATE",
+                         timeout=3 * HOSTILE_ADVERT_INT + 106 / 256 + SLACK + 5)
+    new = tmp_path / "new.conf"
+    new.write_text(LONE.replace("198.18.0.100/24", "198.18.0.100/24\n    198.18.0.101/24") +
+                   LONE.replace("VI_1", "VI_2").replace("52", "53").replace(".100/", ".110/"))
+    keelctl = [str(keel_build_dir / "src/app/keelctl"), "--runtime-dir", str(run),
+               "--instance", "t"]
+    plan = director.run(keelctl + ["reload", "--check", str(new)], timeout=60).stdout
+    assert plan == "vrrp_instance VI_1: update (+198.18.0.101/24)\nvrrp_instance VI_2: add\n"
+    # keeld -t --diff asks the running keeld the same, and checks the file as -t does.
+    diff = director.run([str(keel_build_dir / "src/app/keeld"), "-t", "--diff",
+                         "--runtime-dir", str(run), "--instance", "t", "-f", str(new)],
+                        check=False, timeout=60)
+    assert diff.returncode == 0, diff.stderr
+    assert diff.stdout == plan
+    assert "198.18.0.101" not in director.addresses("eth0"), "--check applied something"
+    assert "Reload" not in proc.output()
+    bad = director.run(keelctl + ["reload", "--check", str(tmp_path / "none.conf")], check=False,
+                       timeout=60)
+    assert bad.returncode == 1 and "Unable to open configuration file" in bad.stderr
+    assert proc.stop(signal.SIGTERM, timeout=10) == 0

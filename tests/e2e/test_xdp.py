@@ -212,14 +212,11 @@ def test_ipv6_vip_dr(lb, keel_build_dir, tmp_path, accept):
 
 @pytest.mark.parametrize("vip", [VIP4, VIP6])
 def test_tun_ipip_to_reals_running_the_decapsulator(lb, keel_build_dir, tmp_path, vip):
-    decap = keel_build_dir / "src/dataplane/xdp/bpf_gen/keel_decap.bpf.o"
-    if not decap.exists():
-        pytest.skip(f"{decap} not built")
     v6 = ":" in vip
     lb.start_nginx(big_file_bytes=1_000_000)
     for real in lb.reals:
         lb.accept_vip_on_lo(real, vip)
-        lb.attach_decap(real, decap)
+        lb.attach_decap(real, keel_build_dir / "src/app/keelctl")
     start_keeld(lb, keel_build_dir, tmp_path, vip, kind="TUN", v6=v6)
     wait_forwarding(lb, vip, {"rs1", "rs2"})
     n = 100
@@ -229,6 +226,9 @@ def test_tun_ipip_to_reals_running_the_decapsulator(lb, keel_build_dir, tmp_path
     want = hashlib.sha256(pattern(1_000_000)).hexdigest()
     for r in lb.get(vip, "/big.bin", count=4, timeout=20):
         assert r["ok"] and r["sha256"] == want, r
+    for real in lb.reals:
+        real.run([str(keel_build_dir / "src/app/keelctl"), "decap", "detach", "eth0"])
+        assert not xdp_attached(real)
 
 
 def xdp_attached(host, ifname: str = "eth0") -> bool:
@@ -310,3 +310,86 @@ def test_a_real_that_fails_its_tcp_check_gets_no_new_flows(lb, keel_build_dir, t
     # (1 s) and, with retry 0, removes the real; slack for a loaded machine.
     proc.wait_for_output(r"Removing service .*198\.18\.0\.12", timeout=1 + 1 + 5)
     assert {real_name(r) for r in lb.get(VIP4, "/index.html", count=40)} == {"rs1"}
+
+
+VRRP_CONF = """global_defs {{
+  router_id {name}
+}}
+vrrp_instance VI_1 {{
+  state BACKUP
+  interface eth0
+  virtual_router_id 61
+  priority {priority}
+  advert_int 1
+  virtual_ipaddress {{
+    {vip}/32
+  }}
+}}
+virtual_server {vip} 80 {{
+  lb_algo rr
+  lb_kind DR
+  protocol TCP
+{reals}
+}}
+"""
+
+
+def service_counters(proc, run_dir) -> dict[str, int]:
+    """The first " Service ..." line of keel.stats as {"conns": .., "in_packets": .., ...}."""
+    stats = run_dir / "t" / "keel.stats"
+    stats.unlink(missing_ok=True)
+    proc.send_signal(signal.SIGUSR2)
+    wait_until(lambda: stats.exists() and "XDP data plane" in stats.read_text(), timeout=5,
+               what="keel.stats")
+    for line in stats.read_text().splitlines():
+        if line.startswith(" Service "):
+            words = line.split()[3:]
+            return {k: int(v) for k, v in zip(words[::2], words[1::2])}
+    return {}
+
+
+def test_a_backup_forwards_no_flooded_vip_frame_until_it_is_master(lab, keel_build_dir,
+                                                                    tmp_path):
+    """Two directors run keeld with one VRRP instance holding the VIP. The switch learns no MAC
+    (ageing 0), so it floods every frame for the MASTER to the BACKUP too: the BACKUP's program
+    sees each client packet, addressed to the MASTER's MAC (pass_other_host counts them), and
+    forwards none, until the MASTER stops and it takes over (its gratuitous ARP brings the
+    frames to its own MAC). Bounds: the BACKUP is MASTER within Master_Down_Interval after the
+    MASTER's priority-0 advert, i.e. at most 3 * advert_int + (256 - priority) / 256 s (RFC 3768
+    §6.1), plus slack."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    lb = build_lb_lab(lab, reals=2, directors=2)
+    lb.switch.ip("link", "set", "dev", lb.switch.bridge, "type", "bridge", "ageing_time", "0")
+    lb.start_nginx()
+    for real in lb.reals:
+        lb.accept_vip_redirect(real, VIP4)
+    reals = "\n".join(REAL.format(addr=lb.real_addr(i), weight=1, check="") for i in range(2))
+    procs = []
+    for i, (d, priority) in enumerate(zip(lb.directors, (150, 100))):
+        conf = tmp_path / f"keepalived{i}.conf"
+        conf.write_text(VRRP_CONF.format(name=f"director{i}", priority=priority, vip=VIP4,
+                                         reals=reals))
+        procs.append(d.spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G",
+                              "--runtime-dir", str(tmp_path / f"run{i}"), "--instance", "t",
+                              "-f", str(conf)]))
+    master, backup = procs
+    for p in procs:
+        p.wait_for_output(r"XDP program attached to eth0", timeout=15)
+    master.wait_for_output(r"\(VI_1\) Entering MASTER STATE", timeout=3 + 1 + 5)
+    backup.wait_for_output(r"\(VI_1\) Entering BACKUP STATE", timeout=5)
+    wait_forwarding(lb, VIP4, {"rs1", "rs2"})
+    results = lb.get(VIP4, "/index.html", count=20)
+    assert all(r["ok"] for r in results), results
+    on_master = service_counters(master, tmp_path / "run0")
+    on_backup = service_counters(backup, tmp_path / "run1")
+    backup_counters = xdp_stats(backup, tmp_path / "run1")
+    assert on_master["in_packets"] > 0, on_master
+    assert backup_counters.get("pass_other_host", 0) > 0, backup_counters  # the frames did arrive
+    assert on_backup["in_packets"] == 0 and on_backup["conns"] == 0, on_backup
+
+    master.stop(signal.SIGTERM, timeout=10)
+    backup.wait_for_output(r"\(VI_1\) Entering MASTER STATE", timeout=3 + 1 + 5)
+    wait_forwarding(lb, VIP4, {"rs1", "rs2"})
+    assert all(r["ok"] for r in lb.get(VIP4, "/index.html", count=10))
+    assert service_counters(backup, tmp_path / "run1")["conns"] > 0

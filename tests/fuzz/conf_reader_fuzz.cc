@@ -13,8 +13,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view text(reinterpret_cast<const char*>(data), size);
   PreprocessOptions options;
   options.config_id = "main";
-  options.max_lines = 10'000;
-  options.max_expanded_bytes = 64 << 10;
+  options.budgets.max_lines = 10'000;
+  options.budgets.max_line_bytes = 64 << 10;
+  options.budgets.max_iterations = 10'000;
   Diagnostics diags;
   // Includes resolve against a folder that does not exist, so the fuzzer cannot reach files.
   auto config = readConfigText("/nonexistent/keel-fuzz/keepalived.conf", text, options, diags);

@@ -39,10 +39,10 @@ std::optional<base::IpAddress> address(std::string_view s) {
   return v ? std::optional(base::IpAddress::v4(*v)) : std::nullopt;
 }
 
-std::optional<Protocol> protocol(std::string_view s) {
-  if (s == "TCP") return Protocol::Tcp;
-  if (s == "UDP") return Protocol::Udp;
-  if (s == "SCTP") return Protocol::Sctp;
+std::optional<lb::Protocol> protocol(std::string_view s) {
+  if (s == "TCP") return lb::Protocol::Tcp;
+  if (s == "UDP") return lb::Protocol::Udp;
+  if (s == "SCTP") return lb::Protocol::Sctp;
   return std::nullopt;
 }
 
@@ -65,8 +65,8 @@ std::optional<Connection> parseLine(std::string_view line) {
   c.protocol = *proto;
   c.client = *client;
   c.client_port = *cport;
-  c.service = ServiceKey{*vaddr, *vport, *proto, 0};
-  c.real = RealKey{*daddr, *dport};
+  c.service = lb::ServiceKey{*vaddr, *vport, *proto, 0};
+  c.real = lb::RealKey{*daddr, *dport};
   c.state = std::string(w[7]);
   c.expires = std::chrono::seconds(*expires);
   return c;

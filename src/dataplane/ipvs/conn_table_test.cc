@@ -22,15 +22,15 @@ TEST(IpvsConnTable, ParsesConnectionsInTheKernelsOrder) {
   ASSERT_EQ(conns.size(), 3u);
   EXPECT_EQ(skipped, 1u);  // the fwmark template's protocol "IP"
   const Connection& c = conns[0];
-  EXPECT_EQ(c.protocol, Protocol::Tcp);
+  EXPECT_EQ(c.protocol, lb::Protocol::Tcp);
   EXPECT_EQ(c.client, ip("198.18.0.10"));
   EXPECT_EQ(c.client_port, 0x9C40);
-  EXPECT_EQ(c.service, (ServiceKey{ip("198.18.0.100"), 80, Protocol::Tcp, 0}));
-  EXPECT_EQ(c.real, (RealKey{ip("198.18.0.11"), 80}));
+  EXPECT_EQ(c.service, (lb::ServiceKey{ip("198.18.0.100"), 80, lb::Protocol::Tcp, 0}));
+  EXPECT_EQ(c.real, (lb::RealKey{ip("198.18.0.11"), 80}));
   EXPECT_EQ(c.state, "ESTABLISHED");
   EXPECT_EQ(c.expires, std::chrono::seconds(899));
   EXPECT_EQ(conns[1].client, ip("2001:db8::a"));
-  EXPECT_EQ(conns[1].real, (RealKey{ip("2001:db8::11"), 53}));
+  EXPECT_EQ(conns[1].real, (lb::RealKey{ip("2001:db8::11"), 53}));
   EXPECT_EQ(conns[2].state, "FIN_WAIT");
 }
 

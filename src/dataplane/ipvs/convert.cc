@@ -8,25 +8,25 @@ namespace keel::dataplane::ipvs {
 
 namespace {
 
-std::uint16_t ipProtocol(Protocol p) {
+std::uint16_t ipProtocol(lb::Protocol p) {
   switch (p) {
-    case Protocol::Udp:
+    case lb::Protocol::Udp:
       return IPPROTO_UDP;
-    case Protocol::Sctp:
+    case lb::Protocol::Sctp:
       return IPPROTO_SCTP;
-    case Protocol::Tcp:
+    case lb::Protocol::Tcp:
       break;
   }
   return IPPROTO_TCP;
 }
 
-Protocol protocolOf(std::uint16_t p) {
-  if (p == IPPROTO_UDP) return Protocol::Udp;
-  if (p == IPPROTO_SCTP) return Protocol::Sctp;
-  return Protocol::Tcp;
+lb::Protocol protocolOf(std::uint16_t p) {
+  if (p == IPPROTO_UDP) return lb::Protocol::Udp;
+  if (p == IPPROTO_SCTP) return lb::Protocol::Sctp;
+  return lb::Protocol::Tcp;
 }
 
-IpvsDestConfig destOf(const Real& real) {
+IpvsDestConfig destOf(const lb::Real& real) {
   IpvsDestConfig d;
   d.address = real.key.address;
   d.port = real.key.port;
@@ -34,10 +34,10 @@ IpvsDestConfig destOf(const Real& real) {
   d.weight = static_cast<std::uint32_t>(real.weight < 0 ? 0 : real.weight);
   d.upper_threshold = real.upper_threshold;
   d.lower_threshold = real.lower_threshold;
-  if (real.forwarding == Forwarding::Tun) {
-    d.tun_type = real.tunnel.type == dataplane::TunnelType::Gue   ? TunnelType::Gue
-                 : real.tunnel.type == dataplane::TunnelType::Gre ? TunnelType::Gre
-                                                                  : TunnelType::Ipip;
+  if (real.forwarding == lb::Forwarding::Tun) {
+    d.tun_type = real.tunnel.type == lb::TunnelType::Gue   ? TunnelType::Gue
+                 : real.tunnel.type == lb::TunnelType::Gre ? TunnelType::Gre
+                                                           : TunnelType::Ipip;
     d.tun_port = real.tunnel.port;
     d.tun_flags = static_cast<std::uint16_t>((real.tunnel.csum ? kTunCsum : 0) |
                                              (real.tunnel.remcsum ? kTunRemCsum : 0));
@@ -47,7 +47,7 @@ IpvsDestConfig destOf(const Real& real) {
 
 }  // namespace
 
-IpvsServiceKey ipvsKey(const ServiceKey& key) {
+IpvsServiceKey ipvsKey(const lb::ServiceKey& key) {
   IpvsServiceKey k;
   k.af = static_cast<std::uint16_t>(key.address.family());
   if (key.isFwmark()) {
@@ -61,8 +61,8 @@ IpvsServiceKey ipvsKey(const ServiceKey& key) {
   return k;
 }
 
-ServiceKey serviceKey(const IpvsServiceKey& key) {
-  ServiceKey k;
+lb::ServiceKey serviceKey(const IpvsServiceKey& key) {
+  lb::ServiceKey k;
   if (key.fwmark != 0) {
     k.address = key.af == AF_INET6 ? base::IpAddress::fromV6Bytes({}) : base::IpAddress{};
     k.fwmark = key.fwmark;
@@ -74,7 +74,7 @@ ServiceKey serviceKey(const IpvsServiceKey& key) {
   return k;
 }
 
-RealKey realKey(const IpvsDestConfig& dest) { return {dest.address, dest.port}; }
+lb::RealKey realKey(const IpvsDestConfig& dest) { return {dest.address, dest.port}; }
 
 std::uint32_t schedulerFlagBits(const std::vector<std::string>& names) {
   std::uint32_t bits = 0;
@@ -101,7 +101,7 @@ std::uint32_t netmaskOf(bool v6, std::uint8_t prefix) {
   return htonl(~std::uint32_t{0} << (32 - prefix));
 }
 
-DesiredService toIpvs(const Service& service) {
+DesiredService toIpvs(const lb::Service& service) {
   DesiredService d;
   d.key = ipvsKey(service.key);
   d.config.scheduler = service.scheduler;
@@ -114,7 +114,32 @@ DesiredService toIpvs(const Service& service) {
   }
   if (service.one_packet) d.config.flags |= kFlagOnePacket;
   d.config.netmask = netmaskOf(service.key.address.isV6(), service.persistence_prefix);
-  for (const Real& r : service.reals) d.dests.push_back(destOf(r));
+  for (const lb::Real& r : service.reals) d.dests.push_back(destOf(r));
+  return d;
+}
+
+IpvsTimeouts timeoutsOf(const model::LvsTimeouts& timeouts) {
+  return {static_cast<std::uint32_t>(timeouts.tcp), static_cast<std::uint32_t>(timeouts.tcp_fin),
+          static_cast<std::uint32_t>(timeouts.udp)};
+}
+
+std::optional<SyncDaemon> syncDaemonFor(const model::Config& config, const std::string& instance,
+                                        bool master) {
+  const auto& sync = config.global.lvs_sync_daemon;
+  if (!sync || sync->instance != instance) return std::nullopt;
+  SyncDaemon d;
+  d.state = master ? kSyncMaster : kSyncBackup;
+  d.interface = sync->interface;
+  d.sync_id = static_cast<std::uint32_t>(sync->sync_id.value_or(0));
+  if (!sync->sync_id) {
+    for (const model::VrrpInstance& vi : config.vrrp_instances) {
+      if (vi.name == instance) d.sync_id = static_cast<std::uint32_t>(vi.virtual_router_id);
+    }
+  }
+  d.max_len = static_cast<std::uint16_t>(sync->max_len);
+  d.port = static_cast<std::uint16_t>(sync->port);
+  d.ttl = static_cast<std::uint8_t>(sync->ttl);
+  d.group = sync->group;
   return d;
 }
 
@@ -122,19 +147,19 @@ Counters counters(const IpvsStats& s) {
   return {s.conns, s.in_packets, s.in_bytes, s.out_packets, s.out_bytes};
 }
 
-Forwarding forwarding(std::uint32_t ipvs_forwarding) {
-  if (ipvs_forwarding == kFwdRoute) return Forwarding::Dr;
-  if (ipvs_forwarding == kFwdTunnel) return Forwarding::Tun;
-  return Forwarding::Nat;
+lb::Forwarding forwarding(std::uint32_t ipvs_forwarding) {
+  if (ipvs_forwarding == kFwdRoute) return lb::Forwarding::Dr;
+  if (ipvs_forwarding == kFwdTunnel) return lb::Forwarding::Tun;
+  return lb::Forwarding::Nat;
 }
 
-std::uint32_t ipvsForwarding(Forwarding f) {
+std::uint32_t ipvsForwarding(lb::Forwarding f) {
   switch (f) {
-    case Forwarding::Dr:
+    case lb::Forwarding::Dr:
       return kFwdRoute;
-    case Forwarding::Tun:
+    case lb::Forwarding::Tun:
       return kFwdTunnel;
-    case Forwarding::Nat:
+    case lb::Forwarding::Nat:
       break;
   }
   return kFwdMasq;

@@ -30,13 +30,13 @@ TEST(IpvsConvert, PersistenceNetmask) {
 }
 
 TEST(IpvsConvert, ServiceBecomesAnIpvsServiceWithItsDests) {
-  Service s;
-  s.key = {ip("198.18.0.100"), 80, Protocol::Tcp, 0};
+  lb::Service s;
+  s.key = {ip("198.18.0.100"), 80, lb::Protocol::Tcp, 0};
   s.scheduler = "rr";
   s.persistence_timeout = std::chrono::seconds(50);
   s.persistence_prefix = 24;
-  s.reals.push_back({{ip("198.18.0.11"), 80}, 2, Forwarding::Dr, 100, 10, false});
-  s.reals.push_back({{ip("198.18.0.12"), 8080}, 0, Forwarding::Nat, 0, 0, false});
+  s.reals.push_back({{ip("198.18.0.11"), 80}, 2, lb::Forwarding::Dr, 100, 10, false});
+  s.reals.push_back({{ip("198.18.0.12"), 8080}, 0, lb::Forwarding::Nat, 0, 0, false});
   const DesiredService d = toIpvs(s);
   EXPECT_EQ(d.key, (IpvsServiceKey{AF_INET, IPPROTO_TCP, ip("198.18.0.100"), 80, 0}));
   EXPECT_EQ(d.config, (IpvsServiceConfig{"rr", kFlagPersistent, 50, htonl(0xffffff00U), ""}));
@@ -47,20 +47,20 @@ TEST(IpvsConvert, ServiceBecomesAnIpvsServiceWithItsDests) {
   EXPECT_EQ(d.dests[1].forwarding, kFwdMasq);
   EXPECT_EQ(d.dests[1].weight, 0u);  // quiesced: no new connections
   EXPECT_EQ(serviceKey(d.key), s.key);
-  EXPECT_EQ(realKey(d.dests[1]), (RealKey{ip("198.18.0.12"), 8080}));
+  EXPECT_EQ(realKey(d.dests[1]), (lb::RealKey{ip("198.18.0.12"), 8080}));
 }
 
 TEST(IpvsConvert, FwmarkAndOpsServices) {
-  Service f;
-  f.key = {base::IpAddress::fromV6Bytes({}), 0, Protocol::Tcp, 7};
+  lb::Service f;
+  f.key = {base::IpAddress::fromV6Bytes({}), 0, lb::Protocol::Tcp, 7};
   f.scheduler = "wlc";
   const DesiredService d = toIpvs(f);
   EXPECT_EQ(d.key.af, AF_INET6);
   EXPECT_EQ(d.key.fwmark, 7u);
   EXPECT_EQ(d.config.netmask, 128u);
   EXPECT_EQ(serviceKey(d.key), f.key);
-  Service u;
-  u.key = {ip("198.18.0.100"), 53, Protocol::Udp, 0};
+  lb::Service u;
+  u.key = {ip("198.18.0.100"), 53, lb::Protocol::Udp, 0};
   u.scheduler = "sh";
   u.scheduler_flags = {"sh-port"};
   u.one_packet = true;
@@ -69,22 +69,22 @@ TEST(IpvsConvert, FwmarkAndOpsServices) {
 }
 
 TEST(IpvsConvert, TunnelOptionsOfATunReal) {
-  Service s;
-  s.key = {ip("198.18.0.100"), 80, Protocol::Tcp, 0};
-  Real gue{{ip("198.18.0.11"), 80},
-           1,
-           Forwarding::Tun,
-           0,
-           0,
-           false,
-           {dataplane::TunnelType::Gue, 6080, false, true}};
-  Real dr{{ip("198.18.0.12"), 80},
-          1,
-          Forwarding::Dr,
-          0,
-          0,
-          false,
-          {dataplane::TunnelType::Gre, 0, true, false}};  // not a TUN real: ignored
+  lb::Service s;
+  s.key = {ip("198.18.0.100"), 80, lb::Protocol::Tcp, 0};
+  lb::Real gue{{ip("198.18.0.11"), 80},
+               1,
+               lb::Forwarding::Tun,
+               0,
+               0,
+               false,
+               {lb::TunnelType::Gue, 6080, false, true}};
+  lb::Real dr{{ip("198.18.0.12"), 80},
+              1,
+              lb::Forwarding::Dr,
+              0,
+              0,
+              false,
+              {lb::TunnelType::Gre, 0, true, false}};  // not a TUN real: ignored
   s.reals = {gue, dr};
   const DesiredService d = toIpvs(s);
   EXPECT_EQ(d.dests[0].tun_type, TunnelType::Gue);
@@ -97,9 +97,37 @@ TEST(IpvsConvert, TunnelOptionsOfATunReal) {
 TEST(IpvsConvert, CountersAndForwarding) {
   IpvsStats st{5, 10, 8, 1000, 800, 1, 2, 3, 4, 5};
   EXPECT_EQ(counters(st), (Counters{5, 10, 1000, 8, 800}));
-  for (Forwarding f : {Forwarding::Nat, Forwarding::Dr, Forwarding::Tun}) {
+  for (lb::Forwarding f : {lb::Forwarding::Nat, lb::Forwarding::Dr, lb::Forwarding::Tun}) {
     EXPECT_EQ(forwarding(ipvsForwarding(f)), f);
   }
+}
+
+TEST(IpvsConvert, TheSyncDaemonFollowsItsInstanceWithItsRouterIdUnlessOneIsNamed) {
+  model::Config config;
+  model::VrrpInstance vi;
+  vi.name = "VI_1";
+  vi.virtual_router_id = 51;
+  config.vrrp_instances.push_back(vi);
+  EXPECT_FALSE(syncDaemonFor(config, "VI_1", true));  // no lvs_sync_daemon
+  config.global.lvs_sync_daemon =
+      model::LvsSyncDaemon{"eth1", "VI_1", std::nullopt, 1472, 0, 0, ip("224.0.0.82")};
+  EXPECT_FALSE(syncDaemonFor(config, "VI_2", true));
+  const auto master = syncDaemonFor(config, "VI_1", true);
+  ASSERT_TRUE(master);
+  EXPECT_EQ(master->state, kSyncMaster);
+  EXPECT_EQ(master->interface, "eth1");
+  EXPECT_EQ(master->sync_id, 51U);
+  EXPECT_EQ(master->max_len, 1472);
+  EXPECT_EQ(master->group, ip("224.0.0.82"));
+  config.global.lvs_sync_daemon->sync_id = 7;
+  const auto backup = syncDaemonFor(config, "VI_1", false);
+  ASSERT_TRUE(backup);
+  EXPECT_EQ(backup->state, kSyncBackup);
+  EXPECT_EQ(backup->sync_id, 7U);
+}
+
+TEST(IpvsConvert, LvsTimeoutsInSeconds) {
+  EXPECT_EQ(timeoutsOf({900, 120, 300}), (IpvsTimeouts{900, 120, 300}));
 }
 
 }  // namespace

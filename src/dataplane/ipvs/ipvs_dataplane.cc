@@ -1,6 +1,8 @@
 #include "dataplane/ipvs/ipvs_dataplane.h"
 
 #include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,33 +44,75 @@ bool sameDaemon(const SyncDaemon& have, const SyncDaemon& want) {
          (!want.group || have.group == want.group);
 }
 
-std::vector<DesiredService> desiredOf(const ServiceTable& table) {
+std::vector<DesiredService> desiredOf(const lb::ServiceTable& table) {
   std::vector<DesiredService> out;
   out.reserve(table.services.size());
-  for (const ServicePtr& s : table.services) out.push_back(toIpvs(*s));
+  for (const lb::ServicePtr& s : table.services) out.push_back(toIpvs(*s));
   return out;
+}
+
+// `modprobe -q ip_vs`, as keepalived does when IPVS is missing; false when it fails.
+bool loadIpvsModule() {
+  const char* argv[] = {"/sbin/modprobe", "-q", "ip_vs", nullptr};
+  pid_t pid = 0;
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): posix_spawn's argv is char* const*
+  if (::posix_spawn(&pid, argv[0], nullptr, nullptr, const_cast<char* const*>(argv), environ) !=
+      0) {
+    return false;
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return false;
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 }  // namespace
 
-base::Result<std::unique_ptr<IpvsDataplane>> IpvsDataplane::start(IpvsOptions options) {
+IpvsOptions optionsOf(const model::Config& config, bool keep_at_stop) {
+  IpvsOptions o;
+  o.flush_at_start = config.global.lvs_flush;
+  o.flush_at_stop = config.global.lvs_flush_on_stop;
+  o.keep_at_stop = keep_at_stop;
+  o.timeouts = timeoutsOf(config.global.lvs_timeouts);
+  return o;
+}
+
+base::Result<std::unique_ptr<IpvsDataplane>> IpvsDataplane::start(
+    std::shared_ptr<const model::Config> config, IpvsOptions options) {
   auto socket = IpvsSocket::open();
+  if (!socket && socket.error().code == base::ErrorCode::NotFound && options.load_module &&
+      loadIpvsModule()) {
+    socket = IpvsSocket::open();
+  }
   if (!socket) return socket.error();
-  std::unique_ptr<IpvsDataplane> dp(new IpvsDataplane(std::move(*socket), std::move(options)));
-  if (auto info = dp->socket_->info()) dp->table_size_ = info->conn_tab_size;
-  if (dp->options_.flush_at_start) {
-    Message m = flush(dp->socket_->family(), dp->socket_->nextSeq());
-    if (auto s = dp->socket_->request(m); !s) return s.error();
+  std::unique_ptr<IpvsDataplane> dp(
+      new IpvsDataplane(std::move(*socket), std::move(config), std::move(options)));
+  KEEL_TRY(dp->prepare());
+  base::logInfo("IPVS data plane started (connection table size {})", dp->table_size_);
+  return dp;
+}
+
+// lvs_flush and lvs_timeouts, at start.
+base::Status IpvsDataplane::prepare() {
+  if (auto info = socket_->info()) table_size_ = info->conn_tab_size;
+  if (options_.flush_at_start) {
+    Message m = flush(socket_->family(), socket_->nextSeq());
+    KEEL_TRY(socket_->request(m));
     base::logInfo("IPVS: every service flushed (lvs_flush)");
   }
-  const IpvsTimeouts& t = dp->options_.timeouts;
-  if (t.tcp != 0 || t.tcp_fin != 0 || t.udp != 0) {
-    Message m = setConfig(dp->socket_->family(), dp->socket_->nextSeq(), t);
-    if (auto s = dp->socket_->request(m); !s) {
-      base::logError("IPVS: lvs_timeouts not set: {}", s.error().str());
-    }
+  setTimeouts();
+  return base::ok();
+}
+
+// lvs_timeouts, when any is set; a refusal is logged.
+void IpvsDataplane::setTimeouts() {
+  const IpvsTimeouts& t = options_.timeouts;
+  if (t.tcp == 0 && t.tcp_fin == 0 && t.udp == 0) return;
+  Message m = setConfig(socket_->family(), socket_->nextSeq(), t);
+  if (auto s = socket_->request(m); !s) {
+    base::logError("IPVS: lvs_timeouts not set: {}", s.error().str());
   }
-  return dp;
 }
 
 IpvsDataplane::~IpvsDataplane() { release(); }
@@ -91,7 +135,7 @@ void IpvsDataplane::release() {
   }
 }
 
-base::Result<void> IpvsDataplane::apply(std::shared_ptr<const ServiceTable> table) {
+base::Status IpvsDataplane::apply(std::shared_ptr<const lb::ServiceTable> table) {
   if (!table) return base::ok();
   ++applies_;
   auto kernel = socket_->services();
@@ -110,6 +154,35 @@ base::Result<void> IpvsDataplane::apply(std::shared_ptr<const ServiceTable> tabl
   return base::makeError(base::ErrorCode::System,
                          fmt::format("IPVS refused {} of {} changes: {}", failed.size(),
                                      p.ops.size(), fmt::join(failed, "; ")));
+}
+
+// A changed or removed lvs_sync_daemon stops the daemons keel started; the VRRP states the daemon
+// tells after a reload start them again under the new settings.
+void IpvsDataplane::reload(std::shared_ptr<const model::Config> config) {
+  if (!config) return;
+  const bool changed =
+      !config_ || config_->global.lvs_sync_daemon != config->global.lvs_sync_daemon;
+  if (!config_ || config_->global.lvs_timeouts != config->global.lvs_timeouts) {
+    options_.timeouts = timeoutsOf(config->global.lvs_timeouts);
+    setTimeouts();
+  }
+  config_ = std::move(config);
+  if (!changed) return;
+  for (std::uint32_t state : std::set<std::uint32_t>(daemons_)) {
+    if (auto s = stopSyncDaemon(state); !s) base::logError("IPVS: {}", s.error().str());
+  }
+}
+
+void IpvsDataplane::vrrpState(const std::string& instance, bool master) {
+  if (!config_) return;
+  const std::optional<SyncDaemon> d = syncDaemonFor(*config_, instance, master);
+  if (!d) return;
+  if (auto s = setSyncRole(*d); !s) {
+    base::logError("{}", s.error().str());
+    return;
+  }
+  base::logInfo("IPVS sync daemon: {} on {} (syncid {}) for {}", master ? "master" : "backup",
+                d->interface, d->sync_id, instance);
 }
 
 base::Result<void> IpvsDataplane::execute(const Plan& p, std::vector<std::string>& failed) {

@@ -5,7 +5,7 @@
 // keel did not create and the table does not name are left alone and reported once. The kernel
 // keeps the counters and the connection table: stats() and connections() read them. It also
 // starts and stops the kernel's connection sync daemons (lvs_sync_daemon). Created, used and
-// destroyed on the control-plane thread.
+// destroyed on the control-plane thread (app's factory makes it, app/dataplane_factory.h).
 #pragma once
 
 #include <memory>
@@ -19,6 +19,7 @@
 #include "dataplane/ipvs/ipvs_socket.h"
 #include "dataplane/ipvs/ipvs_types.h"
 #include "dataplane/ipvs/plan.h"
+#include "model/config.h"
 
 namespace keel::dataplane::ipvs {
 
@@ -28,20 +29,31 @@ struct IpvsOptions {
   bool keep_at_stop = false;    // -I (--dont-release-ipvs): leave keel's services at stop
   IpvsTimeouts timeouts;        // lvs_timeouts; a zero leaves that timeout as it is
   std::string conn_file = "/proc/net/ip_vs_conn";
+  bool load_module = true;  // without the IPVS family, `modprobe -q ip_vs` once and retry
 };
+
+// `config`'s lvs_flush, lvs_flush_onstop and lvs_timeouts; `keep_at_stop` is keeld -I.
+IpvsOptions optionsOf(const model::Config& config, bool keep_at_stop);
 
 class IpvsDataplane final : public Dataplane {
  public:
-  // Opens the IPVS socket (NotFound without ip_vs), flushes with lvs_flush, sets lvs_timeouts.
-  static base::Result<std::unique_ptr<IpvsDataplane>> start(IpvsOptions options);
-  // Removes keel's services (unless keep_at_stop), or every service with flush_at_stop, and
-  // stops the sync daemons keel started.
+  // Opens the IPVS socket (NotFound without ip_vs, after trying to load it as keepalived does),
+  // flushes with lvs_flush, sets lvs_timeouts. `config` names the sync daemon's instance.
+  static base::Result<std::unique_ptr<IpvsDataplane>> start(
+      std::shared_ptr<const model::Config> config, IpvsOptions options);
   ~IpvsDataplane() override;
   IpvsDataplane(const IpvsDataplane&) = delete;
   IpvsDataplane& operator=(const IpvsDataplane&) = delete;
 
   std::string_view name() const override { return "ipvs"; }
-  base::Result<void> apply(std::shared_ptr<const ServiceTable> table) override;
+  std::string_view title() const override { return "IPVS data plane"; }
+  base::Status apply(std::shared_ptr<const lb::ServiceTable> table) override;
+  // The next generation's lvs_sync_daemon: a changed one stops the daemons keel started (the
+  // instance's state, told again through vrrpState(), starts the new one); changed lvs_timeouts
+  // are set. lvs_flush is read at start only.
+  void reload(std::shared_ptr<const model::Config> config) override;
+  // The sync daemon follows the instance lvs_sync_daemon names (setSyncRole()); errors are logged.
+  void vrrpState(const std::string& instance, bool master) override;
   // keel's services as the kernel counts them, with ActiveConn and InActConn.
   base::Result<std::vector<ServiceStats>> stats() const override;
   base::Result<std::vector<std::pair<std::string, std::uint64_t>>> counters() const override;
@@ -62,13 +74,18 @@ class IpvsDataplane final : public Dataplane {
   std::uint32_t tableSize() const { return table_size_; }
 
  private:
-  IpvsDataplane(IpvsSocket socket, IpvsOptions options)
-      : socket_(std::make_unique<IpvsSocket>(std::move(socket))), options_(std::move(options)) {}
+  IpvsDataplane(IpvsSocket socket, std::shared_ptr<const model::Config> config, IpvsOptions options)
+      : socket_(std::make_unique<IpvsSocket>(std::move(socket))),
+        config_(std::move(config)),
+        options_(std::move(options)) {}
+  base::Status prepare();
+  void setTimeouts();
   base::Result<void> execute(const Plan& plan, std::vector<std::string>& failed);
   void reportForeign(const std::vector<IpvsServiceKey>& foreign);
   void release();
 
   std::unique_ptr<IpvsSocket> socket_;  // reads are logically const
+  std::shared_ptr<const model::Config> config_;
   IpvsOptions options_;
   std::set<IpvsServiceKey> owned_;     // services keel created or adopted
   std::set<IpvsServiceKey> reported_;  // foreign services already logged

@@ -6,15 +6,15 @@
 
 namespace keel::dataplane::proxy {
 
-std::string unsupportedReason(const Service& service) {
+std::string unsupportedReason(const lb::Service& service) {
   if (service.key.isFwmark()) {
-    return fmt::format("{}: fwmark services need the XDP data plane", service.key.str());
+    return fmt::format("{}: fwmark services need the IPVS data plane", service.key.str());
   }
-  for (const Real& r : service.reals) {
-    if (r.forwarding != Forwarding::Nat) {
+  for (const lb::Real& r : service.reals) {
+    if (r.forwarding != lb::Forwarding::Nat) {
       return fmt::format(
           "{}: lb_kind {} needs the XDP data plane (the proxy forwards as NAT only); real {}",
-          service.key.str(), r.forwarding == Forwarding::Dr ? "DR" : "TUN", r.key.str());
+          service.key.str(), r.forwarding == lb::Forwarding::Dr ? "DR" : "TUN", r.key.str());
     }
   }
   return {};
@@ -34,11 +34,11 @@ base::Result<std::unique_ptr<ProxyDataplane>> ProxyDataplane::start(std::size_t 
 
 ProxyDataplane::~ProxyDataplane() { workers_.clear(); }
 
-base::Result<void> ProxyDataplane::apply(std::shared_ptr<const ServiceTable> table) {
+base::Status ProxyDataplane::apply(std::shared_ptr<const lb::ServiceTable> table) {
   auto snap = std::make_shared<Snapshot>();
-  std::map<ServiceKey, ServiceStatePtr> states;
+  std::map<lb::ServiceKey, ServiceStatePtr> states;
   std::vector<std::string> refused;
-  for (const ServicePtr& s : table->services) {
+  for (const lb::ServicePtr& s : table->services) {
     if (std::string why = unsupportedReason(*s); !why.empty()) {
       refused.push_back(std::move(why));
       continue;
@@ -60,7 +60,7 @@ base::Result<void> ProxyDataplane::apply(std::shared_ptr<const ServiceTable> tab
   }
   for (auto& [key, state] : states_) {
     if (states.count(key) == 0) {
-      Service gone;
+      lb::Service gone;
       gone.key = key;
       (void)state->update(gone);  // every real removed: their connections close
     }

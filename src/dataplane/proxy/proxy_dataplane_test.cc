@@ -22,14 +22,20 @@ std::uint16_t portOf(int fd) {
   sockaddr_storage sa{};
   socklen_t len = sizeof sa;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-  return fromSockAddr(sa).second;
+  return peerOf(sa, len)->port();
+}
+
+// Connects or binds `fd` to 127.0.0.1:port.
+int at(int (*call)(int, const sockaddr*, socklen_t), int fd, std::uint16_t port) {
+  sockaddr_storage sa{};
+  const socklen_t len = base::Endpoint(kLo, port).toSockaddr(sa);
+  return call(fd, reinterpret_cast<const sockaddr*>(&sa), len);
 }
 
 // A listening socket on a free loopback port.
 base::UniqueFd listenAny() {
   base::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  const SockAddr sa = toSockAddr(kLo, 0);
-  EXPECT_EQ(::bind(fd.get(), sa.get(), sa.len), 0);
+  EXPECT_EQ(at(::bind, fd.get(), 0), 0);
   EXPECT_EQ(::listen(fd.get(), 16), 0);
   return fd;
 }
@@ -38,10 +44,9 @@ std::uint16_t freePort() { return portOf(listenAny().get()); }
 
 // Connects to 127.0.0.1:port, retrying while the workers open their listeners (bounded: 2 s).
 base::UniqueFd connectTo(std::uint16_t port) {
-  const SockAddr sa = toSockAddr(kLo, port);
   for (int i = 0; i < 400; ++i) {
     base::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (::connect(fd.get(), sa.get(), sa.len) == 0) return fd;
+    if (at(::connect, fd.get(), port) == 0) return fd;
     ::poll(nullptr, 0, 5);
   }
   return {};
@@ -55,13 +60,13 @@ std::string readAll(int fd) {
   return out;
 }
 
-std::shared_ptr<const ServiceTable> table(std::uint16_t vport, std::uint16_t real_port,
-                                          Forwarding fwd = Forwarding::Nat) {
-  Service s;
-  s.key = {kLo, vport, Protocol::Tcp, 0};
+std::shared_ptr<const lb::ServiceTable> table(std::uint16_t vport, std::uint16_t real_port,
+                                              lb::Forwarding fwd = lb::Forwarding::Nat) {
+  lb::Service s;
+  s.key = {kLo, vport, lb::Protocol::Tcp, 0};
   s.scheduler = "rr";
   s.reals.push_back({{kLo, real_port}, 1, fwd, 0, 0, false});
-  return std::make_shared<const ServiceTable>(ServiceTable::of({s}));
+  return std::make_shared<const lb::ServiceTable>(lb::ServiceTable::of({s}));
 }
 
 TEST(ProxyDataplane, RelaysBothWaysWithHalfClose) {
@@ -71,7 +76,7 @@ TEST(ProxyDataplane, RelaysBothWaysWithHalfClose) {
   ASSERT_TRUE(proxy->apply(table(vport, portOf(backend.get()))));
   // The backend reads the request to its EOF (the client's half-close), then answers and closes.
   std::thread server([&] {
-    base::UniqueFd c(::accept(backend.get(), nullptr, nullptr));
+    base::UniqueFd c(::accept4(backend.get(), nullptr, nullptr, SOCK_CLOEXEC));
     const std::string request = readAll(c.get());
     const std::string reply = "got " + request;
     ASSERT_EQ(::write(c.get(), reply.data(), reply.size()), static_cast<ssize_t>(reply.size()));
@@ -107,7 +112,7 @@ TEST(ProxyDataplane, NoRealClosesTheClientAndCountsIt) {
 
 TEST(ProxyDataplane, RefusesDirectRoutingNamingTheService) {
   auto proxy = ProxyDataplane::start(1).value();
-  auto r = proxy->apply(table(80, 80, Forwarding::Dr));
+  auto r = proxy->apply(table(80, 80, lb::Forwarding::Dr));
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().str().find("TCP 127.0.0.1:80: lb_kind DR"), std::string::npos)
       << r.error().str();

@@ -31,18 +31,18 @@ Counters RealState::counters() const {
   return {load(conns), load(in_packets), load(in_bytes), load(out_packets), load(out_bytes)};
 }
 
-base::Result<std::shared_ptr<ServiceState>> ServiceState::make(const Service& service) {
+base::Result<std::shared_ptr<ServiceState>> ServiceState::make(const lb::Service& service) {
   std::shared_ptr<ServiceState> s(new ServiceState(service.key));
   if (auto r = s->update(service); !r) return r.error();
   return s;
 }
 
-base::Result<void> ServiceState::update(const Service& service) {
+base::Result<void> ServiceState::update(const lb::Service& service) {
   auto scheduler = lb::makeScheduler(service.scheduler, service.scheduler_flags);
   if (!scheduler) return scheduler.error();
   std::lock_guard lock(mu_);
   std::vector<RealStatePtr> reals;
-  for (const Real& r : service.reals) {
+  for (const lb::Real& r : service.reals) {
     auto it = std::find_if(reals_.begin(), reals_.end(),
                            [&](const RealStatePtr& p) { return p->key == r.key; });
     reals.push_back(it != reals_.end() ? *it : std::make_shared<RealState>(r.key));

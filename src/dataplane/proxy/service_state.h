@@ -14,15 +14,15 @@
 #include <vector>
 
 #include "dataplane/dataplane.h"
-#include "dataplane/service_table.h"
 #include "lb/persistence.h"
 #include "lb/scheduler.h"
+#include "lb/service_table.h"
 
 namespace keel::dataplane::proxy {
 
 struct RealState {
-  explicit RealState(const RealKey& k) : key(k) {}
-  const RealKey key;
+  explicit RealState(const lb::RealKey& k) : key(k) {}
+  const lb::RealKey key;
   std::atomic<std::uint64_t> conns{0};
   std::atomic<std::uint64_t> in_packets{0};  // reads from clients relayed toward this real
   std::atomic<std::uint64_t> in_bytes{0};
@@ -44,11 +44,11 @@ struct Pick {
 
 class ServiceState {
  public:
-  static base::Result<std::shared_ptr<ServiceState>> make(const Service& service);
+  static base::Result<std::shared_ptr<ServiceState>> make(const lb::Service& service);
 
   // A new table's version of this service: reals that stay keep their counters; removed reals
   // are marked removed. Fails (and keeps the old state) if the scheduler is unknown.
-  base::Result<void> update(const Service& service);
+  base::Result<void> update(const lb::Service& service);
 
   // Picks a real for a new flow (persistence first, then the scheduler). `after`: a real that
   // just failed; the pick is the next available real after it in the table. nullopt: none.
@@ -58,18 +58,18 @@ class ServiceState {
   void ended(const std::optional<lb::TemplateKey>& persistence, std::chrono::microseconds now);
 
   ServiceStats stats() const;
-  const ServiceKey& key() const { return key_; }
+  const lb::ServiceKey& key() const { return key_; }
   std::atomic<std::int64_t>& liveConns() { return live_; }
 
  private:
-  explicit ServiceState(const ServiceKey& key) : key_(key) {}
+  explicit ServiceState(const lb::ServiceKey& key) : key_(key) {}
   std::optional<Pick> nextAfter(const RealState* failed, const lb::Flow& flow,
                                 std::chrono::microseconds now);
 
-  const ServiceKey key_;
+  const lb::ServiceKey key_;
   std::atomic<std::int64_t> live_{0};  // open TCP connections of this service
   mutable std::mutex mu_;
-  Service service_;                           // GUARDED_BY(mu_)
+  lb::Service service_;                       // GUARDED_BY(mu_)
   std::unique_ptr<lb::Scheduler> scheduler_;  // GUARDED_BY(mu_)
   std::vector<RealStatePtr> reals_;           // GUARDED_BY(mu_); service_.reals' order
   lb::PersistenceTable persistence_;          // GUARDED_BY(mu_)

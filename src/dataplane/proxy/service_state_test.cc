@@ -10,12 +10,12 @@ using Micros = std::chrono::microseconds;
 
 base::IpAddress ip(std::uint32_t host) { return base::IpAddress::v4(host); }
 
-Service service(const std::string& sched, std::vector<int> weights) {
-  Service s;
-  s.key = {ip(0x7f000001), 8080, Protocol::Tcp, 0};
+lb::Service service(const std::string& sched, std::vector<int> weights) {
+  lb::Service s;
+  s.key = {ip(0x7f000001), 8080, lb::Protocol::Tcp, 0};
   s.scheduler = sched;
   for (std::size_t i = 0; i < weights.size(); ++i) {
-    Real r;
+    lb::Real r;
     r.key = {ip(0x7f000001), static_cast<std::uint16_t>(8081 + i)};
     r.weight = weights[i];
     s.reals.push_back(r);
@@ -24,7 +24,7 @@ Service service(const std::string& sched, std::vector<int> weights) {
 }
 
 lb::Flow flow(std::uint32_t client, std::uint16_t port) {
-  return {ip(client), port, ip(0x7f000001), 8080, Protocol::Tcp};
+  return {ip(client), port, ip(0x7f000001), 8080, lb::Protocol::Tcp};
 }
 
 TEST(ServiceState, RoundRobinRotates) {
@@ -62,7 +62,7 @@ TEST(ServiceState, NoRealNoPick) {
 }
 
 TEST(ServiceState, PersistenceSendsAClientBackUntilTheTimeout) {
-  Service svc = service("rr", {1, 1});
+  lb::Service svc = service("rr", {1, 1});
   svc.persistence_timeout = seconds(10);
   auto s = ServiceState::make(svc).value();
   auto first = s->pick(flow(1, 1), Micros{});
@@ -83,7 +83,7 @@ TEST(ServiceState, UpdateKeepsCountersOfRealsThatStayAndMarksRemovedOnes) {
   auto a = s->pick(flow(1, 1), Micros{});
   auto b = s->pick(flow(1, 2), Micros{});
   a->real->conns = 5;
-  Service smaller = service("rr", {1});
+  lb::Service smaller = service("rr", {1});
   ASSERT_TRUE(s->update(smaller));
   EXPECT_FALSE(a->real->removed.load());
   EXPECT_TRUE(b->real->removed.load());

@@ -15,12 +15,6 @@
 
 namespace keel::dataplane::proxy {
 
-struct ClientKey {
-  base::IpAddress address;
-  std::uint16_t port = 0;
-  friend auto operator<=>(const ClientKey&, const ClientKey&) = default;
-};
-
 template <typename V>
 class SessionTable {
  public:
@@ -29,7 +23,7 @@ class SessionTable {
   SessionTable(std::size_t capacity, Micros idle) : capacity_(capacity), idle_(idle) {}
 
   // The live session of `key`, its idle timer restarted; nullptr if there is none.
-  V* touch(const ClientKey& key, Micros now) {
+  V* touch(const base::Endpoint& key, Micros now) {
     auto it = entries_.find(key);
     if (it == entries_.end()) return nullptr;
     it->second.last = now;
@@ -37,18 +31,18 @@ class SessionTable {
   }
 
   // Adds a session; false (and `value` is dropped) when the table is full or `key` exists.
-  bool insert(const ClientKey& key, V value, Micros now) {
+  bool insert(const base::Endpoint& key, V value, Micros now) {
     if (entries_.size() >= capacity_) return false;
     return entries_.emplace(key, Entry{std::move(value), now}).second;
   }
 
-  void erase(const ClientKey& key) { entries_.erase(key); }
+  void erase(const base::Endpoint& key) { entries_.erase(key); }
 
   // Removes the sessions idle for `idle` or longer, and those `drop(value)` names, and returns
   // them.
   template <typename Pred>
-  std::vector<std::pair<ClientKey, V>> expire(Micros now, Pred&& drop) {
-    std::vector<std::pair<ClientKey, V>> out;
+  std::vector<std::pair<base::Endpoint, V>> expire(Micros now, Pred&& drop) {
+    std::vector<std::pair<base::Endpoint, V>> out;
     for (auto it = entries_.begin(); it != entries_.end();) {
       if (now - it->second.last >= idle_ || drop(it->second.value)) {
         out.emplace_back(it->first, std::move(it->second.value));
@@ -59,7 +53,7 @@ class SessionTable {
     }
     return out;
   }
-  std::vector<std::pair<ClientKey, V>> expire(Micros now) {
+  std::vector<std::pair<base::Endpoint, V>> expire(Micros now) {
     return expire(now, [](const V&) { return false; });
   }
 
@@ -78,7 +72,7 @@ class SessionTable {
   };
   std::size_t capacity_;
   Micros idle_;
-  std::map<ClientKey, Entry> entries_;
+  std::map<base::Endpoint, Entry> entries_;
 };
 
 }  // namespace keel::dataplane::proxy

@@ -8,7 +8,7 @@ namespace {
 using std::chrono::seconds;
 using Micros = std::chrono::microseconds;
 
-ClientKey client(std::uint16_t port) { return {base::IpAddress::v4(0x7f000001), port}; }
+base::Endpoint client(std::uint16_t port) { return {base::IpAddress::v4(0x7f000001), port}; }
 
 TEST(SessionTable, FindsBySourceAddressAndPort) {
   SessionTable<int> t(10, seconds(30));
@@ -59,7 +59,7 @@ TEST(SessionTable, ForEachReportsTimeLeft) {
   SessionTable<int> t(2, seconds(30));
   t.insert(client(1), 1, Micros{});
   Micros left{};
-  t.forEach(seconds(10), [&](const ClientKey&, int, Micros l) { left = l; });
+  t.forEach(seconds(10), [&](const base::Endpoint&, int, Micros l) { left = l; });
   EXPECT_EQ(left, seconds(20));
 }
 

@@ -1,13 +1,8 @@
 #include "dataplane/proxy/worker.h"
 
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include <csignal>
-
-#include <array>
-#include <cerrno>
 
 #include "base/log.h"
 #include "dataplane/proxy/sockets.h"
@@ -17,25 +12,19 @@ namespace keel::dataplane::proxy {
 
 namespace {
 
-constexpr int kMaxEvents = 128;
 // The sweep period: connect and idle timeouts, removed reals and paused listeners are noticed
-// within it.
+// within it, and closed connections are freed.
 constexpr std::chrono::milliseconds kSweep{100};
+// How long a listener pauses when descriptors or memory run short.
+constexpr std::chrono::milliseconds kPause{100};
 
 }  // namespace
 
 base::Result<std::unique_ptr<Worker>> Worker::start(Shared& shared) {
-  base::UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
-  if (!epoll) return KEEL_SYS_ERROR(errno, "epoll_create1");
-  base::UniqueFd wake(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-  if (!wake) return KEEL_SYS_ERROR(errno, "eventfd");
-  std::unique_ptr<Worker> w(new Worker(shared, std::move(epoll), std::move(wake)));
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.ptr = &w->wake_tag_;
-  if (::epoll_ctl(w->epoll_.get(), EPOLL_CTL_ADD, w->wake_.get(), &ev) != 0) {
-    return KEEL_SYS_ERROR(errno, "epoll_ctl");
-  }
+  std::unique_ptr<Worker> w(new Worker(shared));
+  auto loop = event::Loop::create(w->clock_);
+  if (!loop) return loop.error();
+  w->loop_ = std::move(*loop);
   // Signals belong to the control-plane loop (its signalfd): the worker thread starts with every
   // signal blocked so that none is delivered to it.
   sigset_t all;
@@ -47,20 +36,15 @@ base::Result<std::unique_ptr<Worker>> Worker::start(Shared& shared) {
   return w;
 }
 
-Worker::Worker(Shared& shared, base::UniqueFd epoll, base::UniqueFd wake)
-    : shared_(shared), epoll_(std::move(epoll)), wake_(std::move(wake)) {}
+Worker::Worker(Shared& shared) : shared_(shared) {}
 
 Worker::~Worker() {
-  stop_.store(true);
-  const std::uint64_t one = 1;
-  (void)!::write(wake_.get(), &one, sizeof one);
+  loop_->stop();
   if (thread_.joinable()) thread_.join();
 }
 
 void Worker::publish(SnapshotPtr snapshot) {
-  pending_.store(std::move(snapshot));
-  const std::uint64_t one = 1;
-  (void)!::write(wake_.get(), &one, sizeof one);
+  loop_->post([this, snap = std::move(snapshot)] { applySnapshot(snap); });
 }
 
 std::chrono::microseconds Worker::now() const {
@@ -68,79 +52,40 @@ std::chrono::microseconds Worker::now() const {
 }
 
 void Worker::run() {
-  std::array<epoll_event, kMaxEvents> events{};
-  while (!stop_.load()) {
-    const int n =
-        ::epoll_wait(epoll_.get(), events.data(), kMaxEvents, static_cast<int>(kSweep.count()));
-    bool wake = false;
-    for (int i = 0; i < n; ++i) {
-      const Tag& tag = *static_cast<const Tag*>(events[i].data.ptr);
-      if (tag.kind == Tag::Kind::Wake) {
-        std::uint64_t v = 0;
-        (void)!::read(wake_.get(), &v, sizeof v);
-        wake = true;
-      } else {
-        dispatch(tag, events[i].events);
-      }
-    }
-    reap();
-    if (wake) applySnapshot();
-    if (now() - last_sweep_ >= kSweep) sweep();
-  }
+  sweep_timer_ = std::make_unique<base::Timer>(clock_);
+  armSweep();
+  if (auto s = loop_->run(); !s) base::logError("proxy worker stopped: {}", s.error().str());
   for (auto& [id, c] : conns_) closeConn(*c);
   for (auto& [key, l] : listeners_) closeListener(*l);
   reap();
+  sweep_timer_.reset();
 }
 
-void Worker::dispatch(const Tag& tag, std::uint32_t events) {
-  switch (tag.kind) {
-    case Tag::Kind::Listener: {
-      auto& l = *static_cast<Listener*>(tag.object);
-      if (l.key.protocol == Protocol::Udp) {
-        onUdpListener(l);
-      } else {
-        onAccept(l);
-      }
-      break;
-    }
-    case Tag::Kind::Conn:
-      onConn(*static_cast<Conn*>(tag.object), tag.side, events);
-      break;
-    case Tag::Kind::Udp:
-      onUdpReply(*static_cast<UdpSession*>(tag.object));
-      break;
-    case Tag::Kind::Wake:
-      break;
-  }
+void Worker::armSweep() {
+  sweep_timer_->armAfter(kSweep, [this] {
+    sweep();
+    armSweep();
+  });
 }
 
-// Frees what this batch of events closed; no event of the batch can still point at it.
+// Frees what was closed since the last sweep: a timer runs after the loop's I/O callbacks, and a
+// closed connection's descriptors were unwatched when it closed, so nothing can point at it.
 void Worker::reap() {
   for (std::uint64_t id : dead_) conns_.erase(id);
   dead_.clear();
   dead_sessions_.clear();
 }
 
-void Worker::setInterest(int fd, Tag* tag, std::uint32_t events, std::uint32_t* current) {
-  if (*current == events) return;
-  epoll_event ev{};
-  ev.events = events;
-  ev.data.ptr = tag;
-  const int op = *current == kUnregistered ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-  if (::epoll_ctl(epoll_.get(), op, fd, &ev) == 0) *current = events;
-}
-
 void Worker::unwatch(int fd, std::uint32_t* current) {
   if (*current == kUnregistered) return;
-  (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+  loop_->unwatch(fd);
   *current = kUnregistered;
 }
 
-void Worker::applySnapshot() {
-  SnapshotPtr snap = pending_.load();
+void Worker::applySnapshot(const SnapshotPtr& snap) {
   if (!snap || snap == snapshot_) return;
   snapshot_ = snap;
-  std::map<ServiceKey, std::unique_ptr<Listener>> kept;
+  std::map<lb::ServiceKey, std::unique_ptr<Listener>> kept;
   for (const Snapshot::Entry& e : snap->services) {
     auto it = listeners_.find(e.service->key);
     if (it != listeners_.end()) {
@@ -167,13 +112,32 @@ std::unique_ptr<Worker::Listener> Worker::openListenerFor(const Snapshot::Entry&
   l->key = e.service->key;
   l->state = e.state;
   l->fd = std::move(*fd);
-  l->tag = {Tag::Kind::Listener, l.get()};
-  if (l->key.protocol == Protocol::Udp) {
+  if (l->key.protocol == lb::Protocol::Udp) {
     l->sessions = std::make_unique<SessionTable<std::unique_ptr<UdpSession>>>(
         shared_.limits.max_udp_sessions, shared_.limits.udp_idle_timeout);
   }
-  setInterest(l->fd.get(), &l->tag, EPOLLIN, &l->interest);
+  watchListener(*l, EPOLLIN);
   return l;
+}
+
+void Worker::watchListener(Listener& l, std::uint32_t events) {
+  setInterest(l.fd.get(), events, &l.interest, [this, raw = &l] {
+    return [this, raw](std::uint32_t) {
+      if (raw->key.protocol == lb::Protocol::Udp) {
+        onUdpListener(*raw);
+      } else {
+        onAccept(*raw);
+      }
+    };
+  });
+}
+
+// Level-triggered readiness would call the listener again at once while descriptors are short:
+// it stops being watched for kPause, and the sweep after that resumes it.
+void Worker::pauseListener(Listener& l) {
+  shared_.count(Counter::DropFdExhausted);
+  l.paused_until = now() + kPause;
+  watchListener(l, 0);
 }
 
 void Worker::closeListener(Listener& l) {
@@ -189,11 +153,10 @@ void Worker::closeListener(Listener& l) {
 
 void Worker::sweep() {
   const Micros t = now();
-  last_sweep_ = t;
   for (auto& [key, l] : listeners_) {
     if (l->paused_until.count() != 0 && t >= l->paused_until) {
       l->paused_until = Micros{};
-      setInterest(l->fd.get(), &l->tag, EPOLLIN, &l->interest);
+      watchListener(*l, EPOLLIN);
     }
   }
   sweepConns(t);

@@ -16,7 +16,6 @@ namespace {
 
 constexpr int kAcceptBatch = 64;
 constexpr int kReadBatch = 16;
-constexpr std::chrono::milliseconds kAcceptPause{100};
 constexpr std::size_t kSpareBuffers = 64;  // per worker: 4 MiB at most
 
 int idx(Side s) { return static_cast<int>(s); }
@@ -34,46 +33,39 @@ void Worker::onAccept(Listener& l) {
     base::UniqueFd fd(::accept4(l.fd.get(), reinterpret_cast<sockaddr*>(&peer), &len,
                                 SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (fd) {
-      acceptOne(l, std::move(fd), peer);
+      if (auto client = peerOf(peer, len)) acceptOne(l, std::move(fd), *client);
       continue;
     }
     if (errno == EINTR || errno == ECONNABORTED) continue;
-    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-      // Level-triggered accept would spin while fds are short: pause this listener a moment.
-      shared_.count(Counter::DropFdExhausted);
-      l.paused_until = now() + kAcceptPause;
-      setInterest(l.fd.get(), &l.tag, 0, &l.interest);
-    }
+    if (outOfDescriptors(errno)) pauseListener(l);
     return;
   }
 }
 
-void Worker::acceptOne(Listener& l, base::UniqueFd fd, const sockaddr_storage& peer) {
+void Worker::acceptOne(Listener& l, base::UniqueFd fd, const base::Endpoint& peer) {
   const Limits& lim = shared_.limits;
-  auto [address, port] = fromSockAddr(peer);
-  if (shared_.live.load() >= static_cast<std::int64_t>(lim.max_conns) ||
-      l.state->liveConns().load() >= static_cast<std::int64_t>(lim.max_conns_per_service)) {
+  if (l.state->liveConns().load() >= static_cast<std::int64_t>(lim.max_conns_per_service) ||
+      !shared_.acquireFlow()) {
     shared_.count(Counter::DropLimit);
     return;
   }
-  if (!shared_.acquireClient(address)) {
+  if (!shared_.clients.acquire(lb::Protocol::Tcp, peer.address())) {
+    shared_.releaseFlow();
     shared_.count(Counter::DropClientLimit);
     return;
   }
-  ++shared_.live;
   ++l.state->liveConns();
   auto owned = std::make_unique<Conn>(lim.connect_attempts);
   Conn& c = *owned;
   c.id = next_id_++;
   c.fd[0] = std::move(fd);
-  c.tag[0] = {Tag::Kind::Conn, &c, Side::Client};
-  c.tag[1] = {Tag::Kind::Conn, &c, Side::Real};
   c.key = l.key;
   c.service = l.state;
-  c.client = {address, port};
+  c.client = peer;
   c.last_io = now();
   conns_.emplace(c.id, std::move(owned));
-  auto pick = c.service->pick({address, port, l.key.address, l.key.port, Protocol::Tcp}, c.last_io);
+  auto pick = c.service->pick(
+      {peer.address(), peer.port(), l.key.address, l.key.port, lb::Protocol::Tcp}, c.last_io);
   if (!pick) {
     shared_.count(Counter::DropNoReal);
     closeConn(c);
@@ -86,7 +78,7 @@ void Worker::acceptOne(Listener& l, base::UniqueFd fd, const sockaddr_storage& p
 
 void Worker::startConnectTo(Conn& c) {
   bool in_progress = false;
-  auto fd = startConnect(c.real->key, Protocol::Tcp, &in_progress);
+  auto fd = startConnect(c.real->key, lb::Protocol::Tcp, &in_progress);
   addRelaxed(c.real->conns, 1);
   recount(c);
   if (!fd) {
@@ -95,8 +87,8 @@ void Worker::startConnectTo(Conn& c) {
   }
   c.fd[1] = std::move(*fd);
   c.deadline = now() + shared_.limits.connect_timeout;
-  setInterest(c.fd[1].get(), &c.tag[1], EPOLLOUT, &c.interest[1]);
-  setInterest(c.fd[0].get(), &c.tag[0], 0, &c.interest[0]);
+  watchConn(c, Side::Real, EPOLLOUT);
+  watchConn(c, Side::Client, 0);
   recount(c);
 }
 
@@ -112,7 +104,8 @@ void Worker::failConnect(Conn& c, Counter why) {
   c.service->ended(c.persistence, t);
   c.persistence.reset();
   auto pick = c.service->pick(
-      {c.client.address, c.client.port, c.key.address, c.key.port, Protocol::Tcp}, t, c.real.get());
+      {c.client.address(), c.client.port(), c.key.address, c.key.port, lb::Protocol::Tcp}, t,
+      c.real.get());
   if (!pick) {
     closeConn(c);
     return;
@@ -135,6 +128,13 @@ void Worker::onConnecting(Conn& c) {
   c.last_io = now();
   recount(c);
   updateInterest(c);
+}
+
+void Worker::watchConn(Conn& c, Side side, std::uint32_t events) {
+  setInterest(c.fd[idx(side)].get(), events, &c.interest[idx(side)], [this, &c, side] {
+    return
+        [this, ref = &c.sides[idx(side)]](std::uint32_t ev) { onConn(*ref->conn, ref->side, ev); };
+  });
 }
 
 void Worker::onConn(Conn& c, Side side, std::uint32_t events) {
@@ -262,7 +262,7 @@ void Worker::updateInterest(Conn& c) {
       ev |= EPOLLIN | EPOLLRDHUP;
     }
     if (!c.buf[idx(other(s))].empty()) ev |= EPOLLOUT;
-    setInterest(c.fd[idx(s)].get(), &c.tag[idx(s)], ev, &c.interest[idx(s)]);
+    watchConn(c, s, ev);
   }
 }
 
@@ -283,7 +283,7 @@ void Worker::recount(Conn& c) {
   c.recorded_real = c.real.get();
   const auto left = c.relay.phase() == Relay::Phase::Connecting ? shared_.limits.connect_timeout
                                                                 : shared_.limits.idle_timeout;
-  record(c.id, {Protocol::Tcp, c.client.address, c.client.port, c.key, c.real->key,
+  record(c.id, {lb::Protocol::Tcp, c.client.address(), c.client.port(), c.key, c.real->key,
                 std::string(c.relay.stateName()), left});
 }
 
@@ -299,8 +299,8 @@ void Worker::closeConn(Conn& c) {
   recount(c);
   if (c.real) c.service->ended(c.persistence, now());
   --c.service->liveConns();
-  --shared_.live;
-  shared_.releaseClient(c.client.address);
+  shared_.releaseFlow();
+  shared_.clients.release(lb::Protocol::Tcp, c.client.address());
   unrecord(c.id);
   dead_.push_back(c.id);
 }

@@ -1,5 +1,6 @@
 // The worker's UDP half: a session per client address:port with its own connected socket to the
-// real server; replies go back from the VIP's socket. Sessions end after udp_idle_timeout.
+// real server, opened within the limits (per worker, per client prefix, all flows); replies go
+// back from the VIP's socket. Sessions end after udp_idle_timeout.
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -32,7 +33,7 @@ char* scratch() {
 
 void Worker::onUdpListener(Listener& l) {
   char* buf = scratch();
-  for (int i = 0; i < kDatagramBatch; ++i) {
+  for (int i = 0; i < kDatagramBatch && l.paused_until.count() == 0; ++i) {
     sockaddr_storage peer{};
     socklen_t len = sizeof peer;
     const ssize_t n = ::recvfrom(l.fd.get(), buf, kMaxDatagram, MSG_DONTWAIT,
@@ -41,7 +42,7 @@ void Worker::onUdpListener(Listener& l) {
       if (errno == EINTR) continue;
       return;
     }
-    UdpSession* s = udpSession(l, peer);
+    UdpSession* s = udpSession(l, peer, len);
     if (s == nullptr) continue;
     if (::send(s->fd.get(), buf, static_cast<std::size_t>(n), MSG_DONTWAIT) >= 0) {
       addRelaxed(s->real->in_packets, 1);
@@ -50,51 +51,76 @@ void Worker::onUdpListener(Listener& l) {
   }
 }
 
-Worker::UdpSession* Worker::udpSession(Listener& l, const sockaddr_storage& peer) {
-  auto [address, port] = fromSockAddr(peer);
-  const ClientKey key{address, port};
-  const Micros t = now();
-  if (auto* found = l.sessions->touch(key, t)) return found->get();
+// The client's session, opened on its first datagram within the limits; nullptr drops the
+// datagram (counted).
+Worker::UdpSession* Worker::udpSession(Listener& l, const sockaddr_storage& peer, socklen_t len) {
+  auto client = peerOf(peer, len);
+  if (!client) return nullptr;
+  if (auto* found = l.sessions->touch(*client, now())) return found->get();
   if (l.sessions->size() >= shared_.limits.max_udp_sessions) {
     shared_.count(Counter::DropUdpSessions);
     return nullptr;
   }
-  auto pick = l.state->pick({address, port, l.key.address, l.key.port, Protocol::Udp}, t);
+  if (!shared_.acquireFlow()) {
+    shared_.count(Counter::DropLimit);
+    return nullptr;
+  }
+  if (!shared_.clients.acquire(lb::Protocol::Udp, client->address())) {
+    shared_.releaseFlow();
+    shared_.count(Counter::DropUdpClientLimit);
+    return nullptr;
+  }
+  UdpSession* s = openSession(l, *client, peer, len);
+  if (s == nullptr) {
+    shared_.clients.release(lb::Protocol::Udp, client->address());
+    shared_.releaseFlow();
+  }
+  return s;
+}
+
+Worker::UdpSession* Worker::openSession(Listener& l, const base::Endpoint& client,
+                                        const sockaddr_storage& peer, socklen_t len) {
+  const Micros t = now();
+  auto pick = l.state->pick(
+      {client.address(), client.port(), l.key.address, l.key.port, lb::Protocol::Udp}, t);
   if (!pick) {
     shared_.count(Counter::DropNoReal);
     return nullptr;
   }
   bool in_progress = false;
-  auto fd = startConnect(pick->real->key, Protocol::Udp, &in_progress);
+  auto fd = startConnect(pick->real->key, lb::Protocol::Udp, &in_progress);
   if (!fd) {
-    shared_.count(Counter::ConnectFailed);
     l.state->ended(pick->persistence, t);
+    if (outOfDescriptors(fd.error().sys_errno)) {
+      pauseListener(l);
+    } else {
+      shared_.count(Counter::ConnectFailed);
+    }
     return nullptr;
   }
   auto s = std::make_unique<UdpSession>();
   s->id = next_id_++;
   s->fd = std::move(*fd);
-  s->tag = {Tag::Kind::Udp, s.get()};
   s->listener = &l;
-  s->client = key;
+  s->client = client;
   s->peer = peer;
+  s->peer_len = len;
   s->service = l.state;
   s->real = pick->real;
   s->persistence = pick->persistence;
   addRelaxed(s->real->conns, 1);
   ++s->real->inactive;  // as IPVS, a UDP "connection" counts as inactive
-  setInterest(s->fd.get(), &s->tag, EPOLLIN, &s->interest);
-  record(s->id, {Protocol::Udp, address, port, l.key, s->real->key, "UDP",
+  setInterest(s->fd.get(), EPOLLIN, &s->interest,
+              [this, raw = s.get()] { return [this, raw](std::uint32_t) { onUdpReply(*raw); }; });
+  record(s->id, {lb::Protocol::Udp, client.address(), client.port(), l.key, s->real->key, "UDP",
                  shared_.limits.udp_idle_timeout});
   UdpSession* raw = s.get();
-  l.sessions->insert(key, std::move(s), t);
+  l.sessions->insert(client, std::move(s), t);
   return raw;
 }
 
 void Worker::onUdpReply(UdpSession& s) {
   char* buf = scratch();
-  const SockAddr peer{s.peer, s.peer.ss_family == AF_INET6 ? socklen_t{sizeof(sockaddr_in6)}
-                                                           : socklen_t{sizeof(sockaddr_in)}};
   for (int i = 0; i < kDatagramBatch; ++i) {
     const ssize_t n = ::recv(s.fd.get(), buf, kMaxDatagram, MSG_DONTWAIT);
     if (n < 0) {
@@ -102,8 +128,8 @@ void Worker::onUdpReply(UdpSession& s) {
       return;
     }
     if (!s.listener->fd) return;
-    if (::sendto(s.listener->fd.get(), buf, static_cast<std::size_t>(n), MSG_DONTWAIT, peer.get(),
-                 peer.len) >= 0) {
+    if (::sendto(s.listener->fd.get(), buf, static_cast<std::size_t>(n), MSG_DONTWAIT,
+                 reinterpret_cast<const sockaddr*>(&s.peer), s.peer_len) >= 0) {
       addRelaxed(s.real->out_packets, 1);
       addRelaxed(s.real->out_bytes, static_cast<std::uint64_t>(n));
     }
@@ -116,6 +142,8 @@ void Worker::closeSession(UdpSession& s) {
   s.fd.reset();
   --s.real->inactive;
   s.service->ended(s.persistence, now());
+  shared_.clients.release(lb::Protocol::Udp, s.client.address());
+  shared_.releaseFlow();
   unrecord(s.id);
 }
 

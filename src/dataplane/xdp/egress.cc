@@ -49,7 +49,7 @@ std::optional<std::array<std::uint8_t, 6>> EgressResolver::neighbourMac(const Ho
   return std::nullopt;
 }
 
-std::optional<Egress> EgressResolver::lookup(const Real& real, std::string* why) {
+std::optional<Egress> EgressResolver::lookup(const lb::Real& real, std::string* why) {
   const base::IpAddress& addr = real.key.address;
   auto hop = nl_.route(addr);
   if (!hop) {
@@ -60,7 +60,7 @@ std::optional<Egress> EgressResolver::lookup(const Real& real, std::string* why)
     say(why, fmt::format("{} is an address of this host", addr.str()));
     return std::nullopt;
   }
-  if (real.forwarding == Forwarding::Dr && hop->gateway) {
+  if (real.forwarding == lb::Forwarding::Dr && hop->gateway) {
     say(why, fmt::format("direct routing needs {} on-link, but it is behind {}", addr.str(),
                          hop->gateway->str()));
     return std::nullopt;

@@ -10,8 +10,8 @@
 #include <string>
 #include <utility>
 
-#include "dataplane/service_table.h"
 #include "dataplane/xdp/map_plan.h"
+#include "lb/service_table.h"
 #include "net/rtnetlink.h"
 
 namespace keel::dataplane::xdp {
@@ -23,7 +23,7 @@ class EgressResolver {
   // The egress for `real`; nullopt while it cannot be used, with the reason in `*why`: no route,
   // the address is our own, a DR real behind a gateway (DR needs the real on-link), or the next
   // hop not resolved yet (resolution is started, and onEvent() reports when it completes).
-  std::optional<Egress> lookup(const Real& real, std::string* why = nullptr);
+  std::optional<Egress> lookup(const lb::Real& real, std::string* why = nullptr);
 
   // A netlink event (link and neighbour events; the Rtnetlink must be opened with
   // neighbour_events). True when it changes what lookup() would answer for a next hop or

@@ -10,8 +10,8 @@
 namespace keel::dataplane::xdp {
 namespace {
 
-Real real(const char* addr, Forwarding f = Forwarding::Dr) {
-  Real r;
+lb::Real real(const char* addr, lb::Forwarding f = lb::Forwarding::Dr) {
+  lb::Real r;
   r.key = {*base::IpAddress::parse(addr), 80};
   r.forwarding = f;
   return r;
@@ -56,10 +56,10 @@ TEST(EgressTest, ResolvesOnDemandAndFollowsMacChanges) {
   const auto first_mac = egress->dst_mac;
 
   // NAT and TUN reals may sit behind a gateway: the gateway's MAC; DR may not.
-  auto nat = resolver.lookup(real("10.6.1.1", Forwarding::Nat), &why);
+  auto nat = resolver.lookup(real("10.6.1.1", lb::Forwarding::Nat), &why);
   ASSERT_TRUE(nat) << why;
   EXPECT_EQ(nat->dst_mac, first_mac);
-  EXPECT_FALSE(resolver.lookup(real("10.6.1.1", Forwarding::Dr), &why));
+  EXPECT_FALSE(resolver.lookup(real("10.6.1.1", lb::Forwarding::Dr), &why));
   EXPECT_NE(why.find("on-link"), std::string::npos) << why;
   EXPECT_FALSE(resolver.lookup(real("10.7.0.1"), &why));
   EXPECT_NE(why.find("this host"), std::string::npos) << why;

@@ -24,13 +24,13 @@ std::uint8_t familyOf(const base::IpAddress& a) {
   return a.isV4() ? KEEL_FAMILY_V4 : KEEL_FAMILY_V6;
 }
 
-std::uint8_t forwardingOf(Forwarding f) {
+std::uint8_t forwardingOf(lb::Forwarding f) {
   switch (f) {
-    case Forwarding::Dr:
+    case lb::Forwarding::Dr:
       return KEEL_FWD_DR;
-    case Forwarding::Nat:
+    case lb::Forwarding::Nat:
       return KEEL_FWD_NAT;
-    case Forwarding::Tun:
+    case lb::Forwarding::Tun:
       return KEEL_FWD_TUN_IPIP;
   }
   return KEEL_FWD_DR;
@@ -46,7 +46,7 @@ std::string keyText(const keel_service_key& k) {
                      k.proto == KEEL_PROTO_TCP ? "tcp" : "udp");
 }
 
-keel_service serviceValueOf(const Service& s, std::uint32_t id, const RingPlan& plan) {
+keel_service serviceValueOf(const lb::Service& s, std::uint32_t id, const RingPlan& plan) {
   keel_service v{};
   v.id = id;
   if (s.persistent()) {
@@ -70,22 +70,22 @@ keel_config defaultConfig() {
   return c;
 }
 
-keel_service_key serviceKeyOf(const ServiceKey& key) {
+keel_service_key serviceKeyOf(const lb::ServiceKey& key) {
   keel_service_key k{};
   copyAddress(key.address, k.addr);
   k.port = htons(key.port);
-  k.proto = key.protocol == Protocol::Udp ? KEEL_PROTO_UDP : KEEL_PROTO_TCP;
+  k.proto = key.protocol == lb::Protocol::Udp ? KEEL_PROTO_UDP : KEEL_PROTO_TCP;
   k.family = familyOf(key.address);
   return k;
 }
 
-keel_real realEntryOf(const Real& real, const Egress& egress) {
+keel_real realEntryOf(const lb::Real& real, const Egress& egress) {
   keel_real r{};
   copyAddress(real.key.address, r.addr);
   std::memcpy(r.dst_mac, egress.dst_mac.data(), 6);
   std::memcpy(r.src_mac, egress.src_mac.data(), 6);
   r.ifindex = static_cast<std::uint32_t>(egress.ifindex);
-  r.port = real.forwarding == Forwarding::Nat ? htons(real.key.port) : 0;
+  r.port = real.forwarding == lb::Forwarding::Nat ? htons(real.key.port) : 0;
   r.family = familyOf(real.key.address);
   r.forwarding = forwardingOf(real.forwarding);
   r.flags = real.weight <= 0 ? KEEL_REAL_F_QUIESCED : 0;
@@ -102,20 +102,20 @@ std::optional<std::uint32_t> MapPlanner::take(Ids& ids) {
   return id;
 }
 
-std::optional<std::uint32_t> MapPlanner::realIndex(const ServiceKey& service,
-                                                   const RealKey& real) const {
+std::optional<std::uint32_t> MapPlanner::realIndex(const lb::ServiceKey& service,
+                                                   const lb::RealKey& real) const {
   auto it = real_ids_.find({service, real});
   if (it == real_ids_.end()) return std::nullopt;
   return it->second;
 }
 
-std::optional<std::uint32_t> MapPlanner::serviceId(const ServiceKey& service) const {
+std::optional<std::uint32_t> MapPlanner::serviceId(const lb::ServiceKey& service) const {
   auto it = service_ids_.find(service);
   if (it == service_ids_.end()) return std::nullopt;
   return it->second;
 }
 
-MapContent MapPlanner::build(const ServiceTable& table, const EgressFn& egress,
+MapContent MapPlanner::build(const lb::ServiceTable& table, const EgressFn& egress,
                              std::vector<Skipped>* skipped) {
   auto skip = [&](std::string what, std::string why) {
     if (skipped != nullptr) skipped->push_back({std::move(what), std::move(why)});
@@ -124,13 +124,13 @@ MapContent MapPlanner::build(const ServiceTable& table, const EgressFn& egress,
   fresh_reals_.clear();
   MapContent out;
   out.config = base_;
-  for (const ServicePtr& sp : table.services) {
-    const Service& s = *sp;
+  for (const lb::ServicePtr& sp : table.services) {
+    const lb::Service& s = *sp;
     if (s.key.isFwmark()) {
       skip(s.key.str(), "fwmark services are not supported by the XDP data plane");
       continue;
     }
-    if (s.key.protocol == Protocol::Sctp) {
+    if (s.key.protocol == lb::Protocol::Sctp) {
       skip(s.key.str(), "SCTP is not supported by the XDP data plane");
       continue;
     }
@@ -151,7 +151,7 @@ MapContent MapPlanner::build(const ServiceTable& table, const EgressFn& egress,
       fresh_services_.push_back(*id);
     }
     std::vector<RingMember> members;
-    for (const Real& r : s.reals) {
+    for (const lb::Real& r : s.reals) {
       auto e = egress(s.key, r);
       if (!e) continue;  // the EgressFn says why
       auto [rit, new_real] = real_ids_.try_emplace({s.key, r.key}, 0);
@@ -167,7 +167,7 @@ MapContent MapPlanner::build(const ServiceTable& table, const EgressFn& egress,
         fresh_reals_.push_back(*index);
       }
       out.reals[rit->second] = realEntryOf(r, *e);
-      if (r.forwarding == Forwarding::Nat) out.config.flags |= KEEL_CFG_F_NAT;
+      if (r.forwarding == lb::Forwarding::Nat) out.config.flags |= KEEL_CFG_F_NAT;
       members.push_back({r.key, rit->second, r.weight});
     }
     auto ring = ringFor(s, members);
@@ -182,7 +182,7 @@ MapContent MapPlanner::build(const ServiceTable& table, const EgressFn& egress,
 }
 
 base::Result<std::vector<std::uint32_t>> MapPlanner::ringFor(
-    const Service& s, const std::vector<RingMember>& members) {
+    const lb::Service& s, const std::vector<RingMember>& members) {
   RingInput input{s.scheduler, s.scheduler_flags, {}};
   for (const RingMember& m : members) input.members.emplace_back(m.key, m.index, m.weight);
   auto it = rings_.find(s.key);

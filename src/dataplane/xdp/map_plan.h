@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "base/error.h"
-#include "dataplane/service_table.h"
 #include "dataplane/xdp/bpf/keel_abi.h"
 #include "dataplane/xdp/ring.h"
+#include "lb/service_table.h"
 
 namespace keel::dataplane::xdp {
 
@@ -34,7 +34,7 @@ struct Egress {
 
 // Resolves a real of a service; nullopt while it cannot be reached yet (neighbour unresolved,
 // no route, or a DR real that is not on-link). Such a real gets no keel_reals entry and no slot.
-using EgressFn = std::function<std::optional<Egress>(const ServiceKey&, const Real&)>;
+using EgressFn = std::function<std::optional<Egress>(const lb::ServiceKey&, const lb::Real&)>;
 
 struct ServiceEntry {
   keel_service_key key{};
@@ -44,7 +44,7 @@ struct ServiceEntry {
 
 struct MapContent {
   keel_config config{};  // the base configuration, KEEL_CFG_F_NAT set when a real uses NAT
-  std::map<ServiceKey, ServiceEntry> services;
+  std::map<lb::ServiceKey, ServiceEntry> services;
   std::map<std::uint32_t, keel_real> reals;  // index -> entry
 };
 
@@ -98,7 +98,7 @@ class MapPlanner {
   void setBaseConfig(const keel_config& base) { base_ = base; }
 
   // The content for `table`. Allocates ids for new identities.
-  MapContent build(const ServiceTable& table, const EgressFn& egress,
+  MapContent build(const lb::ServiceTable& table, const EgressFn& egress,
                    std::vector<Skipped>* skipped = nullptr);
 
   // The writes from `from` to `to`, ordered: the configuration if it changed, stats of fresh ids
@@ -111,8 +111,9 @@ class MapPlanner {
   void release(const MapContent& held, const MapContent& wanted);
 
   // The keel_reals index of a real of a service, if it has one.
-  std::optional<std::uint32_t> realIndex(const ServiceKey& service, const RealKey& real) const;
-  std::optional<std::uint32_t> serviceId(const ServiceKey& service) const;
+  std::optional<std::uint32_t> realIndex(const lb::ServiceKey& service,
+                                         const lb::RealKey& real) const;
+  std::optional<std::uint32_t> serviceId(const lb::ServiceKey& service) const;
 
  private:
   struct Ids {
@@ -127,20 +128,20 @@ class MapPlanner {
   struct RingInput {
     std::string scheduler;
     std::vector<std::string> flags;
-    std::vector<std::tuple<RealKey, std::uint32_t, int>> members;  // key, index, weight
+    std::vector<std::tuple<lb::RealKey, std::uint32_t, int>> members;  // key, index, weight
     friend bool operator==(const RingInput&, const RingInput&) = default;
   };
   struct CachedRing {
     RingInput input;
     std::vector<std::uint32_t> ring;
   };
-  base::Result<std::vector<std::uint32_t>> ringFor(const Service& s,
+  base::Result<std::vector<std::uint32_t>> ringFor(const lb::Service& s,
                                                    const std::vector<RingMember>& members);
 
   keel_config base_;
-  std::map<ServiceKey, CachedRing> rings_;
-  std::map<ServiceKey, std::uint32_t> service_ids_;
-  std::map<std::pair<ServiceKey, RealKey>, std::uint32_t> real_ids_;
+  std::map<lb::ServiceKey, CachedRing> rings_;
+  std::map<lb::ServiceKey, std::uint32_t> service_ids_;
+  std::map<std::pair<lb::ServiceKey, lb::RealKey>, std::uint32_t> real_ids_;
   Ids svc_pool_{{}, 0, KEEL_MAX_SERVICES};
   Ids real_pool_{{}, 1, KEEL_MAX_REALS};
   std::vector<std::uint32_t> fresh_services_;  // allocated by the last build()
@@ -148,7 +149,7 @@ class MapPlanner {
 };
 
 // The ABI forms of keel's types.
-keel_service_key serviceKeyOf(const ServiceKey& key);
-keel_real realEntryOf(const Real& real, const Egress& egress);
+keel_service_key serviceKeyOf(const lb::ServiceKey& key);
+keel_real realEntryOf(const lb::Real& real, const Egress& egress);
 
 }  // namespace keel::dataplane::xdp

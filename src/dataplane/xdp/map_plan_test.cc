@@ -13,41 +13,41 @@
 namespace keel::dataplane::xdp {
 namespace {
 
-ServiceKey vip(const char* addr = "198.18.0.100", std::uint16_t port = 80) {
-  return {*base::IpAddress::parse(addr), port, Protocol::Tcp, 0};
+lb::ServiceKey vip(const char* addr = "198.18.0.100", std::uint16_t port = 80) {
+  return {*base::IpAddress::parse(addr), port, lb::Protocol::Tcp, 0};
 }
-RealKey rk(const char* addr, std::uint16_t port = 80) {
+lb::RealKey rk(const char* addr, std::uint16_t port = 80) {
   return {*base::IpAddress::parse(addr), port};
 }
 
-Real real(const char* addr, int weight = 1, Forwarding f = Forwarding::Dr) {
-  Real r;
+lb::Real real(const char* addr, int weight = 1, lb::Forwarding f = lb::Forwarding::Dr) {
+  lb::Real r;
   r.key = rk(addr);
   r.weight = weight;
   r.forwarding = f;
   return r;
 }
 
-ServicePtr svc(ServiceKey key, std::vector<Real> reals, std::string sched = "rr") {
-  Service s;
+lb::ServicePtr svc(lb::ServiceKey key, std::vector<lb::Real> reals, std::string sched = "rr") {
+  lb::Service s;
   s.key = key;
   s.scheduler = std::move(sched);
   s.reals = std::move(reals);
   std::sort(s.reals.begin(), s.reals.end(),
-            [](const Real& a, const Real& b) { return a.key < b.key; });
-  return std::make_shared<const Service>(std::move(s));
+            [](const lb::Real& a, const lb::Real& b) { return a.key < b.key; });
+  return std::make_shared<const lb::Service>(std::move(s));
 }
 
-ServiceTable table(std::vector<ServicePtr> services) {
-  ServiceTable t;
+lb::ServiceTable table(std::vector<lb::ServicePtr> services) {
+  lb::ServiceTable t;
   t.services = std::move(services);
   std::sort(t.services.begin(), t.services.end(),
-            [](const ServicePtr& a, const ServicePtr& b) { return a->key < b->key; });
+            [](const lb::ServicePtr& a, const lb::ServicePtr& b) { return a->key < b->key; });
   return t;
 }
 
 // Every real reachable, its MAC derived from its last address byte.
-std::optional<Egress> reachable(const ServiceKey&, const Real& r) {
+std::optional<Egress> reachable(const lb::ServiceKey&, const lb::Real& r) {
   Egress e{2, {2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 0}};
   e.dst_mac[5] = r.key.address.bytes().back();
   return e;
@@ -96,8 +96,9 @@ struct FakeMaps {
 };
 
 // Plans `t`, applies the writes to `maps`, and returns the new held content.
-MapContent step(MapPlanner& planner, FakeMaps& maps, const MapContent& held, const ServiceTable& t,
-                std::vector<MapWrite>* writes = nullptr, const EgressFn& egress = reachable) {
+MapContent step(MapPlanner& planner, FakeMaps& maps, const MapContent& held,
+                const lb::ServiceTable& t, std::vector<MapWrite>* writes = nullptr,
+                const EgressFn& egress = reachable) {
   MapContent next = planner.build(t, egress);
   auto w = planner.diff(held, next);
   for (const MapWrite& one : w) {
@@ -111,7 +112,7 @@ MapContent step(MapPlanner& planner, FakeMaps& maps, const MapContent& held, con
 
 TEST(MapPlanTest, BuildsAbiEntries) {
   MapPlanner planner;
-  auto t = table({svc(vip(), {real("10.0.0.11"), real("10.0.0.12", 3, Forwarding::Nat)}),
+  auto t = table({svc(vip(), {real("10.0.0.11"), real("10.0.0.12", 3, lb::Forwarding::Nat)}),
                   svc(vip("2001:db8::100", 443), {real("2001:db8::11", 0)})});
   MapContent c = planner.build(t, reachable);
   ASSERT_EQ(c.services.size(), 2u);
@@ -137,12 +138,12 @@ TEST(MapPlanTest, BuildsAbiEntries) {
 }
 
 TEST(MapPlanTest, PersistenceAndOpsFlags) {
-  Service s = *svc(vip(), {real("10.0.0.11")}, "sh");
+  lb::Service s = *svc(vip(), {real("10.0.0.11")}, "sh");
   s.persistence_timeout = std::chrono::milliseconds(300500);
   s.persistence_prefix = 24;
   s.one_packet = true;
   MapPlanner planner;
-  MapContent c = planner.build(table({std::make_shared<const Service>(s)}), reachable);
+  MapContent c = planner.build(table({std::make_shared<const lb::Service>(s)}), reachable);
   const keel_service& v = c.services.at(vip()).value;
   EXPECT_EQ(v.flags, KEEL_SVC_F_PERSIST | KEEL_SVC_F_HASH_SRC | KEEL_SVC_F_NO_CONN);
   EXPECT_EQ(v.persist_timeout_s, 301u);
@@ -150,14 +151,14 @@ TEST(MapPlanTest, PersistenceAndOpsFlags) {
 }
 
 TEST(MapPlanTest, SkipsWhatXdpCannotDoAndUnreachableReals) {
-  ServiceKey fwm{base::IpAddress(), 0, Protocol::Tcp, 7};
-  ServiceKey sctp = vip();
-  sctp.protocol = Protocol::Sctp;
+  lb::ServiceKey fwm{base::IpAddress(), 0, lb::Protocol::Tcp, 7};
+  lb::ServiceKey sctp = vip();
+  sctp.protocol = lb::Protocol::Sctp;
   auto t = table({svc(fwm, {real("10.0.0.11")}), svc(sctp, {real("10.0.0.11")}),
                   svc(vip(), {real("10.0.0.11"), real("10.0.0.12")})});
   MapPlanner planner;
   std::vector<Skipped> skipped;
-  auto only11 = [](const ServiceKey& k, const Real& r) -> std::optional<Egress> {
+  auto only11 = [](const lb::ServiceKey& k, const lb::Real& r) -> std::optional<Egress> {
     if (r.key.address.bytes().back() == 12) return std::nullopt;
     return reachable(k, r);
   };

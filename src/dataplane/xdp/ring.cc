@@ -37,7 +37,7 @@ base::Result<std::vector<std::uint32_t>> maglevRing(std::span<const RingMember> 
   std::vector<std::uint32_t> ring(KEEL_RING_SIZE, 0);
   if (table->empty()) return ring;
   std::vector<std::uint32_t> index_of;  // table->backends position -> keel_reals index
-  for (const RealKey& key : table->backends) {
+  for (const lb::RealKey& key : table->backends) {
     auto it = std::find_if(members.begin(), members.end(),
                            [&](const RingMember& m) { return m.key == key; });
     index_of.push_back(it->index);
@@ -48,7 +48,7 @@ base::Result<std::vector<std::uint32_t>> maglevRing(std::span<const RingMember> 
 
 // Every slot on the real the core scheduler picks for a flow to the VIP itself: dh hashes the
 // destination, which is the VIP for every packet of the service; fo/ovf take the heaviest.
-base::Result<std::vector<std::uint32_t>> singleRing(const Service& service,
+base::Result<std::vector<std::uint32_t>> singleRing(const lb::Service& service,
                                                     std::span<const RingMember> members) {
   auto sched = lb::makeScheduler(service.scheduler, service.scheduler_flags);
   if (!sched) return sched.error();
@@ -85,7 +85,7 @@ base::Result<RingPlan> ringPlan(std::string_view scheduler, std::span<const std:
                          fmt::format("unknown scheduler {}", scheduler));
 }
 
-base::Result<std::vector<std::uint32_t>> buildRing(const Service& service,
+base::Result<std::vector<std::uint32_t>> buildRing(const lb::Service& service,
                                                    std::span<const RingMember> members) {
   auto plan = ringPlan(service.scheduler, service.scheduler_flags);
   if (!plan) return plan.error();

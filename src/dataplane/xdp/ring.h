@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "base/error.h"
-#include "dataplane/service_table.h"
+#include "lb/service_table.h"
 
 namespace keel::dataplane::xdp {
 
@@ -35,7 +35,7 @@ base::Result<RingPlan> ringPlan(std::string_view scheduler,
 
 // One real as the ring sees it: its keel_reals index and its weight (0: takes no slot).
 struct RingMember {
-  RealKey key;
+  lb::RealKey key;
   std::uint32_t index = 0;  // > 0
   int weight = 1;
 };
@@ -43,7 +43,7 @@ struct RingMember {
 // The KEEL_RING_SIZE slots for `service` given its members (a subset of service.reals: those
 // that may be forwarded to). No member with weight > 0: every slot 0. Deterministic: the same
 // members give the same ring on every director.
-base::Result<std::vector<std::uint32_t>> buildRing(const Service& service,
+base::Result<std::vector<std::uint32_t>> buildRing(const lb::Service& service,
                                                    std::span<const RingMember> members);
 
 // Slot counts in proportion to `weights` that sum to `slots` (largest remainder), interleaved

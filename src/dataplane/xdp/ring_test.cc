@@ -15,11 +15,11 @@
 namespace keel::dataplane::xdp {
 namespace {
 
-RealKey realKey(int n) { return {*base::IpAddress::parse(fmt::format("10.0.0.{}", n)), 80}; }
+lb::RealKey realKey(int n) { return {*base::IpAddress::parse(fmt::format("10.0.0.{}", n)), 80}; }
 
-Service service(std::string sched, std::vector<std::string> flags = {}) {
-  Service s;
-  s.key = {*base::IpAddress::parse("198.18.0.100"), 80, Protocol::Tcp, 0};
+lb::Service service(std::string sched, std::vector<std::string> flags = {}) {
+  lb::Service s;
+  s.key = {*base::IpAddress::parse("198.18.0.100"), 80, lb::Protocol::Tcp, 0};
   s.scheduler = std::move(sched);
   s.scheduler_flags = std::move(flags);
   return s;
@@ -136,7 +136,7 @@ void expectRingMatchesCore(const std::string& sched, std::vector<int> weights) {
   std::mt19937_64 random(11);
   for (int i = 0; i < kFlows; ++i) {
     lb::Flow flow{*base::IpAddress::parse("203.0.113.1"), static_cast<std::uint16_t>(i),
-                  service(sched).key.address, 80, Protocol::Tcp};
+                  service(sched).key.address, 80, lb::Protocol::Tcp};
     auto pick = (*core)->pick(dests, flow, lb::PickContext{{}, random()});
     ASSERT_TRUE(pick);
     ++dests[*pick].active;

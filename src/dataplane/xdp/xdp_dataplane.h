@@ -1,13 +1,12 @@
-// XdpDataplane: dataplane::Dataplane over the XDP program's maps. apply() plans the map contents
-// for a table (MapPlanner), writes the difference from what the maps hold in contract order
-// (bpf/keel_abi.h), and keeps the table so that refresh() can write it again when a real's next
-// hop changes (a neighbour resolved or changed its MAC). Loading and attaching the program is
-// XdpProgram's job (xdp_program.h); this class only needs the maps. Control-plane thread only.
+// XdpDataplane: the XDP data plane behind dataplane::Dataplane (docs/design.md §4,
+// docs/dataplane.md). It owns everything XDP needs: the loaded program and its attachments
+// (XdpProgram), the maps (BpfMapIo, kept in step by MapSync), the interfaces that carry the VIPs
+// (vip_interfaces.h), the BPF ABI's keel_config, and a netlink socket watched on the event loop so
+// that a real's changed next hop re-applies the last table (EgressResolver). Created by app's
+// factory on the control-plane loop; that thread only.
 #pragma once
 
-#include <functional>
 #include <memory>
-#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -15,54 +14,56 @@
 
 #include "dataplane/dataplane.h"
 #include "dataplane/xdp/bpf_map_io.h"
-#include "dataplane/xdp/map_plan.h"
+#include "dataplane/xdp/egress.h"
+#include "dataplane/xdp/map_sync.h"
+#include "dataplane/xdp/xdp_program.h"
+#include "event/loop.h"
+#include "net/rtnetlink.h"
 
 namespace keel::dataplane::xdp {
 
-// The egress of a real (EgressResolver::lookup in production); nullopt with the reason in `why`.
-using EgressLookup = std::function<std::optional<Egress>(const Real& real, std::string* why)>;
+struct XdpOptions {
+  bool keep_attached = false;  // keeld -I: leave the program attached (and forwarding) on stop
+};
 
 class XdpDataplane final : public Dataplane {
  public:
-  // REQUIRES: `maps` outlives this object. `config` is the keel_config to keep (apply() adds
-  // the NAT flag when a real uses NAT).
-  XdpDataplane(MapIo& maps, EgressLookup egress, const keel_config& config = defaultConfig());
+  // Loads the program and starts watching netlink on `loop`; attaches nothing until apply().
+  // Errors: Unsupported when not root; System when netlink or BPF refuse (the message says which).
+  static base::Result<std::unique_ptr<XdpDataplane>> start(
+      event::Loop& loop, std::shared_ptr<const model::Config> config, XdpOptions options);
+  ~XdpDataplane() override;
+  XdpDataplane(const XdpDataplane&) = delete;
+  XdpDataplane& operator=(const XdpDataplane&) = delete;
 
   std::string_view name() const override { return "xdp"; }
-
-  // Writes what changed. Services and reals XDP cannot carry (fwmark, SCTP, unreachable reals)
-  // are left out with a warning logged once per reason. On a failed write the maps are left
-  // part-way and the next apply() rewrites every entry either table names.
-  base::Result<void> apply(std::shared_ptr<const ServiceTable> table) override;
-
-  // Applies the last table again (its reals' next hops may have changed).
-  base::Result<void> refresh();
-
-  // The keel_config to keep from the next apply()/refresh() on (e.g. new tunnel sources).
-  void setConfig(const keel_config& config) { planner_.setBaseConfig(config); }
-
-  // Per service and per real counters of the services in the maps (no active/inactive split).
-  base::Result<std::vector<ServiceStats>> stats() const override;
-  // Named drop/pass/event counters (counterNames() order).
-  base::Result<std::vector<std::pair<std::string, std::uint64_t>>> counters() const override;
-  // keel_conns entries whose real the current table holds. The LRU table keeps no TCP state or
-  // expiry: state is "NONE" (TCP) or "UDP", expires 0.
-  base::Result<std::vector<Connection>> connections(std::size_t limit) const override;
-
-  // What the last apply() left out, as "what: why" lines.
-  const std::set<std::string>& skipped() const { return skipped_; }
+  std::string_view title() const override { return "XDP data plane"; }
+  // Attaches to any new VIP interface, then writes the maps' difference. Attach failures are
+  // logged (with why the interface was chosen); a map write failure is the error.
+  base::Status apply(std::shared_ptr<const lb::ServiceTable> table) override;
+  void reload(std::shared_ptr<const model::Config> config) override;
+  base::Result<std::vector<ServiceStats>> stats() const override { return sync_->stats(); }
+  base::Result<std::vector<std::pair<std::string, std::uint64_t>>> counters() const override {
+    return sync_->counters();
+  }
+  base::Result<std::vector<Connection>> connections(std::size_t limit) const override {
+    return sync_->connections(limit);
+  }
 
  private:
-  base::Result<void> write(const MapContent& next);
+  XdpDataplane(event::Loop& loop, std::shared_ptr<const model::Config> config, net::Rtnetlink nl,
+               std::unique_ptr<XdpProgram> program);
+  void onNetlink();
 
-  MapIo& maps_;
-  EgressLookup egress_;
-  MapPlanner planner_;
-  // What the maps hold; at first an all-zero config (so the first apply writes it); after a
-  // failed write, entries marked to be rewritten.
-  MapContent held_;  // what the maps hold (after a failure: entries marked to be rewritten)
-  std::shared_ptr<const ServiceTable> table_;
-  std::set<std::string> skipped_;
+  event::Loop& loop_;
+  std::shared_ptr<const model::Config> config_;
+  std::unique_ptr<net::Rtnetlink> nl_;
+  std::unique_ptr<EgressResolver> egress_;
+  std::unique_ptr<XdpProgram> program_;
+  std::unique_ptr<BpfMapIo> maps_;
+  std::unique_ptr<MapSync> sync_;
+  std::shared_ptr<const lb::ServiceTable> table_;
+  bool watching_ = false;
 };
 
 }  // namespace keel::dataplane::xdp

@@ -35,9 +35,13 @@ XdpProgram::~XdpProgram() {
   if (skel_ != nullptr) keel_xdp__destroy(skel_);
 }
 
-base::Result<AttachMode> XdpProgram::attach(int ifindex, const std::string& name) {
+base::Result<AttachMode> XdpProgram::attach(int ifindex, const std::string& name,
+                                            const std::vector<std::uint8_t>& mac) {
   for (const Attachment& a : attached_) {
     if (a.ifindex == ifindex) return a.mode;
+  }
+  if (auto s = writeMac(ifindex, mac); !s) {
+    base::logWarning("XDP on {} forwards frames for any MAC: {}", name, s.error().str());
   }
   const int fd = bpf_program__fd(skel_->progs.keel_xdp);
   int rc = bpf_xdp_attach(ifindex, fd, XDP_FLAGS_DRV_MODE, nullptr);
@@ -57,6 +61,32 @@ base::Result<AttachMode> XdpProgram::attach(int ifindex, const std::string& name
   attached_.push_back({ifindex, name, mode});
   base::logInfo("XDP program attached to {} ({} mode)", name, attachModeName(mode));
   return mode;
+}
+
+base::Status XdpProgram::writeMac(int ifindex, const std::vector<std::uint8_t>& mac) {
+  if (mac.size() != 6) {
+    return base::makeError(base::ErrorCode::Unsupported, "the interface has no Ethernet address");
+  }
+  if (ifindex < 0 || static_cast<std::uint32_t>(ifindex) >= KEEL_MAX_IFINDEX) {
+    return base::makeError(base::ErrorCode::Unsupported,
+                           fmt::format("its index {} is beyond {}", ifindex, KEEL_MAX_IFINDEX - 1));
+  }
+  keel_if_mac value{};
+  std::copy(mac.begin(), mac.end(), value.mac);
+  value.valid = 1;
+  const auto key = static_cast<std::uint32_t>(ifindex);
+  const int rc = bpf_map_update_elem(bpf_map__fd(skel_->maps.keel_if_macs), &key, &value, BPF_ANY);
+  if (rc != 0) return KEEL_SYS_ERROR(-rc, "cannot write the interface's MAC");
+  return base::ok();
+}
+
+void XdpProgram::linkChanged(int ifindex, const std::vector<std::uint8_t>& mac) {
+  for (const Attachment& a : attached_) {
+    if (a.ifindex != ifindex) continue;
+    if (auto s = writeMac(ifindex, mac); !s) {
+      base::logWarning("XDP on {}: {}", a.name, s.error().str());
+    }
+  }
 }
 
 void XdpProgram::detachAll() {

@@ -30,9 +30,14 @@ class XdpProgram {
   XdpProgram(const XdpProgram&) = delete;
   XdpProgram& operator=(const XdpProgram&) = delete;
 
-  // Attaches to interface `ifindex` (`name` for messages). Attaching twice to one interface is a
-  // no-op. Returns the mode it got.
-  base::Result<AttachMode> attach(int ifindex, const std::string& name);
+  // Attaches to interface `ifindex` (`name` for messages), first writing `mac` as its own
+  // (keel_if_macs, ABI contract 6; a MAC that is not 6 bytes leaves the interface unfiltered, with
+  // a warning). Attaching twice to one interface is a no-op. Returns the mode it got.
+  base::Result<AttachMode> attach(int ifindex, const std::string& name,
+                                  const std::vector<std::uint8_t>& mac);
+  // An interface's MAC changed (a netlink link event): rewrites its keel_if_macs entry when the
+  // program is attached there.
+  void linkChanged(int ifindex, const std::vector<std::uint8_t>& mac);
   // Detaches from every interface attached so far.
   void detachAll();
   // Leave the program attached when this object goes away (its maps then live on with it).
@@ -48,6 +53,7 @@ class XdpProgram {
     AttachMode mode = AttachMode::Native;
   };
   explicit XdpProgram(keel_xdp* skel) : skel_(skel) {}
+  base::Status writeMac(int ifindex, const std::vector<std::uint8_t>& mac);
 
   keel_xdp* skel_ = nullptr;
   std::vector<Attachment> attached_;

@@ -8,7 +8,8 @@ this module with `-p keel_lab.pytest_plugin` (with tests/e2e on PYTHONPATH).
   test failed); skips when root / network namespaces are unavailable.
 - `keel_build_dir` fixture: $KEEL_BUILD_DIR or <repo>/build/asan-ubsan;
   skips unless src/app/keeld and src/app/keelctl exist there.
-- Time limit (ini `keel_timeout`, seconds, default 120, 0 = off): setup and
+- Time limit (ini `keel_timeout`, seconds, default 120, 0 = off; a test or
+  module marked `@pytest.mark.keel_timeout(SECONDS)` gets its own): setup and
   call together must finish within it, and teardown gets the same again.
   It uses SIGALRM and raises pytest's failure exception in the test, so
   the test fails and its teardown (lab cleanup) still runs.
@@ -52,6 +53,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "keel_timeout(seconds): this test's time limit instead of "
+                            "the ini keel_timeout (a module-scoped fixture's setup counts "
+                            "against the first test using it)")
     saved = config.stash[_SAVED_HANDLERS] = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGHUP):
@@ -65,8 +69,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             signal.signal(sig, previous)
 
 
-def _limit(config: pytest.Config) -> float:
-    return float(config.getini("keel_timeout"))
+def _limit(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("keel_timeout")
+    return float(marker.args[0] if marker else item.config.getini("keel_timeout"))
 
 
 @contextmanager
@@ -79,7 +84,7 @@ def _time_limit(seconds: float, limit: float) -> Iterator[None]:
         return
 
     def on_alarm(_signum: int, _frame: object) -> None:
-        pytest.fail(f"keel: test exceeded its {limit:g}s time limit (ini keel_timeout)")
+        pytest.fail(f"keel: test exceeded its {limit:g}s time limit (keel_timeout)")
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
@@ -92,25 +97,25 @@ def _time_limit(seconds: float, limit: float) -> Iterator[None]:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
-    item.stash[_DEADLINE] = time.monotonic() + _limit(item.config)
+    item.stash[_DEADLINE] = time.monotonic() + _limit(item)
     yield
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_setup(item: pytest.Item):
-    with _time_limit(item.stash[_DEADLINE] - time.monotonic(), _limit(item.config)):
+    with _time_limit(item.stash[_DEADLINE] - time.monotonic(), _limit(item)):
         yield
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    with _time_limit(item.stash[_DEADLINE] - time.monotonic(), _limit(item.config)):
+    with _time_limit(item.stash[_DEADLINE] - time.monotonic(), _limit(item)):
         yield
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item: pytest.Item):
-    with _time_limit(_limit(item.config), _limit(item.config)):
+    with _time_limit(_limit(item), _limit(item)):
         yield
 
 

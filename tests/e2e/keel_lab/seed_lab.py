@@ -152,6 +152,16 @@ class SeedLab:
     hosts: dict[str, Host] = field(default_factory=dict)
     keeld: dict[str, Proc] = field(default_factory=dict)
     lb: SeedPages | None = None
+    # keeld's command before the lab's own options, and keelctl: by default the build tree's
+    # (`keeld -n`); the package test gives the installed unit's ExecStart line and /usr/bin/keelctl.
+    keeld_command: list[str] | None = None
+    keelctl_path: Path | None = None
+
+    def keeld_argv(self) -> list[str]:
+        return self.keeld_command or [str(self.build_dir / "src/app/keeld"), "-n"]
+
+    def keelctl(self) -> str:
+        return str(self.keelctl_path or self.build_dir / "src/app/keelctl")
 
     # -- building -------------------------------------------------------------
     def build(self) -> None:
@@ -200,14 +210,14 @@ class SeedLab:
     def config_test(self, name: str) -> subprocess.CompletedProcess:
         """`keeld -t -f` on the director's rendered configuration (its interfaces visible)."""
         render(name, self.conf(name))
-        return self.hosts[name].run([str(self.build_dir / "src/app/keeld"), "-t", "-f",
-                                     str(self.conf(name))], check=False)
+        return self.hosts[name].run([self.keeld_argv()[0], "-t", "-f", str(self.conf(name))],
+                                    check=False)
 
     def start_keeld(self, name: str) -> Proc:
         """keeld on director `name` with its seed configuration; returns once XDP is on eth0."""
         render(name, self.conf(name))
         proc = self.keeld[name] = self.hosts[name].spawn(
-            [str(self.build_dir / "src/app/keeld"), "-n", "-l", "-G", "-D", "--runtime-dir",
+            [*self.keeld_argv(), "-l", "-G", "-D", "--runtime-dir",
              str(self.lab.tmpdir / f"run-{name}"), "-f", str(self.conf(name))],
             stdout=self.lab.tmpdir / f"keeld-{name}.log")
         proc.wait_for_output(r"XDP program attached to eth0", timeout=15)
@@ -267,7 +277,7 @@ class SeedLab:
         """`keelctl -Ln` on director `name`: the one place the lab calls keelctl. keeld there
         runs with --runtime-dir run-NAME, and keelctl in the same namespace finds its socket under
         the same directory and namespace name."""
-        return self.hosts[name].run([str(self.build_dir / "src/app/keelctl"), "--runtime-dir",
+        return self.hosts[name].run([self.keelctl(), "--runtime-dir",
                                      str(self.lab.tmpdir / f"run-{name}"), "-Ln"], check=False)
 
     # -- the client --------------------------------------------------------------

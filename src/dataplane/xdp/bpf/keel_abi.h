@@ -20,6 +20,11 @@
  *     stats slots zeroed before use.
  *  5. keel_config is written before the program is attached; the tunnel source addresses must be
  *     set before any TUN real is written.
+ *  6. keel_if_macs[ifindex] holds the interface's own MAC (valid = 1) before the program is
+ *     attached there: a service or NAT-reply frame whose destination MAC is another one was
+ *     flooded to this host by a switch (it is the VRRP MASTER's to forward) and passes to the
+ *     kernel, which drops it. An interface without a valid entry (or with an index of
+ *     KEEL_MAX_IFINDEX or more) is not filtered.
  * Weight-0 reals are never placed in a ring: they get no new flows, existing flows continue
  * through keel_conns (and persistence templates keep pointing at them, as IPVS does by default).
  */
@@ -43,6 +48,7 @@
 
 #define KEEL_MAX_SERVICES 256u /* service ids 0..255 */
 #define KEEL_MAX_REALS 4096u   /* real indices 1..4095; 0 is "none" */
+#define KEEL_MAX_IFINDEX 4096u /* keel_if_macs covers interface indices below it */
 /* Slots per service ring: a prime (lb::buildMaglev requires one), M > 100 * N for <= 1% imbalance
  * up to 163 reals per service (dataplane.md §3.1). The flat ring array costs
  * KEEL_MAX_SERVICES * KEEL_RING_SIZE * 4 bytes = 16 MiB. */
@@ -66,6 +72,7 @@
 #define KEEL_MAP_REAL_STATS "keel_real_stats" /* PERCPU_ARRAY real index -> keel_stats */
 #define KEEL_MAP_COUNTERS "keel_counters"     /* PERCPU_ARRAY enum keel_counter -> __u64 */
 #define KEEL_MAP_CONFIG "keel_config"         /* ARRAY [0] -> keel_config */
+#define KEEL_MAP_IF_MACS "keel_if_macs"       /* ARRAY __u32 ifindex -> keel_if_mac */
 
 /* ---- enums ---------------------------------------------------------------------------------- */
 
@@ -114,6 +121,7 @@ enum keel_forwarding {
   X(PASS_FRAGMENT, "pass_fragment")             /* IPv4 or IPv6 fragment */               \
   X(PASS_IPV6_EXT, "pass_ipv6_ext")             /* ext chain too long, ESP, unknown */    \
   X(PASS_ICMP, "pass_icmp")                     /* VIP ICMP error not forwarded (NAT) */  \
+  X(PASS_OTHER_HOST, "pass_other_host")         /* VIP frame for another host's MAC */    \
   X(EV_IPV4_OPTIONS, "ipv4_options")            /* forwarded with IPv4 options */         \
   X(EV_NEW_SYN, "new_syn")                      /* scheduled: SYN or first UDP */         \
   X(EV_NEW_MIDFLOW, "new_midflow")              /* scheduled: non-SYN with no entry */    \
@@ -227,6 +235,14 @@ KEEL_ABI_LAYOUT(keel_nat_rev, 32);
 KEEL_ABI_FIELD(keel_nat_rev, vport, 16);
 KEEL_ABI_FIELD(keel_nat_rev, service_id, 20);
 KEEL_ABI_FIELD(keel_nat_rev, atime_ns, 24);
+
+/* An attached interface's own MAC (keel_if_macs). */
+struct keel_if_mac {
+  __u8 mac[6];
+  __u8 valid; /* 1: filter on `mac`; 0 (an unwritten slot): take every frame as ours */
+  __u8 pad;   /* zero */
+};
+KEEL_ABI_LAYOUT(keel_if_mac, 8);
 
 /* Per service and per real, per CPU (sum over CPUs in userspace). "in" is client -> real, "out"
  * is real -> client (NAT replies only: DR and TUN replies bypass the director). Bytes count the

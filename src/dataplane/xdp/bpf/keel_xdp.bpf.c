@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0-only
 /* keel's XDP load balancer (docs/design.md §4, dataplane.md §3.2): packets to a virtual service go
  * to one of its real servers by DR (MAC rewrite), NAT (DNAT, with replies SNATed back) or TUN
- * (IPIP/GUE); everything else passes to the kernel untouched. Maps and counters: keel_abi.h.
+ * (IPIP/GUE); everything else passes to the kernel untouched, and so does a frame addressed to
+ * another host's MAC (a switch flooded it here; the VRRP MASTER forwards it: docs/dataplane.md,
+ * "Who forwards a VIP"). Maps and counters: keel_abi.h.
  *
  * Scheduling: a TCP SYN, a first UDP datagram and a mid-flow packet with no connection entry
  * (another director took over) all pick ring[hash % KEEL_RING_SIZE], the hash covering the
@@ -38,6 +40,23 @@ static __always_inline const struct keel_service* keel_find_service(const struct
   if (svc) return svc;
   key.port = 0;
   return bpf_map_lookup_elem(&keel_services, &key);
+}
+
+/* Whether the frame is addressed to the ingress interface's own MAC (ABI contract 6); an
+ * interface without a valid keel_if_macs entry takes every frame as its own. An array lookup:
+ * the verifier inlines it, so the check costs a few loads, not a hash. */
+static __always_inline int keel_for_us(struct xdp_md* ctx) {
+  __u32 ifindex = ctx->ingress_ifindex;
+  const struct keel_if_mac* ours = bpf_map_lookup_elem(&keel_if_macs, &ifindex);
+  if (!ours || !ours->valid) return 1;
+  void* data = (void*)(long)ctx->data;
+  void* data_end = (void*)(long)ctx->data_end;
+  const struct ethhdr* eth = data;
+  if ((void*)(eth + 1) > data_end) return 0;
+  const __u8* d = eth->h_dest;
+  const __u8* m = ours->mac;
+  return d[0] == m[0] && d[1] == m[1] && d[2] == m[2] && d[3] == m[3] && d[4] == m[4] &&
+         d[5] == m[5];
 }
 
 static __always_inline const struct keel_real* keel_real_at(__u32 index) {
@@ -297,6 +316,7 @@ __attribute__((noinline)) int keel_nat_reply(struct xdp_md* ctx, const struct ke
   if (!pkt) return XDP_PASS;
   struct keel_nat_rev* rev = bpf_map_lookup_elem(&keel_nat_rev, &pkt->flow);
   if (!rev) return XDP_PASS;
+  if (!keel_for_us(ctx)) return keel_verdict(KEEL_PASS_OTHER_HOST);
   struct keel_nat_rev v = *rev;
   struct keel_nat_target t = {.port = v.vport, .dst = 0};
   __builtin_memcpy(t.addr, v.vip, 16);
@@ -378,6 +398,7 @@ int keel_xdp(struct xdp_md* ctx) {
   const struct keel_config* cfg = bpf_map_lookup_elem(&keel_config, &zero);
   if (!cfg) return XDP_PASS;
   const struct keel_service* svc = keel_find_service(&pkt);
+  if (svc && !keel_for_us(ctx)) return keel_verdict(KEEL_PASS_OTHER_HOST);
   if (svc) return keel_forward(ctx, &pkt, svc, cfg);
   if ((cfg->flags & KEEL_CFG_F_NAT) && !pkt.icmp_error) return keel_nat_reply(ctx, &pkt);
   return XDP_PASS;

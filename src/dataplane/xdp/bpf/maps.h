@@ -30,6 +30,13 @@ struct {
 } keel_ring SEC(".maps");
 
 struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, KEEL_MAX_IFINDEX);
+  __type(key, __u32);
+  __type(value, struct keel_if_mac);
+} keel_if_macs SEC(".maps");
+
+struct {
   __uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
   __uint(max_entries, KEEL_CONN_ENTRIES);
   __type(key, struct keel_flow);

@@ -7,7 +7,10 @@
  * - What the program cannot classify is passed to the kernel untouched: VLAN-tagged frames
  *   (PASS_VLAN), IPv4/IPv6 fragments (PASS_FRAGMENT: non-first fragments carry no ports, so no
  *   fragment is balanced and all fragments of one datagram get the same verdict), IPv6 chains
- *   longer than KEEL_IPV6_EXT_MAX headers or with ESP (PASS_IPV6_EXT).
+ *   longer than KEEL_IPV6_EXT_MAX headers or with ESP, and IPv6 whose extension headers end
+ *   beyond KEEL_MAX_L3_OFFSET (an SRv6 header with 6+ segments, a long hop-by-hop header): the
+ *   program's bounded walk cannot reach their upper layer, and what it cannot parse it passes,
+ *   never drops (PASS_IPV6_EXT). Non-VIP traffic on every attached interface depends on it.
  * - Everything that is not TCP, UDP or an ICMP error (ARP, ND, VRRP, OSPF, echo, ...) passes
  *   without a counter, and so does every frame to a broadcast or multicast MAC.
  * - ICMP errors (v4 types 3, 11, 12; v6 types 1-4) are parsed down to the quoted ports; the flow
@@ -190,6 +193,7 @@ static __always_inline int keel_parse_ipv6(void* data, void* data_end, struct ke
   __builtin_memcpy(pkt->flow.dst, &ip->daddr, 16);
   int rc = keel_ipv6_skip_ext(data, data_end, l3_end, &off, &nh);
   if (rc != KEEL_PARSE_OK) return rc;
+  if (off > ETH_HLEN + KEEL_MAX_L3_OFFSET) return KEEL_PASS_IPV6_EXT; /* beyond the walk's reach */
   pkt->flow.proto = nh;
   if (nh == KEEL_NH_ICMPV6) return keel_parse_icmp6(data, data_end, off, pkt);
   return keel_parse_l4(data, data_end, off, l3_end, pkt);
