@@ -15,10 +15,17 @@ d1 is then restarted, pre-empts, and the next trial starts once the client reach
 again and d2's delayed GARP burst (garp_master_delay, 5 s) is over. The two pairs live in
 two labs at once and their trials alternate (ABBA), so drift hits both alike.
 
-Prints one line per trial, then median/min/max per profile and pair beside the formula
-and the keel/keepalived ratio of medians; writes docs/bench-vrrp-failover.png.
+With --load, the trials run under the load of bench/vrrp_jitter.py: 2 busy loops per CPU at
+normal priority for the whole run, and the keel BACKUP (d2) health-checks 10,000 real servers
+(TCP_CHECK, delay_loop 1) on a host `rs` of the lab (keepalived's checker cannot run without the
+kernel's IPVS, so its pair gets the CPU load only). Profile v3f is VRRPv3 at 0.05 s.
+
+Prints one line per trial, then median/min/max per profile and pair beside the formula, the
+worst failover as a multiple of Master_Down_Interval, and the keel/keepalived ratio of medians;
+writes docs/bench-vrrp-failover.png (--load: docs/bench-vrrp-failover-load.png).
 Figures, not a pass/fail test. Needs root.
-Usage: bench/vrrp_failover.py [BUILD_DIR] [--trials N] [--profiles v2,v3] [--pairs keel,keepalived]
+Usage: bench/vrrp_failover.py [BUILD_DIR] [--trials N] [--profiles v2,v3,v3f]
+       [--pairs keel,keepalived] [--load] [--reals N]
        (BUILD_DIR default build/release; keeld is BUILD_DIR/src/app/keeld)
 """
 
@@ -39,10 +46,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests/e2e"))
+sys.path.insert(0, str(REPO / "bench"))
 
 KEEPALIVED = "/usr/sbin/keepalived"
 VIP, PORT = "198.18.0.100", 8080
 ADDRS = {"d1": "198.18.0.1", "d2": "198.18.0.2", "cl": "198.18.0.10"}
+RS_ADDR = "198.18.0.20"  # --load: the checked real servers
 HIGH, LOW = 150, 100
 GARP_DELAY = 5.0  # keepalived's default vrrp_garp_master_delay (keel's too)
 PRE = 1.0  # probing before the fault, seconds
@@ -78,7 +87,8 @@ class Profile:
 
 
 PROFILES = {"v2": Profile("v2", "VRRPv2, advert_int 1 s", 2, 1.0),
-            "v3": Profile("v3", "VRRPv3, advert_int 0.1 s", 3, 0.1)}
+            "v3": Profile("v3", "VRRPv3, advert_int 0.1 s", 3, 0.1),
+            "v3f": Profile("v3f", "VRRPv3, advert_int 0.05 s", 3, 0.05)}
 PAIRS = ("keel", "keepalived")
 
 
@@ -161,15 +171,21 @@ def probe_main(argv: list[str]) -> int:
 class Rig:
     """One lab: switch, d1, d2, client, responders; a pair of `impl` daemons on d1/d2."""
 
-    def __init__(self, impl: str, keeld: Path):
+    def __init__(self, impl: str, keeld: Path, reals: int = 0):
         from keel_lab import Lab, probe_cmd
         self.impl, self.keeld = impl, keeld
+        self.reals = reals if impl == "keel" else 0
         self.lab = Lab()
         sw = self.lab.switch("sw")
         self.hosts = {}
         for name, addr in ADDRS.items():
             self.hosts[name] = self.lab.host(name)
             self.lab.connect(self.hosts[name], sw, f"{addr}/24")
+        if self.reals:
+            from vrrp_jitter import start_rs
+            self.hosts["rs"] = self.lab.host("rs")
+            self.lab.connect(self.hosts["rs"], sw, f"{RS_ADDR}/24")
+            start_rs(self.lab, self.hosts["rs"], self.reals)
         for name in ("d1", "d2"):
             self.hosts[name].spawn(probe_cmd("serve", "0.0.0.0", str(PORT), "--banner",
                                              name)).wait_for_output("listening")
@@ -206,9 +222,14 @@ class Rig:
         self.daemons = {}
         self.profile = profile
         for name, state, prio in (("d1", "MASTER", HIGH), ("d2", "BACKUP", LOW)):
-            (self.lab.tmpdir / f"{name}.conf").write_text(CONF.format(
-                name=name, version=profile.version, state=state, priority=prio,
-                advert_int=profile.advert_int, vip=VIP))
+            text = CONF.format(name=name, version=profile.version, state=state, priority=prio,
+                               advert_int=profile.advert_int, vip=VIP)
+            if name == "d2" and self.reals:
+                from vrrp_jitter import CHECK_RS, CHECKS_HEAD
+                text += CHECKS_HEAD.format(vip=VIP) + "".join(
+                    CHECK_RS.format(addr=RS_ADDR, port=20000 + i) for i in range(self.reals))
+                text += "}\n"
+            (self.lab.tmpdir / f"{name}.conf").write_text(text)
         self.start("d1")
         self.start("d2")
         self.converge()
@@ -290,7 +311,7 @@ def fmt_s(v):
 
 def summarize(results, profiles, pairs):
     print(f"\n{'profile':<26} {'pair':<11} {'n':>3} {'median s':>9} {'min s':>7} {'max s':>7} "
-          f"{'formula s (MDI-A..MDI)':>23} {'keel/keepalived':>16}")
+          f"{'formula s (MDI-A..MDI)':>23} {'max/MDI':>8} {'keel/keepalived':>16}")
     summary = {}
     for p in profiles:
         med = {}
@@ -303,13 +324,14 @@ def summarize(results, profiles, pairs):
                 pass
             elif med.get("keel") and med[impl]:
                 ratio = f"{med['keel'] / med[impl]:.2f}"
+            worst = f"{max(xs) / p.mdi():.3f}" if xs else "-"
             print(f"{p.label:<26} {impl:<11} {len(xs):>3} {fmt_s(med[impl]):>9} "
                   f"{fmt_s(min(xs) if xs else None):>7} {fmt_s(max(xs) if xs else None):>7} "
-                  f"{p.mdi() - p.advert_int:>11.3f}..{p.mdi():<10.3f} {ratio:>16}")
+                  f"{p.mdi() - p.advert_int:>11.3f}..{p.mdi():<10.3f} {worst:>8} {ratio:>16}")
     return summary
 
 
-def plot(summary, profiles, pairs, path):
+def plot(summary, profiles, pairs, path, load=False):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -319,6 +341,8 @@ def plot(summary, profiles, pairs, path):
     for ax, p in zip(axes[0], profiles):
         ax.axhspan(p.mdi() - p.advert_int, p.mdi(), color="#bbbbbb", alpha=0.35,
                    label="protocol window [MDI-A, MDI]")
+        ax.axhline(1.05 * p.mdi(), color="#b54a4a", linestyle="--", linewidth=1,
+                   label="goal 1.05 x MDI")
         for x, impl in enumerate(pairs):
             xs = summary.get((p.key, impl), [])
             if not xs:
@@ -334,7 +358,11 @@ def plot(summary, profiles, pairs, path):
         ax.set_ylabel("kill -9 MASTER -> first answer from BACKUP (s)", fontsize=9)
         ax.set_title(p.label)
         ax.legend(loc="lower right", fontsize=8)
-    fig.suptitle("VRRP failover seen by a client: keel vs keepalived 2.2.7 (same lab, same run)")
+    title = "VRRP failover seen by a client: keel vs keepalived 2.2.7 (same lab, same run)"
+    if load:
+        title += ("\nunder load: every CPU saturated; keel's BACKUP checks 10,000 TCP real servers "
+                  "at delay_loop 1")
+    fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     print(f"\nplot: {path}")
@@ -349,8 +377,13 @@ def main() -> int:
     ap.add_argument("--profiles", default="v2,v3")
     ap.add_argument("--pairs", default="keel,keepalived")
     ap.add_argument("--seed", type=int, default=None)
-    ap.add_argument("--plot", default=str(REPO / "docs/bench-vrrp-failover.png"))
+    ap.add_argument("--load", action="store_true", help="CPU saturation and 10,000 checks/s")
+    ap.add_argument("--reals", type=int, default=10000)
+    ap.add_argument("--plot", default=None)
     a = ap.parse_args()
+    if a.plot is None:
+        a.plot = str(REPO / ("docs/bench-vrrp-failover-load.png" if a.load
+                             else "docs/bench-vrrp-failover.png"))
     profiles = [PROFILES[k] for k in a.profiles.split(",")]
     pairs = [k for k in a.pairs.split(",")]
     if any(k not in PAIRS for k in pairs):
@@ -367,9 +400,13 @@ def main() -> int:
     results = {p.key: {impl: [] for impl in pairs} for p in profiles}
     rigs = {}
     started = time.monotonic()
+    load = None
     try:
         for impl in pairs:
-            rigs[impl] = Rig(impl, keeld)
+            rigs[impl] = Rig(impl, keeld, a.reals if a.load else 0)
+        if a.load:
+            from vrrp_jitter import CpuLoad
+            load = CpuLoad()
         for p in profiles:
             for impl in pairs:
                 rigs[impl].configure(p)
@@ -387,6 +424,8 @@ def main() -> int:
                           f"(d1 answers after the kill {r['d1_after']}, VIP left on d1 "
                           f"{'yes' if r['vip_left_on_d1'] else 'no'}{extra})", flush=True)
     finally:
+        if load:
+            load.close()
         for rig in rigs.values():
             rig.close()
     summary = summarize(results, profiles, pairs)
@@ -395,7 +434,7 @@ def main() -> int:
             print(f"note ({rig.impl}): {note}")
     print(f"total {time.monotonic() - started:.0f} s")
     Path(a.plot).parent.mkdir(parents=True, exist_ok=True)
-    plot(summary, profiles, pairs, Path(a.plot).resolve())
+    plot(summary, profiles, pairs, Path(a.plot).resolve(), a.load)
     return 0
 
 

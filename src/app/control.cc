@@ -16,7 +16,7 @@
 #include "ctl/protocol.h"
 #include "lb/whereis.h"
 #include "lvs/engine.h"
-#include "vrrp/engine.h"
+#include "vrrp/engine_thread.h"
 
 namespace keel::app {
 
@@ -254,8 +254,8 @@ base::Result<ordered_json> OperationsImpl::connections() {
 }
 
 base::Result<ordered_json> OperationsImpl::vrrp(const ctl::Request& r) {
-  const vrrp::Engine* engine = sources_.vrrp ? sources_.vrrp() : nullptr;
-  ordered_json instances = engine != nullptr ? vrrpJson(*engine) : ordered_json::array();
+  const auto status = sources_.vrrp ? sources_.vrrp() : nullptr;
+  ordered_json instances = status ? vrrpJson(*status) : ordered_json::array();
   std::string text = vrrpText(instances, ctl::flagArg(r, "stats"));
   return ordered_json{{"instances", std::move(instances)}, {"text", std::move(text)}};
 }
@@ -321,7 +321,7 @@ base::Result<ordered_json> OperationsImpl::dump() {
 
 std::string OperationsImpl::metrics() const {
   ctl::MetricsText m;
-  addVrrpMetrics(sources_.vrrp ? sources_.vrrp() : nullptr, m);
+  addVrrpMetrics(sources_.vrrp ? sources_.vrrp().get() : nullptr, m);
   addCheckMetrics(sources_.lvs ? sources_.lvs() : nullptr, m);
   addDataplaneMetrics(sources_.dataplane ? sources_.dataplane() : nullptr, m);
   addControlMetrics(control_->counters(), m);
@@ -332,11 +332,13 @@ std::string OperationsImpl::metrics() const {
 }  // namespace
 
 ControlSources sourcesOf(const std::optional<model::Config>& config,
-                         const std::unique_ptr<vrrp::Engine>& vrrp,
+                         const std::unique_ptr<vrrp::EngineThread>& vrrp,
                          const std::unique_ptr<lvs::Engine>& lvs,
                          const std::unique_ptr<dataplane::Dataplane>& dataplane) {
   return {[&config] { return config ? std::make_shared<const model::Config>(*config) : nullptr; },
-          [&vrrp]() -> const vrrp::Engine* { return vrrp.get(); },
+          [&vrrp]() -> std::shared_ptr<const vrrp::EngineStatus> {
+            return vrrp ? vrrp->status() : nullptr;
+          },
           [&lvs]() -> const lvs::Engine* { return lvs.get(); },
           [&dataplane]() -> const dataplane::Dataplane* { return dataplane.get(); },
           {},

@@ -19,8 +19,9 @@
 #include "model/config.h"
 
 namespace keel::vrrp {
-class Engine;
-}
+class EngineThread;
+struct EngineStatus;
+}  // namespace keel::vrrp
 namespace keel::lvs {
 class Engine;
 }
@@ -30,7 +31,7 @@ namespace keel::app {
 // What the views read, each a getter that may return null (not configured, not running).
 struct ControlSources {
   std::function<std::shared_ptr<const model::Config>()> config;
-  std::function<const vrrp::Engine*()> vrrp;
+  std::function<std::shared_ptr<const vrrp::EngineStatus>()> vrrp;  // the latest published
   std::function<const lvs::Engine*()> lvs;
   std::function<const dataplane::Dataplane*()> dataplane;
   // Reloads as SIGHUP does (off the loop) and calls back with the outcome.
@@ -43,7 +44,7 @@ struct ControlSources {
 // keeld's getters over runDaemon's variables, which must outlive the Operations (reload and
 // check are the daemon's to set).
 ControlSources sourcesOf(const std::optional<model::Config>& config,
-                         const std::unique_ptr<vrrp::Engine>& vrrp,
+                         const std::unique_ptr<vrrp::EngineThread>& vrrp,
                          const std::unique_ptr<lvs::Engine>& lvs,
                          const std::unique_ptr<dataplane::Dataplane>& dataplane);
 

@@ -3,7 +3,7 @@
 
 #include "app/control_views.h"
 #include "lvs/engine.h"
-#include "vrrp/engine.h"
+#include "vrrp/status.h"
 
 namespace keel::app {
 
@@ -60,22 +60,22 @@ void addCounters(MetricsText& m, const std::string& scope, const Labels& labels,
 
 }  // namespace
 
-void addVrrpMetrics(const vrrp::Engine* engine, MetricsText& m) {
+void addVrrpMetrics(const vrrp::EngineStatus* status, MetricsText& m) {
   declareVrrp(m);
-  if (engine == nullptr) return;
-  for (const auto& instance : engine->instances()) {
-    const Labels l{{"instance", instance->name()}};
-    const vrrp::InstanceCounters& c = instance->counters();
-    m.add("keel_vrrp_state", l, vrrpStateValue(vrrp::stateName(instance->machine().state())));
-    m.add("keel_vrrp_effective_priority", l, instance->machine().effectivePriority());
+  if (status == nullptr) return;
+  for (const vrrp::InstanceStatus& i : status->instances) {
+    const Labels l{{"instance", i.name}};
+    const vrrp::InstanceCounters& c = i.counters;
+    m.add("keel_vrrp_state", l, vrrpStateValue(vrrp::stateName(i.state)));
+    m.add("keel_vrrp_effective_priority", l, i.effective_priority);
     m.add("keel_vrrp_transitions_total", l, num(c.transitions));
     m.add("keel_vrrp_adverts_sent_total", l, num(c.adverts_sent));
     m.add("keel_vrrp_adverts_received_total", l, num(c.adverts_received));
     m.add("keel_vrrp_priority_zero_received_total", l, num(c.priority_zero_received));
-    for (std::size_t i = 0; i < vrrp::kDropReasonCount; ++i) {
-      const auto reason = static_cast<vrrp::DropReason>(i);
+    for (std::size_t r = 0; r < vrrp::kDropReasonCount; ++r) {
+      const auto reason = static_cast<vrrp::DropReason>(r);
       m.add("keel_vrrp_adverts_dropped_total",
-            {{"instance", instance->name()}, {"reason", std::string(vrrp::dropReasonName(reason))}},
+            {{"instance", i.name}, {"reason", std::string(vrrp::dropReasonName(reason))}},
             num(c.drops[reason]));
     }
   }

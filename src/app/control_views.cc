@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "lvs/engine.h"
-#include "vrrp/engine.h"
+#include "vrrp/status.h"
 
 namespace keel::app {
 
@@ -18,17 +18,16 @@ nlohmann::ordered_json dropsJson(const vrrp::DropCounters& drops) {
   return out;
 }
 
-nlohmann::ordered_json instanceJson(const vrrp::Instance& instance) {
-  const vrrp::StateMachine& m = instance.machine();
-  const vrrp::InstanceCounters& c = instance.counters();
-  const auto master = m.masterAddress();
-  return {{"name", instance.name()},
-          {"state", vrrp::stateName(m.state())},
-          {"interface", instance.config().interface},
-          {"vrid", instance.config().virtual_router_id},
-          {"priority", instance.config().priority},
-          {"effective_priority", m.effectivePriority()},
-          {"master", master ? master->str() : ""},
+nlohmann::ordered_json instanceJson(const vrrp::InstanceStatus& i) {
+  const vrrp::InstanceCounters& c = i.counters;
+  return {{"name", i.name},
+          {"state", vrrp::stateName(i.state)},
+          {"interface", i.interface},
+          {"vrid", i.vrid},
+          {"priority", i.priority},
+          {"effective_priority", i.effective_priority},
+          {"master", i.master},
+          {"fault", i.fault},
           {"adverts_sent", c.adverts_sent},
           {"adverts_received", c.adverts_received},
           {"priority_zero_received", c.priority_zero_received},
@@ -80,9 +79,9 @@ std::string checkersText(const nlohmann::ordered_json& checkers) {
 
 }  // namespace
 
-nlohmann::ordered_json vrrpJson(const vrrp::Engine& engine) {
+nlohmann::ordered_json vrrpJson(const vrrp::EngineStatus& status) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const auto& instance : engine.instances()) out.push_back(instanceJson(*instance));
+  for (const vrrp::InstanceStatus& i : status.instances) out.push_back(instanceJson(i));
   return out;
 }
 
@@ -90,11 +89,13 @@ std::string vrrpText(const nlohmann::ordered_json& instances, bool stats) {
   std::string out = fmt::format("{:<16} {:<7} {:<12} {:>4} {:>4} {:>4}  {}\n", "Instance", "State",
                                 "Interface", "VRID", "Prio", "Eff", "Master");
   for (const auto& i : instances) {
-    out += fmt::format("{:<16} {:<7} {:<12} {:>4} {:>4} {:>4}  {}\n",
-                       field<std::string>(i, "name", ""), field<std::string>(i, "state", ""),
-                       field<std::string>(i, "interface", ""), field<int>(i, "vrid", 0),
-                       field<int>(i, "priority", 0), field<int>(i, "effective_priority", 0),
-                       field<std::string>(i, "master", "-"));
+    const std::string fault = field<std::string>(i, "fault", "");
+    out +=
+        fmt::format("{:<16} {:<7} {:<12} {:>4} {:>4} {:>4}  {}{}\n",
+                    field<std::string>(i, "name", ""), field<std::string>(i, "state", ""),
+                    field<std::string>(i, "interface", ""), field<int>(i, "vrid", 0),
+                    field<int>(i, "priority", 0), field<int>(i, "effective_priority", 0),
+                    field<std::string>(i, "master", "-"), fault.empty() ? "" : " (" + fault + ")");
     if (!stats) continue;
     out += fmt::format("  adverts sent {} received {}, priority 0 received {}, transitions {}\n",
                        field<std::uint64_t>(i, "adverts_sent", 0),

@@ -9,9 +9,11 @@
 #include <csignal>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -36,7 +38,8 @@
 #include "event/loop.h"
 #include "lvs/engine.h"
 #include "model/diff.h"
-#include "vrrp/engine.h"
+#include "vrrp/engine_thread.h"
+#include "vrrp/reload_plan.h"
 
 namespace keel::app {
 
@@ -90,17 +93,6 @@ void logChanges(const model::ConfigDiff& d) {
     }
   }
   if (d.empty()) base::logInfo("Reload: no changes");
-}
-
-// The addresses a VRRP instance holds as MASTER, for ha_suspend.
-std::vector<base::IpAddress> virtualAddresses(const model::Config& config,
-                                              const std::string& instance) {
-  std::vector<base::IpAddress> out;
-  for (const model::VrrpInstance& vi : config.vrrp_instances) {
-    if (vi.name != instance) continue;
-    for (const model::VirtualIp& v : vi.virtual_ipaddress) out.push_back(v.address.address());
-  }
-  return out;
 }
 
 // Writes one operator file under the runtime directory and logs where it went.
@@ -244,19 +236,22 @@ class Daemon {
   const base::FdShares& fdShares() const { return fd_shares_; }
   // A callback ended with a fatal exception (event/loop.h): stop in order, VIPs released.
   void fail(const std::string& why) { stop(why.c_str()); }
+  // True once a fatal error stopped keeld (it then exits non-zero).
+  bool failed() const { return failed_; }
 
  private:
   bool wantChecks() const { return !options_.vrrp_only; }
   bool wantVrrp() const { return !options_.check_only; }
   void startVrrp(const std::shared_ptr<const model::Config>& config);
+  void setMasters(std::set<base::IpAddress> masters);
   void startDataplane(const std::shared_ptr<const model::Config>& config);
-  void tellDataplaneVrrpStates();
+  void tellDataplaneVrrpStates(bool again);
   // SIGHUP and keelctl reload: the file is read off the loop (config_loader.h), then applied.
   void reload(ConfigLoader::Done done);
   LoadRequest reloadRequest() const;
   void apply(const LoadResult& result);
-  void reloadVrrp(const std::shared_ptr<const model::Config>& config);
   void stop(const char* why);
+  void failVrrp(const std::string& why);
   void writeStats(bool clear);
   void notifySystemd(std::string_view state) const;
   RuntimeView view() const;
@@ -270,10 +265,13 @@ class Daemon {
   base::FdShares fd_shares_;
   std::shared_ptr<const model::Config> running_;  // config_ as the engines got it
   ConfigLoader loader_;
-  std::unique_ptr<vrrp::Engine> vrrp_;
+  std::unique_ptr<vrrp::EngineThread> vrrp_;  // VRRP on its own thread (vrrp/engine_thread.h)
+  std::set<base::IpAddress> masters_;         // the VIPs MASTER instances hold, for ha_suspend
+  std::map<std::string, bool> told_;          // instance -> MASTER, as the data plane heard it
   std::unique_ptr<dataplane::Dataplane> dataplane_;  // outlives `lvs_`, which feeds it tables
   std::unique_ptr<lvs::Engine> lvs_;
   std::unique_ptr<Operations> operations_;  // last: its getters read the members above
+  bool failed_ = false;
 };
 
 void Daemon::start() {
@@ -298,39 +296,41 @@ void Daemon::startDataplane(const std::shared_ptr<const model::Config>& config) 
   lvs_->subscribe([dp = dataplane_.get()](std::shared_ptr<const lb::ServiceTable> table) {
     if (auto s = dp->apply(std::move(table)); !s) base::logError("{}", s.error().str());
   });
-  tellDataplaneVrrpStates();
+  tellDataplaneVrrpStates(true);
 }
 
-// The data plane learns each VRRP instance's state now, after it started or the configuration
-// changed (lvs_sync_daemon may name another instance); transitions come through on_transition.
-void Daemon::tellDataplaneVrrpStates() {
+// The data plane hears each VRRP instance's state (MASTER or not) as the VRRP thread publishes it,
+// and all of them again (`again`) after it started or the configuration changed: lvs_sync_daemon
+// may name another instance. `told_` keeps what it was told last.
+void Daemon::tellDataplaneVrrpStates(bool again) {
   if (!dataplane_ || !vrrp_) return;
-  for (const auto& instance : vrrp_->instances()) {
-    const vrrp::State state = instance->machine().state();
-    if (state != vrrp::State::Init) {
-      dataplane_->vrrpState(instance->name(), state == vrrp::State::Master);
-    }
+  if (again) told_.clear();
+  for (const vrrp::InstanceStatus& instance : vrrp_->status()->instances) {
+    if (instance.state == vrrp::State::Init) continue;
+    const bool master = instance.state == vrrp::State::Master;
+    const auto [it, added] = told_.try_emplace(instance.name, master);
+    if (!added && it->second == master) continue;
+    it->second = master;
+    dataplane_->vrrpState(instance.name, master);
   }
 }
 
 void Daemon::startVrrp(const std::shared_ptr<const model::Config>& config) {
-  vrrp::EngineOptions vrrp_options;
-  vrrp_options.keep_addresses_on_stop = options_.keep_vips;
-  vrrp_options.on_transition = [this](const std::string& name, vrrp::State from, vrrp::State to) {
-    if (lvs_ && config_ && (from == vrrp::State::Master) != (to == vrrp::State::Master)) {
-      lvs_->setAddressesPresent(virtualAddresses(*config_, name), to == vrrp::State::Master);
-    }
-    if (dataplane_ && to != vrrp::State::Init) {
-      dataplane_->vrrpState(name, to == vrrp::State::Master);
-    }
+  vrrp::EngineThread::Options vrrp_options;
+  vrrp_options.engine.keep_addresses_on_stop = options_.keep_vips;
+  vrrp_options.settings = vrrp::ThreadSettings::from(config->global);
+  vrrp_options.main = &loop_;
+  vrrp_options.on_masters = [this](std::set<base::IpAddress> masters) {
+    setMasters(std::move(masters));
+    tellDataplaneVrrpStates(false);
   };
-  auto engine = vrrp::Engine::create(loop_, config, vrrp_options);
-  if (!engine) {
-    base::logError("VRRP not started: {}", engine.error().str());
+  vrrp_options.on_fatal = [this](const std::string& why) { failVrrp(why); };
+  auto thread = vrrp::EngineThread::start(config, std::move(vrrp_options));
+  if (!thread) {
+    base::logError("VRRP not started: {}", thread.error().str());
     return;
   }
-  vrrp_ = std::move(*engine);
-  vrrp_->start();
+  vrrp_ = std::move(*thread);
 }
 
 void Daemon::reload(ConfigLoader::Done done) {
@@ -354,6 +354,11 @@ void Daemon::apply(const LoadResult& result) {
     notifySystemd("READY=1");
     return;
   }
+  if (auto checked = vrrp::checkConfig(*result.config); wantVrrp() && !checked) {
+    base::logError("Reload aborted: {}; the running configuration stays", checked.error().str());
+    notifySystemd("READY=1");
+    return;
+  }
   if (config_ && result.config->instance != config_->instance) {
     base::logWarning("Reload: 'instance' takes effect at restart; runtime files stay in {}",
                      runtime_dir_);
@@ -370,40 +375,26 @@ void Daemon::apply(const LoadResult& result) {
     lvs_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
   }
   if (vrrp_) {
-    reloadVrrp(shared);
+    vrrp_->reload(shared);  // on the VRRP thread; ha_suspend hears the outcome (setMasters)
   } else if (wantVrrp() && !config_->vrrp_instances.empty()) {
     startVrrp(shared);
   }
   startDataplane(shared);
-  tellDataplaneVrrpStates();
+  tellDataplaneVrrpStates(true);
   base::logInfo("Reload complete");
   notifySystemd("READY=1");
 }
 
-// The VIPs the MASTER instances hold (their addresses are "present" for ha_suspend).
-std::set<base::IpAddress> masterAddresses(const vrrp::Engine& engine) {
-  std::set<base::IpAddress> out;
-  for (const auto& instance : engine.instances()) {
-    if (instance->machine().state() != vrrp::State::Master) continue;
-    for (const model::VirtualIp& v : instance->config().virtual_ipaddress) {
-      out.insert(v.address.address());
-    }
-  }
-  return out;
-}
-
-// The engine keeps each instance's state; ha_suspend learns the VIPs a MASTER gained or lost.
-void Daemon::reloadVrrp(const std::shared_ptr<const model::Config>& config) {
-  const std::set<base::IpAddress> before = masterAddresses(*vrrp_);
-  vrrp_->reload(config);
-  const std::set<base::IpAddress> after = masterAddresses(*vrrp_);
-  if (!lvs_) return;
+// ha_suspend: the services learn the VIPs a MASTER gained or lost since the last report.
+void Daemon::setMasters(std::set<base::IpAddress> masters) {
   std::vector<base::IpAddress> gained;
   std::vector<base::IpAddress> lost;
-  std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
+  std::set_difference(masters.begin(), masters.end(), masters_.begin(), masters_.end(),
                       std::back_inserter(gained));
-  std::set_difference(before.begin(), before.end(), after.begin(), after.end(),
+  std::set_difference(masters_.begin(), masters_.end(), masters.begin(), masters.end(),
                       std::back_inserter(lost));
+  masters_ = std::move(masters);
+  if (!lvs_) return;
   if (!gained.empty()) lvs_->setAddressesPresent(gained, true);
   if (!lost.empty()) lvs_->setAddressesPresent(lost, false);
 }
@@ -425,8 +416,17 @@ void Daemon::startControl() {
 void Daemon::stop(const char* why) {
   base::logInfo("Stopping ({})", why);
   notifySystemd("STOPPING=1");
-  if (vrrp_) vrrp_->stop();
+  // Joined, at most its stop grace and a margin; a thread that did not end is left to the exit.
+  if (vrrp_ && !vrrp_->stop()) (void)vrrp_.release();
   loop_.stop();
+}
+
+// The VRRP thread's loop caught a fatal exception and stopped its engine in order (VIPs
+// released): keeld does not run on without VRRP, it stops and exits non-zero.
+void Daemon::failVrrp(const std::string& why) {
+  base::logError("VRRP thread failed: {}; stopping keeld", why);
+  failed_ = true;
+  stop("the VRRP thread failed");
 }
 
 void Daemon::notifySystemd(std::string_view state) const {
@@ -434,7 +434,8 @@ void Daemon::notifySystemd(std::string_view state) const {
 }
 
 RuntimeView Daemon::view() const {
-  RuntimeView v = config_ ? collectView(*config_, vrrp_.get(), lvs_.get()) : RuntimeView{};
+  const auto vrrp = vrrp_ ? vrrp_->status() : nullptr;
+  RuntimeView v = config_ ? collectView(*config_, vrrp.get(), lvs_.get()) : RuntimeView{};
   v.config_file = options_.config_file;
   return v;
 }
@@ -443,7 +444,8 @@ RuntimeView Daemon::view() const {
 // VRRP and data-plane engines offer no way to clear their counters yet, so only the event loop's
 // are cleared, and the log says so.
 void Daemon::writeStats(bool clear) {
-  std::string text = vrrp_ ? vrrp_->statsText() : std::string();
+  std::string text;
+  if (const auto status = vrrp_ ? vrrp_->status() : nullptr) text = vrrp::statsText(*status);
   if (dataplane_) text += dataplane::statsText(*dataplane_);
   text += loopStatsText(loop_.stats());
   writeDump(runtime_dir_, "keel.stats", text);
@@ -506,7 +508,7 @@ int serve(const KeeldOptions& options, std::optional<model::Config> config,
     base::logError("Event loop failed: {}", ran.error().str());
     return kExitFatal;
   }
-  return kExitOk;
+  return daemon.failed() ? kExitFatal : kExitOk;
 }
 
 // Takes the pid file, goes to the background unless -n, and serves. The pid file is locked

@@ -1,7 +1,7 @@
 // keelctl: keel's control tool. It asks the keeld of this host (or network namespace) over its
 // control socket, RUNTIME_DIR/keel.sock, found by the same rule keeld uses (runtime_dir.h), and
 // prints keeld's answer: ipvsadm's layout for -Ln, text for the rest, JSON with --json.
-// `genhash` and `decap` (the TUN decapsulator for real servers) run here, without keeld.
+// `genhash` runs here, without keeld.
 // docs/keelctl.md.
 #include <filesystem>
 #include <span>
@@ -18,7 +18,6 @@
 #include "app/runtime_dir.h"
 #include "app/version.h"
 #include "check/genhash.h"
-#include "dataplane/xdp/decap_loader.h"
 
 namespace {
 
@@ -61,55 +60,6 @@ int genhash(int argc, char** argv) {
     return kExitFatal;
   }
   fmt::print("MD5SUM = {}\n", hash->digest);
-  return kExitOk;
-}
-
-keel::base::Status parseAddresses(const std::vector<std::string>& texts,
-                                  std::vector<keel::base::IpAddress>& out) {
-  for (const std::string& t : texts) {
-    auto a = keel::base::IpAddress::parse(t);
-    if (!a) return a.error();
-    out.push_back(*a);
-  }
-  return keel::base::ok();
-}
-
-// `keelctl decap attach IFACE --director ADDR... [--local ADDR...] [--gue-port N]` and
-// `keelctl decap detach IFACE`: keel_decap on a real server of a TUN service (decap_loader.h).
-int decap(int argc, char** argv) {
-  CLI::App app{"keelctl decap: the TUN decapsulator of a real server (docs/dataplane.md)"};
-  std::string iface;
-  std::vector<std::string> directors;
-  std::vector<std::string> locals;
-  std::uint16_t gue_port = 0;
-  auto* attach = app.add_subcommand("attach", "Load and attach it to IFACE, replacing any XDP");
-  attach->add_option("interface", iface, "The interface tunnels arrive on")->required();
-  attach->add_option("--director", directors, "A director's tunnel source address")->required();
-  attach->add_option("--local", locals,
-                     "An outer destination to accept (default: every "
-                     "address of this host)");
-  attach->add_option("--gue-port", gue_port, "GUE's UDP port (default 6080)");
-  auto* detach = app.add_subcommand("detach", "Remove the XDP program from IFACE");
-  detach->add_option("interface", iface, "The interface")->required();
-  app.require_subcommand(1);
-  try {
-    app.parse(argc - 1, argv + 1);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  keel::base::Status done = keel::base::ok();
-  if (attach->parsed()) {
-    keel::dataplane::xdp::DecapOptions options{iface, {}, {}, gue_port};
-    done = parseAddresses(directors, options.directors);
-    if (done) done = parseAddresses(locals, options.locals);
-    if (done) done = keel::dataplane::xdp::attachDecap(options);
-  } else {
-    done = keel::dataplane::xdp::detachDecap(iface);
-  }
-  if (!done) {
-    fmt::print(stderr, "keelctl: decap: {}\n", done.error().str());
-    return kExitFatal;
-  }
   return kExitOk;
 }
 
@@ -176,7 +126,6 @@ int run(const Args& a, const std::string& command) {
 int main(int argc, char** argv) {
   using keel::app::kVersion;
   if (argc > 1 && std::string_view(argv[1]) == "genhash") return genhash(argc, argv);
-  if (argc > 1 && std::string_view(argv[1]) == "decap") return decap(argc, argv);
   CLI::App app{"keelctl: look into and steer a running keeld"};
   app.set_version_flag("-v,--version", fmt::format("keelctl (keel) v{}", kVersion));
   Args a;
@@ -204,7 +153,6 @@ int main(int argc, char** argv) {
                      "applying nothing");
   app.add_subcommand("dump", "Everything keeld knows, as JSON");
   app.add_subcommand("genhash", "keeld --genhash: MD5 of a URL's body for HTTP_GET digest");
-  app.add_subcommand("decap", "attach|detach: the TUN decapsulator of a real server");
   app.require_subcommand(0, 1);
   CLI11_PARSE(app, argc, argv);
   std::string command;

@@ -3,23 +3,23 @@
 #include <fmt/format.h>
 
 #include "lvs/engine.h"
-#include "vrrp/engine.h"
+#include "vrrp/status.h"
 
 namespace keel::app {
 
 namespace {
 
-VrrpView viewOf(const vrrp::Instance& instance) {
-  const model::VrrpInstance& c = instance.config();
+VrrpView viewOf(const vrrp::InstanceStatus& i) {
   VrrpView v;
-  v.name = c.name;
-  v.state = vrrp::stateName(instance.machine().state());
-  v.priority = c.priority;
-  v.effective_priority = instance.machine().effectivePriority();
-  v.interface = c.interface;
-  v.vrid = c.virtual_router_id;
-  for (const model::VirtualIp& vip : c.virtual_ipaddress) v.vips.push_back(vip.address.str());
-  v.transitions = instance.counters().transitions;
+  v.name = i.name;
+  v.state = vrrp::stateName(i.state);
+  v.priority = i.priority;
+  v.effective_priority = i.effective_priority;
+  v.interface = i.interface;
+  v.vrid = i.vrid;
+  for (const base::Prefix& vip : i.vips) v.vips.push_back(vip.str());
+  v.transitions = i.counters.transitions;
+  v.fault = i.fault;
   return v;
 }
 
@@ -51,7 +51,7 @@ std::string tableText(const RuntimeView& view) {
 
 }  // namespace
 
-RuntimeView collectView(const model::Config& config, const vrrp::Engine* vrrp,
+RuntimeView collectView(const model::Config& config, const vrrp::EngineStatus* vrrp,
                         const lvs::Engine* services) {
   RuntimeView view;
   view.instance = config.instance;
@@ -63,7 +63,7 @@ RuntimeView collectView(const model::Config& config, const vrrp::Engine* vrrp,
       config.vrrp_instances.size(), config.sync_groups.size(), config.vrrp_scripts.size(),
       config.virtual_servers.size(), reals);
   if (vrrp != nullptr) {
-    for (const auto& instance : vrrp->instances()) view.vrrp.push_back(viewOf(*instance));
+    for (const vrrp::InstanceStatus& i : vrrp->instances) view.vrrp.push_back(viewOf(i));
   }
   if (services != nullptr) {
     view.reals = services->checks().status();
@@ -84,6 +84,7 @@ std::string dataText(const RuntimeView& view) {
         "   Priority: {} (effective {})\n   Transitions: {}\n   Virtual IP: {}\n",
         v.name, v.state, v.interface, v.vrid, v.priority, v.effective_priority, v.transitions,
         fmt::join(v.vips, " "));
+    if (!v.fault.empty()) out += fmt::format("   Fault: {}\n", v.fault);
   }
   out += "------< Real servers (checkers) >------\n" + realsText(view);
   out += "------< Virtual server table (data plane) >------\n" + tableText(view);
@@ -100,7 +101,8 @@ nlohmann::ordered_json dataJson(const RuntimeView& view) {
                     {"interface", v.interface},
                     {"virtual_router_id", v.vrid},
                     {"virtual_ipaddress", v.vips},
-                    {"transitions", v.transitions}});
+                    {"transitions", v.transitions},
+                    {"fault", v.fault}});
   }
   auto reals = nlohmann::ordered_json::array();
   for (const check::RealServerStatus& r : view.reals) {

@@ -22,7 +22,7 @@
 #include "model/config.h"
 
 namespace keel::vrrp {
-class Engine;
+struct EngineStatus;
 }
 namespace keel::lvs {
 class Engine;
@@ -39,6 +39,7 @@ struct VrrpView {
   int vrid = 0;
   std::vector<std::string> vips;
   std::uint64_t transitions = 0;
+  std::string fault;  // why it cannot run on its interface; empty when it runs
 };
 
 struct RuntimeView {
@@ -50,8 +51,9 @@ struct RuntimeView {
   std::shared_ptr<const lb::ServiceTable> table;  // what the data plane is given
 };
 
-// Copies the engines' state. `vrrp` and `services` may be null (not running).
-RuntimeView collectView(const model::Config& config, const vrrp::Engine* vrrp,
+// Copies the engines' state (VRRP's from the status its thread published). `vrrp` and
+// `services` may be null (not running).
+RuntimeView collectView(const model::Config& config, const vrrp::EngineStatus* vrrp,
                         const lvs::Engine* services);
 
 std::string dataText(const RuntimeView& view);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "vrrp/status.h"
+
 namespace keel::app {
 namespace {
 
@@ -67,6 +69,28 @@ TEST(StateDumpTest, ThreadDumpNamesTheLoopsHoldingsAndEveryChild) {
             "  Children: 1 running\n"
             "    pid 4242 /etc/keel/notify.sh for 2000 ms\n");
   EXPECT_NE(loopStatsText(loop.stats).find("Callback exceptions: 2"), std::string::npos);
+}
+
+// VRRP comes from the status snapshot the VRRP thread publishes, fault reason included.
+TEST(StateDumpTest, VrrpIsReadFromTheStatusSnapshot) {
+  vrrp::EngineStatus status;
+  vrrp::InstanceStatus i;
+  i.name = "VI_2";
+  i.state = vrrp::State::Fault;
+  i.interface = "eth9";
+  i.vrid = 52;
+  i.priority = 100;
+  i.effective_priority = 100;
+  i.vips = {*base::Prefix::parse("198.18.9.100/24")};
+  i.fault = "interface eth9 not found";
+  i.counters.transitions = 1;
+  status.instances.push_back(i);
+  const RuntimeView view = collectView(model::Config{}, &status, nullptr);
+  ASSERT_EQ(view.vrrp.size(), 1u);
+  EXPECT_EQ(view.vrrp[0].state, "FAULT");
+  EXPECT_EQ(view.vrrp[0].vips, std::vector<std::string>{"198.18.9.100/24"});
+  EXPECT_NE(dataText(view).find("   Fault: interface eth9 not found\n"), std::string::npos);
+  EXPECT_EQ(dataJson(view)["vrrp"][0]["fault"], "interface eth9 not found");
 }
 
 }  // namespace

@@ -167,10 +167,33 @@ void bindClientPrefix(const Statement& s, G& g, BindContext& ctx) {
   g.proxy_client_prefix6 = static_cast<int>(*v6);
 }
 
+// vrrp_cpu_affinity CPU [CPU]...: the VRRP thread's CPUs (ids as /proc/cpuinfo's "processor").
+void bindCpuAffinity(const Statement& s, G& g, BindContext& ctx) {
+  if (!ctx.args(s, 1, 1024)) return;
+  g.vrrp_cpu_affinity.clear();
+  for (std::size_t i = 0; i < s.args.size(); ++i) {
+    auto cpu = parseInt(s.keyword, s.args[i].text, 0, 1023);
+    if (!cpu) {
+      ctx.error(s, static_cast<int>(i), cpu.error().message);
+      continue;
+    }
+    g.vrrp_cpu_affinity.push_back(static_cast<int>(*cpu));
+  }
+}
+
+void bindRtPriority(const Statement& s, G& g, BindContext& ctx) {
+  // 0 (a keel extension) keeps normal scheduling: keel's default is SCHED_RR 1 (docs/vrrp.md).
+  if (auto v = ctx.integer(s, 0, 99)) g.vrrp_rt_priority = static_cast<int>(*v);
+}
+
+void bindRlimitRttime(const Statement& s, G& g, BindContext& ctx) {
+  if (auto v = ctx.integer(s, 2, INT64_MAX)) g.vrrp_rlimit_rttime = static_cast<std::uint64_t>(*v);
+}
+
 constexpr D kMaxDelay = seconds(86400);
 
 // Implemented keywords, and warned ones whose values are still checked (keyword_table.h).
-constexpr std::array<Keyword<G>, 38> kGlobalDefs = {{
+constexpr std::array<Keyword<G>, 43> kGlobalDefs = {{
     {"router_id", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.router_id); }},
     {"notification_email", Shape::Block, bindNotificationEmail},
     {"notification_email_from", Shape::Value,
@@ -217,6 +240,12 @@ constexpr std::array<Keyword<G>, 38> kGlobalDefs = {{
     {"vrrp_strict", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_strict); }},
     {"vrrp_check_unicast_src", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_check_unicast_src); }},
+    {"vrrp_rt_priority", Shape::Value, bindRtPriority},
+    {"vrrp_cpu_affinity", Shape::Value, bindCpuAffinity},
+    {"vrrp_no_swap", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_no_swap); }},
+    {"vrrp_rlimit_rttime", Shape::Value, bindRlimitRttime},
+    {"vrrp_rlimit_rtime", Shape::Value, bindRlimitRttime},
     {"vrrp_down_timer_adverts", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.vrrp_down_timer_adverts, 1, 100); }},
     {"checker_log_all_failures", Shape::Value,

@@ -458,6 +458,22 @@ TEST_F(BinderTest, MetricsListenIsAKeelExtension) {
                 "keel_metrics_listen needs ADDRESS:PORT (an IPv6 address in brackets)"});
 }
 
+TEST_F(BinderTest, VrrpThreadSettings) {
+  model::Config c = read(
+      "global_defs {\n vrrp_rt_priority 50\n vrrp_cpu_affinity 0 1\n vrrp_no_swap\n"
+      " vrrp_rlimit_rtime 20000\n}\n");
+  EXPECT_EQ(diags_.errors() + diags_.warnings(), 0u) << diags_.renderAll();
+  EXPECT_EQ(c.global.vrrp_rt_priority, 50);
+  EXPECT_EQ(c.global.vrrp_cpu_affinity, (std::vector<int>{0, 1}));
+  EXPECT_TRUE(c.global.vrrp_no_swap);
+  EXPECT_EQ(c.global.vrrp_rlimit_rttime, 20000u);
+  EXPECT_EQ(read("global_defs {\n vrrp_rt_priority 0\n}\n").global.vrrp_rt_priority, 0);
+  model::Config bad = read("global_defs {\n vrrp_rt_priority 100\n vrrp_cpu_affinity 0 x\n}\n");
+  EXPECT_FALSE(bad.global.vrrp_rt_priority);
+  EXPECT_EQ(bad.global.vrrp_cpu_affinity, (std::vector<int>{0}));
+  EXPECT_EQ(diags_.errors(), 2u) << diags_.renderAll();
+}
+
 }  // namespace
 }  // namespace keel::conf
 

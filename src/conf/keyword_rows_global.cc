@@ -22,9 +22,12 @@ constexpr std::string_view kSnmp =
 constexpr std::string_view kOneProcess =
     "keel runs as one process, keeld: keepalived's per-process settings (names, scheduling of the "
     "checker and BFD processes) have nothing to apply to";
-constexpr std::string_view kVrrpScheduling =
-    "keel does not set the VRRP engine's scheduling (real-time or nice priority, CPU affinity, "
-    "locked memory) yet, and adverts late under load could move a VIP; remove it";
+constexpr std::string_view kVrrpNice =
+    "keel does not set the VRRP thread's nice value; the thread runs SCHED_RR priority 1 by "
+    "default (vrrp_rt_priority, docs/vrrp.md), which no nice value outranks; remove it";
+constexpr std::string_view kAutoPriority =
+    "keel does not raise the VRRP thread's priority on its own; it runs at vrrp_rt_priority "
+    "(SCHED_RR 1 by default, docs/vrrp.md); use vrrp_rt_priority";
 constexpr std::string_view kBuffers = "keel sizes its own netlink and socket buffers";
 constexpr std::string_view kFilters =
     "keel installs no iptables, ipset or nftables rules yet (so vrrp_strict without accept, which "
@@ -130,14 +133,16 @@ constexpr std::array kRows = {
     refused("nftables_ipvs", kGlobal, kFilters),
     refused("nftables_ipvs_priority", kGlobal, kFilters),
     refused("nftables_ipvs_start_fwmark", kGlobal, kFilters),
-    refused("vrrp_rt_priority", kGlobal, kVrrpScheduling),
-    refused("vrrp_priority", kGlobal, kVrrpScheduling),
-    refused("vrrp_cpu_affinity", kGlobal, kVrrpScheduling),
-    refused("vrrp_no_swap", kGlobal, kVrrpScheduling),
-    refused("max_auto_priority", kGlobal, kVrrpScheduling),
-    refused("min_auto_priority_delay", kGlobal, kVrrpScheduling),
-    warned("vrrp_rlimit_rtime", kGlobal, "keel sets no real-time priority, which it would limit"),
-    warned("vrrp_rlimit_rttime", kGlobal, "keel sets no real-time priority, which it would limit"),
+    implemented("vrrp_rt_priority", kGlobal,
+                "the VRRP thread's SCHED_RR priority; keel's default is 1, and 0 (a keel "
+                "extension) keeps normal scheduling (docs/vrrp.md)"),
+    refused("vrrp_priority", kGlobal, kVrrpNice),
+    implemented("vrrp_cpu_affinity", kGlobal, "the VRRP thread's CPUs"),
+    implemented("vrrp_no_swap", kGlobal, "keeld's memory is locked (mlockall)"),
+    refused("max_auto_priority", kGlobal, kAutoPriority),
+    refused("min_auto_priority_delay", kGlobal, kAutoPriority),
+    implemented("vrrp_rlimit_rtime", kGlobal, "RLIMIT_RTTIME for the real-time VRRP thread"),
+    implemented("vrrp_rlimit_rttime", kGlobal, "RLIMIT_RTTIME for the real-time VRRP thread"),
     warned("vrrp_process_name", kGlobal, kOneProcess),
     warned("checker_process_name", kGlobal, kOneProcess),
     warned("lvs_process_name", kGlobal, kOneProcess),

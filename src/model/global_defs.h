@@ -70,8 +70,16 @@ struct GlobalDefs {
   Duration vrrp_gna_interval{};
   bool vrrp_skip_check_adv_addr = false;
   bool vrrp_strict = false;
-  bool vrrp_check_unicast_src = false;
+  // keel checks unicast sources by default (docs/vrrp.md); `vrrp_check_unicast_src off` turns
+  // it off. keepalived's default is off.
+  bool vrrp_check_unicast_src = true;
   int vrrp_down_timer_adverts = 3;
+  // The VRRP thread (src/vrrp/engine_thread.h): SCHED_RR priority 1..99 (0: normal scheduling;
+  // unset: keel's default), the CPUs it may run on, mlockall, and RLIMIT_RTTIME in µs.
+  std::optional<int> vrrp_rt_priority;
+  std::vector<int> vrrp_cpu_affinity;
+  bool vrrp_no_swap = false;
+  std::optional<std::uint64_t> vrrp_rlimit_rttime;
   bool checker_log_all_failures = false;
   bool lvs_flush = false;
   bool lvs_flush_on_stop = false;

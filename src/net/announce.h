@@ -13,6 +13,7 @@
 #include "base/address.h"
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "net/sockets.h"
 
 namespace keel::net {
 
@@ -27,11 +28,11 @@ std::vector<std::uint8_t> gratuitousArp(const Mac& mac, const base::IpAddress& a
 std::vector<std::uint8_t> unsolicitedNa(const Mac& mac, const base::IpAddress& source,
                                         const base::IpAddress& address);
 
-class PacketSocket {
+class PacketSocket final : public FrameSocket {
  public:
   // An AF_PACKET socket bound to `ifindex`. Errors: System (EPERM without CAP_NET_RAW).
   static base::Result<PacketSocket> open(int ifindex);
-  base::Status send(std::span<const std::uint8_t> frame);
+  base::Status send(std::span<const std::uint8_t> frame) override;
   int fd() const { return fd_.get(); }
 
  private:

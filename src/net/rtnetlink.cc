@@ -1,11 +1,12 @@
 #include "net/rtnetlink.h"
 
-#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <array>
 #include <cerrno>
@@ -49,6 +50,45 @@ std::optional<base::IpAddress> addressAttr(const nlattr* attr, int family) {
     return base::IpAddress::fromV6Bytes(b);
   }
   return std::nullopt;
+}
+
+namespace {
+
+// Reads and drops whatever waits on the request socket: the rest of an answer an earlier,
+// failed request left behind, so that it is never taken for the next one's.
+void drainStale(int fd) {
+  std::array<char, 64> head{};  // MSG_TRUNC: the rest of each datagram is dropped too
+  while (::recv(fd, head.data(), head.size(), MSG_DONTWAIT | MSG_TRUNC) > 0) {
+  }
+}
+
+}  // namespace
+
+base::Status transact(int fd, std::vector<char>& buf, const std::function<int(const void*)>& each) {
+  const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
+  const std::uint32_t seq = nlh->nlmsg_seq;
+  drainStale(fd);
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (::sendto(fd, nlh, nlh->nlmsg_len, 0, reinterpret_cast<const sockaddr*>(&kernel),
+               sizeof(kernel)) < 0) {
+    return KEEL_SYS_ERROR(errno, "rtnetlink send failed");
+  }
+  auto cb = [](const nlmsghdr* msg, void* data) -> int {
+    return (*static_cast<const std::function<int(const void*)>*>(data))(msg);
+  };
+  auto* ctx = const_cast<std::function<int(const void*)>*>(&each);
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return KEEL_SYS_ERROR(ETIMEDOUT, "rtnetlink request got no answer in time");
+    }
+    if (n < 0) return KEEL_SYS_ERROR(errno, "rtnetlink receive failed");
+    // Port id 0: any sender; the sequence number ties the answer to this request.
+    const int ret = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, 0, cb, ctx);
+    if (ret < 0) return KEEL_SYS_ERROR(errno, "rtnetlink request refused");
+    if (ret == MNL_CB_STOP) return base::ok();
+  }
 }
 
 }  // namespace nl
@@ -116,8 +156,10 @@ nlmsghdr* addressMessage(std::vector<char>& buf, std::uint16_t type, std::uint16
   return nlh;
 }
 
-base::Result<mnl_socket*> openSocket(unsigned groups) {
-  mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+// Both sockets are close-on-exec, so no script keeld runs can read its answers or drain its
+// events.
+base::Result<mnl_socket*> openSocket(unsigned groups, int flags) {
+  mnl_socket* nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | flags);
   if (nl == nullptr) return KEEL_SYS_ERROR(errno, "cannot open an rtnetlink socket");
   if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
     const int err = errno;
@@ -127,29 +169,35 @@ base::Result<mnl_socket*> openSocket(unsigned groups) {
   return nl;
 }
 
+// A blocking read on the request socket returns EAGAIN after `timeout` instead of waiting for
+// an answer that will not come.
+base::Status setReceiveTimeout(mnl_socket* nl, base::Duration timeout) {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(us / 1'000'000);
+  tv.tv_usec = static_cast<suseconds_t>(us % 1'000'000);
+  if (::setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0) {
+    return KEEL_SYS_ERROR(errno, "cannot bound rtnetlink requests in time");
+  }
+  return base::ok();
+}
+
 }  // namespace
 
-base::Result<Rtnetlink> Rtnetlink::open(bool events, bool neighbour_events) {
-  auto requests = openSocket(0);
+base::Result<Rtnetlink> Rtnetlink::open(bool events, bool neighbour_events,
+                                        base::Duration request_timeout) {
+  auto requests = openSocket(0, 0);
   if (!requests) return requests.error();
-  mnl_socket* ev = nullptr;
+  Rtnetlink out(*requests, nullptr);
+  KEEL_TRY(setReceiveTimeout(out.requests_, request_timeout));
   if (events) {
     auto opened = openSocket(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
-                             (neighbour_events ? RTMGRP_NEIGH : 0U));
-    if (!opened) {
-      mnl_socket_close(*requests);
-      return opened.error();
-    }
-    ev = *opened;
-    const int fd = mnl_socket_get_fd(ev);
-    if (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
-      const int err = errno;
-      mnl_socket_close(*requests);
-      mnl_socket_close(ev);
-      return KEEL_SYS_ERROR(err, "cannot make the rtnetlink event socket non-blocking");
-    }
+                                 (neighbour_events ? RTMGRP_NEIGH : 0U),
+                             SOCK_NONBLOCK);
+    if (!opened) return opened.error();
+    out.events_ = *opened;
   }
-  return Rtnetlink(*requests, ev);
+  return out;
 }
 
 Rtnetlink::Rtnetlink(Rtnetlink&& other) noexcept
@@ -159,7 +207,7 @@ Rtnetlink::Rtnetlink(Rtnetlink&& other) noexcept
 
 Rtnetlink& Rtnetlink::operator=(Rtnetlink&& other) noexcept {
   if (this != &other) {
-    this->~Rtnetlink();
+    close();
     requests_ = std::exchange(other.requests_, nullptr);
     events_ = std::exchange(other.events_, nullptr);
     seq_ = other.seq_;
@@ -167,37 +215,20 @@ Rtnetlink& Rtnetlink::operator=(Rtnetlink&& other) noexcept {
   return *this;
 }
 
-Rtnetlink::~Rtnetlink() {
-  if (requests_ != nullptr) mnl_socket_close(requests_);
-  if (events_ != nullptr) mnl_socket_close(events_);
+Rtnetlink::~Rtnetlink() { close(); }
+
+void Rtnetlink::close() {
+  if (requests_ != nullptr) mnl_socket_close(std::exchange(requests_, nullptr));
+  if (events_ != nullptr) mnl_socket_close(std::exchange(events_, nullptr));
 }
 
 int Rtnetlink::eventFd() const { return events_ != nullptr ? mnl_socket_get_fd(events_) : -1; }
 
-// Sends the message in `buf` and reads replies until the kernel's ack or NLMSG_DONE, calling
-// `each` for every data message. A negative ack comes back as a System error with its errno.
+int Rtnetlink::requestFd() const { return mnl_socket_get_fd(requests_); }
+
 base::Status Rtnetlink::request(std::vector<char>& buf,
                                 const std::function<int(const void*)>& each) {
-  const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
-  const std::uint32_t seq = nlh->nlmsg_seq;
-  if (mnl_socket_sendto(requests_, nlh, nlh->nlmsg_len) < 0) {
-    return KEEL_SYS_ERROR(errno, "rtnetlink send failed");
-  }
-  const unsigned portid = mnl_socket_get_portid(requests_);
-  struct Ctx {
-    const std::function<int(const void*)>* each;
-  } ctx{&each};
-  auto cb = [](const nlmsghdr* msg, void* data) -> int {
-    const auto* c = static_cast<Ctx*>(data);
-    return (*c->each)(msg);
-  };
-  for (;;) {
-    const ssize_t n = mnl_socket_recvfrom(requests_, buf.data(), buf.size());
-    if (n < 0) return KEEL_SYS_ERROR(errno, "rtnetlink receive failed");
-    const int ret = mnl_cb_run(buf.data(), static_cast<std::size_t>(n), seq, portid, cb, &ctx);
-    if (ret < 0) return KEEL_SYS_ERROR(errno, "rtnetlink request refused");
-    if (ret == MNL_CB_STOP) return base::ok();
-  }
+  return nl::transact(mnl_socket_get_fd(requests_), buf, each);
 }
 
 base::Result<std::vector<Link>> Rtnetlink::links() {
@@ -213,7 +244,7 @@ base::Result<std::vector<Link>> Rtnetlink::links() {
   return out;
 }
 
-base::Result<Link> Rtnetlink::link(const std::string& name) {
+base::Result<Link> Netlink::link(const std::string& name) {
   auto all = links();
   if (!all) return all.error();
   for (Link& l : *all) {
@@ -287,7 +318,7 @@ base::Status Rtnetlink::setLinkUp(int index, bool up) {
   return base::ok();
 }
 
-base::Status Rtnetlink::readEvents(const std::function<void(const NetEvent&)>& sink) {
+base::Status Rtnetlink::readEvents(const NetEventSink& sink) {
   if (events_ == nullptr) return base::ok();
   std::vector<char> buf(kBufferSize);
   auto cb = [](const nlmsghdr* nlh, void* data) -> int {

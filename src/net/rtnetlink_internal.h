@@ -7,10 +7,12 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
 #include "base/address.h"
+#include "base/error.h"
 #include "net/rtnetlink.h"
 
 namespace keel::net::nl {
@@ -29,6 +31,12 @@ nlmsghdr* putHeader(std::vector<char>& buf, std::uint16_t type, std::uint16_t fl
 
 // The address an attribute carries for `family`; nullopt when its length does not fit.
 std::optional<base::IpAddress> addressAttr(const nlattr* attr, int family);
+
+// Sends the request in `buf` on the netlink socket `fd` and reads answers into `buf` until the
+// kernel's ack or NLMSG_DONE, calling `each` for every data message. Whatever an earlier request
+// left unread is dropped first. A negative ack is a System error with its errno; a read that
+// times out (the socket's SO_RCVTIMEO) is a System error with ETIMEDOUT.
+base::Status transact(int fd, std::vector<char>& buf, const std::function<int(const void*)>& each);
 
 // An RTM_NEWNEIGH/RTM_DELNEIGH message; nullopt when malformed or not IPv4/IPv6.
 std::optional<Neighbour> parseNeighbour(const nlmsghdr* nlh);

@@ -1,10 +1,12 @@
 #include "net/rtnetlink.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 
 #include "net/netns_test_util.h"
+#include "net/rtnetlink_internal.h"
 
 namespace keel::net {
 namespace {
@@ -92,6 +94,40 @@ TEST(RtnetlinkTest, ReportsAddressAndLinkEvents) {
   }));
   EXPECT_EQ(kinds, (std::vector<NetEvent::Kind>{NetEvent::Kind::AddressAdded,
                                                 NetEvent::Kind::AddressRemoved}));
+}
+
+// A script keeld runs must not inherit either socket: it could read keeld's answers (and so stall
+// its requests) or drain its link events.
+TEST(RtnetlinkTest, SocketsAreCloseOnExec) {
+  auto nl = Rtnetlink::open(true);
+  ASSERT_TRUE(nl) << nl.error().str();
+  for (int fd : {nl->requestFd(), nl->eventFd()}) {
+    const int flags = ::fcntl(fd, F_GETFD);
+    ASSERT_GE(flags, 0);
+    EXPECT_TRUE(flags & FD_CLOEXEC) << "fd " << fd;
+  }
+}
+
+// A request the kernel does not answer (an NLMSG_NOOP without NLM_F_ACK) ends in an error after
+// the socket's timeout instead of blocking its thread: what a request whose answer someone else
+// read looks like.
+TEST(RtnetlinkTest, RequestWithoutAnswerIsAnErrorNotAStall) {
+  auto nl = Rtnetlink::open(false, false, std::chrono::milliseconds(20));
+  ASSERT_TRUE(nl) << nl.error().str();
+  std::vector<char> buf;
+  nl::putHeader(buf, NLMSG_NOOP, NLM_F_REQUEST, 7);
+  int answers = 0;
+  auto done = nl::transact(nl->requestFd(), buf, [&](const void*) {
+    ++answers;
+    return MNL_CB_OK;
+  });
+  ASSERT_FALSE(done);
+  EXPECT_EQ(done.error().sys_errno, ETIMEDOUT);
+  EXPECT_EQ(answers, 0);
+  // The socket still serves the next request.
+  auto links = nl->links();
+  ASSERT_TRUE(links) << links.error().str();
+  EXPECT_FALSE(links->empty());
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
-// The VRRP engine: every vrrp_instance of a configuration running on the control-plane event
-// loop, with what feeds them — interface states from rtnetlink events, vrrp_script runs with
-// rise/fall, track_file values — aggregated per instance into FAULT and a priority delta
-// (docs/reference/keepalived.md §2.6-2.7), notify scripts run as child processes and FIFO lines.
-// app wires it (start at boot, stop on SIGTERM). Control-plane thread only.
+// The VRRP engine: every vrrp_instance of a configuration on one event loop (the VRRP thread's,
+// vrrp/engine_thread.h), with what feeds them — interface and address events from netlink,
+// vrrp_script runs with rise/fall, track_file values — aggregated per instance into FAULT and a
+// priority delta (docs/reference/keepalived.md §2.6-2.7), notify scripts run as child processes
+// and FIFO lines. It reaches the OS only through net::Sockets (the kernel's, or FakeNet in unit
+// tests) and the loop's clock. Every configured instance exists (no null instances): one that
+// cannot bind is in FAULT with its reason until it can (vrrp/instance.h). The loop's thread only.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -16,9 +19,12 @@
 #include "event/notifier.h"
 #include "event/script_policy.h"
 #include "model/config.h"
-#include "net/rtnetlink.h"
+#include "net/netlink.h"
+#include "net/sockets.h"
+#include "vrrp/host_view.h"
 #include "vrrp/instance.h"
 #include "vrrp/reload_plan.h"
+#include "vrrp/status.h"
 #include "vrrp/sync_group.h"
 #include "vrrp/tracking.h"
 
@@ -26,13 +32,19 @@ namespace keel::vrrp {
 
 struct EngineOptions {
   bool keep_addresses_on_stop = false;  // keeld -V
+  net::Sockets* sockets = nullptr;      // null: net::systemSockets()
+  // After every state change, on the engine's thread.
   std::function<void(const std::string& name, State from, State to)> on_transition;
+  // After anything the status reports changed (a transition, a counter, a fault, a reload),
+  // once per loop iteration at most, on the engine's thread: status() is worth reading again.
+  std::function<void()> on_change;
 };
 
 class Engine {
  public:
-  // Opens rtnetlink and every instance (sockets, interfaces). An instance that cannot open
-  // (missing interface, no source address) is an error naming it.
+  // Opens netlink, reads the host's links and addresses and creates every instance (each binds
+  // to its interface if it can). Errors: the configuration fails checkConfig(); netlink cannot
+  // be opened or read.
   static base::Result<std::unique_ptr<Engine>> create(event::Loop& loop,
                                                       std::shared_ptr<const model::Config> config,
                                                       EngineOptions options);
@@ -40,25 +52,27 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Starts the scripts' schedules and every instance (keepalived's start-up rules).
+  // Removes VIPs an earlier run left on the interfaces (unless -V), then starts the scripts'
+  // schedules and every instance (keepalived's start-up rules).
   void start();
   // Orderly stop: MASTERs send priority 0 and remove their VIPs (unless -V); notify STOP;
-  // running scripts are killed.
+  // running vrrp_scripts get SIGTERM. Notify scripts started here keep running: see
+  // runningScripts().
   void stop();
+  // Notify and vrrp_script processes that have not ended yet.
+  std::size_t runningScripts();
 
-  // SIGHUP: carries out vrrp/reload_plan.h by instance name. Kept and updated instances keep
-  // their state (no transition, no priority-0 advert, unchanged VIPs untouched); restarted and
-  // removed ones stop as at shutdown, new ones start as at boot. Sync groups are rebuilt around
-  // the running members and adopt their state; vrrp_scripts whose definition is unchanged keep
-  // their rise/fall verdict; tracking is re-evaluated. An instance that cannot open is logged
-  // and left out. REQUIRES: start() was called.
-  void reload(std::shared_ptr<const model::Config> config);
+  // SIGHUP: carries out vrrp/reload_plan.h by instance name, all or nothing: a configuration
+  // that fails checkConfig() is refused and the running one stays. Kept and updated instances
+  // keep their state (no transition, no priority-0 advert, unchanged VIPs untouched); restarted
+  // and removed ones stop as at shutdown, new ones start as at boot. Sync groups are rebuilt
+  // around the running members and adopt their state; vrrp_scripts whose definition is unchanged
+  // keep their rise/fall verdict; tracking is re-evaluated. REQUIRES: start() was called.
+  base::Status reload(std::shared_ptr<const model::Config> config);
 
   const std::vector<std::unique_ptr<Instance>>& instances() const { return instances_; }
-
-  // The statistics dump (keepalived's SIGUSR2 keepalived.stats, keel's shape): per instance its
-  // state, priority, adverts sent and received, transitions and every drop counter by reason.
-  std::string statsText() const;
+  const model::Config& config() const { return *config_; }
+  EngineStatus status() const;
 
  private:
   struct ScriptRunner {
@@ -76,21 +90,28 @@ class Engine {
   };
 
   Engine(event::Loop& loop, std::shared_ptr<const model::Config> config, EngineOptions options,
-         net::Rtnetlink netlink);
+         std::unique_ptr<net::Netlink> netlink);
 
-  base::Status openInstances();
+  void openInstances();
   InstanceContext context();
   std::vector<Instance*> reloadInstances(const std::vector<InstancePlan>& plans);
+  void startFresh(const std::vector<Instance*>& fresh);
+  void openGroups();
+  void reconcileGroup(Group& group);
+  void changed();
+  bool isVip(const base::IpAddress& address) const;
+
+  // engine_tracking.cc
   void reloadScripts();
   void addScript(const model::VrrpScript& s);
-  void readLinks();
   void onNetEvents();
+  void onNetEvent(const net::NetEvent& e);
+  void rereadHost();
   void scheduleScript(ScriptRunner& runner, base::Duration delay);
   void runScriptCheck(ScriptRunner& runner);
   void retrack();
+  void initTrackFiles();
   void readTrackFiles();
-  base::Status openGroups();
-  void reconcileGroup(Group& group);
   TrackingResult trackingOf(const model::VrrpInstance& vi) const;
   void runScript(const model::Script& script, const std::string& why);
   void writeFifo(const std::string& line);
@@ -99,9 +120,9 @@ class Engine {
   event::Loop& loop_;
   std::shared_ptr<const model::Config> config_;
   EngineOptions options_;
-  net::Rtnetlink netlink_;
+  std::unique_ptr<net::Netlink> netlink_;
+  HostView host_;
   std::vector<std::unique_ptr<Instance>> instances_;
-  std::map<std::string, bool> links_up_;  // interface name -> up and running
   std::map<std::string, std::unique_ptr<ScriptRunner>> scripts_;
   std::map<std::string, std::int64_t> file_values_;  // track_file name -> last value read
   std::unique_ptr<base::Timer> file_timer_;
@@ -110,6 +131,8 @@ class Engine {
   std::map<const Instance*, Group*> group_of_;
   bool reconciling_ = false;
   bool stopping_ = false;
+  bool change_posted_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for work posted to the loop
 };
 
 }  // namespace keel::vrrp

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "vrrp/notify.h"
 
 namespace keel::vrrp {
 
@@ -13,32 +14,13 @@ namespace {
 
 constexpr int kMaxPacketsPerWakeup = 64;  // then yield to the loop; the rest stays queued
 
-int versionOf(const model::VrrpInstance& c, const model::GlobalDefs& g) {
-  const bool v6 = !c.virtual_ipaddress.empty() && c.virtual_ipaddress[0].address.address().isV6();
-  if (v6) return 3;
-  return c.version != 0 ? c.version : g.vrrp_version;
-}
-
 bool isV6(const model::VrrpInstance& c) {
   return !c.virtual_ipaddress.empty() && c.virtual_ipaddress[0].address.address().isV6();
 }
 
-// The address adverts leave from: unicast_src_ip, else the interface's first IPv4 address, or
-// for IPv6 its link-local address (RFC 5798 §5.1.2.2).
-base::Result<base::IpAddress> sourceAddress(const model::VrrpInstance& c, net::Rtnetlink& nl,
-                                            int ifindex) {
-  if (c.unicast_src_ip) return *c.unicast_src_ip;
-  const bool v6 = isV6(c);
-  auto all = nl.addresses(v6 ? AF_INET6 : AF_INET);
-  if (!all) return all.error();
-  for (const net::AddressEntry& a : *all) {
-    if (a.index == ifindex && (!v6 || a.prefix.address().isLinkLocal())) {
-      return a.prefix.address();
-    }
-  }
-  return base::makeError(base::ErrorCode::NotFound,
-                         fmt::format("({}) no {} address on interface {}", c.name,
-                                     v6 ? "link-local IPv6" : "IPv4", c.interface));
+int versionOf(const model::VrrpInstance& c, const model::GlobalDefs& g) {
+  if (isV6(c)) return 3;
+  return c.version != 0 ? c.version : g.vrrp_version;
 }
 
 Micros toMicros(base::TimePoint t) {
@@ -49,42 +31,14 @@ base::TimePoint toTimePoint(Micros m) {
   return base::TimePoint(std::chrono::duration_cast<base::Duration>(m));
 }
 
-NotifyState notifyStateOf(State s) {
-  switch (s) {
-    case State::Master:
-      return NotifyState::Master;
-    case State::Backup:
-      return NotifyState::Backup;
-    case State::Fault:
-      return NotifyState::Fault;
-    case State::Init:
-      break;
-  }
-  return NotifyState::Stop;
-}
-
 }  // namespace
 
-base::Result<std::unique_ptr<Instance>> Instance::create(const model::VrrpInstance& config,
-                                                         InstanceContext context) {
-  auto link = context.netlink->link(config.interface);
-  if (!link) return link.error();
-  if (link->loopback) {  // as keepalived: adverts on loopback reach no peer
-    return base::makeError(
-        base::ErrorCode::InvalidArgument,
-        fmt::format("cannot use a loopback interface ({}) for vrrp", config.interface));
-  }
-  auto source = sourceAddress(config, *context.netlink, link->index);
-  if (!source) return source.error();
-  StateMachine machine(InstanceParams::from(config, *context.globals, *source));
+std::unique_ptr<Instance> Instance::create(const model::VrrpInstance& config,
+                                           InstanceContext context) {
+  StateMachine machine(InstanceParams::from(config, *context.globals, base::IpAddress()));
   std::unique_ptr<Instance> self(new Instance(config, std::move(context), std::move(machine)));
-  self->ifindex_ = link->index;
-  if (link->mac.size() == self->mac_.size()) {
-    std::copy(link->mac.begin(), link->mac.end(), self->mac_.begin());
-  }
-  self->source_ = *source;
   self->version_ = versionOf(config, *self->ctx_.globals);
-  KEEL_TRY(self->open());
+  self->bind();
   return self;
 }
 
@@ -94,32 +48,13 @@ Instance::Instance(const model::VrrpInstance& config, InstanceContext context, S
       machine_(std::move(machine)),
       timer_(ctx_.loop->clock()),
       garp_timer_(ctx_.loop->clock()),
-      refresh_timer_(ctx_.loop->clock()) {}
+      refresh_timer_(ctx_.loop->clock()),
+      rebind_timer_(ctx_.loop->clock()) {}
 
-Instance::~Instance() {
-  if (watching_ && socket_) ctx_.loop->unwatch(socket_->fd());
-}
+Instance::~Instance() { closeSockets(); }
 
-base::Status Instance::open() {
-  const bool v6 = source_.isV6();
-  auto socket =
-      net::RawSocket::open({kVrrpProtocol, config_.interface, ifindex_, source_, v6 ? 6 : -1});
-  if (!socket) return socket.error();
-  socket_.emplace(std::move(*socket));
-  if (config_.unicast_peer.empty()) {
-    const base::IpAddress group =
-        v6 ? ctx_.globals->vrrp_mcast_group6 : ctx_.globals->vrrp_mcast_group4;
-    KEEL_TRY(socket_->join(group));
-    destinations_ = {group};
-  } else {
-    for (const model::UnicastPeer& p : config_.unicast_peer) destinations_.push_back(p.address);
-  }
-  auto packets = net::PacketSocket::open(ifindex_);
-  if (!packets) return packets.error();
-  packet_socket_.emplace(std::move(*packets));
-  KEEL_TRY(ctx_.loop->watch(socket_->fd(), EPOLLIN, [this](std::uint32_t) { onReadable(); }));
-  watching_ = true;
-  return base::ok();
+InstanceParams Instance::params() const {
+  return InstanceParams::from(config_, *ctx_.globals, source_);
 }
 
 Micros Instance::now() const { return toMicros(ctx_.loop->clock().now()); }
@@ -134,9 +69,17 @@ void Instance::stop() {
   }
   perform(actions);
   timer_.disarm();
+  rebind_timer_.disarm();
 }
 
-void Instance::setFault(bool fault) { perform(machine_.setFault(fault, now())); }
+void Instance::setTrackingFault(bool fault) {
+  tracking_fault_ = fault;
+  applyFault();
+}
+
+void Instance::applyFault() {
+  perform(machine_.setFault(tracking_fault_ || !bind_fault_.empty(), now()));
+}
 
 void Instance::setPriorityDelta(int delta) { perform(machine_.setPriorityDelta(delta, now())); }
 
@@ -178,6 +121,7 @@ void Instance::rearm() {
 }
 
 void Instance::sendAdvert(int priority) {
+  if (!socket_) return;  // not bound: FAULT follows
   Advert advert;
   advert.version = version_;
   advert.vrid = static_cast<std::uint8_t>(config_.virtual_router_id);
@@ -215,18 +159,32 @@ void Instance::changeAddresses(bool add) {
 }
 
 void Instance::changeAddress(const model::VirtualIp& vip, bool add) {
-  int index = ifindex_;
-  if (!vip.dev.empty() && vip.dev != config_.interface) {
-    auto link = ctx_.netlink->link(vip.dev);
-    if (!link) {
-      base::logError("({}) {}", name(), link.error().str());
-      return;
-    }
-    index = link->index;
+  const int index = indexOf(vip);
+  if (index == 0) {
+    // Gone with its interface; a VIP cannot be put on a missing one.
+    if (add) base::logError("({}) no interface for {}", name(), vip.address.str());
+    return;
   }
-  auto done = add ? ctx_.netlink->addAddress(index, vip.address, vip.label)
-                  : ctx_.netlink->deleteAddress(index, vip.address);
+  auto done = add ? ctx_.netlink->addAddress(index, vip.address, vip.label, nullptr)
+                  : ctx_.netlink->deleteAddress(index, vip.address, nullptr);
   if (!done) base::logError("({}) {}", name(), done.error().str());
+}
+
+void Instance::removeStaleAddresses() {
+  for (const auto* list : {&config_.virtual_ipaddress, &config_.virtual_ipaddress_excluded}) {
+    for (const model::VirtualIp& vip : *list) {
+      const int index = indexOf(vip);
+      bool absent = true;
+      if (index == 0) continue;
+      auto done = ctx_.netlink->deleteAddress(index, vip.address, &absent);
+      if (!done) {
+        base::logError("({}) {}", name(), done.error().str());
+      } else if (!absent) {
+        base::logInfo("({}) Removed {} left on {} by an earlier run", name(), vip.address.str(),
+                      vip.dev.empty() ? config_.interface : vip.dev);
+      }
+    }
+  }
 }
 
 void Instance::reconfigure(const model::VrrpInstance& config, const model::GlobalDefs* globals,
@@ -238,7 +196,7 @@ void Instance::reconfigure(const model::VrrpInstance& config, const model::Globa
   }
   config_ = config;
   ctx_.globals = globals;
-  perform(machine_.reconfigure(InstanceParams::from(config_, *globals, source_)));
+  perform(machine_.reconfigure(params()));
   if (!master) return;
   const int repeat = config_.garp_master_repeat.value_or(ctx_.globals->vrrp_garp_master_repeat);
   for (const model::VirtualIp& vip : added) {
@@ -246,6 +204,7 @@ void Instance::reconfigure(const model::VrrpInstance& config, const model::Globa
     announce(vip, repeat);
   }
 }
+
 void Instance::startGratuitous(int repeat, base::Duration delay) {
   sendGratuitousBurst(repeat);
   if (delay.count() > 0) {
@@ -271,12 +230,12 @@ void Instance::sendGratuitousBurst(int repeat) {
 }
 
 void Instance::announce(const model::VirtualIp& vip, int repeat) {
-  if (!vip.dev.empty() && vip.dev != config_.interface) return;
+  if (!frames_ || (!vip.dev.empty() && vip.dev != config_.interface)) return;
   const base::IpAddress& a = vip.address.address();
   if (a.isV6() && !source_.isV6()) return;  // no link-local source to send an NA from
   const auto frame = a.isV4() ? net::gratuitousArp(mac_, a) : net::unsolicitedNa(mac_, source_, a);
   for (int i = 0; i < repeat; ++i) {
-    if (auto sent = packet_socket_->send(frame); !sent) {
+    if (auto sent = frames_->send(frame); !sent) {
       base::logLimited(name() + " garp", base::LogLevel::Warning, "({}) {}", name(),
                        sent.error().str());
       return;
@@ -288,15 +247,17 @@ void Instance::notify(State from, State to) {
   ++counters_.transitions;
   if (to == State::Init) {
     base::logInfo("({}) Stopped", name());
+  } else if (to == State::Fault && !bind_fault_.empty()) {
+    base::logInfo("({}) Entering FAULT STATE ({})", name(), bind_fault_);
   } else {
     base::logInfo("({}) Entering {} STATE{}", name(), stateName(to),
                   from == State::Init ? " (init)" : "");
   }
   const NotifySubject who{false, name(), to == State::Init ? 0 : machine_.effectivePriority()};
-  for (const model::Script& s : notifyScripts(config_.notify, who, notifyStateOf(to))) {
+  for (const model::Script& s : notifyScripts(config_.notify, who, to)) {
     ctx_.run_script(s, fmt::format("({}) notify", name()));
   }
-  ctx_.write_fifo(fifoLine(who, notifyStateOf(to)));
+  ctx_.write_fifo(fifoLine(who, to));
   if (ctx_.on_transition) ctx_.on_transition(name(), from, to);
 }
 
@@ -317,11 +278,13 @@ ReceiveConfig Instance::receiveConfig() const {
   rx.unicast = !config_.unicast_peer.empty();
   for (const model::UnicastPeer& p : config_.unicast_peer) rx.unicast_peers.push_back(p.address);
   rx.check_unicast_src = ctx_.globals->vrrp_check_unicast_src;
+  rx.interface_prefixes = ctx_.host->prefixes(ifindex_);
+  rx.local_addresses = ctx_.host->localAddresses();
   return rx;
 }
 
 void Instance::onReadable() {
-  for (int i = 0; i < kMaxPacketsPerWakeup; ++i) {
+  for (int i = 0; i < kMaxPacketsPerWakeup && socket_; ++i) {
     auto got = socket_->receive();
     if (!got) {
       base::logLimited(name() + " recv", base::LogLevel::Warning, "({}) {}", name(),
@@ -347,12 +310,32 @@ void Instance::handlePacket(const net::RawPacket& packet) {
     base::logLimited(fmt::format("{} drop {}", name(), dropReasonName(*reason)),
                      base::LogLevel::Info, "({}) advert from {} dropped: {}", name(),
                      packet.source.str(), dropReasonName(*reason));
+    if (ctx_.after_input) ctx_.after_input(*this);
     return;
   }
   const Advert& advert = std::get<Advert>(r);
   ++counters_.adverts_received;
   if (advert.priority == 0) ++counters_.priority_zero_received;
   perform(machine_.onAdvert(advert, now()));
+}
+
+InstanceStatus Instance::status() const {
+  InstanceStatus s;
+  s.name = config_.name;
+  s.state = machine_.state();
+  s.interface = config_.interface;
+  s.vrid = config_.virtual_router_id;
+  s.priority = config_.priority;
+  s.effective_priority = machine_.effectivePriority();
+  const auto master = machine_.masterAddress();
+  s.master = master ? master->str() : "";
+  for (const model::VirtualIp& v : config_.virtual_ipaddress) s.vips.push_back(v.address);
+  for (const model::VirtualIp& v : config_.virtual_ipaddress_excluded) {
+    s.excluded_vips.push_back(v.address);
+  }
+  s.fault = bind_fault_;
+  s.counters = counters_;
+  return s;
 }
 
 }  // namespace keel::vrrp

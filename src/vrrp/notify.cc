@@ -4,57 +4,52 @@
 
 namespace keel::vrrp {
 
-std::string_view notifyStateName(NotifyState s) {
+std::string_view notifyStateName(State s) {
   switch (s) {
-    case NotifyState::Master:
+    case State::Master:
       return "MASTER";
-    case NotifyState::Backup:
+    case State::Backup:
       return "BACKUP";
-    case NotifyState::Fault:
+    case State::Fault:
       return "FAULT";
-    case NotifyState::Stop:
-      return "STOP";
-    case NotifyState::Deleted:
-      return "DELETED";
+    case State::Init:
+      break;
   }
-  return "?";
+  return "STOP";
 }
 
 std::vector<model::Script> notifyScripts(const model::Notify& notify, const NotifySubject& who,
-                                         NotifyState state) {
+                                         State entered) {
   std::vector<model::Script> out;
-  const model::Script* specific = nullptr;
-  switch (state) {
-    case NotifyState::Master:
+  const model::Script* specific = &notify.stop;
+  switch (entered) {
+    case State::Master:
       specific = &notify.master;
       break;
-    case NotifyState::Backup:
+    case State::Backup:
       specific = &notify.backup;
       break;
-    case NotifyState::Fault:
+    case State::Fault:
       specific = &notify.fault;
       break;
-    case NotifyState::Stop:
-      specific = &notify.stop;
-      break;
-    case NotifyState::Deleted:
+    case State::Init:
       break;
   }
-  if (specific != nullptr && !specific->empty()) out.push_back(*specific);
+  if (!specific->empty()) out.push_back(*specific);
   if (!notify.any.empty()) {
     model::Script generic = notify.any;
     generic.argv.push_back(who.group ? "GROUP" : "INSTANCE");
     generic.argv.push_back(who.name);
-    generic.argv.emplace_back(notifyStateName(state));
+    generic.argv.emplace_back(notifyStateName(entered));
     generic.argv.push_back(std::to_string(who.group ? 0 : who.priority));
     out.push_back(std::move(generic));
   }
   return out;
 }
 
-std::string fifoLine(const NotifySubject& who, NotifyState state) {
+std::string fifoLine(const NotifySubject& who, State entered) {
   return fmt::format("{} \"{}\" {} {}\n", who.group ? "GROUP" : "INSTANCE", who.name,
-                     notifyStateName(state), who.group ? 0 : who.priority);
+                     notifyStateName(entered), who.group ? 0 : who.priority);
 }
 
 }  // namespace keel::vrrp

@@ -33,6 +33,11 @@ constexpr std::array<std::string_view, kDropReasonCount> kDropReasonNames = {
     "addr_count_err",     // AddressCount
     "addr_list_err",      // AddressList
     "unicast_src_err",    // NotUnicastPeer
+    "src_unspecified",    // SourceUnspecified
+    "src_broadcast",      // SourceBroadcast
+    "src_multicast",      // SourceMulticast
+    "src_own_address",    // SourceOwn
+    "src_off_link",       // SourceOffLink
 };
 
 using base::Checksum;
@@ -195,7 +200,16 @@ Received finish(const Datagram& d, const ReceiveConfig& config) {
           config.unicast_peers.end()) {
     return DropReason::NotUnicastPeer;
   }
+  if (auto bad = checkSource(d.source, config)) return *bad;
   return advert;
+}
+
+// The network and broadcast addresses of an IPv4 subnet with room for hosts (/30 and wider).
+bool isSubnetEdge(const base::IpAddress& a, const base::Prefix& p) {
+  if (!a.isV4() || !p.address().isV4() || p.length() > 30 || !p.contains(a)) return false;
+  const std::uint32_t host_mask = 0xffffffffU >> p.length();
+  const std::uint32_t host = a.v4HostOrder() & host_mask;
+  return host == 0 || host == host_mask;
 }
 
 // The IPv4 header of a raw-socket datagram, up to the fixed VRRP header behind it.
@@ -226,6 +240,25 @@ std::vector<base::IpAddress> addressesToSend(const Advert& advert, bool ipv6) {
 }
 
 }  // namespace
+
+std::optional<DropReason> checkSource(const base::IpAddress& source, const ReceiveConfig& config) {
+  if (source.isUnspecified()) return DropReason::SourceUnspecified;
+  if (source.isMulticast()) return DropReason::SourceMulticast;
+  if (source == base::IpAddress::v4(0xffffffffU)) return DropReason::SourceBroadcast;
+  const auto& prefixes = config.interface_prefixes;
+  if (std::any_of(prefixes.begin(), prefixes.end(),
+                  [&](const base::Prefix& p) { return isSubnetEdge(source, p); })) {
+    return DropReason::SourceBroadcast;
+  }
+  const auto& own = config.local_addresses;
+  if (std::find(own.begin(), own.end(), source) != own.end()) return DropReason::SourceOwn;
+  if (!config.unicast && !prefixes.empty() &&
+      std::none_of(prefixes.begin(), prefixes.end(),
+                   [&](const base::Prefix& p) { return p.contains(source); })) {
+    return DropReason::SourceOffLink;
+  }
+  return std::nullopt;
+}
 
 std::string_view dropReasonName(DropReason reason) {
   auto i = static_cast<std::size_t>(reason);

@@ -52,9 +52,17 @@ enum class DropReason : std::uint8_t {
   AddressCount,      // address count not the configured VIP count (keepalived 2.2.7)
   AddressList,       // the addresses differ from the configured VIPs (keepalived 2.2.7)
   NotUnicastPeer,    // check_unicast_src and the source is not a unicast peer
+  // keel's checks of the IP source, after keepalived's (which accepts all of these): no VRRP
+  // router can send from such an address, so the advert is forged or looped (docs/vrrp.md).
+  SourceUnspecified,  // 0.0.0.0 or ::
+  SourceBroadcast,    // 255.255.255.255, or the network or broadcast address of a subnet of the
+                      // receiving interface
+  SourceMulticast,    // 224.0.0.0/4 or ff00::/8
+  SourceOwn,          // one of this host's own addresses
+  SourceOffLink,      // multicast mode: outside every subnet of the receiving interface
 };
 inline constexpr std::size_t kDropReasonCount =
-    static_cast<std::size_t>(DropReason::NotUnicastPeer) + 1;
+    static_cast<std::size_t>(DropReason::SourceOffLink) + 1;
 
 // snake_case, after keepalived's counter names: "packet_too_short", "ip_ttl_err", ... (keepalived
 // counts TooShort and TooLong together as packet_len_err).
@@ -87,7 +95,14 @@ struct ReceiveConfig {
   bool unicast = false;  // unicast_peer configured: adverts arrive unicast, TTL not checked
   std::vector<base::IpAddress> unicast_peers;
   bool check_unicast_src = false;  // drop unicast adverts from addresses not in unicast_peers
+  // For keel's source checks: the prefixes of the receiving interface (empty: unknown, the
+  // subnet checks are skipped) and this host's own addresses.
+  std::vector<base::Prefix> interface_prefixes;
+  std::vector<base::IpAddress> local_addresses;
 };
+
+// keel's source checks (the Source* drop reasons) for an advert from `source`.
+std::optional<DropReason> checkSource(const base::IpAddress& source, const ReceiveConfig& config);
 
 // A parse yields the Advert, or the first check it failed.
 using Received = std::variant<Advert, DropReason>;
@@ -97,7 +112,7 @@ using Received = std::variant<Advert, DropReason>;
 // from the IP header. Checks run in keepalived's order (docs/reference/keepalived.md §2.4): family,
 // IP header, VRID, length, TTL, version, v2 auth type/password/interval, type, tot_len, checksum
 // (v3: RFC 5798 §5.2.8 pseudo-header), unicast vs multicast, address count and list, unicast
-// source.
+// source; then keel's source checks (checkSource).
 Received parseIpv4Advert(std::span<const std::uint8_t> packet, const ReceiveConfig& config);
 
 // `payload` as read from a raw IPPROTO_VRRP IPv6 socket (the kernel strips the IPv6 header);

@@ -4,6 +4,7 @@
 #include "vrrp/packet.h"
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <vector>
@@ -590,6 +591,54 @@ TEST(PeekTest, Vrid) {
   EXPECT_FALSE(peekIpv4Vrid(Bytes{}));
   EXPECT_EQ(peekIpv6Vrid(encodeAdvert(v6Advert(), multicastV6())), 7);
   EXPECT_FALSE(peekIpv6Vrid(Bytes{0x31}));
+}
+
+// keel's source checks (keepalived has none): an address no VRRP router can send from.
+TEST(SourceCheckTest, ImpossibleSourcesByReason) {
+  ReceiveConfig c;
+  c.interface_prefixes = {*base::Prefix::parse("192.168.1.2/24"),
+                          *base::Prefix::parse("10.0.0.1/31"),  // point to point: no edges
+                          *base::Prefix::parse("fe80::2/64")};
+  c.local_addresses = {ip("192.168.1.2"), ip("192.168.1.10"), ip("fe80::2")};
+  const std::pair<const char*, std::optional<DropReason>> cases[] = {
+      {"0.0.0.0", DropReason::SourceUnspecified},
+      {"::", DropReason::SourceUnspecified},
+      {"255.255.255.255", DropReason::SourceBroadcast},
+      {"192.168.1.255", DropReason::SourceBroadcast},
+      {"192.168.1.0", DropReason::SourceBroadcast},
+      {"224.0.0.18", DropReason::SourceMulticast},
+      {"ff02::12", DropReason::SourceMulticast},
+      {"192.168.1.2", DropReason::SourceOwn},
+      {"192.168.1.10", DropReason::SourceOwn},
+      {"fe80::2", DropReason::SourceOwn},
+      {"172.16.0.1", DropReason::SourceOffLink},
+      {"2001:db8::1", DropReason::SourceOffLink},
+      {"192.168.1.3", std::nullopt},
+      {"10.0.0.0", std::nullopt},  // a /31 has no network or broadcast address
+      {"fe80::3", std::nullopt},
+  };
+  for (const auto& [source, want] : cases) {
+    EXPECT_EQ(checkSource(ip(source), c), want) << source;
+  }
+  c.unicast = true;  // unicast peers may be routed; the peer list decides
+  EXPECT_EQ(checkSource(ip("172.16.0.1"), c), std::nullopt);
+  EXPECT_EQ(checkSource(ip("0.0.0.0"), c), DropReason::SourceUnspecified);
+  c.unicast = false;
+  c.interface_prefixes.clear();  // unknown interface: no subnet judgement
+  EXPECT_EQ(checkSource(ip("172.16.0.1"), c), std::nullopt);
+}
+
+TEST(SourceCheckTest, RunsAfterKeepalivedsChecks) {
+  ReceiveConfig c = v2Config();
+  c.interface_prefixes = {*base::Prefix::parse("192.168.1.1/24")};
+  Advert a = v2Advert();
+  a.source = ip("192.168.1.255");
+  EXPECT_EQ(outcome(parseIpv4Advert(encodeIpv4Packet(a, v2Options()), c)), "src_broadcast");
+  Bytes bad = encodeIpv4Packet(a, v2Options());
+  bad.back() ^= 1;  // the password: keepalived's check names it first
+  EXPECT_EQ(outcome(parseIpv4Advert(bad, c)), "auth_failure");
+  a.source = ip("192.168.1.3");
+  EXPECT_EQ(outcome(parseIpv4Advert(encodeIpv4Packet(a, v2Options()), c)), "ok");
 }
 
 TEST(ParseTest, NoSingleByteCorruptionCrashes) {

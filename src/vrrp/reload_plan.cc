@@ -4,6 +4,8 @@
 #include <map>
 #include <optional>
 
+#include <fmt/format.h>
+
 namespace keel::vrrp {
 
 namespace {
@@ -100,6 +102,28 @@ std::vector<InstancePlan> planReload(const model::Config& before, const model::C
     if (old.contains(vi.name)) plans.push_back({vi.name, ReloadAction::Remove, {}, {}});
   }
   return plans;
+}
+
+base::Status checkConfig(const model::Config& config) {
+  std::map<std::string, std::string> owner;  // instance -> the group holding it ("" for none)
+  for (const model::VrrpInstance& vi : config.vrrp_instances) {
+    if (!owner.emplace(vi.name, "").second) {
+      return base::makeError(base::ErrorCode::InvalidArgument,
+                             fmt::format("vrrp_instance {} is defined twice", vi.name));
+    }
+  }
+  for (const model::SyncGroup& g : config.sync_groups) {
+    for (const std::string& member : g.members) {
+      auto it = owner.find(member);
+      if (it == owner.end() || !it->second.empty()) {
+        return base::makeError(
+            base::ErrorCode::InvalidArgument,
+            fmt::format("VRRP_Group({}) member {} is not a free instance", g.name, member));
+      }
+      it->second = g.name;
+    }
+  }
+  return base::ok();
 }
 
 }  // namespace keel::vrrp

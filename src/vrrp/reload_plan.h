@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "model/config.h"
 
 namespace keel::vrrp {
@@ -36,5 +37,10 @@ struct InstancePlan {
 
 // One plan per instance of `before` and `after`: `after`'s order, then the removed ones.
 std::vector<InstancePlan> planReload(const model::Config& before, const model::Config& after);
+
+// What the engine needs of a configuration before it applies any of it (a reload is all or
+// nothing): instance names are unique, and every sync group member names an instance that no
+// other group holds. Errors: InvalidArgument naming the instance or group.
+base::Status checkConfig(const model::Config& config);
 
 }  // namespace keel::vrrp

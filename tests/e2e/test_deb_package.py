@@ -2,8 +2,8 @@
 a clean clone of HEAD (as CI's own checkout is), their contents listed with `dpkg-deb -c`, lintian
 clean at its default level, installed with `dpkg -i` on this machine, the seed lab's two directors
 run from the installed keeld through the unit's ExecStart line and driven with the installed
-keelctl, the decapsulator attached by the installed keel-decap, and both packages purged again,
-also when a test fails.
+keelctl, the decapsulator attached by the installed keel-decap through its unit's commands, and
+both packages purged again, also when a test fails.
 
 Root only (dpkg -i, network namespaces). The build is the cost: a release build (DEB_BUILD_OPTIONS
 nocheck: no unit tests, which the other suites run; noautodbgsym) from a clean tree, measured and
@@ -33,6 +33,7 @@ BUILD_LIMIT = 2400  # seconds; a clean release build on 2 busy cores takes minut
 SLACK = 2.0  # as test_seed_lab.py
 PACKAGES = ("keel", "keel-decap")
 UNIT = Path("/lib/systemd/system/keel.service")
+DECAP_UNIT = Path("/lib/systemd/system/keel-decap@.service")
 
 pytestmark = pytest.mark.keel_timeout(BUILD_LIMIT)
 timings: dict[str, float] = {}
@@ -141,11 +142,15 @@ def test_packages_hold_what_the_operator_needs(debs, capsys):
 
     decap = contents(debs["keel-decap"])
     assert {p for p, mode in decap.items() if not mode.startswith("d")} == {
-        "./lib/systemd/system/keel-decap@.service", "./usr/lib/keel/keel_decap.bpf.o",
+        "./etc/default/keel-decap", "./lib/systemd/system/keel-decap@.service",
         "./usr/sbin/keel-decap", "./usr/share/man/man8/keel-decap.8.gz",
-        "./usr/share/doc/keel-decap/changelog.gz", "./usr/share/doc/keel-decap/copyright",
-        "./usr/share/lintian/overrides/keel-decap"}
-    assert "iproute2" in field(debs["keel-decap"], "Depends")
+        "./usr/share/doc/keel-decap/changelog.gz", "./usr/share/doc/keel-decap/copyright"}
+    assert decap["./usr/sbin/keel-decap"] == "-rwxr-xr-x"
+    depends = field(debs["keel-decap"], "Depends")
+    assert "libbpf1" in depends  # and not keel: a real server runs it alone
+    assert "keel" not in {d.split()[0] for d in depends.split(", ")}
+    conffiles = run(["dpkg-deb", "--info", str(debs["keel-decap"]), "conffiles"]).stdout.split()
+    assert conffiles == ["/etc/default/keel-decap"]
 
 
 def test_lintian_is_clean_at_its_default_level(debs, capsys):
@@ -168,7 +173,8 @@ def purge() -> list[str]:
     left = [p for p in PACKAGES if installed(p)]
     return left + [str(p) for p in (Path("/usr/sbin/keeld"), Path("/usr/bin/keelctl"),
                                     Path("/etc/default/keel"), Path("/etc/keel"), UNIT,
-                                    Path("/usr/lib/keel")) if p.exists()]
+                                    Path("/usr/sbin/keel-decap"), DECAP_UNIT,
+                                    Path("/etc/default/keel-decap")) if p.exists()]
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +216,7 @@ def test_installed_files_work_together(install, tmp_path):
     # (read from beside a copy of the unit: a broken setting in it would be reported).
     tool = shutil.which("systemd-analyze")
     if tool:
-        for unit in (UNIT, Path("/lib/systemd/system/keel-decap@.service")):
+        for unit in (UNIT, DECAP_UNIT):
             out = run([tool, "verify", str(unit)], timeout=60)
             assert out.returncode == 0 and unit.name not in out.stderr, out.stderr
         shutil.copy(UNIT, tmp_path / UNIT.name)
@@ -270,27 +276,47 @@ def test_seed_lab_runs_on_the_installed_keeld_through_the_unit_command(install, 
                what="the page through the VIP from the BACKUP")
 
 
+def decap_command(key: str, directors: str | None = None) -> list[str]:
+    """The keel-decap@eth0 unit's `key` (ExecStart, ExecReload, ExecStop) as systemd runs it:
+    %i is eth0 and $VARIABLES come from its EnvironmentFile, KEEL_DECAP_DIRECTORS set to
+    `directors` after it when given; unquoted, they split into words as systemd splits them."""
+    unit = DECAP_UNIT.read_text()
+    line = re.search(rf"^{key}=(.*)$", unit, re.MULTILINE).group(1).replace("%i", "eth0")
+    env_file = re.search(r"^EnvironmentFile=-?(.*)$", unit, re.MULTILINE).group(1)
+    assign = "" if directors is None else f"KEEL_DECAP_DIRECTORS={shlex.quote(directors)}; "
+    out = run(["env", "-i", "sh", "-c", f'. {env_file}; {assign}set -f; printf "%s\\n" {line}'])
+    assert out.returncode == 0, out.stderr
+    return out.stdout.splitlines()
+
+
 def test_keel_decap_attaches_only_its_own_program(install, lab):
     real = lab.host("real")
     other = lab.host("other")
     lab.veth(real, other, "198.18.0.11/24", "198.18.0.12/24", ifname_a="eth0")
 
-    def decap(*args: str) -> subprocess.CompletedProcess:
-        return real.run(["/usr/sbin/keel-decap", *args], check=False)
+    def command(key: str, directors: str | None = None) -> subprocess.CompletedProcess:
+        return real.run(decap_command(key, directors), check=False)
 
     def attached() -> str:
         m = re.search(r"prog/xdp id \d+ name (\S+)", real.ip("-d", "link", "show", "dev",
                                                             "eth0").stdout)
         return m.group(1) if m else ""
 
-    assert decap("status", "eth0").returncode == 3
-    assert decap("attach", "eth0").returncode == 0 and attached() == "keel_decap"
-    assert decap("status", "eth0").returncode == 0
-    assert decap("attach", "eth0").returncode == 0 and attached() == "keel_decap"  # replaced
-    assert decap("detach", "eth0").returncode == 0 and attached() == ""
+    def status() -> int:
+        return real.run(["/usr/sbin/keel-decap", "status", "eth0"], check=False).returncode
+
+    # The shipped /etc/default/keel-decap names no director: the unit fails until one is set.
+    unset = command("ExecStart")
+    assert unset.returncode == 2 and "--director" in unset.stderr and attached() == ""
+    directors = "198.18.0.12 2001:db8:18::12"
+    assert status() == 3
+    assert command("ExecStart", directors).returncode == 0 and attached() == "keel_decap"
+    assert status() == 0
+    assert command("ExecReload", directors).returncode == 0 and attached() == "keel_decap"
+    assert command("ExecStop").returncode == 0 and attached() == ""
     # Another program on the interface is neither replaced nor removed.
     real.ip("link", "set", "dev", "eth0", "xdp", "obj", str(xdp_pass_object(lab)), "sec", "xdp")
     before = attached()
-    refused = decap("attach", "eth0")
+    refused = command("ExecStart", directors)
     assert refused.returncode == 1 and "not replacing it" in refused.stderr
-    assert decap("detach", "eth0").returncode == 1 and attached() == before == "keel_lab_pass"
+    assert command("ExecStop").returncode == 1 and attached() == before == "keel_lab_pass"

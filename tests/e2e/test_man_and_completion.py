@@ -1,6 +1,7 @@
 """The man pages (docs/man/*.scd) and the bash completion (packaging/completion/) agree with what
-keeld and keelctl say in --help: every option one lists is in the other, and keelctl's commands
-too. The completion functions run in bash with COMP_WORDS set as bash sets them.
+keeld, keelctl and keel-decap say in --help: every option one lists is in the other, and the
+commands of keelctl and keel-decap too. The completion functions run in bash with COMP_WORDS set as
+bash sets them.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def help_options(text: str, implemented_only: bool = False) -> set[str]:
             if not (implemented_only and "(not implemented yet)" in desc) for o in opts}
 
 
-def keelctl_commands(text: str) -> set[str]:
+def cli11_commands(text: str) -> set[str]:
     part = text.split("Subcommands:", 1)[1]
     return {m.group(1) for m in re.finditer(r"^  ([a-z]+)\s", part, re.MULTILINE)}
 
@@ -62,6 +63,20 @@ def keelctl_help(keel_build_dir) -> str:
     out = run([str(keel_build_dir / "src/app/keelctl"), "--help"])
     assert out.returncode == 0, out.stderr
     return out.stdout
+
+
+@pytest.fixture(scope="module")
+def keel_decap_help(keel_build_dir) -> dict[str, str]:
+    """{"": `keel-decap --help`, COMMAND: `keel-decap COMMAND --help` for each command}."""
+    tool = str(keel_build_dir / "src/app/keel-decap")
+    out = run([tool, "--help"])
+    assert out.returncode == 0, out.stderr
+    texts = {"": out.stdout}
+    for command in cli11_commands(out.stdout):
+        out = run([tool, command, "--help"])
+        assert out.returncode == 0, out.stderr
+        texts[command] = out.stdout
+    return texts
 
 
 # -- the man pages ---------------------------------------------------------------------------
@@ -100,7 +115,21 @@ def test_keelctl_man_page_lists_exactly_the_options_and_commands_of_keelctl_help
     commands = {m.group(1) for m in re.finditer(r"^\*([a-z]+)\*", man_section("keelctl.8",
                                                                              "COMMANDS"),
                                                 re.MULTILINE)}
-    assert commands == keelctl_commands(keelctl_help)
+    assert commands == cli11_commands(keelctl_help)
+
+
+def test_keel_decap_man_page_lists_exactly_the_options_and_commands_of_its_help(keel_decap_help):
+    from_help = set().union(*(help_options(text) for text in keel_decap_help.values()))
+    assert {"--director", "--local", "--gue-port", "--mode", "--version"} <= from_help
+    from_man = bold_options(man_section("keel-decap.8", "OPTIONS"))
+    assert from_man == from_help, (f"only in the man page: {sorted(from_man - from_help)}; "
+                                   f"only in --help: {sorted(from_help - from_man)}")
+    lines = {m.group(1): m.group(0) for m in re.finditer(r"^\*([a-z]+)\*.*$",
+                                                         man_section("keel-decap.8", "COMMANDS"),
+                                                         re.MULTILINE)}
+    assert set(lines) == set(keel_decap_help) - {""} == {"attach", "detach", "status"}
+    for command, line in lines.items():  # each command's line shows its own options
+        assert bold_options(line) == help_options(keel_decap_help[command]) - {"-h", "--help"}
 
 
 def test_genhash_options_agree_between_keeld_help_and_both_man_pages(keeld_help):
@@ -149,7 +178,7 @@ def _quote(word: str) -> str:
 
 def test_keelctl_completion_offers_its_options_and_commands(keelctl_help, tmp_path):
     assert set(complete("keelctl", ["keelctl", "-"])) == help_options(keelctl_help)
-    assert set(complete("keelctl", ["keelctl", ""])) == keelctl_commands(keelctl_help)
+    assert set(complete("keelctl", ["keelctl", ""])) == cli11_commands(keelctl_help)
     assert complete("keelctl", ["keelctl", "--ru"]) == ["--runtime-dir"]
     assert complete("keelctl", ["keelctl", "--json", "wh"]) == ["whereis"]
     assert complete("keelctl", ["keelctl", "vrrp", "--s"]) == ["--stats"]

@@ -1,5 +1,5 @@
-"""`cmake --install` puts keeld, keelctl, the systemd units, keel-decap and its object, the man
-pages, bash completion and the docs where the units and the script say, and the units pass
+"""`cmake --install` puts keeld, keelctl, keel-decap, the systemd units, the man pages, bash
+completion and the docs where the units say, and the units pass
 `systemd-analyze verify` (when the host has systemd-analyze), with and without the drop-in that
 undoes the hardening. Runs the build directory's install rules into the test's own directories
 only. tests/e2e/test_deb_package.py builds and installs the Debian packages.
@@ -51,12 +51,16 @@ def test_install_puts_files_where_the_unit_says(keel_build_dir, tmp_path):
     assert {"CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_BPF"} <= caps
     assert "CAP_SYS_MODULE" not in caps and "CAP_DAC_OVERRIDE" not in caps
     assert values["Conflicts"] == "keepalived.service"
-    # keel-decap names the object where it is installed, and its unit names keel-decap.
-    script = (dest / "usr/sbin/keel-decap").read_text()
-    assert 'KEEL_DECAP_OBJECT:-/usr/lib/keel/keel_decap.bpf.o}' in script
-    assert (dest / "usr/lib/keel/keel_decap.bpf.o").read_bytes()[:4] == b"\x7fELF"
+    # keel-decap (its program built in: no object beside it) and its unit, which passes the
+    # directors from its EnvironmentFile (debian/keel-decap.default).
+    assert os.access(dest / "usr/sbin/keel-decap", os.X_OK)
+    assert not (dest / "usr/lib/keel").exists()
     decap_unit = unit_values((dest / "usr/lib/systemd/system/keel-decap@.service").read_text())
-    assert decap_unit["ExecStart"] == "/usr/sbin/keel-decap attach %i"
+    assert decap_unit["EnvironmentFile"] == "-/etc/default/keel-decap"
+    attach = ("/usr/sbin/keel-decap attach %i $KEEL_DECAP_OPTIONS "
+              "--director $KEEL_DECAP_DIRECTORS")
+    assert decap_unit["ExecStart"] == decap_unit["ExecReload"] == attach
+    assert decap_unit["ExecStop"] == "/usr/sbin/keel-decap detach %i"
     for name in ("keelctl", "keeld"):
         assert (dest / "usr/share/bash-completion/completions" / name).exists()
     assert (dest / "usr/share/doc/keel/examples/keel.service.d/keepalived-compat.conf").exists()

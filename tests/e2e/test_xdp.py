@@ -20,7 +20,7 @@ import signal
 import pytest
 
 from keel_lab.httpget import pattern
-from keel_lab.lb_lab import LbLab, build_lb_lab
+from keel_lab.lb_lab import LbLab, build_lb_lab, xdp_pass_object
 from keel_lab.util import wait_until
 
 VIP4 = "198.18.0.100"
@@ -216,7 +216,7 @@ def test_tun_ipip_to_reals_running_the_decapsulator(lb, keel_build_dir, tmp_path
     lb.start_nginx(big_file_bytes=1_000_000)
     for real in lb.reals:
         lb.accept_vip_on_lo(real, vip)
-        lb.attach_decap(real, keel_build_dir / "src/app/keelctl")
+        lb.attach_decap(real, keel_build_dir / "src/app/keel-decap")
     start_keeld(lb, keel_build_dir, tmp_path, vip, kind="TUN", v6=v6)
     wait_forwarding(lb, vip, {"rs1", "rs2"})
     n = 100
@@ -227,8 +227,56 @@ def test_tun_ipip_to_reals_running_the_decapsulator(lb, keel_build_dir, tmp_path
     for r in lb.get(vip, "/big.bin", count=4, timeout=20):
         assert r["ok"] and r["sha256"] == want, r
     for real in lb.reals:
-        real.run([str(keel_build_dir / "src/app/keelctl"), "decap", "detach", "eth0"])
+        real.run([str(keel_build_dir / "src/app/keel-decap"), "detach", "eth0"])
         assert not xdp_attached(real)
+
+
+def test_keel_decap_replaces_and_removes_only_its_own_program(lab, keel_build_dir):
+    """keel-decap on a real's eth0: status says 3 (not attached) or 0; attach replaces an older
+    keel_decap, keeping its mode or moving it to the one asked for; detach removes only its
+    own; another XDP program is neither replaced nor removed. The directors are required and
+    rp_filter draws a warning."""
+    real = lab.host("real")
+    other = lab.host("other")
+    lab.veth(real, other, "198.18.0.11/24", "198.18.0.12/24", ifname_a="eth0")
+    tool = str(keel_build_dir / "src/app/keel-decap")
+
+    def decap(*args: str):
+        return real.run([tool, *args], check=False)
+
+    def hook() -> tuple[str, int, int]:
+        """(program name, mode: 1 native / 2 generic, program id) on eth0; ("", 0, 0) if none."""
+        xdp = json.loads(real.ip("-j", "-d", "link", "show", "dev", "eth0").stdout)[0].get("xdp")
+        return (xdp["prog"]["name"], xdp["mode"], xdp["prog"]["id"]) if xdp else ("", 0, 0)
+
+    for key in ("all", "eth0"):
+        real.run(["sysctl", "-qw", f"net.ipv4.conf.{key}.rp_filter=0"])
+    director = ["--director", "198.18.0.12", "2001:db8:18::12"]
+    assert decap("status", "eth0").returncode == 3
+    assert decap("attach", "eth0").returncode == 2 and hook() == ("", 0, 0)  # no director
+    bad = decap("attach", "eth0", "--director", "198.18.0.300")
+    assert bad.returncode == 1 and hook() == ("", 0, 0), bad.stderr
+    done = decap("attach", "eth0", *director)
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    name, mode, first = hook()
+    assert (name, mode) == ("keel_decap", 1)  # a veth has native XDP
+    assert decap("status", "eth0").returncode == 0
+    assert decap("attach", "eth0", *director).returncode == 0
+    assert hook()[:2] == ("keel_decap", 1) and hook()[2] != first  # the new one, in place
+    real.run(["sysctl", "-qw", "net.ipv4.conf.eth0.rp_filter=1"])
+    moved = decap("attach", "eth0", *director, "--mode", "generic")
+    assert moved.returncode == 0 and hook()[:2] == ("keel_decap", 2)
+    assert "rp_filter is on for eth0" in moved.stderr
+    assert decap("detach", "eth0").returncode == 0 and hook() == ("", 0, 0)
+    assert decap("detach", "eth0").returncode == 0  # nothing to remove
+    # Another program on the interface is neither replaced nor removed.
+    real.ip("link", "set", "dev", "eth0", "xdp", "obj", str(xdp_pass_object(lab)), "sec", "xdp")
+    before = hook()
+    refused = decap("attach", "eth0", *director)
+    assert refused.returncode == 1 and "keel_lab_pass already; not replacing it" in refused.stderr
+    assert decap("detach", "eth0").returncode == 1 and hook() == before
+    status = decap("status", "eth0")
+    assert status.returncode == 3 and "(keel_lab_pass is)" in status.stdout
 
 
 def xdp_attached(host, ifname: str = "eth0") -> bool:

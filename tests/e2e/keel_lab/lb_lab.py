@@ -150,14 +150,14 @@ class LbLab:
         plen = "128" if ":" in vip else "32"
         real.ip("addr", "add", f"{vip}/{plen}", "dev", "lo")
 
-    def attach_decap(self, real: Host, keelctl: Path) -> None:
+    def attach_decap(self, real: Host, keel_decap: Path) -> None:
         """TUN: keel's decapsulator on the real's eth0 (this kernel has no ipip module), opening
         tunnels from the director only; the real also needs the VIP on lo (accept_vip_on_lo)
         and no reverse-path filter."""
         for key in ("all", "eth0", "default"):
             real.run(["sysctl", "-qw", f"net.ipv4.conf.{key}.rp_filter=0"])
-        real.run([str(keelctl), "decap", "attach", "eth0", "--director", self.director_addr4,
-                  "--director", self.director_addr6])
+        real.run([str(keel_decap), "attach", "eth0", "--director", self.director_addr4,
+                  self.director_addr6])
 
     def route_back_through_director(self, real: Host) -> None:
         """NAT: the real reaches the client's NAT source through the director."""

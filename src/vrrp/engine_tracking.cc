@@ -1,0 +1,237 @@
+// Engine (engine.h): what feeds the instances — netlink events, vrrp_scripts, track files — and
+// the notify scripts and FIFO lines they cause.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <csignal>
+
+#include "base/log.h"
+#include "base/unique_fd.h"
+#include "vrrp/engine.h"
+
+namespace keel::vrrp {
+
+namespace {
+
+constexpr auto kFirstScriptRun = std::chrono::milliseconds(10);
+constexpr auto kTrackFileInterval = std::chrono::seconds(1);
+
+// A track_file holds a decimal integer; a missing, unreadable or non-numeric file counts as 0.
+std::int64_t readValue(const std::string& path) {
+  base::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return 0;
+  std::array<char, 64> buf{};
+  const ssize_t n = ::read(fd.get(), buf.data(), buf.size() - 1);
+  if (n <= 0) return 0;
+  const char* p = buf.data();
+  const char* end = buf.data() + n;
+  while (p < end && (*p == ' ' || *p == '\t')) ++p;
+  std::int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(p, end, value);
+  return ec == std::errc() ? value : 0;
+}
+
+void initFile(const model::TrackFile& tf) {
+  if (!tf.init_file) return;
+  const bool exists = ::access(tf.file.c_str(), F_OK) == 0;
+  if (exists && !tf.init_file_overwrite) return;
+  base::UniqueFd fd(
+      ::open(tf.file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+  const std::string text = std::to_string(*tf.init_file) + "\n";
+  if (!fd || ::write(fd.get(), text.data(), text.size()) < 0) {
+    base::logWarning("VRRP_Track_File({}) cannot initialise {}", tf.name, tf.file);
+  }
+}
+
+}  // namespace
+
+void Engine::addScript(const model::VrrpScript& s) {
+  auto runner = std::make_unique<ScriptRunner>(
+      ScriptRunner{s, {}, ScriptVerdict(s.rise, s.fall), nullptr, nullptr});
+  runner->timer = std::make_unique<base::Timer>(loop_.clock());
+  auto argv = event::prepareScript({s.script.argv, s.script.user, s.script.group}, scriptPolicy());
+  if (argv) {
+    runner->argv = std::move(*argv);
+  } else {
+    base::logError("VRRP_Script({}) {}; disabling it", s.name, argv.error().str());
+  }
+  scripts_.emplace(s.name, std::move(runner));
+}
+
+// vrrp_scripts whose definition is unchanged keep their runner (and so their verdict).
+void Engine::reloadScripts() {
+  std::erase_if(scripts_, [this](const auto& entry) {
+    const auto& list = config_->vrrp_scripts;
+    const bool kept = std::any_of(list.begin(), list.end(), [&](const model::VrrpScript& s) {
+      return s.name == entry.first && s == entry.second->config;
+    });
+    if (!kept && entry.second->child) entry.second->child->signalGroup(SIGTERM);
+    return !kept;
+  });
+  for (const model::VrrpScript& s : config_->vrrp_scripts) {
+    if (scripts_.contains(s.name)) continue;
+    addScript(s);
+    ScriptRunner& runner = *scripts_.at(s.name);
+    if (!runner.argv.empty()) scheduleScript(runner, kFirstScriptRun);
+  }
+}
+
+event::ScriptPolicy Engine::scriptPolicy() const {
+  const model::GlobalDefs& g = config_->global;
+  return {g.enable_script_security, g.script_user.user, g.script_user.group};
+}
+
+void Engine::onNetEvents() {
+  auto read = netlink_->readEvents([this](const net::NetEvent& e) { onNetEvent(e); });
+  if (!read) {
+    base::logWarning("VRRP: {}", read.error().str());
+    rereadHost();
+  }
+  retrack();
+  changed();
+}
+
+// The host view first, then the instances: they read it.
+void Engine::onNetEvent(const net::NetEvent& e) {
+  host_.apply(e);
+  using Kind = net::NetEvent::Kind;
+  for (auto& instance : instances_) {
+    switch (e.kind) {
+      case Kind::LinkChanged:
+        instance->onLinkChanged(e.link);
+        break;
+      case Kind::LinkRemoved:
+        instance->onLinkRemoved(e.link);
+        break;
+      case Kind::AddressAdded:
+      case Kind::AddressRemoved:
+        instance->onAddress(e.address, e.kind == Kind::AddressAdded);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+// Events were lost: read the whole state again and let every instance look at its interface.
+void Engine::rereadHost() {
+  if (auto s = host_.read(*netlink_); !s) {
+    base::logError("VRRP: cannot read interfaces: {}", s.error().str());
+    return;
+  }
+  for (auto& instance : instances_) {
+    const net::Link* link = host_.link(instance->config().interface);
+    if (link != nullptr) {
+      instance->onLinkChanged(*link);
+    } else {
+      instance->onLinkRemoved(net::Link{0, instance->config().interface, false, false, false, {}});
+    }
+  }
+}
+
+TrackingResult Engine::trackingOf(const model::VrrpInstance& vi) const {
+  std::vector<TrackedState> items;
+  if (!vi.dont_track_primary) items.push_back({host_.linkUp(vi.interface), 0, false});
+  for (const model::TrackRef& t : vi.track_interface) {
+    items.push_back({host_.linkUp(t.name), t.has_weight ? t.weight : 0, t.reverse});
+  }
+  for (const model::TrackRef& t : vi.track_script) {
+    auto it = scripts_.find(t.name);
+    if (it == scripts_.end() || it->second->argv.empty()) continue;  // unknown or disabled
+    const ScriptRunner& r = *it->second;
+    const bool ok = r.verdict.known() ? r.verdict.ok() : !r.config.init_fail;
+    const int weight = t.has_weight ? t.weight : r.config.weight;
+    items.push_back({ok, weight, t.reverse != r.config.weight_reverse});
+  }
+  std::vector<TrackedFile> files;
+  for (const model::TrackRef& t : vi.track_file) {
+    auto tf = std::find_if(config_->track_files.begin(), config_->track_files.end(),
+                           [&](const model::TrackFile& f) { return f.name == t.name; });
+    if (tf == config_->track_files.end()) continue;
+    auto value = file_values_.find(t.name);
+    files.push_back({value != file_values_.end() ? value->second : 0,
+                     t.has_weight ? t.weight : tf->weight, t.reverse != tf->weight_reverse});
+  }
+  return aggregate(items, files);
+}
+
+void Engine::initTrackFiles() {
+  for (const model::TrackFile& tf : config_->track_files) initFile(tf);
+  if (config_->track_files.empty()) return;
+  file_timer_ = std::make_unique<base::Timer>(loop_.clock());
+  readTrackFiles();
+}
+
+// keepalived watches track files with inotify; keel reads them every second, which bounds the
+// reaction time the same way a vrrp_script interval does.
+void Engine::readTrackFiles() {
+  bool changed_value = false;
+  for (const model::TrackFile& tf : config_->track_files) {
+    const std::int64_t value = readValue(tf.file);
+    auto [it, inserted] = file_values_.try_emplace(tf.name, value);
+    if (!inserted && it->second != value) {
+      base::logInfo("VRRP_Track_File({}) value {} -> {}", tf.name, it->second, value);
+      it->second = value;
+      changed_value = true;
+    }
+  }
+  if (changed_value) retrack();
+  file_timer_->armAfter(kTrackFileInterval, [this] { readTrackFiles(); });
+}
+
+void Engine::retrack() {
+  if (stopping_) return;
+  for (auto& instance : instances_) {
+    const TrackingResult t = trackingOf(instance->config());
+    instance->setPriorityDelta(t.delta);
+    instance->setTrackingFault(t.fault);
+  }
+}
+
+void Engine::scheduleScript(ScriptRunner& runner, base::Duration delay) {
+  runner.timer->armAfter(delay, [this, &runner] { runScriptCheck(runner); });
+}
+
+void Engine::runScriptCheck(ScriptRunner& runner) {
+  if (stopping_) return;
+  const auto interval = std::chrono::duration_cast<base::Duration>(runner.config.interval);
+  scheduleScript(runner, interval);
+  if (runner.child && runner.child->running()) return;  // still running: this turn is skipped
+  event::ChildOptions opts;
+  opts.argv = runner.argv;
+  opts.timeout = std::chrono::duration_cast<base::Duration>(
+      runner.config.timeout.value_or(runner.config.interval));
+  auto child = event::ChildProcess::spawn(loop_, opts, [this, &runner](const event::ChildExit& e) {
+    const bool ok = e.success();
+    if (runner.verdict.record(ok)) {
+      base::logInfo("VRRP_Script({}) {}", runner.config.name, ok ? "succeeded" : "failed");
+      retrack();
+    }
+  });
+  if (!child) {
+    base::logLimited("vrrp_script " + runner.config.name, base::LogLevel::Warning,
+                     "VRRP_Script({}) cannot run: {}", runner.config.name, child.error().str());
+    if (runner.verdict.record(false)) retrack();
+    return;
+  }
+  runner.child = std::move(*child);
+}
+
+void Engine::runScript(const model::Script& script, const std::string& why) {
+  notifier_.setPolicy(scriptPolicy());
+  notifier_.run({script.argv, script.user, script.group}, why);
+}
+
+void Engine::writeFifo(const std::string& line) {
+  std::vector<std::string> paths;
+  for (const model::Script* fifo :
+       {&config_->global.notify_fifo, &config_->global.vrrp_notify_fifo}) {
+    if (!fifo->empty()) paths.push_back(fifo->argv[0]);
+  }
+  event::writeFifoLine(paths, line);
+}
+
+}  // namespace keel::vrrp
