@@ -88,9 +88,9 @@ std::string_view backendName(Backend backend) {
   return "proxy";
 }
 
-std::unique_ptr<dataplane::Dataplane> makeDataplane(event::Loop& loop,
-                                                    std::shared_ptr<const model::Config> config,
-                                                    const DataplaneOptions& options) {
+std::unique_ptr<dataplane::Dataplane> makeDataplane(
+    event::Loop& loop, const std::shared_ptr<const model::Config>& config,
+    const DataplaneOptions& options) {
   if (config->virtual_servers.empty()) return nullptr;
   const model::DataplaneKind kind = config->global.dataplane;
   const bool root = ::geteuid() == 0;

@@ -34,8 +34,8 @@ std::string_view backendName(Backend backend);  // "xdp", "ipvs", "proxy"
 
 // The data plane `config` asks for: the first of backendOrder() that starts. nullptr, with the
 // reason logged, when there is no virtual server or no backend can run.
-std::unique_ptr<dataplane::Dataplane> makeDataplane(event::Loop& loop,
-                                                    std::shared_ptr<const model::Config> config,
-                                                    const DataplaneOptions& options);
+std::unique_ptr<dataplane::Dataplane> makeDataplane(
+    event::Loop& loop, const std::shared_ptr<const model::Config>& config,
+    const DataplaneOptions& options);
 
 }  // namespace keel::app
