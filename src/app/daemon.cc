@@ -17,11 +17,15 @@
 #include <variant>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "app/bfd_wiring.h"
 #include "app/config_check.h"
 #include "app/config_loader.h"
 #include "app/control.h"
 #include "app/dataplane_factory.h"
 #include "app/exit_codes.h"
+#include "app/mail_wiring.h"
 #include "app/pid_file.h"
 #include "app/process_setup.h"
 #include "app/runtime_dir.h"
@@ -167,11 +171,13 @@ base::Result<std::string> prepareRuntimeDir(const KeeldOptions& options,
 }
 
 // What the configuration asks of the descriptor budget (base/fd_budget.h).
-base::FdNeeds fdNeedsOf(const std::optional<model::Config>& config) {
+base::FdNeeds fdNeedsOf(const std::optional<model::Config>& config, bool no_bfd) {
   base::FdNeeds needs;
   needs.open_at_start = base::openDescriptors();
   if (!config) return needs;
   needs.vrrp_instances = config->vrrp_instances.size();
+  needs.bfd_sessions = no_bfd ? 0 : config->bfd_instances.size();
+  needs.mail = !config->global.smtp_server.empty() && !config->global.notification_email.empty();
   needs.scripts = config->vrrp_scripts.size();
   for (const model::VirtualServer& vs : config->virtual_servers) {
     for (const model::RealServer& rs : vs.real_servers) {
@@ -185,7 +191,7 @@ base::FdNeeds fdNeedsOf(const std::optional<model::Config>& config) {
 }
 
 // RLIMIT_NOFILE up to its hard limit, then shared out; the log says how.
-base::FdShares planDescriptors(const std::optional<model::Config>& config) {
+base::FdShares planDescriptors(const std::optional<model::Config>& config, bool no_bfd) {
   std::size_t limit = 0;
   if (auto raised = raiseNoFileLimit(); !raised) {
     base::logWarning("{}", raised.error().str());
@@ -195,7 +201,7 @@ base::FdShares planDescriptors(const std::optional<model::Config>& config) {
       base::logInfo("Descriptor limit raised from {} to {}", raised->before, raised->now);
     }
   }
-  const base::FdShares shares = base::planFdShares(limit, fdNeedsOf(config));
+  const base::FdShares shares = base::planFdShares(limit, fdNeedsOf(config, no_bfd));
   base::logInfo("Descriptor shares: {}", base::describe(shares));
   if (shares.tight) {
     base::logWarning("Descriptor limit {} leaves the data plane only {} (raise LimitNOFILE)",
@@ -222,7 +228,10 @@ class Daemon {
         systemd_(SystemdNotifier::fromEnvironment()),
         loader_(
             loop, [this] { return reloadRequest(); },
-            [this](const LoadResult& result) { apply(result); }) {
+            [this](const LoadResult& result) { apply(result); }),
+        bfd_(
+            loop, [this](const bfd::SessionEvent& e) { onBfdSession(e); },
+            [this](const std::string& why) { failThread("BFD", why); }) {
     if (config_) running_ = std::make_shared<const model::Config>(*config_);
   }
 
@@ -243,6 +252,8 @@ class Daemon {
   bool wantChecks() const { return !options_.vrrp_only; }
   bool wantVrrp() const { return !options_.check_only; }
   void startVrrp(const std::shared_ptr<const model::Config>& config);
+  void onBfdSession(const bfd::SessionEvent& e);
+  void onVrrpTransition(const std::string& name, vrrp::State to);
   void setMasters(std::set<base::IpAddress> masters);
   void startDataplane(const std::shared_ptr<const model::Config>& config);
   void tellDataplaneVrrpStates(bool again);
@@ -251,7 +262,7 @@ class Daemon {
   LoadRequest reloadRequest() const;
   void apply(const LoadResult& result);
   void stop(const char* why);
-  void failVrrp(const std::string& why);
+  void failThread(const char* thread, const std::string& why);
   void writeStats(bool clear);
   void notifySystemd(std::string_view state) const;
   RuntimeView view() const;
@@ -265,6 +276,8 @@ class Daemon {
   base::FdShares fd_shares_;
   std::shared_ptr<const model::Config> running_;  // config_ as the engines got it
   ConfigLoader loader_;
+  MailWiring mail_;  // the VRRP thread's transitions reach it posted to loop_
+  BfdWiring bfd_;    // BFD on its own thread (app/bfd_wiring.h); its sessions go to vrrp_
   std::unique_ptr<vrrp::EngineThread> vrrp_;  // VRRP on its own thread (vrrp/engine_thread.h)
   std::set<base::IpAddress> masters_;         // the VIPs MASTER instances hold, for ha_suspend
   std::map<std::string, bool> told_;          // instance -> MASTER, as the data plane heard it
@@ -277,6 +290,8 @@ class Daemon {
 void Daemon::start() {
   if (!config_) return;
   const auto& shared = running_;
+  mail_.configure(loop_, *config_);
+  if (!options_.no_bfd) bfd_.apply(*config_);
   if (wantChecks() && !config_->virtual_servers.empty()) {
     lvs_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
   }
@@ -324,13 +339,33 @@ void Daemon::startVrrp(const std::shared_ptr<const model::Config>& config) {
     setMasters(std::move(masters));
     tellDataplaneVrrpStates(false);
   };
-  vrrp_options.on_fatal = [this](const std::string& why) { failVrrp(why); };
+  // On the VRRP thread: the mail is decided and queued on this loop (app/mail_wiring.h).
+  vrrp_options.engine.on_transition = [this](const std::string& name, vrrp::State, vrrp::State to) {
+    loop_.post([this, name, to] { onVrrpTransition(name, to); });
+  };
+  vrrp_options.on_fatal = [this](const std::string& why) { failThread("VRRP", why); };
+  vrrp_options.bfd_states = bfd_.vrrpStates();  // VRRP starting after BFD
+  if (!bfd_.running() &&
+      std::any_of(config->vrrp_instances.begin(), config->vrrp_instances.end(),
+                  [](const model::VrrpInstance& vi) { return !vi.track_bfd.empty(); })) {
+    base::logWarning("track_bfd: BFD is not running - tracked sessions count as down");
+  }
   auto thread = vrrp::EngineThread::start(config, std::move(vrrp_options));
   if (!thread) {
     base::logError("VRRP not started: {}", thread.error().str());
     return;
   }
   vrrp_ = std::move(*thread);
+}
+
+// track_bfd: a session's state to the VRRP thread, unless its bfd_instance says `checker` only.
+void Daemon::onBfdSession(const bfd::SessionEvent& e) {
+  if (vrrp_ && e.notify_vrrp) vrrp_->setBfdState(e.name, e.up());
+}
+
+// On the main loop, posted by the VRRP thread: the instance's alert mail (app/mail_wiring.h).
+void Daemon::onVrrpTransition(const std::string& name, vrrp::State to) {
+  mail_.vrrpTransition(name, vrrp::stateName(to));
 }
 
 void Daemon::reload(ConfigLoader::Done done) {
@@ -367,6 +402,7 @@ void Daemon::apply(const LoadResult& result) {
   config_ = *result.config;
   running_ = result.config;
   const auto& shared = running_;
+  mail_.configure(loop_, *config_);
   // The data plane takes the new configuration (its VIP interfaces) before the new tables arrive.
   if (dataplane_) dataplane_->reload(shared);
   if (lvs_) {
@@ -374,6 +410,7 @@ void Daemon::apply(const LoadResult& result) {
   } else if (wantChecks() && !config_->virtual_servers.empty()) {
     lvs_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
   }
+  if (!options_.no_bfd) bfd_.apply(*config_);
   if (vrrp_) {
     vrrp_->reload(shared);  // on the VRRP thread; ha_suspend hears the outcome (setMasters)
   } else if (wantVrrp() && !config_->vrrp_instances.empty()) {
@@ -418,15 +455,16 @@ void Daemon::stop(const char* why) {
   notifySystemd("STOPPING=1");
   // Joined, at most its stop grace and a margin; a thread that did not end is left to the exit.
   if (vrrp_ && !vrrp_->stop()) (void)vrrp_.release();
+  bfd_.stop();  // AdminDown to every BFD neighbour
   loop_.stop();
 }
 
-// The VRRP thread's loop caught a fatal exception and stopped its engine in order (VIPs
-// released): keeld does not run on without VRRP, it stops and exits non-zero.
-void Daemon::failVrrp(const std::string& why) {
-  base::logError("VRRP thread failed: {}; stopping keeld", why);
+// The VRRP or BFD thread's loop caught a fatal exception and stopped its engine in order (VIPs
+// released, AdminDown sent): keeld does not run on without it, it stops and exits non-zero.
+void Daemon::failThread(const char* thread, const std::string& why) {
+  base::logError("{} thread failed: {}; stopping keeld", thread, why);
   failed_ = true;
-  stop("the VRRP thread failed");
+  stop(fmt::format("the {} thread failed", thread).c_str());
 }
 
 void Daemon::notifySystemd(std::string_view state) const {
@@ -447,6 +485,7 @@ void Daemon::writeStats(bool clear) {
   std::string text;
   if (const auto status = vrrp_ ? vrrp_->status() : nullptr) text = vrrp::statsText(*status);
   if (dataplane_) text += dataplane::statsText(*dataplane_);
+  text += bfd_.statsText();
   text += loopStatsText(loop_.stats());
   writeDump(runtime_dir_, "keel.stats", text);
   if (!clear) return;
@@ -489,7 +528,7 @@ int serve(const KeeldOptions& options, std::optional<model::Config> config,
     report.report(kExitFatal);
     return kExitFatal;
   }
-  const base::FdShares shares = planDescriptors(config);
+  const base::FdShares shares = planDescriptors(config, options.no_bfd);
   Daemon daemon(options, std::move(config), runtime_dir, **loop);
   daemon.setFdShares(shares);
   (*loop)->onFatal([&daemon](const std::string& why) { daemon.fail(why); });

@@ -31,8 +31,7 @@ constexpr std::array kFlags = {
              "Only run with VRRP subsystem (no checkers, no data plane)", true},
     FlagSpec{'C', "check", ArgKind::None, "",
              "Only run with Health-checker subsystem (checkers and data plane)", true},
-    FlagSpec{'B', "no_bfd", ArgKind::None, "",
-             "Don't run BFD subsystem (keel has none: accepted, no effect)", true},
+    FlagSpec{'B', "no_bfd", ArgKind::None, "", "Don't run BFD subsystem", true},
     FlagSpec{'\0', "all", ArgKind::None, "",
              "Force all child processes to run, even if have no "
              "configuration (keel is one process that always runs: accepted, no effect)",
@@ -218,8 +217,10 @@ base::Status applyOperator(const FlagSpec& f, const std::optional<std::string>& 
       o.core_dump = true;
       break;
     case 'B':
+      o.no_bfd = true;
+      break;
     case 'R':
-      break;  // keel has no BFD and no child processes to respawn
+      break;  // keel has no child processes to respawn
     default:
       break;
   }

@@ -55,6 +55,7 @@ struct KeeldOptions {
   bool keep_dataplane = false;  // -I: leave the XDP program attached on stop (IPVS's topology)
   bool vrrp_only = false;       // -P: VRRP, no checkers and no data plane
   bool check_only = false;      // -C: checkers and the data plane, no VRRP
+  bool no_bfd = false;          // -B: no BFD engine
   bool dump_conf = false;       // -d: the configuration summary to the log at start
   std::optional<std::string> pid_file;       // -p; unset: RUNTIME_DIR/keeld.pid
   std::vector<std::string> extra_pid_files;  // -r, -c: the same pid (keel is one process)

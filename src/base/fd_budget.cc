@@ -14,7 +14,9 @@ FdShares planFdShares(std::size_t limit, const FdNeeds& needs) {
   s.vrrp = needs.vrrp_instances == 0 ? 0 : needs.vrrp_instances * kVrrpPerInstance + kVrrpSlack;
   s.checkers = needs.checkers == 0 ? 0 : needs.checkers * kCheckersPerChecker + kCheckersSlack;
   s.scripts = needs.scripts * kScriptsPerScript + kScriptsSlack;
-  const std::size_t others = s.base + s.control + s.vrrp + s.checkers + s.scripts;
+  s.bfd = needs.bfd_sessions == 0 ? 0 : needs.bfd_sessions * kBfdPerSession + kBfdSlack;
+  s.mail = needs.mail ? kMailShare : 0;
+  const std::size_t others = s.base + s.control + s.vrrp + s.checkers + s.scripts + s.bfd + s.mail;
   s.dataplane = limit > others ? limit - others : 0;
   s.tight = s.dataplane < kMinDataplane;
   return s;
@@ -22,8 +24,9 @@ FdShares planFdShares(std::size_t limit, const FdNeeds& needs) {
 
 std::string describe(const FdShares& s) {
   return fmt::format(
-      "limit {}: base {}, control {}, VRRP {}, checkers {}, scripts {}, data plane {}", s.limit,
-      s.base, s.control, s.vrrp, s.checkers, s.scripts, s.dataplane);
+      "limit {}: base {}, control {}, VRRP {}, checkers {}, scripts {}, BFD {}, mail {}, data "
+      "plane {}",
+      s.limit, s.base, s.control, s.vrrp, s.checkers, s.scripts, s.bfd, s.mail, s.dataplane);
 }
 
 std::size_t openDescriptors() {

@@ -19,13 +19,27 @@ TEST(FdBudgetTest, TheDataPlaneGetsWhatTheConfiguredPartsLeave) {
   EXPECT_EQ(s.base + s.control + s.vrrp + s.checkers + s.scripts + s.dataplane, 1024U);
   EXPECT_FALSE(s.tight);
   EXPECT_EQ(describe(s),
-            "limit 1024: base 52, control 64, VRRP 16, checkers 36, scripts 38, data plane 818");
+            "limit 1024: base 52, control 64, VRRP 16, checkers 36, scripts 38, BFD 0, mail 0, "
+            "data plane 818");
+}
+
+TEST(FdBudgetTest, BfdSessionsAndAlertMailsHaveSharesTheDataPlaneCannotTake) {
+  const FdShares s = planFdShares(1024, {.open_at_start = 20, .bfd_sessions = 3, .mail = true});
+  EXPECT_EQ(s.bfd, 3 * kBfdPerSession + kBfdSlack);
+  EXPECT_EQ(s.mail, kMailShare);
+  EXPECT_EQ(s.base + s.control + s.vrrp + s.checkers + s.scripts + s.bfd + s.mail + s.dataplane,
+            1024U);
+  EXPECT_EQ(describe(s),
+            "limit 1024: base 52, control 64, VRRP 0, checkers 0, scripts 32, BFD 11, mail 2, "
+            "data plane 863");
 }
 
 TEST(FdBudgetTest, PartsThatAreNotConfiguredTakeNothing) {
   const FdShares s = planFdShares(4096, {.open_at_start = 10});
   EXPECT_EQ(s.vrrp, 0U);
   EXPECT_EQ(s.checkers, 0U);
+  EXPECT_EQ(s.bfd, 0U);
+  EXPECT_EQ(s.mail, 0U);
   EXPECT_EQ(s.dataplane, 4096 - (10 + kBaseSlack) - kControlShare - kScriptsSlack);
 }
 

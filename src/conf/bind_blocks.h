@@ -1,7 +1,8 @@
 // The top-level blocks' binders, one file per area (bind_global.cc, bind_vrrp.cc, bind_lvs.cc,
-// bind_check.cc). Internal to conf.
+// bind_check.cc, bind_bfd.cc). Internal to conf.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -17,6 +18,10 @@ void bindSyncGroup(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVrrpInstance(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVirtualServerGroup(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVirtualServer(const Statement& s, model::Config& c, BindContext& ctx);
+void bindBfdInstance(const Statement& s, model::Config& c, BindContext& ctx);
+// vrrp_instance `instance`'s track_bfd block.
+void bindTrackBfd(const Statement& s, const std::string& instance,
+                  std::vector<model::TrackRef>& list, BindContext& ctx);
 
 // The keywords each file's bind tables have, by block (binder.h boundKeywords()).
 std::vector<std::string_view> globalBound();               // global_defs
@@ -24,5 +29,6 @@ std::vector<std::string_view> vrrpBound(Block block);      // VRRP blocks; empty
 std::vector<std::string_view> lvsBound(Block block);       // virtual servers and checkers
 std::vector<std::string_view> instanceBound(Block block);  // vrrp_instance, authentication
 std::vector<std::string_view> checkBound(Block block);     // checkers, url, host
+std::vector<std::string_view> bfdBound();                  // bfd_instance
 
 }  // namespace keel::conf

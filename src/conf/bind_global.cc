@@ -28,6 +28,10 @@ void bindSmtpServer(const Statement& s, G& g, BindContext& ctx) {
   }
 }
 
+void setOptFlag(const Statement& s, std::optional<bool>& field, BindContext& ctx) {
+  if (auto f = ctx.flag(s)) field = *f;
+}
+
 void bindUser(const Statement& s, model::Script& field, BindContext& ctx) {
   if (!ctx.args(s, 1, 2)) return;
   field.user = s.args[0].text;
@@ -167,17 +171,18 @@ void bindClientPrefix(const Statement& s, G& g, BindContext& ctx) {
   g.proxy_client_prefix6 = static_cast<int>(*v6);
 }
 
-// vrrp_cpu_affinity CPU [CPU]...: the VRRP thread's CPUs (ids as /proc/cpuinfo's "processor").
-void bindCpuAffinity(const Statement& s, G& g, BindContext& ctx) {
+// vrrp_cpu_affinity / bfd_cpu_affinity CPU [CPU]...: the thread's CPUs (ids as /proc/cpuinfo's
+// "processor").
+void bindCpus(const Statement& s, std::vector<int>& cpus, BindContext& ctx) {
   if (!ctx.args(s, 1, 1024)) return;
-  g.vrrp_cpu_affinity.clear();
+  cpus.clear();
   for (std::size_t i = 0; i < s.args.size(); ++i) {
     auto cpu = parseInt(s.keyword, s.args[i].text, 0, 1023);
     if (!cpu) {
       ctx.error(s, static_cast<int>(i), cpu.error().message);
       continue;
     }
-    g.vrrp_cpu_affinity.push_back(static_cast<int>(*cpu));
+    cpus.push_back(static_cast<int>(*cpu));
   }
 }
 
@@ -193,7 +198,7 @@ void bindRlimitRttime(const Statement& s, G& g, BindContext& ctx) {
 constexpr D kMaxDelay = seconds(86400);
 
 // Implemented keywords, and warned ones whose values are still checked (keyword_table.h).
-constexpr std::array<Keyword<G>, 43> kGlobalDefs = {{
+constexpr std::array<Keyword<G>, 46> kGlobalDefs = {{
     {"router_id", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.router_id); }},
     {"notification_email", Shape::Block, bindNotificationEmail},
     {"notification_email_from", Shape::Value,
@@ -205,10 +210,23 @@ constexpr std::array<Keyword<G>, 43> kGlobalDefs = {{
      [](auto& s, G& g, auto& ctx) {
        ctx.setTimer(s, g.smtp_connect_timeout, seconds(1), seconds(3600));
      }},
-    {"smtp_alert", Shape::Value, [](auto& s, G&, auto& ctx) { (void)ctx.flag(s); }},
-    {"smtp_alert_vrrp", Shape::Value, [](auto& s, G&, auto& ctx) { (void)ctx.flag(s); }},
-    {"smtp_alert_checker", Shape::Value, [](auto& s, G&, auto& ctx) { (void)ctx.flag(s); }},
-    {"no_email_faults", Shape::Value, [](auto& s, G&, auto& ctx) { (void)ctx.args(s, 0, 0); }},
+    {"smtp_alert", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { setOptFlag(s, g.smtp_alert, ctx); }},
+    {"smtp_alert_vrrp", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { setOptFlag(s, g.smtp_alert_vrrp, ctx); }},
+    {"smtp_alert_checker", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { setOptFlag(s, g.smtp_alert_checker, ctx); }},
+    {"no_email_faults", Shape::Value,
+     [](auto& s, G& g, auto& ctx) {
+       if (ctx.args(s, 0, 0)) g.no_email_faults = true;
+     }},
+    {"bfd_rt_priority", Shape::Value,
+     [](auto& s, G& g, auto& ctx) {
+       if (auto v = ctx.integer(s, 1, 99)) g.bfd_rt_priority = static_cast<int>(*v);
+     }},
+    {"bfd_cpu_affinity", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { bindCpus(s, g.bfd_cpu_affinity, ctx); }},
+    {"bfd_no_swap", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.bfd_no_swap); }},
     {"script_user", Shape::Value,
      [](auto& s, G& g, auto& ctx) { bindUser(s, g.script_user, ctx); }},
     {"enable_script_security", Shape::Value,
@@ -241,7 +259,8 @@ constexpr std::array<Keyword<G>, 43> kGlobalDefs = {{
     {"vrrp_check_unicast_src", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_check_unicast_src); }},
     {"vrrp_rt_priority", Shape::Value, bindRtPriority},
-    {"vrrp_cpu_affinity", Shape::Value, bindCpuAffinity},
+    {"vrrp_cpu_affinity", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { bindCpus(s, g.vrrp_cpu_affinity, ctx); }},
     {"vrrp_no_swap", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_no_swap); }},
     {"vrrp_rlimit_rttime", Shape::Value, bindRlimitRttime},

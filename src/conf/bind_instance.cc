@@ -160,7 +160,7 @@ void bindSourceIp(const Statement& s, Draft& d, BindContext& ctx) {
 
 constexpr D kMaxDelay = seconds(86400);
 
-constexpr std::array<Keyword<Draft>, 33> kInstance = {{
+constexpr std::array<Keyword<Draft>, 34> kInstance = {{
     {"state", Shape::Value, bindState},
     {"interface", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) {
@@ -200,6 +200,8 @@ constexpr std::array<Keyword<Draft>, 33> kInstance = {{
      [](auto& s, Draft& d, auto& ctx) { bindTracks(s, d.vi.name, d.vi.track_script, 253, ctx); }},
     {"track_file", Shape::Block,
      [](auto& s, Draft& d, auto& ctx) { bindTracks(s, d.vi.name, d.vi.track_file, 254, ctx); }},
+    {"track_bfd", Shape::Block,
+     [](auto& s, Draft& d, auto& ctx) { bindTrackBfd(s, d.vi.name, d.vi.track_bfd, ctx); }},
     {"dont_track_primary", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) { ctx.setFlag(s, d.vi.dont_track_primary); }},
     {"nopreempt", Shape::Value, [](auto& s, Draft& d, auto& ctx) { ctx.setFlag(s, d.vi.nopreempt); }},
@@ -231,7 +233,8 @@ constexpr std::array<Keyword<Draft>, 33> kInstance = {{
     {"notify_stop", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) { ctx.setScript(s, d.vi.notify.stop); }},
     {"notify", Shape::Value, [](auto& s, Draft& d, auto& ctx) { ctx.setScript(s, d.vi.notify.any); }},
-    {"smtp_alert", Shape::Value, [](auto& s, Draft& d, auto& ctx) { ctx.setFlag(s, d.vi.smtp_alert); }},
+    {"smtp_alert", Shape::Value,
+     [](auto& s, Draft& d, auto& ctx) { setOptFlag(s, d.vi.smtp_alert, ctx); }},
     {"accept", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) {
        if (ctx.args(s, 0, 0)) d.accept_set = true;

@@ -171,7 +171,9 @@ constexpr std::array<Keyword<RsDraft>, 17> kRealServerOwn = {{
     {"inhibit_on_failure", Shape::Value,
      bindInheritedFlag<RsDraft, &Inherited::inhibit_on_failure>},
     {"smtp_alert", Shape::Value,
-     [](auto& s, RsDraft& d, auto& ctx) { ctx.setFlag(s, d.rs.smtp_alert); }},
+     [](auto& s, RsDraft& d, auto& ctx) {
+       if (auto f = ctx.flag(s)) d.rs.smtp_alert = *f;
+     }},
     {"virtualhost", Shape::Value,
      [](auto& s, RsDraft& d, auto& ctx) {
        if (auto v = ctx.word(s)) d.inherited.virtualhost = *v;
@@ -328,7 +330,9 @@ constexpr std::array<Keyword<VD>, 26> kVirtualServerOwn = {{
     {"ha_suspend", Shape::Value,
      [](auto& s, VD& d, auto& ctx) { ctx.setFlag(s, d.vs.ha_suspend); }},
     {"smtp_alert", Shape::Value,
-     [](auto& s, VD& d, auto& ctx) { ctx.setFlag(s, d.vs.smtp_alert); }},
+     [](auto& s, VD& d, auto& ctx) {
+       if (auto f = ctx.flag(s)) d.vs.smtp_alert = *f;
+     }},
     {"real_server", Shape::Block, bindRealServer},
     {"sh-port", Shape::Value, bindSchedulerFlag},
     {"sh-fallback", Shape::Value, bindSchedulerFlag},

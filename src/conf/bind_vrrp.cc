@@ -113,7 +113,10 @@ constexpr std::array<Keyword<SG>, 7> kSyncGroup = {{
     {"notify_stop", Shape::Value,
      [](auto& s, SG& g, auto& ctx) { ctx.setScript(s, g.notify.stop); }},
     {"notify", Shape::Value, [](auto& s, SG& g, auto& ctx) { ctx.setScript(s, g.notify.any); }},
-    {"smtp_alert", Shape::Value, [](auto& s, SG& g, auto& ctx) { ctx.setFlag(s, g.smtp_alert); }},
+    {"smtp_alert", Shape::Value,
+     [](auto& s, SG& g, auto& ctx) {
+       if (auto f = ctx.flag(s)) g.smtp_alert = *f;
+     }},
 }};
 
 }  // namespace
@@ -175,6 +178,8 @@ std::vector<std::string_view> vrrpBound(Block block) {
       return namesOf(kTrackFile);
     case Block::SyncGroup:
       return namesOf(kSyncGroup);
+    case Block::BfdInstance:
+      return bfdBound();
     default:
       return instanceBound(block);
   }

@@ -12,7 +12,7 @@ namespace {
 
 using C = model::Config;
 
-constexpr std::array<Keyword<C>, 9> kTopLevel = {{
+constexpr std::array<Keyword<C>, 10> kTopLevel = {{
     {"instance", Shape::Value, [](auto& s, C& c, auto& ctx) { ctx.setWord(s, c.instance); }},
     {"global_defs", Shape::Block, bindGlobalDefs},
     {"vrrp_script", Shape::Block, bindVrrpScript},
@@ -22,6 +22,7 @@ constexpr std::array<Keyword<C>, 9> kTopLevel = {{
     {"vrrp_instance", Shape::Block, bindVrrpInstance},
     {"virtual_server_group", Shape::Block, bindVirtualServerGroup},
     {"virtual_server", Shape::Block, bindVirtualServer},
+    {"bfd_instance", Shape::Block, bindBfdInstance},
 }};
 
 }  // namespace

@@ -13,15 +13,21 @@ using B = Block;
 constexpr Blocks kTop = in(B::Top);
 constexpr Blocks kGlobal = in(B::GlobalDefs);
 
-constexpr std::string_view kMail =
-    "keel sends no e-mail alerts yet; transitions and checker results are in the log, the notify "
-    "scripts and the notify FIFOs";
+constexpr std::string_view kMailNotSent =
+    "keel mails VRRP instance transitions only (docs/mail.md); sync group, virtual server and "
+    "real server changes are in the log, the notify scripts and the notify FIFOs";
 constexpr std::string_view kSnmp =
     "keel has no SNMP agent; its state is served as Prometheus metrics (keel_metrics_listen, "
     "docs/metrics.md) and by keelctl";
 constexpr std::string_view kOneProcess =
     "keel runs as one process, keeld: keepalived's per-process settings (names, scheduling of the "
-    "checker and BFD processes) have nothing to apply to";
+    "checker process) have nothing to apply to";
+constexpr std::string_view kBfdNice =
+    "keel does not set the BFD thread's nice value; use bfd_rt_priority, which runs the BFD "
+    "thread SCHED_RR (docs/bfd.md) and outranks every nice value";
+constexpr std::string_view kRtTime =
+    "RLIMIT_RTTIME is per process in Linux, and keel is one process: vrrp_rlimit_rttime sets it "
+    "for every real-time thread, the BFD one included";
 constexpr std::string_view kVrrpNice =
     "keel does not set the VRRP thread's nice value; the thread runs SCHED_RR priority 1 by "
     "default (vrrp_rt_priority, docs/vrrp.md), which no nice value outranks; remove it";
@@ -73,8 +79,8 @@ constexpr std::array kRows = {
     refused("garp_group", kTop, kGarp),
     // -- global_defs -----------------------------------------------------------------------
     implemented("router_id", kGlobal,
-                "names the director in keel's dumps (keeld -d, keelctl dump); keepalived also "
-                "puts it in mails, which keel does not send"),
+                "names the director in keel's dumps (keeld -d, keelctl dump) and in the subject "
+                "of alert mails"),
     implemented("script_user", kGlobal),
     implemented("enable_script_security", kGlobal),
     implemented("notify_fifo", kGlobal),
@@ -155,12 +161,13 @@ constexpr std::array kRows = {
     warned("checker_no_swap", kGlobal, kOneProcess),
     warned("checker_rlimit_rtime", kGlobal, kOneProcess),
     warned("checker_rlimit_rttime", kGlobal, kOneProcess),
-    warned("bfd_priority", kGlobal, kOneProcess),
-    warned("bfd_rt_priority", kGlobal, kOneProcess),
-    warned("bfd_cpu_affinity", kGlobal, kOneProcess),
-    warned("bfd_no_swap", kGlobal, kOneProcess),
-    warned("bfd_rlimit_rtime", kGlobal, kOneProcess),
-    warned("bfd_rlimit_rttime", kGlobal, kOneProcess),
+    refused("bfd_priority", kGlobal, kBfdNice),
+    implemented("bfd_rt_priority", kGlobal,
+                "the BFD thread's SCHED_RR priority; unset, it runs with normal scheduling"),
+    implemented("bfd_cpu_affinity", kGlobal, "the BFD thread's CPUs"),
+    implemented("bfd_no_swap", kGlobal, "keeld's memory is locked (mlockall)"),
+    warned("bfd_rlimit_rtime", kGlobal, kRtTime),
+    warned("bfd_rlimit_rttime", kGlobal, kRtTime),
     warned("vrrp_netlink_cmd_rcv_bufs", kGlobal, kBuffers),
     warned("vrrp_netlink_cmd_rcv_bufs_force", kGlobal, kBuffers),
     warned("vrrp_netlink_monitor_rcv_bufs", kGlobal, kBuffers),
@@ -173,17 +180,19 @@ constexpr std::array kRows = {
     warned("process_monitor_rcv_bufs_force", kGlobal, kBuffers),
     warned("vrrp_rx_bufs_policy", kGlobal, kBuffers),
     warned("vrrp_rx_bufs_multiplier", kGlobal, kBuffers),
-    warned("notification_email", kGlobal, kMail),
-    warned("notification_email_from", kGlobal, kMail),
-    warned("smtp_server", kGlobal, kMail),
-    warned("smtp_helo_name", kGlobal, kMail),
-    warned("smtp_connect_timeout", kGlobal, kMail),
-    warned("smtp_alert", kGlobal | B::Instance | B::SyncGroup | B::VirtualServer | B::RealServer,
-           kMail),
-    warned("smtp_alert_vrrp", kGlobal, kMail),
-    warned("smtp_alert_checker", kGlobal, kMail),
-    warned("no_email_faults", kGlobal, kMail),
-    warned("no_checker_emails", kGlobal, kMail),
+    implemented("notification_email", kGlobal, "docs/mail.md"),
+    implemented("notification_email_from", kGlobal),
+    implemented("smtp_server", kGlobal, "a host name is resolved once, when keeld reads it"),
+    implemented("smtp_helo_name", kGlobal),
+    implemented("smtp_connect_timeout", kGlobal, "bounds the connect and each server reply"),
+    implemented("smtp_alert", kGlobal | B::Instance,
+                "VRRP instance transitions; in global_defs also the default of the alerts keel "
+                "does not send"),
+    warned("smtp_alert", B::SyncGroup | B::VirtualServer | B::RealServer, kMailNotSent),
+    implemented("smtp_alert_vrrp", kGlobal),
+    warned("smtp_alert_checker", kGlobal, kMailNotSent),
+    implemented("no_email_faults", kGlobal),
+    warned("no_checker_emails", kGlobal, kMailNotSent),
     warned("enable_snmp_vrrp", kGlobal, kSnmp),
     warned("enable_snmp_checker", kGlobal, kSnmp),
     warned("enable_snmp_rfc", kGlobal, kSnmp),

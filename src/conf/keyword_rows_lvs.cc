@@ -32,8 +32,8 @@ constexpr std::string_view kFileCheck =
     "keel does not run FILE_CHECK yet (a real server checked only by it would always be in "
     "service); use MISC_CHECK with a script that reads the file";
 constexpr std::string_view kBfdCheck =
-    "keel has no BFD engine yet (a real server checked only by BFD_CHECK would always be in "
-    "service); use TCP_CHECK or MISC_CHECK";
+    "keel's checkers do not follow BFD sessions yet (a real server checked only by BFD_CHECK "
+    "would always be in service); use TCP_CHECK or MISC_CHECK";
 constexpr std::string_view kFwmark =
     "fwmark services need the IPVS data plane (XDP runs before netfilter sets the mark, and the "
     "proxy sees no marks); set keel_dataplane ipvs, or use an address and port";

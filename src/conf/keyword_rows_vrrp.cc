@@ -25,8 +25,7 @@ constexpr std::string_view kRoutes =
 constexpr std::string_view kTrackProcess =
     "keel does not track processes yet; use a vrrp_script that checks the process (for "
     "example `pidof NAME`)";
-constexpr std::string_view kBfd =
-    "keel has no BFD engine yet; remove it (a vrrp_script can check the peer instead)";
+constexpr Blocks kBfd = in(B::BfdInstance);
 constexpr std::string_view kGroupTrack =
     "keel does not apply a sync group's own trackers yet; put the track_* block in each member "
     "vrrp_instance";
@@ -41,7 +40,8 @@ constexpr std::array kRows = {
     implemented("track_file", kTop | B::Instance),
     implemented("vrrp_track_file", kTop),
     refused("vrrp_track_process", kTop, kTrackProcess),
-    refused("bfd_instance", kTop, kBfd),
+    implemented("bfd_instance", kTop,
+                "a BFD session on a thread of keeld's (docs/bfd.md); keeld -B leaves it out"),
     // -- vrrp_instance ---------------------------------------------------------------------
     implemented("state", kVi),
     implemented("interface", kVi),
@@ -125,7 +125,7 @@ constexpr std::array kRows = {
     refused("virtual_rules", kVi, kRoutes),
     refused("vrf", kVi, "keel does not bind instances to a VRF yet; remove it"),
     refused("track_process", kVi | B::SyncGroup, kTrackProcess),
-    refused("track_bfd", kVi | B::SyncGroup, kBfd),
+    implemented("track_bfd", kVi, "FAULT or a weight as keepalived 2.2.7 (docs/bfd.md)"),
     refused("lvs_sync_daemon_interface", kVi,
             "keepalived's deprecated form; use global_defs lvs_sync_daemon IF VI (with "
             "keel_dataplane ipvs)"),
@@ -136,19 +136,35 @@ constexpr std::array kRows = {
     refused("track_interface", kSg, kGroupTrack),
     refused("track_script", kSg, kGroupTrack),
     refused("track_file", kSg, kGroupTrack),
+    refused("track_bfd", kSg, kGroupTrack),
     refused("global_tracking", kSg, kGroupTrack),
     refused("sync_group_tracking_weight", kSg, kGroupTrack),
     // -- vrrp_script, track_file -----------------------------------------------------------
     implemented("script", kScript),
     implemented("interval", kScript),
     implemented("timeout", kScript),
-    implemented("weight", kScript | B::TrackFile),
+    implemented("weight", kScript | B::TrackFile | B::BfdInstance),
     implemented("rise", kScript),
     implemented("fall", kScript),
     implemented("user", kScript),
     implemented("init_fail", kScript),
     implemented("file", kFile),
     implemented("init_file", kFile),
+    // -- bfd_instance ----------------------------------------------------------------------
+    implemented("neighbor_ip", kBfd),
+    implemented("neighbour_ip", kBfd),
+    implemented("source_ip", kBfd),
+    implemented("min_rx", kBfd),
+    implemented("min_tx", kBfd),
+    implemented("idle_tx", kBfd),
+    implemented("multiplier", kBfd),
+    implemented("passive", kBfd),
+    implemented("ttl", kBfd,
+                "keel sends 255 (IPv4 and IPv6, RFC 5881 §5); it sets the receive check"),
+    implemented("hoplimit", kBfd, "as ttl"),
+    implemented("max_hops", kBfd),
+    implemented("vrrp", kBfd),
+    implemented("checker", kBfd, "BFD_CHECK is refused, so no checker hears the session yet"),
     // -- refused blocks' keywords ----------------------------------------------------------
     refused("process", in(B::TrackProcess), kTrackProcess),
     refused("param_match", in(B::TrackProcess), kTrackProcess),
@@ -158,25 +174,12 @@ constexpr std::array kRows = {
     refused("delay", in(B::TrackProcess), kTrackProcess),
     refused("fork_delay", in(B::TrackProcess), kTrackProcess),
     refused("terminate_delay", in(B::TrackProcess), kTrackProcess),
-    refused("weight", B::TrackProcess | B::BfdInstance, "its block is refused"),
+    refused("weight", in(B::TrackProcess), "its block is refused"),
     refused("garp_interval", in(B::GarpGroup), kGarpGroup),
     refused("gna_interval", in(B::GarpGroup), kGarpGroup),
     refused("interface", in(B::GarpGroup), kGarpGroup),
     refused("interfaces", in(B::GarpGroup), kGarpGroup),
     refused("group", in(B::TrackGroup), kTrackGroup),
-    refused("neighbor_ip", in(B::BfdInstance), kBfd),
-    refused("neighbour_ip", in(B::BfdInstance), kBfd),
-    refused("source_ip", in(B::BfdInstance), kBfd),
-    refused("min_rx", in(B::BfdInstance), kBfd),
-    refused("min_tx", in(B::BfdInstance), kBfd),
-    refused("idle_tx", in(B::BfdInstance), kBfd),
-    refused("multiplier", in(B::BfdInstance), kBfd),
-    refused("passive", in(B::BfdInstance), kBfd),
-    refused("ttl", in(B::BfdInstance), kBfd),
-    refused("max_hops", in(B::BfdInstance), kBfd),
-    refused("hoplimit", in(B::BfdInstance), kBfd),
-    refused("vrrp", in(B::BfdInstance), kBfd),
-    refused("checker", in(B::BfdInstance), kBfd),
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "model/bfd.h"
 #include "model/global_defs.h"
 #include "model/virtual_server.h"
 #include "model/vrrp.h"
@@ -21,6 +22,7 @@ struct Config {
   std::vector<VrrpInstance> vrrp_instances;
   std::vector<VirtualServerGroup> virtual_server_groups;
   std::vector<VirtualServer> virtual_servers;
+  std::vector<BfdInstance> bfd_instances;
 
   friend bool operator==(const Config&, const Config&) = default;
 };

@@ -49,6 +49,16 @@ struct GlobalDefs {
   std::uint16_t smtp_server_port = 25;
   std::string smtp_helo_name;
   Duration smtp_connect_timeout = std::chrono::seconds(30);
+  // The defaults of every smtp_alert below them (docs/mail.md); unset: not given.
+  std::optional<bool> smtp_alert;
+  std::optional<bool> smtp_alert_vrrp;
+  std::optional<bool> smtp_alert_checker;
+  bool no_email_faults = false;  // no mail for a VRRP FAULT state
+  // The BFD thread (src/bfd/engine_thread.h): SCHED_RR priority 1..99 (unset: normal
+  // scheduling), the CPUs it may run on, mlockall.
+  std::optional<int> bfd_rt_priority;
+  std::vector<int> bfd_cpu_affinity;
+  bool bfd_no_swap = false;
   Script script_user;  // only user/group are used
   bool enable_script_security = false;
   Script notify_fifo;  // argv[0] is the FIFO path; user/group own it

@@ -53,6 +53,8 @@ void checkReferences(const Config& c, std::vector<Problem>& out) {
   for (const VrrpScript& s : c.vrrp_scripts) scripts.insert(s.name);
   std::set<std::string> files;
   for (const TrackFile& f : c.track_files) files.insert(f.name);
+  std::set<std::string> bfds;
+  for (const BfdInstance& b : c.bfd_instances) bfds.insert(b.name);
   for (const SyncGroup& g : c.sync_groups) {
     for (const std::string& m : g.members) {
       if (!instances.contains(m)) {
@@ -75,6 +77,13 @@ void checkReferences(const Config& c, std::vector<Problem>& out) {
         out.push_back({true,
                        fmt::format("({}) track_file {} is not defined", vi.name, t.name),
                        {"vrrp_instance", vi.name, "track_file", t.name}});
+      }
+    }
+    for (const TrackRef& t : vi.track_bfd) {
+      if (!bfds.contains(t.name)) {
+        out.push_back({true,
+                       fmt::format("({}) track bfd {} not found", vi.name, t.name),
+                       {"vrrp_instance", vi.name, "track_bfd", t.name}});
       }
     }
   }

@@ -144,7 +144,9 @@ struct RealServer {
   Script notify_down;
   int uthreshold = 0;
   int lthreshold = 0;
-  bool smtp_alert = true;
+  // unset: smtp_alert_checker, else smtp_alert, else on (keepalived keeps this default for
+  // compatibility; every other smtp_alert defaults to off)
+  std::optional<bool> smtp_alert;
   std::vector<Checker> checkers;  // none: always up
 
   friend bool operator==(const RealServer&, const RealServer&) = default;
@@ -195,7 +197,7 @@ struct VirtualServer {
   std::optional<SorryServer> sorry_server;
   std::string virtualhost;
   bool ha_suspend = false;
-  bool smtp_alert = false;
+  std::optional<bool> smtp_alert;  // unset: smtp_alert_checker, else smtp_alert, else off
   std::vector<RealServer> real_servers;
 
   friend bool operator==(const VirtualServer&, const VirtualServer&) = default;

@@ -57,7 +57,7 @@ struct SyncGroup {
   std::vector<TrackRef> track_script;
   std::vector<TrackRef> track_file;
   Notify notify;
-  bool smtp_alert = false;
+  std::optional<bool> smtp_alert;  // unset: smtp_alert_vrrp, else smtp_alert, else off
 
   friend bool operator==(const SyncGroup&, const SyncGroup&) = default;
 };
@@ -104,6 +104,7 @@ struct VrrpInstance {
   std::vector<TrackRef> track_interface;
   std::vector<TrackRef> track_script;
   std::vector<TrackRef> track_file;
+  std::vector<TrackRef> track_bfd;  // bfd_instance names (model/bfd.h)
   bool dont_track_primary = false;
   bool nopreempt = false;
   Duration preempt_delay{};
@@ -116,8 +117,8 @@ struct VrrpInstance {
   std::optional<Duration> garp_lower_prio_delay;
   std::optional<int> garp_lower_prio_repeat;
   Notify notify;
-  bool smtp_alert = false;
-  bool accept = true;  // no_accept clears it
+  std::optional<bool> smtp_alert;  // unset: smtp_alert_vrrp, else smtp_alert, else off
+  bool accept = true;              // no_accept clears it
 
   friend bool operator==(const VrrpInstance&, const VrrpInstance&) = default;
 };

@@ -100,6 +100,7 @@ EngineStatus Engine::status() const {
 }
 
 void Engine::start() {
+  started_ = true;
   if (!options_.keep_addresses_on_stop) {
     for (auto& instance : instances_) instance->removeStaleAddresses();
   }

@@ -1,10 +1,11 @@
 // The VRRP engine: every vrrp_instance of a configuration on one event loop (the VRRP thread's,
 // vrrp/engine_thread.h), with what feeds them — interface and address events from netlink,
-// vrrp_script runs with rise/fall, track_file values — aggregated per instance into FAULT and a
-// priority delta (docs/reference/keepalived.md §2.6-2.7), notify scripts run as child processes
-// and FIFO lines. It reaches the OS only through net::Sockets (the kernel's, or FakeNet in unit
-// tests) and the loop's clock. Every configured instance exists (no null instances): one that
-// cannot bind is in FAULT with its reason until it can (vrrp/instance.h). The loop's thread only.
+// vrrp_script runs with rise/fall, track_file values, BFD session states its owner posts
+// (setBfdState) — aggregated per instance into FAULT and a priority delta
+// (docs/reference/keepalived.md §2.6-2.7), notify scripts run as child processes and FIFO lines. It
+// reaches the OS only through net::Sockets (the kernel's, or FakeNet in unit tests) and the loop's
+// clock. Every configured instance exists (no null instances): one that cannot bind is in FAULT
+// with its reason until it can (vrrp/instance.h). The loop's thread only.
 #pragma once
 
 #include <cstddef>
@@ -70,6 +71,12 @@ class Engine {
   // keep their rise/fall verdict; tracking is re-evaluated. REQUIRES: start() was called.
   base::Status reload(std::shared_ptr<const model::Config> config);
 
+  // A BFD session is Up or not (EngineThread::setBfdState posts bfd::Events here): the instances
+  // that track it (track_bfd) are re-evaluated. A session not heard of yet is not Up, as in
+  // keepalived, so an unweighted track_bfd holds its instance in FAULT until the session first
+  // comes Up.
+  void setBfdState(const std::string& session, bool up);
+
   const std::vector<std::unique_ptr<Instance>>& instances() const { return instances_; }
   const model::Config& config() const { return *config_; }
   EngineStatus status() const;
@@ -126,10 +133,12 @@ class Engine {
   std::map<std::string, std::unique_ptr<ScriptRunner>> scripts_;
   std::map<std::string, std::int64_t> file_values_;  // track_file name -> last value read
   std::unique_ptr<base::Timer> file_timer_;
-  event::Notifier notifier_;  // notify scripts
+  std::map<std::string, bool> bfd_up_;  // bfd_instance name -> Up
+  event::Notifier notifier_;            // notify scripts
   std::vector<std::unique_ptr<Group>> groups_;
   std::map<const Instance*, Group*> group_of_;
   bool reconciling_ = false;
+  bool started_ = false;
   bool stopping_ = false;
   bool change_posted_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for work posted to the loop

@@ -120,6 +120,7 @@ void EngineThread::run(std::shared_ptr<const model::Config> config,
     return;
   }
   engine_ = engine->get();
+  for (const auto& [session, up] : options_.bfd_states) engine_->setBfdState(session, up);
   engine_->start();
   publish();
   started.set_value(base::ok());
@@ -187,6 +188,13 @@ void EngineThread::reload(std::shared_ptr<const model::Config> config) {
     if (engine_ == nullptr) return;
     (void)engine_->reload(std::move(config));
     publish();
+  });
+}
+
+void EngineThread::setBfdState(std::string session, bool up) {
+  if (stopped_) return;
+  loop_->post([this, session = std::move(session), up] {
+    if (engine_ != nullptr) engine_->setBfdState(session, up);
   });
 }
 

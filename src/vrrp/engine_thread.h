@@ -5,9 +5,9 @@
 // keepalived's vrrp_rt_priority (SCHED_RR), vrrp_cpu_affinity, vrrp_no_swap and
 // vrrp_rlimit_rttime where the configuration gives them.
 //
-// Crossing threads: reload() and stop() post to the VRRP loop. After each change the VRRP thread
-// publishes an immutable status snapshot into a box readers take it from (status(), any thread)
-// and wakes the main loop through an eventfd; there the VIPs MASTER instances hold go to
+// Crossing threads: reload(), setBfdState() and stop() post to the VRRP loop. After each change the
+// VRRP thread publishes an immutable status snapshot into a box readers take it from (status(), any
+// thread) and wakes the main loop through an eventfd; there the VIPs MASTER instances hold go to
 // on_masters. A fatal exception on the VRRP loop (event/loop.h) stops the engine in order there
 // and reaches the main loop the same way, as on_fatal. The VRRP thread only ever try-locks the box:
 // a reader that holds it (even one preempted there) delays the snapshot by a retry, never an
@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -76,6 +77,9 @@ class EngineThread {
     // (event/loop.h): the engine is stopping in order as on stop() (VIPs released, then the
     // notify scripts' grace) and the thread then ends; keeld should stop too.
     std::function<void(const std::string& why)> on_fatal;
+    // track_bfd: the BFD sessions' states when VRRP starts after BFD (Engine::setBfdState before
+    // Engine::start), so that an instance tracking an Up session does not start in FAULT.
+    std::map<std::string, bool> bfd_states;
   };
 
   // Starts the thread, creates the engine on it and starts it. Errors: Engine::create's.
@@ -88,6 +92,9 @@ class EngineThread {
   // Hands the engine a new configuration (Engine::reload, on the VRRP thread). Refused
   // configurations are logged there; check them first with vrrp::checkConfig.
   void reload(std::shared_ptr<const model::Config> config);
+
+  // A BFD session is Up or not (Engine::setBfdState, on the VRRP thread); returns at once.
+  void setBfdState(std::string session, bool up);
 
   // Engine::stop() on the VRRP thread, then up to kStopGrace for the scripts it started, then
   // their groups are killed and the thread ends. Waits at most kStopGrace + `margin`; false when

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <new>
 #include <span>
 #include <sstream>
@@ -101,8 +102,10 @@ class EngineThreadTest : public ::testing::Test {
   }
   void TearDown() override { (void)std::system(("rm -rf " + dir_).c_str()); }
 
-  void start(std::shared_ptr<const model::Config> config) {
+  void start(std::shared_ptr<const model::Config> config,
+             std::map<std::string, bool> bfd_states = {}) {
     EngineThread::Options o;
+    o.bfd_states = std::move(bfd_states);
     o.engine.sockets = &sockets_;
     o.main = main_.get();
     o.on_masters = [this](std::set<base::IpAddress> m) { masters_ = std::move(m); };
@@ -150,6 +153,28 @@ TEST_F(EngineThreadTest, MasterVipsReachTheMainLoopAndStatusIsPublished) {
   ASSERT_TRUE(runMainUntil([&] { return masters_.empty(); }));
   EXPECT_FALSE(net_.hasAddress("eth0", "198.18.0.100"));
   EXPECT_EQ(thread_->status()->instances[0].state, State::Init);
+}
+
+// track_bfd across threads: VRRP starting after BFD takes the sessions' states before it starts
+// (an instance tracking an Up session does not start in FAULT), and session events posted later
+// move it on the VRRP thread.
+TEST_F(EngineThreadTest, BfdSessionStatesReachTheEngineOnItsThread) {
+  model::VrrpInstance vi = owner();
+  vi.track_bfd.push_back(model::TrackRef{"b1"});
+  auto c = std::make_shared<model::Config>();
+  c->vrrp_instances = {vi};
+  model::BfdInstance b;
+  b.name = "b1";
+  b.neighbor = ip("192.0.2.2");
+  c->bfd_instances = {b};
+  start(c, {{"b1", true}});
+  ASSERT_TRUE(runMainUntil([&] { return thread_->status()->instances[0].state == State::Master; }));
+  thread_->setBfdState("b1", false);
+  ASSERT_TRUE(runMainUntil([&] { return thread_->status()->instances[0].state == State::Fault; }));
+  EXPECT_TRUE(runMainUntil([&] { return masters_.empty(); }));  // FAULT holds no VIP
+  thread_->setBfdState("b1", true);
+  ASSERT_TRUE(runMainUntil([&] { return thread_->status()->instances[0].state == State::Master; }));
+  EXPECT_TRUE(thread_->stop());
 }
 
 // A fatal exception on the VRRP loop stops the engine in order, as keeld's stop() would (the

@@ -146,6 +146,15 @@ TrackingResult Engine::trackingOf(const model::VrrpInstance& vi) const {
     const int weight = t.has_weight ? t.weight : r.config.weight;
     items.push_back({ok, weight, t.reverse != r.config.weight_reverse});
   }
+  for (const model::TrackRef& t : vi.track_bfd) {
+    auto b = std::find_if(config_->bfd_instances.begin(), config_->bfd_instances.end(),
+                          [&](const model::BfdInstance& i) { return i.name == t.name; });
+    if (b == config_->bfd_instances.end()) continue;  // model/validate.cc rejects it
+    auto up = bfd_up_.find(t.name);
+    items.push_back(bfdTracked(up != bfd_up_.end() && up->second,
+                               t.has_weight ? t.weight : b->weight,
+                               t.has_weight ? t.reverse : b->weight_reverse));
+  }
   std::vector<TrackedFile> files;
   for (const model::TrackRef& t : vi.track_file) {
     auto tf = std::find_if(config_->track_files.begin(), config_->track_files.end(),
@@ -180,6 +189,13 @@ void Engine::readTrackFiles() {
   }
   if (changed_value) retrack();
   file_timer_->armAfter(kTrackFileInterval, [this] { readTrackFiles(); });
+}
+
+void Engine::setBfdState(const std::string& session, bool up) {
+  auto [it, inserted] = bfd_up_.try_emplace(session, up);
+  if (!inserted && it->second == up) return;
+  it->second = up;
+  if (started_) retrack();  // before start(), start() itself evaluates the tracking
 }
 
 void Engine::retrack() {

@@ -33,6 +33,12 @@ TrackingResult aggregate(std::span<const TrackedState> items, std::span<const Tr
   return r;
 }
 
+TrackedState bfdTracked(bool up, int weight, bool reverse) {
+  // With `reverse`, aggregate() sees "not Up" as ok: -W while Up for W > 0, -W while down for
+  // W < 0, and FAULT while Up for W = 0.
+  return {up, reverse ? -weight : weight, reverse};
+}
+
 bool ScriptVerdict::record(bool success) {
   if (!known_) {
     known_ = true;

@@ -28,6 +28,12 @@ struct TrackingResult {
   int delta = 0;  // added to the base priority (the state machine clamps the result to 1..254)
 };
 
+// A tracked BFD session (keepalived's track_bfd, vrrp_track.c): weight 0 is FAULT while the
+// session is not Up (while it is Up with `reverse`); a weight W > 0 is added while Up and W < 0
+// while not Up, negated with `reverse` — keepalived multiplies by -1 there, where a tracked
+// script or interface swaps what counts as up.
+TrackedState bfdTracked(bool up, int weight, bool reverse);
+
 // keepalived: a file total below -253 also means FAULT.
 TrackingResult aggregate(std::span<const TrackedState> items, std::span<const TrackedFile> files);
 

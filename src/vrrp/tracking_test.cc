@@ -25,6 +25,33 @@ TEST(TrackingTest, WeightsFollowKeepalivedsRules) {
   EXPECT_FALSE(r.fault);
 }
 
+// keepalived 2.2.7's track_bfd (vrrp_track.c): the weight times -1 with reverse, never a swap of
+// up and down.
+TEST(TrackingTest, BfdWeightsFollowKeepalivedsRules) {
+  auto bfd = [](bool up, int weight, bool reverse) {
+    return of({bfdTracked(up, weight, reverse)});
+  };
+  EXPECT_TRUE(bfd(false, 0, false).fault);  // unweighted: FAULT while not Up
+  EXPECT_FALSE(bfd(true, 0, false).fault);
+  EXPECT_TRUE(bfd(true, 0, true).fault);  // reverse: FAULT while Up
+  EXPECT_FALSE(bfd(false, 0, true).fault);
+  EXPECT_EQ(bfd(true, 20, false).delta, 20);  // W > 0: +W while Up
+  EXPECT_EQ(bfd(false, 20, false).delta, 0);
+  EXPECT_EQ(bfd(true, 20, true).delta, -20);  // reversed: -W while Up
+  EXPECT_EQ(bfd(false, 20, true).delta, 0);
+  EXPECT_EQ(bfd(false, -30, false).delta, -30);  // W < 0: +W while down
+  EXPECT_EQ(bfd(true, -30, false).delta, 0);
+  EXPECT_EQ(bfd(false, -30, true).delta, 30);  // reversed: -W while down
+  EXPECT_EQ(bfd(true, -30, true).delta, 0);
+  for (const bool up : {false, true}) {
+    for (const int w : {-30, 0, 20}) {
+      for (const bool reverse : {false, true}) {
+        EXPECT_FALSE(w != 0 && bfd(up, w, reverse).fault) << up << w << reverse;
+      }
+    }
+  }
+}
+
 TEST(TrackingTest, FilesMultiplyAndFaultBelowMinus253) {
   EXPECT_EQ(of({}, {{3, 2, false}}).delta, 6);
   EXPECT_EQ(of({}, {{3, 2, true}}).delta, -6);
