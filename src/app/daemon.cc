@@ -9,9 +9,11 @@
 #include <csignal>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -254,6 +256,7 @@ class Daemon {
   void onVrrpTransition(const std::string& name, vrrp::State to);
   void setMasters(std::set<base::IpAddress> masters);
   void startDataplane(const std::shared_ptr<const model::Config>& config);
+  void tellDataplaneVrrpStates(bool again);
   // SIGHUP and keelctl reload: the file is read off the loop (config_loader.h), then applied.
   void reload(ConfigLoader::Done done);
   LoadRequest reloadRequest() const;
@@ -277,6 +280,7 @@ class Daemon {
   BfdWiring bfd_;    // BFD on its own thread (app/bfd_wiring.h); its sessions go to vrrp_
   std::unique_ptr<vrrp::EngineThread> vrrp_;  // VRRP on its own thread (vrrp/engine_thread.h)
   std::set<base::IpAddress> masters_;         // the VIPs MASTER instances hold, for ha_suspend
+  std::map<std::string, bool> told_;          // instance -> MASTER, as the data plane heard it
   std::unique_ptr<dataplane::Dataplane> dataplane_;  // outlives `lvs_`, which feeds it tables
   std::unique_ptr<lvs::Engine> lvs_;
   std::unique_ptr<Operations> operations_;  // last: its getters read the members above
@@ -307,6 +311,23 @@ void Daemon::startDataplane(const std::shared_ptr<const model::Config>& config) 
   lvs_->subscribe([dp = dataplane_.get()](std::shared_ptr<const lb::ServiceTable> table) {
     if (auto s = dp->apply(std::move(table)); !s) base::logError("{}", s.error().str());
   });
+  tellDataplaneVrrpStates(true);
+}
+
+// The data plane hears each VRRP instance's state (MASTER or not) as the VRRP thread publishes it,
+// and all of them again (`again`) after it started or the configuration changed: lvs_sync_daemon
+// may name another instance. `told_` keeps what it was told last.
+void Daemon::tellDataplaneVrrpStates(bool again) {
+  if (!dataplane_ || !vrrp_) return;
+  if (again) told_.clear();
+  for (const vrrp::InstanceStatus& instance : vrrp_->status()->instances) {
+    if (instance.state == vrrp::State::Init) continue;
+    const bool master = instance.state == vrrp::State::Master;
+    const auto [it, added] = told_.try_emplace(instance.name, master);
+    if (!added && it->second == master) continue;
+    it->second = master;
+    dataplane_->vrrpState(instance.name, master);
+  }
 }
 
 void Daemon::startVrrp(const std::shared_ptr<const model::Config>& config) {
@@ -316,6 +337,7 @@ void Daemon::startVrrp(const std::shared_ptr<const model::Config>& config) {
   vrrp_options.main = &loop_;
   vrrp_options.on_masters = [this](std::set<base::IpAddress> masters) {
     setMasters(std::move(masters));
+    tellDataplaneVrrpStates(false);
   };
   // On the VRRP thread: the mail is decided and queued on this loop (app/mail_wiring.h).
   vrrp_options.engine.on_transition = [this](const std::string& name, vrrp::State, vrrp::State to) {
@@ -395,6 +417,7 @@ void Daemon::apply(const LoadResult& result) {
     startVrrp(shared);
   }
   startDataplane(shared);
+  tellDataplaneVrrpStates(true);
   base::logInfo("Reload complete");
   notifySystemd("READY=1");
 }

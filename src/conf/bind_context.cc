@@ -38,6 +38,13 @@ void BindContext::note(model::Subject path, const Statement& s, int arg) {
   index_->note(std::move(path), s.at(s.args.empty() ? -1 : arg), s.source);
 }
 
+void BindContext::needIpvs(const Statement& s, int arg, std::string_view keyword,
+                           std::string_view form) {
+  model::Subject at{"ipvs only", std::to_string(facts_.ipvs_forms.size())};
+  note(at, s, arg);
+  facts_.ipvs_forms.push_back({std::string(keyword), std::string(form), std::move(at)});
+}
+
 void BindContext::noteInScope(const Statement& s) {
   if (index_ == nullptr || scope_.empty()) return;
   model::Subject path = scope_;

@@ -30,8 +30,15 @@ namespace keel::conf {
 // What the binder learns that the model does not keep but whole-configuration checks need
 // (Binder::finish()).
 struct BindFacts {
+  // A refused form (keyword_table.h) that only the IPVS data plane serves, and where it was.
+  struct IpvsForm {
+    std::string keyword;
+    std::string form;
+    model::Subject at;
+  };
   std::set<std::string> explicit_accept;        // instances that say `accept`
   std::vector<std::string> threshold_services;  // virtual servers with uthreshold/lthreshold
+  std::vector<IpvsForm> ipvs_forms;  // fwmark services, SCTP, TUN options: keel_dataplane ipvs
 };
 
 class BindContext {
@@ -48,6 +55,9 @@ class BindContext {
   bool admit(Block block, const Statement& s, const KeywordRow* row);
   // Reports the refused form `form` of `keyword` (keyword_table.h) at argument `arg` of `s`.
   void refuse(const Statement& s, int arg, std::string_view keyword, std::string_view form);
+  // Records the refused form `form` of `keyword` at argument `arg` of `s` as one only the IPVS
+  // data plane serves: Binder::finish() refuses it unless keel_dataplane is ipvs.
+  void needIpvs(const Statement& s, int arg, std::string_view keyword, std::string_view form);
 
   // Notes `s`'s place under `path` (its first argument, or its keyword when it has none).
   void note(model::Subject path, const Statement& s, int arg = 0);

@@ -82,9 +82,81 @@ void bindDataplane(const Statement& s, G& g, BindContext& ctx) {
     g.dataplane = model::DataplaneKind::Xdp;
   } else if (v == "proxy") {
     g.dataplane = model::DataplaneKind::Proxy;
+  } else if (v == "ipvs") {
+    g.dataplane = model::DataplaneKind::Ipvs;
   } else {
-    ctx.error(s, 0, "keel_dataplane must be auto, xdp or proxy, not '" + v + "'");
+    ctx.error(s, 0, "keel_dataplane must be auto, xdp, ipvs or proxy, not '" + v + "'");
   }
+}
+
+// lvs_timeouts [tcp S] [tcpfin S] [udp S], each at most 31 days (keepalived's LVS_MAX_TIMEOUT).
+void bindLvsTimeouts(const Statement& s, G& g, BindContext& ctx) {
+  if (!ctx.args(s, 2, 6)) return;
+  for (std::size_t i = 0; i < s.args.size(); i += 2) {
+    const std::string& k = s.args[i].text;
+    int* field = k == "tcp"      ? &g.lvs_timeouts.tcp
+                 : k == "tcpfin" ? &g.lvs_timeouts.tcp_fin
+                 : k == "udp"    ? &g.lvs_timeouts.udp
+                                 : nullptr;
+    if (field == nullptr || i + 1 >= s.args.size()) {
+      ctx.error(s, static_cast<int>(i),
+                field == nullptr ? "unknown lvs_timeouts option '" + k + "' (tcp, tcpfin, udp)"
+                                 : "lvs_timeouts " + k + " needs a number of seconds");
+      return;
+    }
+    auto v = ctx.integer(s, 0, 31 * 86400, static_cast<int>(i + 1));
+    if (v) *field = static_cast<int>(*v);
+  }
+  ctx.needIpvs(s, -1, "lvs_timeouts", "without keel_dataplane ipvs");
+}
+
+// One `NAME VALUE` option of lvs_sync_daemon; false (with the error given) when it is wrong.
+bool bindSyncOption(const Statement& s, std::size_t i, model::LvsSyncDaemon& d, BindContext& ctx) {
+  const std::string& k = s.args[i].text;
+  const int at = static_cast<int>(i + 1);
+  if (i + 1 >= s.args.size()) {
+    ctx.error(s, static_cast<int>(i), "lvs_sync_daemon " + k + " needs a value");
+    return false;
+  }
+  if (k == "group") {
+    auto a = ctx.address(s, at);
+    if (a && !a->isMulticast()) ctx.error(s, at, "lvs_sync_daemon group must be multicast");
+    if (!a || !a->isMulticast()) return false;
+    d.group = *a;
+    return true;
+  }
+  const std::int64_t max = k == "id" || k == "ttl" ? 255 : k == "maxlen" ? 65535 - 28 : 65535;
+  if (k != "id" && k != "maxlen" && k != "port" && k != "ttl") {
+    ctx.error(s, static_cast<int>(i), "unknown lvs_sync_daemon option '" + k + "'");
+    return false;
+  }
+  auto v = ctx.integer(s, k == "ttl" ? 1 : 0, max, at);
+  if (!v) return false;
+  const int n = static_cast<int>(*v);
+  if (k == "id") d.sync_id = n;
+  if (k == "maxlen") d.max_len = n;
+  if (k == "port") d.port = n;
+  if (k == "ttl") d.ttl = n;
+  return true;
+}
+
+// lvs_sync_daemon IF [inst] VI [id N] [maxlen N] [port N] [ttl N] [group ADDR].
+void bindLvsSyncDaemon(const Statement& s, G& g, BindContext& ctx) {
+  if (!ctx.args(s, 2, 13)) return;
+  model::LvsSyncDaemon d;
+  d.interface = s.args[0].text;
+  std::size_t i = 1;
+  if (s.args[i].text == "inst" && s.args.size() > 2) ++i;
+  d.instance = s.args[i].text;
+  if (d.interface.size() >= 16) {
+    ctx.error(s, 0, "lvs_sync_daemon interface name '" + d.interface + "' is too long");
+    return;
+  }
+  for (++i; i < s.args.size(); i += 2) {
+    if (!bindSyncOption(s, i, d, ctx)) return;
+  }
+  g.lvs_sync_daemon = std::move(d);
+  ctx.needIpvs(s, -1, "lvs_sync_daemon", "without keel_dataplane ipvs");
 }
 
 // keel extension: keel_proxy_client_prefix V4-LENGTH V6-LENGTH (docs/dataplane.md, "Limits").
@@ -126,7 +198,7 @@ void bindRlimitRttime(const Statement& s, G& g, BindContext& ctx) {
 constexpr D kMaxDelay = seconds(86400);
 
 // Implemented keywords, and warned ones whose values are still checked (keyword_table.h).
-constexpr std::array<Keyword<G>, 44> kGlobalDefs = {{
+constexpr std::array<Keyword<G>, 46> kGlobalDefs = {{
     {"router_id", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.router_id); }},
     {"notification_email", Shape::Block, bindNotificationEmail},
     {"notification_email_from", Shape::Value,
@@ -202,6 +274,8 @@ constexpr std::array<Keyword<G>, 44> kGlobalDefs = {{
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.lvs_flush_on_stop); }},
     {"lvs_flush_onstop", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.lvs_flush_on_stop); }},
+    {"lvs_timeouts", Shape::Value, bindLvsTimeouts},
+    {"lvs_sync_daemon", Shape::Value, bindLvsSyncDaemon},
     {"reload_check_config", Shape::Value, [](auto& s, G&, auto& ctx) { (void)ctx.args(s, 0, 1); }},
     {"keel_dataplane", Shape::Value, bindDataplane},
     {"keel_proxy_workers", Shape::Value,

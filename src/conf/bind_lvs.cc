@@ -2,7 +2,6 @@
 // and the inheritance of checker settings from virtual server to real server to checker (§3.1).
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cctype>
 #include <charconv>
 #include <set>
@@ -37,20 +36,73 @@ struct VsDraft {
   const Statement* granularity = nullptr;
 };
 
-std::optional<model::Forwarding> forwarding(const Statement& s, BindContext& ctx) {
+// TUN's options after the method: [type ipip|gue port N|gre] [nocsum|csum|remcsum].
+std::optional<model::TunnelOptions> tunnelOptions(const Statement& s, BindContext& ctx) {
+  model::TunnelOptions t;
+  std::size_t i = 1;
+  const auto word = [&s](std::size_t at) { return at < s.args.size() ? s.args[at].text : ""; };
+  if (word(i) == "type") {
+    const std::string type = word(i + 1);
+    if (type == "gue") {
+      t.type = model::TunnelType::Gue;
+      if (word(i + 2) != "port") {
+        ctx.error(s, static_cast<int>(i + 1), "TUN type gue needs 'port N'");
+        return std::nullopt;
+      }
+      auto port = ctx.port(s, static_cast<int>(i + 3));
+      if (!port) return std::nullopt;
+      t.port = *port;
+      i += 4;
+    } else if (type == "ipip" || type == "gre") {
+      t.type = type == "gre" ? model::TunnelType::Gre : model::TunnelType::Ipip;
+      i += 2;
+    } else {
+      ctx.error(s, static_cast<int>(i + 1), "TUN type must be ipip, gue or gre");
+      return std::nullopt;
+    }
+  }
+  if (const std::string c = word(i); c == "nocsum" || c == "csum" || c == "remcsum") {
+    if (c == "remcsum" && t.type != model::TunnelType::Gue) {
+      ctx.error(s, static_cast<int>(i), "remcsum needs TUN type gue");
+      return std::nullopt;
+    }
+    t.checksum = c == "csum"      ? model::TunnelChecksum::Csum
+                 : c == "remcsum" ? model::TunnelChecksum::RemCsum
+                                  : model::TunnelChecksum::NoCsum;
+    ++i;
+  }
+  if (i < s.args.size()) {
+    ctx.error(s, static_cast<int>(i), fmt::format("unexpected TUN option '{}'", word(i)));
+    return std::nullopt;
+  }
+  return t;
+}
+
+// `lb_kind`/`lvs_method NAT|DR|TUN [TUN options]`; the options go to `*tunnel` and need the IPVS
+// data plane (BindContext::needIpvs). Without `tunnel` (the sorry server's) they are refused.
+std::optional<model::Forwarding> forwarding(const Statement& s, BindContext& ctx,
+                                            model::TunnelOptions* tunnel) {
   if (!ctx.args(s, 1, SIZE_MAX)) return std::nullopt;
   const std::string& m = s.args[0].text;
-  if (m == "NAT") return model::Forwarding::Nat;
-  if (m == "DR") return model::Forwarding::Dr;
   if (m == "TUN") {
-    if (s.args.size() > 1) {
-      ctx.refuse(s, 1,
-                 s.keyword == "sorry_server_lvs_method" ? "sorry_server_lvs_method" : "lb_kind",
-                 "TUN options");
+    if (s.args.size() > 1 && tunnel == nullptr) {
+      ctx.refuse(s, 1, "sorry_server_lvs_method", "TUN options");
       return std::nullopt;
+    }
+    if (s.args.size() > 1) {
+      auto t = tunnelOptions(s, ctx);
+      if (!t) return std::nullopt;
+      *tunnel = *t;
+      ctx.needIpvs(s, 1, "lb_kind", "TUN options");
     }
     return model::Forwarding::Tun;
   }
+  if (s.args.size() > 1 && (m == "NAT" || m == "DR")) {
+    ctx.error(s, 1, fmt::format("{} takes no options", m));
+    return std::nullopt;
+  }
+  if (m == "NAT") return model::Forwarding::Nat;
+  if (m == "DR") return model::Forwarding::Dr;
   ctx.error(s, 0, fmt::format("invalid {} \"{}\": expected NAT, DR or TUN", s.keyword, m));
   return std::nullopt;
 }
@@ -107,7 +159,11 @@ constexpr std::array<Keyword<RsDraft>, 17> kRealServerOwn = {{
        if (auto w = ctx.integer(s, 0, 2147483647)) d.weight = static_cast<int>(*w);
      }},
     {"lvs_method", Shape::Value,
-     [](auto& s, RsDraft& d, auto& ctx) { d.rs.forwarding = forwarding(s, ctx); }},
+     [](auto& s, RsDraft& d, auto& ctx) {
+       model::TunnelOptions t;
+       d.rs.forwarding = forwarding(s, ctx, &t);
+       if (d.rs.forwarding == model::Forwarding::Tun) d.rs.tunnel = t;
+     }},
     {"notify_up", Shape::Value, bindRsNotify},
     {"notify_down", Shape::Value, bindRsNotify},
     {"uthreshold", Shape::Value, bindThreshold},
@@ -174,8 +230,8 @@ void bindProtocol(const Statement& s, VsDraft& d, BindContext& ctx) {
   } else if (upper == "UDP") {
     d.vs.protocol = model::Protocol::Udp;
   } else if (upper == "SCTP") {
-    ctx.refuse(s, 0, "protocol", "SCTP");
-    return;
+    d.vs.protocol = model::Protocol::Sctp;
+    ctx.needIpvs(s, 0, "protocol", "SCTP");
   } else {
     ctx.error(s, 0, fmt::format("invalid protocol \"{}\": expected TCP, UDP or SCTP", *p));
     return;
@@ -225,7 +281,7 @@ void bindSorryServer(const Statement& s, VsDraft& d, BindContext& ctx) {
 using VD = VsDraft;
 
 void bindForwarding(const Statement& s, VD& d, BindContext& ctx) {
-  if (auto f = forwarding(s, ctx)) {
+  if (auto f = forwarding(s, ctx, &d.vs.tunnel)) {
     d.vs.forwarding = *f;
     d.forwarding_set = true;
     d.lb_kind = &s;
@@ -259,7 +315,7 @@ constexpr std::array<Keyword<VD>, 26> kVirtualServerOwn = {{
      [](auto& s, VD& d, auto& ctx) {
        if (!d.vs.sorry_server) {
          ctx.error(s, -1, "sorry_server_lvs_method before sorry_server");
-       } else if (auto f = forwarding(s, ctx)) {
+       } else if (auto f = forwarding(s, ctx, nullptr)) {
          d.vs.sorry_server->forwarding = *f;
        }
      }},
@@ -344,8 +400,11 @@ bool bindKey(const Statement& s, VsDraft& d, BindContext& ctx) {
       d.vs.key = model::VsGroup{s.args[1].text};
       return true;
     }
-    ctx.refuse(s, 0, "virtual_server", "fwmark");
-    return false;
+    auto mark = ctx.integer(s, 1, 0xffffffff, 1);
+    if (!mark) return false;
+    d.vs.key = model::VsFwmark{static_cast<std::uint32_t>(*mark)};
+    ctx.needIpvs(s, 0, "virtual_server", "fwmark");
+    return true;
   }
   model::VsAddress a;
   if (!addressAndPort(s, a.address, a.port, ctx)) return false;
@@ -357,7 +416,11 @@ bool bindKey(const Statement& s, VsDraft& d, BindContext& ctx) {
 void checkEssentials(const Statement& s, VsDraft& d, BindContext& ctx) {
   if (!d.scheduler_set) ctx.error(s, -1, "no scheduler set (lb_algo), defaulting to wlc");
   if (!d.forwarding_set) ctx.error(s, -1, "no forwarding method set (lb_kind), defaulting to NAT");
-  if (!d.protocol_set) {
+  const bool fwmark = std::holds_alternative<model::VsFwmark>(d.vs.key);
+  if (d.protocol_set && fwmark) {
+    ctx.error(s, -1, "protocol specified for fwmark virtual server - ignoring");
+  }
+  if (!d.protocol_set && !fwmark) {
     ctx.error(s, -1, "no protocol set - defaulting to UDP");
     d.vs.protocol = model::Protocol::Udp;
   }
@@ -429,7 +492,9 @@ void bindVirtualServerGroup(const Statement& s, model::Config& c, BindContext& c
   for (const Statement& e : *s.block) {
     model::VsGroupEntry entry;
     if (e.keyword == "fwmark") {
-      ctx.refuse(e, -1, "virtual_server_group", "fwmark");
+      if (auto m = ctx.integer(e, 1, 0xffffffff)) entry.fwmark = static_cast<std::uint32_t>(*m);
+      ctx.needIpvs(e, -1, "virtual_server_group", "fwmark");
+      g.entries.push_back(entry);
       continue;
     }
     std::string_view text = e.keyword;

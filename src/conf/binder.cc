@@ -44,7 +44,11 @@ void Binder::finish(const model::Config& config, const std::string& file) {
             vi.strict_mode ? model::Subject{"vrrp_instance", vi.name, "strict_mode"}
                            : model::Subject{"global_defs", "vrrp_strict"});
   }
-  if (config.global.dataplane == model::DataplaneKind::Proxy) return;
+  const model::DataplaneKind dataplane = config.global.dataplane;
+  if (dataplane != model::DataplaneKind::Ipvs) {
+    for (const BindFacts::IpvsForm& f : ctx_.facts().ipvs_forms) refused(f.keyword, f.form, f.at);
+  }
+  if (dataplane == model::DataplaneKind::Proxy || dataplane == model::DataplaneKind::Ipvs) return;
   for (const std::string& name : ctx_.facts().threshold_services) {
     refused("uthreshold / lthreshold", "with the XDP data plane",
             {"virtual_server", name, "threshold"});

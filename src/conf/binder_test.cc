@@ -1,5 +1,6 @@
 #include "conf/binder.h"
 
+#include <algorithm>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -65,6 +66,10 @@ class BinderTest : public ::testing::Test {
  protected:
   model::Config read(std::string_view text) {
     return readConfigText("keepalived.conf", text, PreprocessOptions{}, diags_);
+  }
+  bool said(const std::string& message) const {
+    const auto all = messages();
+    return std::find(all.begin(), all.end(), message) != all.end();
   }
   std::vector<std::string> messages() const {
     std::vector<std::string> out;
@@ -295,20 +300,95 @@ TEST_F(BinderTest, SchedulerFlags) {
   EXPECT_EQ(messages(), std::vector<std::string>{"unknown keyword 'flag-9' in virtual_server"});
 }
 
+TEST_F(BinderTest, TunOptions) {
+  model::Config c = read(
+      "global_defs {\n keel_dataplane ipvs\n}\n"
+      "virtual_server 198.18.0.1 80 {\n lb_algo rr\n lb_kind TUN type gre csum\n protocol TCP\n"
+      " real_server 198.18.0.2 80 {\n }\n real_server 198.18.0.3 80 {\n"
+      "  lvs_method TUN type gue port 6080 remcsum\n }\n}\n");
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
+  const model::VirtualServer& vs = c.virtual_servers.at(0);
+  EXPECT_EQ(vs.tunnel,
+            (model::TunnelOptions{model::TunnelType::Gre, 0, model::TunnelChecksum::Csum}));
+  EXPECT_FALSE(vs.real_servers.at(0).tunnel);  // the virtual server's
+  EXPECT_EQ(vs.real_servers.at(1).tunnel,
+            (model::TunnelOptions{model::TunnelType::Gue, 6080, model::TunnelChecksum::RemCsum}));
+  read("virtual_server 198.18.0.1 80 {\n lb_algo rr\n lb_kind TUN type gue\n protocol TCP\n}\n");
+  EXPECT_TRUE(said("TUN type gue needs 'port N'")) << diags_.renderAll();
+  read("virtual_server 198.18.0.1 80 {\n lb_algo rr\n lb_kind TUN remcsum\n protocol TCP\n}\n");
+  EXPECT_TRUE(said("remcsum needs TUN type gue")) << diags_.renderAll();
+}
+
+TEST_F(BinderTest, LvsSyncDaemonAndTimeouts) {
+  model::Config c = read(
+      "global_defs {\n  keel_dataplane ipvs\n  lvs_sync_daemon eth1 VI_1 id 7 maxlen 1400 port "
+      "8850 ttl 2 group 239.1.2.3\n  lvs_timeouts tcp 7200 udp 60\n}\n");
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
+  ASSERT_TRUE(c.global.lvs_sync_daemon);
+  const model::LvsSyncDaemon& d = *c.global.lvs_sync_daemon;
+  EXPECT_EQ(d.interface, "eth1");
+  EXPECT_EQ(d.instance, "VI_1");
+  EXPECT_EQ(d.sync_id, 7);
+  EXPECT_EQ(d.max_len, 1400);
+  EXPECT_EQ(d.port, 8850);
+  EXPECT_EQ(d.ttl, 2);
+  EXPECT_EQ(d.group, base::IpAddress::parse("239.1.2.3").value());
+  EXPECT_EQ(c.global.lvs_timeouts, (model::LvsTimeouts{7200, 0, 60}));
+  model::Config inst =
+      read("global_defs {\n  keel_dataplane ipvs\n  lvs_sync_daemon eth0 inst VI_2\n}\n");
+  EXPECT_EQ(inst.global.lvs_sync_daemon->instance, "VI_2");
+  EXPECT_FALSE(inst.global.lvs_sync_daemon->sync_id);  // the instance's VRID, later
+}
+
+TEST_F(BinderTest, LvsSyncDaemonAndTimeoutsErrorsNameTheirPlace) {
+  read("global_defs {\n  lvs_sync_daemon eth0 VI_1 group 198.18.0.1\n}\n");
+  EXPECT_EQ(messages(), std::vector<std::string>{"lvs_sync_daemon group must be multicast"});
+  read("global_defs {\n  lvs_timeouts tcp 7200 fin 5\n}\n");
+  EXPECT_EQ(messages().back(), "unknown lvs_timeouts option 'fin' (tcp, tcpfin, udp)");
+}
+
+TEST_F(BinderTest, WhatOnlyIpvsServesIsRefusedAtItsPlaceWithoutKeelDataplaneIpvs) {
+  const std::string body =
+      "  lvs_sync_daemon eth0 VI_1\n}\n"
+      "virtual_server fwmark 7 {\n lb_algo rr\n lb_kind TUN type gre\n"
+      " real_server 198.18.0.2 80 {\n }\n}\n"
+      "virtual_server 198.18.0.1 80 {\n lb_algo rr\n lb_kind NAT\n protocol SCTP\n"
+      " real_server 198.18.0.2 80 {\n }\n}\n";
+  model::Config c = read("global_defs {\n  keel_dataplane ipvs\n" + body);
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
+  ASSERT_EQ(c.virtual_servers.size(), 2u);
+  EXPECT_EQ(std::get<model::VsFwmark>(c.virtual_servers[0].key).mark, 7u);
+  EXPECT_EQ(c.virtual_servers[1].protocol, model::Protocol::Sctp);
+  read("global_defs {\n  keel_dataplane auto\n" + body);
+  EXPECT_EQ(diags_.errors(), 4u) << diags_.renderAll();
+  const std::string text = diags_.renderAll();
+  EXPECT_NE(text.find("keepalived.conf:3:3: error: 'lvs_sync_daemon without keel_dataplane ipvs' "
+                      "is refused"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("keepalived.conf:5:16: error: 'virtual_server fwmark' is refused: fwmark "
+                      "services need the IPVS data plane"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("keepalived.conf:7:14: error: 'lb_kind TUN options' is refused"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("keepalived.conf:14:11: error: 'protocol SCTP' is refused"),
+            std::string::npos)
+      << text;
+}
+
 TEST_F(BinderTest, KeywordsKeelDoesNotDoAreRefusedWithTheirReason) {
-  read(
-      "static_ipaddress {\n 1.2.3.4/24 dev eth0\n}\nglobal_defs {\n  lvs_sync_daemon eth0 "
-      "VI_1\n}\n");
+  read("static_ipaddress {\n 1.2.3.4/24 dev eth0\n}\nglobal_defs {\n  rs_init_notifies\n}\n");
   EXPECT_EQ(diags_.renderAll(),
             "keepalived.conf:1:1: error: 'static_ipaddress' is refused: keel does not manage "
             "static addresses, routes or rules (nor track_group) yet; configure them with the "
             "system's network configuration\n"
             "    static_ipaddress {\n"
             "    ^\n"
-            "keepalived.conf:5:3: error: 'lvs_sync_daemon' is refused: keel does not synchronise "
-            "connections between directors yet; remove it (after a failover, mh and sh "
-            "scheduling keep flows on their real server without it)\n"
-            "      lvs_sync_daemon eth0 VI_1\n"
+            "keepalived.conf:5:3: error: 'rs_init_notifies' is refused: keel does not run "
+            "real-server notify scripts at start yet; remove it\n"
+            "      rs_init_notifies\n"
             "      ^\n");
 }
 
@@ -326,15 +406,18 @@ TEST_F(BinderTest, KeelDataplaneChoosesTheBackend) {
   EXPECT_EQ(c.global.proxy_workers, 3);
   EXPECT_EQ(read("global_defs {\n keel_dataplane xdp\n}\n").global.dataplane,
             model::DataplaneKind::Xdp);
+  EXPECT_EQ(read("global_defs {\n keel_dataplane ipvs\n}\n").global.dataplane,
+            model::DataplaneKind::Ipvs);
   EXPECT_EQ(model::Config{}.global.dataplane, model::DataplaneKind::Auto);
 }
 
 TEST_F(BinderTest, KeelDataplaneRejectsOtherValuesWithTheirPlace) {
-  model::Config c = read("global_defs {\n  keel_dataplane ipvs\n}\n");
+  model::Config c = read("global_defs {\n  keel_dataplane lvs\n}\n");
   EXPECT_EQ(c.global.dataplane, model::DataplaneKind::Auto);
   EXPECT_EQ(diags_.renderAll(),
-            "keepalived.conf:2:18: error: keel_dataplane must be auto, xdp or proxy, not 'ipvs'\n"
-            "      keel_dataplane ipvs\n"
+            "keepalived.conf:2:18: error: keel_dataplane must be auto, xdp, ipvs or proxy, not "
+            "'lvs'\n"
+            "      keel_dataplane lvs\n"
             "                     ^\n");
 }
 
@@ -399,7 +482,7 @@ TEST(RefusedFormTest, EachFormIsAnErrorWithItsReason) {
       {"virtual_server", "fwmark", "virtual_server fwmark 1 {\n}\n", "1:16"},
       {"virtual_server_group", "fwmark", "virtual_server_group G {\n fwmark 1\n}\n", "2:2"},
       {"protocol", "SCTP", "virtual_server 10.0.0.1 80 {\n protocol SCTP\n}\n", "2:11"},
-      {"lb_kind", "TUN options", vs + " lb_kind TUN type gue\n}\n", "5:14"},
+      {"lb_kind", "TUN options", vs + " lb_kind TUN type gre\n}\n", "5:14"},
       {"sorry_server_lvs_method", "TUN options",
        vs + " sorry_server 10.0.0.9 80\n sorry_server_lvs_method TUN nocsum\n}\n", "6:30"},
       {"virtual_ipaddress", "brd",
@@ -419,6 +502,10 @@ TEST(RefusedFormTest, EachFormIsAnErrorWithItsReason) {
        "global_defs {\n vrrp_strict\n}\n" + vi + "}\n", "2:2"},
       {"uthreshold / lthreshold", "with the XDP data plane",
        vs + " real_server 10.0.0.2 80 {\n  uthreshold 100\n }\n}\n", "6:3"},
+      {"lvs_sync_daemon", "without keel_dataplane ipvs",
+       "global_defs {\n lvs_sync_daemon eth0 VI_1\n}\n", "2:2"},
+      {"lvs_timeouts", "without keel_dataplane ipvs", "global_defs {\n lvs_timeouts tcp 60\n}\n",
+       "2:2"},
   };
   for (const auto& [keyword, form, text, where] : cases) {
     Diagnostics diags;
@@ -443,6 +530,14 @@ TEST(RefusedFormTest, AcceptedCombinationsAreNotRefused) {
                        "virtual_server 10.0.0.1 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n"
                        " real_server 10.0.0.2 80 {\n  uthreshold 100\n }\n}\n",
                        {}, diags);
+  EXPECT_EQ(diags.errors(), 0u) << diags.renderAll();
+  (void)readConfigText(
+      "k.conf",
+      "global_defs {\n keel_dataplane ipvs\n lvs_timeouts tcp 60\n}\n"
+      "virtual_server_group G {\n fwmark 1\n}\n"
+      "virtual_server group G {\n lb_algo rr\n lb_kind TUN type gre csum\n protocol TCP\n"
+      " real_server 10.0.0.2 80 {\n  uthreshold 100\n }\n}\n",
+      {}, diags);
   EXPECT_EQ(diags.errors(), 0u) << diags.renderAll();
 }
 

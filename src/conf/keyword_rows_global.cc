@@ -49,6 +49,9 @@ constexpr std::string_view kStatic =
     "with the system's network configuration";
 constexpr std::string_view kLinkbeat =
     "keel learns link state from rtnetlink events only and reacts to a change at once; remove it";
+constexpr std::string_view kIpvsTable =
+    "acts on the kernel's IPVS table with the IPVS data plane; XDP and the proxy hold only keel's "
+    "own services, from start to stop (docs/dataplane.md)";
 constexpr std::string_view kReloadTime =
     "keel does not schedule reloads; send SIGHUP or run `keelctl reload` at the time wanted";
 
@@ -207,20 +210,13 @@ constexpr std::array kRows = {
            "logging only; set log_all_failures in the checkers whose every failure should be "
            "logged"),
     warned("log_unknown_vrids", kGlobal, "logging only: keel counts adverts of unknown VRIDs"),
-    warned("lvs_flush", kGlobal,
-           "keel does not use the kernel's IPVS table: its data plane holds only its own "
-           "configuration's services, from start to stop"),
-    warned("lvs_flush_on_stop", kGlobal,
-           "keel does not use the kernel's IPVS table; its data plane is removed at stop unless "
-           "keeld -I"),
-    warned("lvs_flush_onstop", kGlobal,
-           "keel does not use the kernel's IPVS table; its data plane is removed at stop unless "
-           "keeld -I"),
-    refused("lvs_sync_daemon", kGlobal,
-            "keel does not synchronise connections between directors yet; remove it (after a "
-            "failover, mh and sh scheduling keep flows on their real server without it)"),
-    refused("lvs_timeouts", kGlobal,
-            "keel's connection-table timeouts are not configurable yet; remove it"),
+    implemented("lvs_flush", kGlobal, kIpvsTable),
+    implemented("lvs_flush_on_stop", kGlobal, kIpvsTable),
+    implemented("lvs_flush_onstop", kGlobal, kIpvsTable),
+    implemented("lvs_sync_daemon", kGlobal,
+                "the kernel's sync daemon, following its VRRP instance: with keel_dataplane ipvs "
+                "only (docs/dataplane.md, \"The sync daemon\")"),
+    implemented("lvs_timeouts", kGlobal, "IPVS's timeouts: with keel_dataplane ipvs only"),
     refused("rs_init_notifies", kGlobal,
             "keel does not run real-server notify scripts at start yet; remove it"),
     refused("include_check", kGlobal,
@@ -242,7 +238,8 @@ constexpr std::array kRows = {
     warned("random_seed", kGlobal, "keel's ${_RANDOM} is seeded by keeld"),
     warned("fifo_write_vrrp_states_on_reload", kGlobal,
            "keel keeps every instance's state across a reload and writes no state lines for it"),
-    extension("keel_dataplane", kGlobal, "auto | xdp | proxy: the data plane (docs/dataplane.md)"),
+    extension("keel_dataplane", kGlobal,
+              "auto | xdp | ipvs | proxy: the data plane (docs/dataplane.md)"),
     extension("keel_proxy_workers", kGlobal,
               "the proxy data plane's worker threads; 0: one per CPU (docs/dataplane.md)"),
     extension("keel_metrics_listen", kGlobal,

@@ -35,24 +35,30 @@ constexpr std::string_view kBfdCheck =
     "keel's checkers do not follow BFD sessions yet (a real server checked only by BFD_CHECK "
     "would always be in service); use TCP_CHECK or MISC_CHECK";
 constexpr std::string_view kFwmark =
-    "fwmark services are not served by keel's data planes: XDP runs before netfilter sets the "
-    "mark, and the proxy sees no marks; use an address and port";
+    "fwmark services need the IPVS data plane (XDP runs before netfilter sets the mark, and the "
+    "proxy sees no marks); set keel_dataplane ipvs, or use an address and port";
 constexpr std::string_view kTunnel =
-    "keel's TUN forwarding encapsulates in IPIP; the tunnel type and checksum options are not "
-    "supported yet";
+    "the tunnel type and checksum options are the kernel's IPVS's; set keel_dataplane ipvs, or "
+    "remove them (XDP chooses its own encapsulation, docs/dataplane.md)";
+constexpr std::string_view kIpvsOnly =
+    "it configures the kernel's IPVS, which keel programs with keel_dataplane ipvs only; set "
+    "keel_dataplane ipvs, or remove it";
 
 constexpr std::array kRows = {
     // -- blocks ----------------------------------------------------------------------------
-    implemented("virtual_server", kTop, "IP PORT or group NAME; fwmark is refused"),
-    implemented("virtual_server_group", kTop, "address ranges with a port; fwmark is refused"),
+    implemented("virtual_server", kTop,
+                "IP PORT, group NAME, or fwmark N with keel_dataplane ipvs"),
+    implemented("virtual_server_group", kTop,
+                "address ranges with a port, and fwmark N with keel_dataplane ipvs"),
     // -- virtual_server --------------------------------------------------------------------
     implemented("lb_algo", kVs,
                 "every IPVS scheduler; how the XDP data plane approximates lc/wlc and friends is "
                 "in docs/load-balancing.md"),
     implemented("lvs_sched", kVs),
-    implemented("lb_kind", kVs, "NAT, DR, TUN; TUN's type and checksum options are refused"),
+    implemented("lb_kind", kVs,
+                "NAT, DR, TUN; TUN's type and checksum options with keel_dataplane ipvs"),
     implemented("lvs_method", kLevels),
-    implemented("protocol", kVs, "TCP, UDP; SCTP is refused"),
+    implemented("protocol", kVs, "TCP, UDP; SCTP with keel_dataplane ipvs"),
     implemented("persistence_timeout", kVs),
     implemented("persistence_granularity", kVs,
                 "an IPv4 netmask (255.255.255.0) or an IPv6 prefix length (64)"),
@@ -86,14 +92,16 @@ constexpr std::array kRows = {
     refused("sorry_server_inhibit", kVs,
             "keel does not keep a failed sorry server at weight 0 yet; remove it"),
     refused("persistence_engine", kVs, "keel has no persistence engines (SIP) yet; remove it"),
-    refused("ip_family", kVs, "it is for fwmark services, which keel refuses"),
+    refused("ip_family", kVs,
+            "keel takes a fwmark service's family from its real servers (IPv4 without any); "
+            "remove it"),
     warned("hashed", kVs, "IPVS's hashed flag has no effect on a service"),
     warned("snmp_name", kLevels, "keel has no SNMP agent"),
     // -- real_server -----------------------------------------------------------------------
     implemented("notify_up", kRs),
     implemented("notify_down", kRs),
-    implemented("uthreshold", kRs, "the proxy data plane only: refused with XDP"),
-    implemented("lthreshold", kRs, "the proxy data plane only: refused with XDP"),
+    implemented("uthreshold", kRs, "the proxy and IPVS data planes: refused with XDP"),
+    implemented("lthreshold", kRs, "the proxy and IPVS data planes: refused with XDP"),
     implemented("HTTP_GET", kRs),
     implemented("SSL_GET", kRs),
     implemented("TCP_CHECK", kRs),
@@ -156,9 +164,14 @@ constexpr std::array kForms = {
                 "advert and each become MASTER); use PASS or no authentication"},
     RefusedForm{"virtual_server", "fwmark", kFwmark},
     RefusedForm{"virtual_server_group", "fwmark", kFwmark},
-    RefusedForm{"protocol", "SCTP", "keel's data planes forward TCP and UDP only; use TCP or UDP"},
+    RefusedForm{"protocol", "SCTP",
+                "only the IPVS data plane forwards SCTP (XDP and the proxy forward TCP and UDP); "
+                "set keel_dataplane ipvs, or use TCP or UDP"},
     RefusedForm{"lb_kind", "TUN options", kTunnel},
-    RefusedForm{"sorry_server_lvs_method", "TUN options", kTunnel},
+    RefusedForm{"sorry_server_lvs_method", "TUN options",
+                "the sorry server takes the virtual server's tunnel options; remove them here"},
+    RefusedForm{"lvs_sync_daemon", "without keel_dataplane ipvs", kIpvsOnly},
+    RefusedForm{"lvs_timeouts", "without keel_dataplane ipvs", kIpvsOnly},
     RefusedForm{"virtual_ipaddress", "brd",
                 "keel adds a virtual address without a broadcast address yet; remove it"},
     RefusedForm{"virtual_ipaddress", "scope",
@@ -176,7 +189,7 @@ constexpr std::array kForms = {
                 "iptables/nftables), which keel does not do yet; add `accept` to the instance"},
     RefusedForm{"uthreshold / lthreshold", "with the XDP data plane",
                 "the XDP data plane does not count a real server's connections yet; set "
-                "keel_dataplane proxy, or remove them"},
+                "keel_dataplane proxy or ipvs, or remove them"},
 };
 
 }  // namespace

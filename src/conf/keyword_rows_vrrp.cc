@@ -127,7 +127,8 @@ constexpr std::array kRows = {
     refused("track_process", kVi | B::SyncGroup, kTrackProcess),
     implemented("track_bfd", kVi, "FAULT or a weight as keepalived 2.2.7 (docs/bfd.md)"),
     refused("lvs_sync_daemon_interface", kVi,
-            "keel does not synchronise connections between directors yet; remove it"),
+            "keepalived's deprecated form; use global_defs lvs_sync_daemon IF VI (with "
+            "keel_dataplane ipvs)"),
     warned("kernel_rx_buf_size", kVi, "keel sizes its own socket buffers"),
     warned("debug", kVi, "use keeld -D for detailed logs"),
     // -- vrrp_sync_group -------------------------------------------------------------------

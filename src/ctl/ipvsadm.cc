@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <span>
+#include <string>
+#include <vector>
 
 namespace keel::ctl {
 
@@ -37,11 +40,77 @@ RealView realView(const lb::Real& real, const ServiceStats* stats, const Service
   return view;
 }
 
-// ipvsadm's service name: "TCP  1.2.3.4:80", "UDP  [2001:db8::1]:53", "FWM  7".
+// ipvsadm's service name: "TCP  1.2.3.4:80", "SCTP 1.2.3.4:9", "UDP  [2001:db8::1]:53",
+// "FWM  7", "FWM  8 IPv6".
 std::string serviceName(const lb::ServiceKey& key) {
-  if (key.isFwmark()) return fmt::format("FWM  {}", key.fwmark);
-  return fmt::format("{}  {}", base::ipProtocolName(key.protocol),
+  if (key.isFwmark()) {
+    return fmt::format("FWM  {}{}", key.fwmark, key.address.isV6() ? " IPv6" : "");
+  }
+  return fmt::format("{:<4} {}", base::ipProtocolName(key.protocol),
                      lb::RealKey{key.address, key.port}.str());
+}
+
+// The scheduler flags as the kernel stores them (IP_VS_SVC_F_SCHED1..3) and ipvsadm prints
+// them: in bit order, named sh-/mh- for those schedulers and flag-N otherwise.
+std::vector<std::string> flagNames(const lb::Service& s) {
+  unsigned bits = 0;
+  for (const std::string& n : s.scheduler_flags) {
+    if (n == "sh-fallback" || n == "mh-fallback" || n == "flag-1") bits |= 1U;
+    if (n == "sh-port" || n == "mh-port" || n == "flag-2") bits |= 2U;
+    if (n == "flag-3") bits |= 4U;
+  }
+  const bool hashing = s.scheduler == "sh" || s.scheduler == "mh";
+  std::vector<std::string> out;
+  if ((bits & 1U) != 0) out.push_back(hashing ? s.scheduler + "-fallback" : "flag-1");
+  if ((bits & 2U) != 0) out.push_back(hashing ? s.scheduler + "-port" : "flag-2");
+  if ((bits & 4U) != 0) out.emplace_back("flag-3");
+  return out;
+}
+
+// C's `int r = a - b` on unsigned values, as ipvsadm's comparisons compute it.
+int difference(std::uint32_t a, std::uint32_t b) { return static_cast<int>(a - b); }
+
+int compareAddresses(const base::IpAddress& a, const base::IpAddress& b) {
+  const auto x = a.bytes();
+  const auto y = b.bytes();
+  int r = 0;
+  for (std::size_t i = 0; r == 0 && i + 4 <= x.size() && i + 4 <= y.size(); i += 4) {
+    auto word = [i](std::span<const std::uint8_t> v) {
+      return std::uint32_t{v[i]} << 24 | std::uint32_t{v[i + 1]} << 16 |
+             std::uint32_t{v[i + 2]} << 8 | v[i + 3];
+    };
+    r = difference(word(x), word(y));
+  }
+  return r;
+}
+
+int protocolNumber(const lb::ServiceKey& k) {
+  if (k.isFwmark()) return 0;
+  switch (k.protocol) {
+    case base::IpProtocol::Udp:
+      return 17;
+    case base::IpProtocol::Sctp:
+      return 132;
+    case base::IpProtocol::Tcp:
+      break;
+  }
+  return 6;
+}
+
+// ipvsadm's service order (libipvs ipvs_cmp_services): fwmark, family, protocol, address, port.
+int compareServices(const lb::ServiceKey& a, const lb::ServiceKey& b) {
+  int r = difference(a.fwmark, b.fwmark);
+  if (r == 0) r = a.address.family() - b.address.family();
+  if (r == 0) r = protocolNumber(a) - protocolNumber(b);
+  if (r == 0) r = compareAddresses(a.address, b.address);
+  return r != 0 ? r : a.port - b.port;
+}
+
+// ipvsadm's destination order (ipvs_cmp_dests): family, address, port.
+int compareReals(const lb::RealKey& a, const lb::RealKey& b) {
+  int r = a.address.family() - b.address.family();
+  if (r == 0) r = compareAddresses(a.address, b.address);
+  return r != 0 ? r : a.port - b.port;
 }
 
 std::string netmask(const lb::Service& s) {
@@ -56,7 +125,9 @@ std::string netmask(const lb::Service& s) {
 std::string serviceLine(const ServiceView& v) {
   const lb::Service& s = v.service;
   std::string line = serviceName(s.key) + " " + s.scheduler;
-  if (!s.scheduler_flags.empty()) line += fmt::format(" ({})", fmt::join(s.scheduler_flags, ","));
+  if (const auto flags = flagNames(s); !flags.empty()) {
+    line += fmt::format(" ({})", fmt::join(flags, ","));
+  }
   if (s.persistent()) {
     const auto secs = std::chrono::duration_cast<std::chrono::seconds>(s.persistence_timeout);
     line += fmt::format(" persistent {}", secs.count()) + netmask(s);
@@ -160,8 +231,15 @@ std::vector<ServiceView> buildViews(const lb::ServiceTable& table,
     if (s != nullptr) view.counters = s->counters;
     if (r != nullptr) view.rate = r->counters;
     for (const lb::Real& real : service->reals) view.reals.push_back(realView(real, s, r));
+    std::stable_sort(view.reals.begin(), view.reals.end(),
+                     [](const RealView& a, const RealView& b) {
+                       return compareReals(a.real.key, b.real.key) < 0;
+                     });
     out.push_back(std::move(view));
   }
+  std::stable_sort(out.begin(), out.end(), [](const ServiceView& a, const ServiceView& b) {
+    return compareServices(a.service.key, b.service.key) < 0;
+  });
   return out;
 }
 
@@ -199,7 +277,7 @@ std::string renderConnections(const std::vector<dataplane::Connection>& connecti
     const std::string virt = c.service.isFwmark()
                                  ? fmt::format("FWM {}", c.service.fwmark)
                                  : lb::RealKey{c.service.address, c.service.port}.str();
-    out += fmt::format("{:<3} {}  {:<11} {:<18} {:<18} {}\n", base::ipProtocolName(c.protocol),
+    out += fmt::format("{:<3} {:<6} {:<11} {:<18} {:<18} {}\n", base::ipProtocolName(c.protocol),
                        mmss(c.expires), c.state, source, virt, c.real.str());
   }
   return out;

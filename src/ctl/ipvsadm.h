@@ -1,5 +1,6 @@
 // `keelctl -Ln`, `-Ln --stats`, `-Ln --rate` and `-Lnc` in ipvsadm's exact layout (ipvsadm(8),
-// numeric form), and the same views as JSON. The view joins the desired ServiceTable (scheduler,
+// numeric form) and order (services and reals sorted as ipvsadm sorts them), and the same views
+// as JSON. The view joins the desired ServiceTable (scheduler,
 // flags, weights, forwarding) with the backend's counters; where a backend cannot tell a value
 // (XDP keeps no ActiveConn/InActConn) the view holds nullopt and the text prints 0. Pure; any
 // thread.

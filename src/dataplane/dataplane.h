@@ -1,5 +1,5 @@
 // The seam between the control plane and whatever forwards packets (docs/design.md §4): XDP, the
-// userspace proxy, a recording fake in tests. app makes one through its factory
+// kernel's IPVS, the userspace proxy, a recording fake in tests. app makes one through its factory
 // (app/dataplane_factory.h) and talks to it only through this interface: the whole desired
 // lb::ServiceTable on every change (the backend makes its own state match it by identity), the
 // configuration on reload, and the views keelctl, the metrics and keel.stats read. Each backend
@@ -65,9 +65,9 @@ class Dataplane {
  public:
   virtual ~Dataplane() = default;
 
-  // "xdp", "proxy": what keelctl's JSON and the logs call the backend.
+  // "xdp", "ipvs", "proxy": what keelctl's JSON and the logs call the backend.
   virtual std::string_view name() const = 0;
-  // "XDP data plane", "Proxy data plane": the heading of keel.stats.
+  // "XDP data plane", "IPVS data plane", "Proxy data plane": the heading of keel.stats.
   virtual std::string_view title() const = 0;
 
   // Make the data plane forward as `table` says. On error the backend keeps forwarding as
@@ -77,6 +77,11 @@ class Dataplane {
   // SIGHUP: the configuration of the new generation (which interfaces carry the VIPs, ...). The
   // backend applies its last table again under it; errors are logged.
   virtual void reload(std::shared_ptr<const model::Config> config) = 0;
+
+  // A VRRP instance is MASTER here (`master`) or left MASTER (BACKUP, FAULT). A backend that
+  // follows VRRP reacts (IPVS runs the kernel's sync daemon as master or backup for the instance
+  // lvs_sync_daemon names); the others ignore it.
+  virtual void vrrpState(const std::string& /*instance*/, bool /*master*/) {}
 
   // Per service and per real counters of the services the backend holds.
   virtual base::Result<std::vector<ServiceStats>> stats() const = 0;

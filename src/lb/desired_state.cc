@@ -53,6 +53,17 @@ void addGroupKeys(const model::VirtualServerGroup& group, const model::VirtualSe
   }
 }
 
+Tunnel tunnelOf(const model::TunnelOptions& t) {
+  Tunnel out;
+  out.type = t.type == model::TunnelType::Gue   ? TunnelType::Gue
+             : t.type == model::TunnelType::Gre ? TunnelType::Gre
+                                                : TunnelType::Ipip;
+  out.port = t.port;
+  out.csum = t.checksum == model::TunnelChecksum::Csum;
+  out.remcsum = t.checksum == model::TunnelChecksum::RemCsum;
+  return out;
+}
+
 bool startsAlive(const model::RealServer& rs) {
   return std::none_of(rs.checkers.begin(), rs.checkers.end(),
                       [](const model::Checker& c) { return c.timing.alpha; });
@@ -74,6 +85,7 @@ Real sorryReal(const model::VirtualServer& vs, const model::SorryServer& sorry) 
   Real r;
   r.key = {sorry.address, sorry.port};
   r.forwarding = forwardingOf(sorry.forwarding.value_or(vs.forwarding));
+  if (r.forwarding == Forwarding::Tun) r.tunnel = tunnelOf(vs.tunnel);
   r.sorry = true;
   return r;
 }
@@ -203,6 +215,7 @@ std::vector<Real> DesiredState::realsOf(const model::VirtualServer& vs,
     r.forwarding = forwardingOf(rs.forwarding.value_or(vs.forwarding));
     r.upper_threshold = static_cast<std::uint32_t>(std::max(rs.uthreshold, 0));
     r.lower_threshold = static_cast<std::uint32_t>(std::max(rs.lthreshold, 0));
+    if (r.forwarding == Forwarding::Tun) r.tunnel = tunnelOf(rs.tunnel.value_or(vs.tunnel));
     out.push_back(r);
   }
   std::sort(out.begin(), out.end(), [](const Real& a, const Real& b) { return a.key < b.key; });

@@ -19,6 +19,17 @@ namespace keel::lb {
 using Protocol = base::IpProtocol;
 enum class Forwarding : std::uint8_t { Nat, Dr, Tun };
 
+// A TUN real's tunnel (IPVS's IP_VS_CONN_F_TUNNEL_TYPE_* and encapsulation flags).
+enum class TunnelType : std::uint8_t { Ipip, Gue, Gre };
+struct Tunnel {
+  TunnelType type = TunnelType::Ipip;
+  std::uint16_t port = 0;  // GUE's UDP port
+  bool csum = false;       // csum: checksum the outer header
+  bool remcsum = false;    // remcsum: GUE remote checksum offload
+
+  friend bool operator==(const Tunnel&, const Tunnel&) = default;
+};
+
 std::string_view forwardingName(Forwarding f);  // ipvsadm's "Masq", "Route", "Tunnel"
 
 // A virtual service's identity. An address service has fwmark 0; a fwmark service has an
@@ -52,6 +63,7 @@ struct Real {
   std::uint32_t upper_threshold = 0;  // 0: none; above it the real is overloaded
   std::uint32_t lower_threshold = 0;
   bool sorry = false;  // the sorry server standing in for a service without quorum
+  Tunnel tunnel;       // for forwarding Tun
 
   friend bool operator==(const Real&, const Real&) = default;
 };

@@ -13,8 +13,33 @@
 namespace keel::model {
 
 // keel extension `keel_dataplane`: which data plane forwards the virtual servers
-// (docs/dataplane.md). Auto: XDP when keeld is root and the program loads, else the proxy.
-enum class DataplaneKind : std::uint8_t { Auto, Xdp, Proxy };
+// (docs/dataplane.md). Auto: XDP when keeld is root and the program loads, else IPVS when the
+// kernel has it, else the proxy.
+enum class DataplaneKind : std::uint8_t { Auto, Xdp, Proxy, Ipvs };
+
+// lvs_sync_daemon IF [inst] VI [id N] [maxlen N] [port N] [ttl N] [group ADDR]
+// (docs/reference/keepalived.md §1.6): the kernel's IPVS connection sync daemon on IF, master
+// while VRRP instance VI is MASTER and backup otherwise. Zero and unset: the kernel's defaults.
+struct LvsSyncDaemon {
+  std::string interface;
+  std::string instance;
+  std::optional<int> sync_id;  // unset: the instance's virtual_router_id
+  int max_len = 0;
+  int port = 0;
+  int ttl = 0;
+  std::optional<base::IpAddress> group;
+
+  friend bool operator==(const LvsSyncDaemon&, const LvsSyncDaemon&) = default;
+};
+
+// lvs_timeouts [tcp S] [tcpfin S] [udp S]: IPVS's protocol timeouts; 0 leaves one unchanged.
+struct LvsTimeouts {
+  int tcp = 0;
+  int tcp_fin = 0;
+  int udp = 0;
+
+  friend bool operator==(const LvsTimeouts&, const LvsTimeouts&) = default;
+};
 
 struct GlobalDefs {
   std::string router_id;  // conf: router_id; empty: the local host name
@@ -68,6 +93,8 @@ struct GlobalDefs {
   bool checker_log_all_failures = false;
   bool lvs_flush = false;
   bool lvs_flush_on_stop = false;
+  std::optional<LvsSyncDaemon> lvs_sync_daemon;
+  LvsTimeouts lvs_timeouts;
   std::optional<std::uint32_t> random_seed;
   DataplaneKind dataplane = DataplaneKind::Auto;  // keel extension: keel_dataplane
   int proxy_workers = 0;  // keel extension: keel_proxy_workers; 0: one per CPU

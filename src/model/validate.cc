@@ -129,6 +129,18 @@ void checkVirtualServers(const Config& c, std::vector<Problem>& out) {
   }
 }
 
+// keepalived: "lvs_sync_daemon vrrp interface VI not found - disabling syncd".
+void checkSyncDaemon(const Config& c, std::vector<Problem>& out) {
+  if (!c.global.lvs_sync_daemon) return;
+  const std::string& name = c.global.lvs_sync_daemon->instance;
+  for (const VrrpInstance& vi : c.vrrp_instances) {
+    if (vi.name == name) return;
+  }
+  out.push_back({false, fmt::format("lvs_sync_daemon names vrrp_instance {}, which is not "
+                                    "defined: no sync daemon runs",
+                                    name)});
+}
+
 }  // namespace
 
 std::string virtualServerName(const VirtualServer& vs) {
@@ -145,6 +157,7 @@ std::vector<Problem> validate(const Config& config) {
   checkInstances(config, out);
   checkReferences(config, out);
   checkVirtualServers(config, out);
+  checkSyncDaemon(config, out);
   return out;
 }
 

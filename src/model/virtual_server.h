@@ -18,6 +18,18 @@ namespace keel::model {
 using Protocol = base::IpProtocol;
 enum class Forwarding { Nat, Dr, Tun };
 
+// `lvs_method TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]` (keepalived 2.x): the
+// tunnel a TUN real is reached through.
+enum class TunnelType { Ipip, Gue, Gre };
+enum class TunnelChecksum { NoCsum, Csum, RemCsum };
+struct TunnelOptions {
+  TunnelType type = TunnelType::Ipip;
+  std::uint16_t port = 0;  // GUE's UDP port
+  TunnelChecksum checksum = TunnelChecksum::NoCsum;
+
+  friend bool operator==(const TunnelOptions&, const TunnelOptions&) = default;
+};
+
 // The timing and behaviour every checker shares, resolved from checker, real server and virtual
 // server settings (docs/reference/keepalived.md §3.1).
 struct CheckTiming {
@@ -126,6 +138,7 @@ struct RealServer {
   std::uint16_t port = 0;
   int weight = 1;
   std::optional<Forwarding> forwarding;  // unset: the virtual server's
+  std::optional<TunnelOptions> tunnel;   // with its own lvs_method TUN; unset: the server's
   bool inhibit_on_failure = false;
   Script notify_up;
   Script notify_down;
@@ -168,6 +181,7 @@ struct VirtualServer {
   Protocol protocol = Protocol::Tcp;
   std::string scheduler = "wlc";             // conf: lb_algo / lvs_sched
   Forwarding forwarding = Forwarding::Nat;   // conf: lb_kind / lvs_method
+  TunnelOptions tunnel;                      // conf: lb_kind TUN's options
   std::vector<std::string> scheduler_flags;  // sh-port, sh-fallback, mh-port, mh-fallback, flag-N
   Duration persistence_timeout{};            // zero: no persistence
   std::optional<base::Prefix> persistence_granularity;

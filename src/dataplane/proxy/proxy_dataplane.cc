@@ -8,7 +8,7 @@ namespace keel::dataplane::proxy {
 
 std::string unsupportedReason(const lb::Service& service) {
   if (service.key.isFwmark()) {
-    return fmt::format("{}: fwmark services need the XDP data plane", service.key.str());
+    return fmt::format("{}: fwmark services need the IPVS data plane", service.key.str());
   }
   for (const lb::Real& r : service.reals) {
     if (r.forwarding != lb::Forwarding::Nat) {
