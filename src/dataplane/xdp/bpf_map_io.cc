@@ -133,7 +133,6 @@ base::Result<std::vector<std::uint64_t>> BpfMapIo::counters() {
 base::Result<std::vector<ConnEntry>> BpfMapIo::conns(std::size_t limit) {
   std::vector<ConnEntry> out;
   if (fds_.conns < 0) return out;
-  std::vector<keel_conn> per_cpu(static_cast<std::size_t>(cpus_));
   keel_flow key{};
   keel_flow next{};
   const keel_flow* prev = nullptr;
@@ -141,12 +140,9 @@ base::Result<std::vector<ConnEntry>> BpfMapIo::conns(std::size_t limit) {
   while (out.size() < limit && bpf_map_get_next_key(fds_.conns, prev, &next) == 0) {
     key = next;
     prev = &key;
-    if (bpf_map_lookup_elem(fds_.conns, &key, per_cpu.data()) != 0) continue;
-    const keel_conn* latest = nullptr;
-    for (const keel_conn& c : per_cpu) {
-      if (c.atime_ns != 0 && (latest == nullptr || c.atime_ns > latest->atime_ns)) latest = &c;
-    }
-    if (latest != nullptr) out.push_back({key, *latest});
+    keel_conn c{};
+    if (bpf_map_lookup_elem(fds_.conns, &key, &c) != 0 || c.atime_ns == 0) continue;
+    out.push_back({key, c});
   }
   return out;
 }

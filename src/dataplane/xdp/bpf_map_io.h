@@ -28,7 +28,7 @@ class MapIo {
   virtual base::Result<keel_stats> realStats(std::uint32_t index) = 0;
   // KEEL_COUNTER_MAX values, indexed by enum keel_counter.
   virtual base::Result<std::vector<std::uint64_t>> counters() = 0;
-  // Up to `limit` keel_conns entries, each with its most recent per-CPU value.
+  // Up to `limit` keel_conns entries.
   virtual base::Result<std::vector<ConnEntry>> conns(std::size_t limit) {
     (void)limit;
     return base::makeError(base::ErrorCode::Unsupported, "no connection map");

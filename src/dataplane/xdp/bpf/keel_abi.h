@@ -53,7 +53,7 @@
  * up to 163 reals per service (dataplane.md §3.1). The flat ring array costs
  * KEEL_MAX_SERVICES * KEEL_RING_SIZE * 4 bytes = 16 MiB. */
 #define KEEL_RING_SIZE 16381u
-#define KEEL_CONN_ENTRIES 65536u    /* keel_conns default (per CPU); the loader may resize */
+#define KEEL_CONN_ENTRIES 65536u    /* keel_conns default; the loader may resize */
 #define KEEL_PERSIST_ENTRIES 16384u /* keel_persist default; the loader may resize */
 #define KEEL_NAT_ENTRIES 65536u     /* keel_nat_rev default; the loader may resize */
 #define KEEL_IPV6_EXT_MAX 4         /* IPv6 extension headers walked before PASS_IPV6_EXT */
@@ -65,7 +65,7 @@
 #define KEEL_MAP_SERVICES "keel_services"     /* HASH  keel_service_key -> keel_service */
 #define KEEL_MAP_REALS "keel_reals"           /* ARRAY __u32 index -> keel_real */
 #define KEEL_MAP_RING "keel_ring"             /* ARRAY __u32 id*RING+slot -> __u32 real index */
-#define KEEL_MAP_CONNS "keel_conns"           /* LRU_PERCPU_HASH keel_flow -> keel_conn */
+#define KEEL_MAP_CONNS "keel_conns"           /* LRU_HASH keel_flow -> keel_conn */
 #define KEEL_MAP_PERSIST "keel_persist"       /* LRU_HASH keel_persist_key -> keel_conn */
 #define KEEL_MAP_NAT_REV "keel_nat_rev"       /* LRU_HASH keel_flow (reply) -> keel_nat_rev */
 #define KEEL_MAP_SVC_STATS "keel_svc_stats"   /* PERCPU_ARRAY service id -> keel_stats */

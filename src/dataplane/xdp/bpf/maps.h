@@ -37,7 +37,7 @@ struct {
 } keel_if_macs SEC(".maps");
 
 struct {
-  __uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+  __uint(type, BPF_MAP_TYPE_LRU_HASH); /* shared: a flow's packets may arrive on any CPU */
   __uint(max_entries, KEEL_CONN_ENTRIES);
   __type(key, struct keel_flow);
   __type(value, struct keel_conn);
