@@ -134,6 +134,32 @@ bfd_instance a_name_that_is_longer_than_31_chars {
   EXPECT_EQ(c.bfd_instances[0].max_hops, 10);
 }
 
+// keepalived: `reverse`/`noreverse` after a weight overrides the tracked object's own setting;
+// a weight alone keeps it.
+TEST_F(BindBfdTest, ReverseWrittenAfterAWeightIsMarkedAsGiven) {
+  model::Config c = read(R"(bfd_instance b1 {
+  neighbor_ip 192.0.2.2
+}
+bfd_instance b2 {
+  neighbor_ip 192.0.2.3
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 9
+  virtual_ipaddress { 198.18.0.100 }
+  track_bfd {
+    b1 weight 5 noreverse
+    b2 weight 5
+  }
+}
+)");
+  ASSERT_EQ(c.vrrp_instances.size(), 1u);
+  const auto& t = c.vrrp_instances[0].track_bfd;
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0], (model::TrackRef{"b1", true, 5, false, true}));
+  EXPECT_EQ(t[1], (model::TrackRef{"b2", true, 5, false, false}));
+}
+
 TEST_F(BindBfdTest, TrackBfdNamesAreCheckedAndDuplicatesIgnored) {
   model::Config c = read(R"(bfd_instance b1 {
   neighbor_ip 192.0.2.2
@@ -152,7 +178,7 @@ vrrp_instance VI_1 {
   ASSERT_EQ(c.vrrp_instances.size(), 1u);
   const auto& t = c.vrrp_instances[0].track_bfd;
   ASSERT_EQ(t.size(), 2u);
-  EXPECT_EQ(t[0], (model::TrackRef{"b1", true, 20, true}));
+  EXPECT_EQ(t[0], (model::TrackRef{"b1", true, 20, true, true}));
   EXPECT_EQ(t[1].name, "bx");
   EXPECT_EQ(messages(), (std::vector<std::string>{"duplicate track_bfd b1 - ignoring",
                                                   "(VI_1) track bfd bx not found"}));

@@ -142,7 +142,7 @@ std::optional<model::Script> BindContext::script(const Statement& s) {
 }
 
 std::optional<model::TrackRef> BindContext::trackRef(const Statement& s, int max_weight) {
-  model::TrackRef ref{s.keyword, false, 0, false};
+  model::TrackRef ref{s.keyword, false, 0, false, false};
   if (s.args.empty()) return ref;
   if (s.args[0].text != "weight" || s.args.size() < 2 || s.args.size() > 3) {
     error(s, 0, fmt::format("expected '{} [weight W [reverse|noreverse]]'", s.keyword));
@@ -161,6 +161,7 @@ std::optional<model::TrackRef> BindContext::trackRef(const Statement& s, int max
       return std::nullopt;
     }
     ref.reverse = s.args[2].text == "reverse";
+    ref.reverse_given = true;
   }
   return ref;
 }

@@ -29,6 +29,7 @@ struct TrackRef {
   bool has_weight = false;  // false: the tracked object's own weight
   int weight = 0;
   bool reverse = false;
+  bool reverse_given = false;  // `reverse` or `noreverse` written: overrides the object's own
   friend bool operator==(const TrackRef&, const TrackRef&) = default;
 };
 

@@ -144,16 +144,15 @@ TrackingResult Engine::trackingOf(const model::VrrpInstance& vi) const {
     const ScriptRunner& r = *it->second;
     const bool ok = r.verdict.known() ? r.verdict.ok() : !r.config.init_fail;
     const int weight = t.has_weight ? t.weight : r.config.weight;
-    items.push_back({ok, weight, t.reverse != r.config.weight_reverse});
+    items.push_back({ok, weight, t.reverse_given ? t.reverse : r.config.weight_reverse});
   }
   for (const model::TrackRef& t : vi.track_bfd) {
     auto b = std::find_if(config_->bfd_instances.begin(), config_->bfd_instances.end(),
                           [&](const model::BfdInstance& i) { return i.name == t.name; });
     if (b == config_->bfd_instances.end()) continue;  // model/validate.cc rejects it
     auto up = bfd_up_.find(t.name);
-    items.push_back(bfdTracked(up != bfd_up_.end() && up->second,
-                               t.has_weight ? t.weight : b->weight,
-                               t.has_weight ? t.reverse : b->weight_reverse));
+    items.push_back({up != bfd_up_.end() && up->second, t.has_weight ? t.weight : b->weight,
+                     t.reverse_given ? t.reverse : b->weight_reverse});
   }
   std::vector<TrackedFile> files;
   for (const model::TrackRef& t : vi.track_file) {
@@ -162,7 +161,8 @@ TrackingResult Engine::trackingOf(const model::VrrpInstance& vi) const {
     if (tf == config_->track_files.end()) continue;
     auto value = file_values_.find(t.name);
     files.push_back({value != file_values_.end() ? value->second : 0,
-                     t.has_weight ? t.weight : tf->weight, t.reverse != tf->weight_reverse});
+                     t.has_weight ? t.weight : tf->weight,
+                     t.reverse_given ? t.reverse : tf->weight_reverse});
   }
   return aggregate(items, files);
 }

@@ -11,11 +11,10 @@ constexpr std::int64_t kFileFaultBelow = -253;
 TrackingResult aggregate(std::span<const TrackedState> items, std::span<const TrackedFile> files) {
   TrackingResult r;
   for (const TrackedState& t : items) {
-    const bool ok = t.ok != t.reverse;
     if (t.weight == 0) {
-      r.fault = r.fault || !ok;
-    } else if ((t.weight > 0) == ok) {
-      r.delta += t.weight;
+      r.fault = r.fault || t.ok == t.reverse;
+    } else if ((t.weight > 0) == t.ok) {
+      r.delta += t.reverse ? -t.weight : t.weight;
     }
   }
   std::int64_t file_total = 0;
@@ -31,12 +30,6 @@ TrackingResult aggregate(std::span<const TrackedState> items, std::span<const Tr
   file_total = file_total > 1000 ? 1000 : (file_total < -1000 ? -1000 : file_total);
   r.delta += static_cast<int>(file_total);
   return r;
-}
-
-TrackedState bfdTracked(bool up, int weight, bool reverse) {
-  // With `reverse`, aggregate() sees "not Up" as ok: -W while Up for W > 0, -W while down for
-  // W < 0, and FAULT while Up for W = 0.
-  return {up, reverse ? -weight : weight, reverse};
 }
 
 bool ScriptVerdict::record(bool success) {

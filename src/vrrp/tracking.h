@@ -9,11 +9,15 @@
 
 namespace keel::vrrp {
 
-// A tracked interface or script as the instance sees it.
+// A tracked interface, script or BFD session as the instance sees it (keepalived 2.2.7,
+// vrrp_track.c): weight 0 is FAULT while not ok (while ok with `reverse`); a weight W > 0 is added
+// while ok and W < 0 while not ok, times -1 with `reverse` (so "weight 10 reverse" takes 10 off
+// while up, and "weight -10 reverse" adds 10 while down). `reverse` never swaps up and down for
+// a weighted tracker.
 struct TrackedState {
-  bool ok = true;        // interface up / script succeeding
-  int weight = 0;        // 0: FAULT while not ok; > 0: added while ok; < 0: added while not ok
-  bool reverse = false;  // swaps what counts as ok
+  bool ok = true;  // interface up / script succeeding / BFD session Up
+  int weight = 0;
+  bool reverse = false;
 };
 
 // A tracked file: its value times the weight is added; with weight 0 a non-zero value is FAULT.
@@ -27,12 +31,6 @@ struct TrackingResult {
   bool fault = false;
   int delta = 0;  // added to the base priority (the state machine clamps the result to 1..254)
 };
-
-// A tracked BFD session (keepalived's track_bfd, vrrp_track.c): weight 0 is FAULT while the
-// session is not Up (while it is Up with `reverse`); a weight W > 0 is added while Up and W < 0
-// while not Up, negated with `reverse` — keepalived multiplies by -1 there, where a tracked
-// script or interface swaps what counts as up.
-TrackedState bfdTracked(bool up, int weight, bool reverse);
 
 // keepalived: a file total below -253 also means FAULT.
 TrackingResult aggregate(std::span<const TrackedState> items, std::span<const TrackedFile> files);

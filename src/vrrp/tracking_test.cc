@@ -18,35 +18,27 @@ TEST(TrackingTest, WeightsFollowKeepalivedsRules) {
   EXPECT_EQ(of({{false, 10, false}}).delta, 0);
   EXPECT_EQ(of({{false, -20, false}}).delta, -20);  // -W while down
   EXPECT_EQ(of({{true, -20, false}}).delta, 0);
-  EXPECT_EQ(of({{false, 10, true}}).delta, 10);  // reverse: "down" counts as up
-  EXPECT_TRUE(of({{true, 0, true}}).fault);
+  EXPECT_TRUE(of({{true, 0, true}}).fault);  // weight 0 reverse: FAULT while up
+  EXPECT_FALSE(of({{false, 0, true}}).fault);
   const auto r = of({{true, 5, false}, {false, -3, false}, {true, 0, false}});
   EXPECT_EQ(r.delta, 2);
   EXPECT_FALSE(r.fault);
 }
 
-// keepalived 2.2.7's track_bfd (vrrp_track.c): the weight times -1 with reverse, never a swap of
-// up and down.
-TEST(TrackingTest, BfdWeightsFollowKeepalivedsRules) {
-  auto bfd = [](bool up, int weight, bool reverse) {
-    return of({bfdTracked(up, weight, reverse)});
-  };
-  EXPECT_TRUE(bfd(false, 0, false).fault);  // unweighted: FAULT while not Up
-  EXPECT_FALSE(bfd(true, 0, false).fault);
-  EXPECT_TRUE(bfd(true, 0, true).fault);  // reverse: FAULT while Up
-  EXPECT_FALSE(bfd(false, 0, true).fault);
-  EXPECT_EQ(bfd(true, 20, false).delta, 20);  // W > 0: +W while Up
-  EXPECT_EQ(bfd(false, 20, false).delta, 0);
-  EXPECT_EQ(bfd(true, 20, true).delta, -20);  // reversed: -W while Up
-  EXPECT_EQ(bfd(false, 20, true).delta, 0);
-  EXPECT_EQ(bfd(false, -30, false).delta, -30);  // W < 0: +W while down
-  EXPECT_EQ(bfd(true, -30, false).delta, 0);
-  EXPECT_EQ(bfd(false, -30, true).delta, 30);  // reversed: -W while down
-  EXPECT_EQ(bfd(true, -30, true).delta, 0);
+// keepalived 2.2.7 (vrrp_track.c) multiplies a weight by -1 with reverse, for interfaces,
+// scripts and BFD sessions alike; it never swaps up and down for a weighted tracker.
+TEST(TrackingTest, ReverseNegatesTheWeightAndNeverSwapsUpAndDown) {
+  auto one = [](bool up, int weight, bool reverse) { return of({{up, weight, reverse}}); };
+  EXPECT_EQ(one(true, 20, true).delta, -20);   // W > 0 reversed: -W while up
+  EXPECT_EQ(one(false, 20, true).delta, 0);    // and nothing while down
+  EXPECT_EQ(one(false, -30, true).delta, 30);  // W < 0 reversed: +|W| while down
+  EXPECT_EQ(one(true, -30, true).delta, 0);
   for (const bool up : {false, true}) {
-    for (const int w : {-30, 0, 20}) {
+    for (const int w : {-30, 20}) {
       for (const bool reverse : {false, true}) {
-        EXPECT_FALSE(w != 0 && bfd(up, w, reverse).fault) << up << w << reverse;
+        EXPECT_FALSE(one(up, w, reverse).fault) << up << w << reverse;
+        // Reversing only flips the sign of what the tracker contributes.
+        EXPECT_EQ(one(up, w, reverse).delta, -one(up, w, !reverse).delta) << up << w;
       }
     }
   }
