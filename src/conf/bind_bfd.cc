@@ -185,7 +185,7 @@ void bindBfdInstance(const Statement& s, model::Config& c, BindContext& ctx) {
   if (finish(s, d, c, ctx)) c.bfd_instances.push_back(std::move(d.b));
 }
 
-void bindTrackBfd(const Statement& s, const std::string& instance,
+void bindTrackBfd(const Statement& s, std::string_view block, const std::string& owner,
                   std::vector<model::TrackRef>& list, BindContext& ctx) {
   if (!ctx.args(s, 0, 0)) return;
   for (const Statement& e : *s.block) {
@@ -195,7 +195,7 @@ void bindTrackBfd(const Statement& s, const std::string& instance,
       ctx.warning(e, -1, fmt::format("duplicate track_bfd {} - ignoring", ref->name));
       continue;
     }
-    ctx.note({"vrrp_instance", instance, s.keyword, ref->name}, e, -1);
+    ctx.note({std::string(block), owner, s.keyword, ref->name}, e, -1);
     list.push_back(std::move(*ref));
   }
 }

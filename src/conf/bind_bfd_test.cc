@@ -212,8 +212,10 @@ vrrp_instance VI_1 {
 // group's trackers to its members, so the keyword is said to be ignored, not silently dropped.
 // keepalived's sync-group track_bfd moves every member's VIPs; keel does not apply a sync
 // group's own trackers yet, so it is refused at its place rather than ignored.
-TEST_F(BindBfdTest, SyncGroupTrackBfdIsRefused) {
-  (void)read(R"(bfd_instance b1 {
+// A sync group's trackers are bound; a member's own weighted tracker is ignored with
+// keepalived's warning at the member (model/tracks.h).
+TEST_F(BindBfdTest, SyncGroupTrackBfdIsBoundAndAMembersWeightedOneWarned) {
+  model::Config c = read(R"(bfd_instance b1 {
   neighbor_ip 192.0.2.2
 }
 vrrp_sync_group G {
@@ -229,14 +231,18 @@ vrrp_instance VI_2 {
   interface eth0
   virtual_router_id 10
   virtual_ipaddress { 198.18.0.101 }
+  track_bfd {
+    b1 weight 5
+  }
 }
 )");
-  ASSERT_EQ(diags_.errors(), 1u) << diags_.renderAll();
-  const auto& d = diags_.all().at(0);
-  EXPECT_EQ(d.message.rfind("'track_bfd' is refused: keel does not apply a sync group's own", 0),
-            0u)
-      << d.message;
-  EXPECT_EQ(d.where.line, 6);
+  EXPECT_EQ(diags_.errors(), 0u) << diags_.renderAll();
+  ASSERT_EQ(c.sync_groups.size(), 1u);
+  EXPECT_EQ(c.sync_groups[0].track_bfd, (std::vector<model::TrackRef>{{"b1"}}));
+  EXPECT_NE(diags_.renderAll().find("(VI_2) track_bfd b1 is configured on VRRP instance and sync "
+                                    "group"),
+            std::string::npos)
+      << diags_.renderAll();
 }
 
 // keepalived's BFD process settings, on keel's BFD thread: the scheduling ones bind, the nice

@@ -19,8 +19,12 @@ void bindVrrpInstance(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVirtualServerGroup(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVirtualServer(const Statement& s, model::Config& c, BindContext& ctx);
 void bindBfdInstance(const Statement& s, model::Config& c, BindContext& ctx);
-// vrrp_instance `instance`'s track_bfd block.
-void bindTrackBfd(const Statement& s, const std::string& instance,
+// A track_interface, track_script or track_file block of `block` (vrrp_instance or
+// vrrp_sync_group) `owner`.
+void bindTracks(const Statement& s, std::string_view block, const std::string& owner,
+                std::vector<model::TrackRef>& list, int max_weight, BindContext& ctx);
+// A track_bfd block of `block` (vrrp_instance or vrrp_sync_group) `owner`.
+void bindTrackBfd(const Statement& s, std::string_view block, const std::string& owner,
                   std::vector<model::TrackRef>& list, BindContext& ctx);
 
 // The keywords each file's bind tables have, by block (binder.h boundKeywords()).

@@ -87,16 +87,20 @@ void bindUnicastPeers(const Statement& s, VI& vi, BindContext& ctx) {
   }
 }
 
-void bindTracks(const Statement& s, const std::string& instance, std::vector<model::TrackRef>& list,
-                int max_weight, BindContext& ctx) {
+}  // namespace
+
+void bindTracks(const Statement& s, std::string_view block, const std::string& owner,
+                std::vector<model::TrackRef>& list, int max_weight, BindContext& ctx) {
   if (!ctx.args(s, 0, 0)) return;
   for (const Statement& e : *s.block) {
     auto ref = ctx.trackRef(e, max_weight);
     if (!ref) continue;
-    ctx.note({"vrrp_instance", instance, s.keyword, ref->name}, e, -1);
+    ctx.note({std::string(block), owner, s.keyword, ref->name}, e, -1);
     list.push_back(std::move(*ref));
   }
 }
+
+namespace {
 
 // -- authentication { auth_type PASS|AH; auth_pass SECRET } ----------------------------------
 
@@ -194,14 +198,20 @@ constexpr std::array<Keyword<Draft>, 34> kInstance = {{
      [](auto& s, Draft& d, auto& ctx) { bindUnicastPeers(s, d.vi, ctx); }},
     {"track_interface", Shape::Block,
      [](auto& s, Draft& d, auto& ctx) {
-       bindTracks(s, d.vi.name, d.vi.track_interface, 253, ctx);
+       bindTracks(s, "vrrp_instance", d.vi.name, d.vi.track_interface, 253, ctx);
      }},
     {"track_script", Shape::Block,
-     [](auto& s, Draft& d, auto& ctx) { bindTracks(s, d.vi.name, d.vi.track_script, 253, ctx); }},
+     [](auto& s, Draft& d, auto& ctx) {
+       bindTracks(s, "vrrp_instance", d.vi.name, d.vi.track_script, 253, ctx);
+     }},
     {"track_file", Shape::Block,
-     [](auto& s, Draft& d, auto& ctx) { bindTracks(s, d.vi.name, d.vi.track_file, 254, ctx); }},
+     [](auto& s, Draft& d, auto& ctx) {
+       bindTracks(s, "vrrp_instance", d.vi.name, d.vi.track_file, 254, ctx);
+     }},
     {"track_bfd", Shape::Block,
-     [](auto& s, Draft& d, auto& ctx) { bindTrackBfd(s, d.vi.name, d.vi.track_bfd, ctx); }},
+     [](auto& s, Draft& d, auto& ctx) {
+       bindTrackBfd(s, "vrrp_instance", d.vi.name, d.vi.track_bfd, ctx);
+     }},
     {"dont_track_primary", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) { ctx.setFlag(s, d.vi.dont_track_primary); }},
     {"nopreempt", Shape::Value, [](auto& s, Draft& d, auto& ctx) { ctx.setFlag(s, d.vi.nopreempt); }},

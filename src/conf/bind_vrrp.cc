@@ -102,8 +102,31 @@ void bindMembers(const Statement& s, SG& g, BindContext& ctx) {
   }
 }
 
-constexpr std::array<Keyword<SG>, 7> kSyncGroup = {{
+constexpr std::string_view kSgBlock = "vrrp_sync_group";
+
+constexpr std::array<Keyword<SG>, 13> kSyncGroup = {{
     {"group", Shape::Block, bindMembers},
+    {"track_interface", Shape::Block,
+     [](auto& s, SG& g, auto& ctx) {
+       bindTracks(s, kSgBlock, g.name, g.track_interface, 253, ctx);
+     }},
+    {"track_script", Shape::Block,
+     [](auto& s, SG& g, auto& ctx) { bindTracks(s, kSgBlock, g.name, g.track_script, 253, ctx); }},
+    {"track_file", Shape::Block,
+     [](auto& s, SG& g, auto& ctx) { bindTracks(s, kSgBlock, g.name, g.track_file, 254, ctx); }},
+    {"track_bfd", Shape::Block,
+     [](auto& s, SG& g, auto& ctx) { bindTrackBfd(s, kSgBlock, g.name, g.track_bfd, ctx); }},
+    {"sync_group_tracking_weight", Shape::Value,
+     [](auto& s, SG& g, auto& ctx) { ctx.setFlag(s, g.tracking_weight); }},
+    {"global_tracking", Shape::Value,
+     [](auto& s, SG& g, auto& ctx) {
+       if (!ctx.args(s, 0, 0)) return;
+       ctx.warning(s, -1,
+                   fmt::format("({}) global_tracking is deprecated. Use "
+                               "track_interface/script/file on the sync group",
+                               g.name));
+       g.tracking_weight = true;
+     }},
     {"notify_master", Shape::Value,
      [](auto& s, SG& g, auto& ctx) { ctx.setScript(s, g.notify.master); }},
     {"notify_backup", Shape::Value,

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "conf/bind_blocks.h"
+#include "model/tracks.h"
 
 namespace keel::conf {
 
@@ -31,12 +32,23 @@ void Binder::bind(const Statement& top_level, model::Config& config) {
   bindBlock<C>(Block::Top, std::span(&top_level, 1), kTopLevel, config, ctx_);
 }
 
+// keepalived's warnings for the trackers a sync group makes it ignore (model/tracks.h).
+void Binder::warnIgnoredTracks(const model::Config& config, const std::string& file) {
+  if (ctx_.index() == nullptr || config.sync_groups.empty()) return;
+  for (const model::VrrpInstance& vi : config.vrrp_instances) {
+    for (std::string& text : model::effectiveTracks(config, vi).ignored) {
+      ctx_.index()->report(ctx_.diags(), file, false, std::move(text), {"vrrp_instance", vi.name});
+    }
+  }
+}
+
 void Binder::finish(const model::Config& config, const std::string& file) {
   auto refused = [&](std::string_view keyword, std::string_view form, const model::Subject& at) {
     const RefusedForm& f = refusedForm(keyword, form);
     ctx_.index()->report(ctx_.diags(), file, true,
                          fmt::format("'{} {}' is refused: {}", f.keyword, f.form, f.reason), at);
   };
+  warnIgnoredTracks(config, file);
   for (const model::VrrpInstance& vi : config.vrrp_instances) {
     if (!vi.strict_mode.value_or(config.global.vrrp_strict)) continue;
     if (ctx_.facts().explicit_accept.contains(vi.name)) continue;

@@ -29,6 +29,8 @@ class Binder {
   void finish(const model::Config& config, const std::string& file);
 
  private:
+  void warnIgnoredTracks(const model::Config& config, const std::string& file);
+
   SourceIndex own_index_;  // when the caller wants none
   BindContext ctx_;
 };

@@ -27,8 +27,8 @@ constexpr std::string_view kTrackProcess =
     "example `pidof NAME`)";
 constexpr Blocks kBfd = in(B::BfdInstance);
 constexpr std::string_view kGroupTrack =
-    "keel does not apply a sync group's own trackers yet; put the track_* block in each member "
-    "vrrp_instance";
+    "applies to every member, with its weight; without sync_group_tracking_weight a member's own "
+    "weighted trackers are ignored, as keepalived does (docs/vrrp.md)";
 constexpr std::string_view kGarpGroup = "garp_group is refused (see it)";
 constexpr std::string_view kTrackGroup = "track_group is refused (see it)";
 
@@ -133,12 +133,13 @@ constexpr std::array kRows = {
     warned("debug", kVi, "use keeld -D for detailed logs"),
     // -- vrrp_sync_group -------------------------------------------------------------------
     implemented("group", kSg),
-    refused("track_interface", kSg, kGroupTrack),
-    refused("track_script", kSg, kGroupTrack),
-    refused("track_file", kSg, kGroupTrack),
-    refused("track_bfd", kSg, kGroupTrack),
-    refused("global_tracking", kSg, kGroupTrack),
-    refused("sync_group_tracking_weight", kSg, kGroupTrack),
+    implemented("track_interface", kSg, kGroupTrack),
+    implemented("track_script", kSg, kGroupTrack),
+    implemented("track_file", kSg, kGroupTrack),
+    implemented("track_bfd", kSg, kGroupTrack),
+    implemented("global_tracking", kSg, "deprecated, warned: sync_group_tracking_weight"),
+    implemented("sync_group_tracking_weight", kSg,
+                "the members keep their own weighted trackers (keepalived warns it may not work)"),
     // -- vrrp_script, track_file -----------------------------------------------------------
     implemented("script", kScript),
     implemented("interval", kScript),

@@ -64,28 +64,29 @@ void checkReferences(const Config& c, std::vector<Problem>& out) {
       }
     }
   }
+  // An instance's or a sync group's tracker names: `what` says what a name must be.
+  auto refs = [&](const std::string& block, const std::string& owner, const std::string& keyword,
+                  const std::vector<TrackRef>& list, const std::set<std::string>& known,
+                  std::string_view label, std::string_view what) {
+    for (const TrackRef& t : list) {
+      if (known.contains(t.name)) continue;
+      out.push_back({true,
+                     fmt::format("({}) {} {} {}", owner, label, t.name, what),
+                     {block, owner, keyword, t.name}});
+    }
+  };
+  auto all = [&](const std::string& block, const std::string& owner,
+                 const std::vector<TrackRef>& script, const std::vector<TrackRef>& file,
+                 const std::vector<TrackRef>& bfd) {
+    refs(block, owner, "track_script", script, scripts, "track_script", "is not a vrrp_script");
+    refs(block, owner, "track_file", file, files, "track_file", "is not defined");
+    refs(block, owner, "track_bfd", bfd, bfds, "track bfd", "not found");
+  };
   for (const VrrpInstance& vi : c.vrrp_instances) {
-    for (const TrackRef& t : vi.track_script) {
-      if (!scripts.contains(t.name)) {
-        out.push_back({true,
-                       fmt::format("({}) track_script {} is not a vrrp_script", vi.name, t.name),
-                       {"vrrp_instance", vi.name, "track_script", t.name}});
-      }
-    }
-    for (const TrackRef& t : vi.track_file) {
-      if (!files.contains(t.name)) {
-        out.push_back({true,
-                       fmt::format("({}) track_file {} is not defined", vi.name, t.name),
-                       {"vrrp_instance", vi.name, "track_file", t.name}});
-      }
-    }
-    for (const TrackRef& t : vi.track_bfd) {
-      if (!bfds.contains(t.name)) {
-        out.push_back({true,
-                       fmt::format("({}) track bfd {} not found", vi.name, t.name),
-                       {"vrrp_instance", vi.name, "track_bfd", t.name}});
-      }
-    }
+    all("vrrp_instance", vi.name, vi.track_script, vi.track_file, vi.track_bfd);
+  }
+  for (const SyncGroup& g : c.sync_groups) {
+    all("vrrp_sync_group", g.name, g.track_script, g.track_file, g.track_bfd);
   }
 }
 

@@ -56,6 +56,10 @@ struct SyncGroup {
   std::vector<TrackRef> track_interface;
   std::vector<TrackRef> track_script;
   std::vector<TrackRef> track_file;
+  std::vector<TrackRef> track_bfd;
+  // sync_group_tracking_weight (or the deprecated global_tracking): members keep their own
+  // weighted trackers; without it keepalived ignores them (vrrp/tracking.h effectiveTracks()).
+  bool tracking_weight = false;
   Notify notify;
   std::optional<bool> smtp_alert;  // unset: smtp_alert_vrrp, else smtp_alert, else off
 

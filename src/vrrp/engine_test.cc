@@ -176,6 +176,37 @@ TEST(EngineTest, SyncGroupMembersMoveTogether) {
   EXPECT_EQ(h.state("VI_2"), State::Backup);
 }
 
+// A sync group's own track_interface acts on every member (model/tracks.h); a member's own
+// weighted track_interface counts as weight 0 without sync_group_tracking_weight, as in
+// keepalived: its failure is a FAULT, not a lower priority.
+TEST(EngineTest, SyncGroupTrackersActOnEveryMember) {
+  Harness h;
+  h.net.addLink("eth1", {2, 0, 0, 0, 1, 1});
+  h.net.addHostAddress("eth1", "198.18.1.1/24");
+  h.net.addLink("eth2", {2, 0, 0, 0, 1, 2});
+  h.net.addLink("eth3", {2, 0, 0, 0, 1, 3});
+  auto c = std::make_shared<model::Config>(*grouped());
+  c->sync_groups[0].track_interface.push_back({"eth2"});
+  c->vrrp_instances[0].track_interface.push_back({"eth3", true, -100, false, false});
+  h.start(c);
+  h.advance(downInterval(150));
+  EXPECT_EQ(h.state("VI_1"), State::Master);
+  EXPECT_EQ(h.state("VI_2"), State::Master);
+  h.net.setLink("eth2", true, false);  // the group's tracked interface fails: both go
+  h.pump();
+  EXPECT_EQ(h.state("VI_1"), State::Fault);
+  EXPECT_EQ(h.state("VI_2"), State::Fault);
+  h.net.setLink("eth2", true, true);
+  h.pump();
+  EXPECT_EQ(h.state("VI_1"), State::Backup);
+  h.advance(downInterval(150));
+  ASSERT_EQ(h.state("VI_1"), State::Master);
+  h.net.setLink("eth3", true, false);  // weight -100 ignored: FAULT, not priority 50
+  h.pump();
+  EXPECT_EQ(h.state("VI_1"), State::Fault);
+  EXPECT_EQ(h.state("VI_2"), State::Fault);
+}
+
 TEST(EngineTest, SyncGroupSurvivesAReloadOfItsMembers) {
   Harness h;
   h.net.addLink("eth1", {2, 0, 0, 0, 1, 1});

@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "base/unique_fd.h"
+#include "model/tracks.h"
 #include "vrrp/engine.h"
 
 namespace keel::vrrp {
@@ -132,37 +133,30 @@ void Engine::rereadHost() {
   }
 }
 
+// The trackers model::effectiveTracks() gives the instance (its own and its sync group's), each
+// with its weight and reverse resolved.
 TrackingResult Engine::trackingOf(const model::VrrpInstance& vi) const {
+  const model::EffectiveTracks tracks = model::effectiveTracks(*config_, vi);
   std::vector<TrackedState> items;
   if (!vi.dont_track_primary) items.push_back({host_.linkUp(vi.interface), 0, false});
-  for (const model::TrackRef& t : vi.track_interface) {
-    items.push_back({host_.linkUp(t.name), t.has_weight ? t.weight : 0, t.reverse});
+  for (const model::TrackRef& t : tracks.interfaces) {
+    items.push_back({host_.linkUp(t.name), t.weight, t.reverse});
   }
-  for (const model::TrackRef& t : vi.track_script) {
+  for (const model::TrackRef& t : tracks.scripts) {
     auto it = scripts_.find(t.name);
-    if (it == scripts_.end() || it->second->argv.empty()) continue;  // unknown or disabled
+    if (it == scripts_.end() || it->second->argv.empty()) continue;  // disabled
     const ScriptRunner& r = *it->second;
     const bool ok = r.verdict.known() ? r.verdict.ok() : !r.config.init_fail;
-    const int weight = t.has_weight ? t.weight : r.config.weight;
-    items.push_back({ok, weight, t.reverse_given ? t.reverse : r.config.weight_reverse});
+    items.push_back({ok, t.weight, t.reverse});
   }
-  for (const model::TrackRef& t : vi.track_bfd) {
-    auto b = std::find_if(config_->bfd_instances.begin(), config_->bfd_instances.end(),
-                          [&](const model::BfdInstance& i) { return i.name == t.name; });
-    if (b == config_->bfd_instances.end()) continue;  // model/validate.cc rejects it
+  for (const model::TrackRef& t : tracks.bfds) {
     auto up = bfd_up_.find(t.name);
-    items.push_back({up != bfd_up_.end() && up->second, t.has_weight ? t.weight : b->weight,
-                     t.reverse_given ? t.reverse : b->weight_reverse});
+    items.push_back({up != bfd_up_.end() && up->second, t.weight, t.reverse});
   }
   std::vector<TrackedFile> files;
-  for (const model::TrackRef& t : vi.track_file) {
-    auto tf = std::find_if(config_->track_files.begin(), config_->track_files.end(),
-                           [&](const model::TrackFile& f) { return f.name == t.name; });
-    if (tf == config_->track_files.end()) continue;
+  for (const model::TrackRef& t : tracks.files) {
     auto value = file_values_.find(t.name);
-    files.push_back({value != file_values_.end() ? value->second : 0,
-                     t.has_weight ? t.weight : tf->weight,
-                     t.reverse_given ? t.reverse : tf->weight_reverse});
+    files.push_back({value != file_values_.end() ? value->second : 0, t.weight, t.reverse});
   }
   return aggregate(items, files);
 }
