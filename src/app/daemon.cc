@@ -40,6 +40,7 @@
 #include "ctl/config_json.h"
 #include "event/child_process.h"
 #include "event/loop.h"
+#include "event/notify_fifos.h"
 #include "lvs/engine.h"
 #include "model/diff.h"
 #include "vrrp/engine_thread.h"
@@ -276,8 +277,9 @@ class Daemon {
   base::FdShares fd_shares_;
   std::shared_ptr<const model::Config> running_;  // config_ as the engines got it
   ConfigLoader loader_;
-  MailWiring mail_;  // the VRRP thread's transitions reach it posted to loop_
-  BfdWiring bfd_;    // BFD on its own thread (app/bfd_wiring.h); its sessions go to vrrp_
+  MailWiring mail_;           // the VRRP thread's transitions reach it posted to loop_
+  event::NotifyFifos fifos_;  // notify_fifo, vrrp_notify_fifo, lvs_notify_fifo made when missing
+  BfdWiring bfd_;             // BFD on its own thread (app/bfd_wiring.h); its sessions go to vrrp_
   std::unique_ptr<vrrp::EngineThread> vrrp_;  // VRRP on its own thread (vrrp/engine_thread.h)
   std::set<base::IpAddress> masters_;         // the VIPs MASTER instances hold, for ha_suspend
   std::map<std::string, bool> told_;          // instance -> MASTER, as the data plane heard it
@@ -287,10 +289,20 @@ class Daemon {
   bool failed_ = false;
 };
 
+// The notify FIFOs the configuration names, with the user and group that own them.
+std::vector<event::FifoSpec> fifoSpecs(const model::GlobalDefs& g) {
+  std::vector<event::FifoSpec> out;
+  for (const model::Script* f : {&g.notify_fifo, &g.vrrp_notify_fifo, &g.lvs_notify_fifo}) {
+    if (!f->empty()) out.push_back({f->argv[0], f->user, f->group});
+  }
+  return out;
+}
+
 void Daemon::start() {
   if (!config_) return;
   const auto& shared = running_;
   mail_.configure(loop_, *config_);
+  fifos_.apply(fifoSpecs(config_->global));
   if (!options_.no_bfd) bfd_.apply(*config_);
   if (wantChecks() && !config_->virtual_servers.empty()) {
     lvs_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
@@ -403,6 +415,7 @@ void Daemon::apply(const LoadResult& result) {
   running_ = result.config;
   const auto& shared = running_;
   mail_.configure(loop_, *config_);
+  fifos_.apply(fifoSpecs(config_->global));
   // The data plane takes the new configuration (its VIP interfaces) before the new tables arrive.
   if (dataplane_) dataplane_->reload(shared);
   if (lvs_) {

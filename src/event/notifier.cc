@@ -1,6 +1,7 @@
 #include "event/notifier.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -44,6 +45,12 @@ void writeFifoLine(const std::vector<std::string>& paths, const std::string& lin
     if (path.empty()) continue;
     base::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fd) continue;
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISFIFO(st.st_mode)) {
+      base::logLimited("notify fifo", base::LogLevel::Warning,
+                       "{} is not a FIFO; no line written to it", path);
+      continue;
+    }
     if (::write(fd.get(), line.data(), line.size()) < 0) {
       base::logLimited("notify fifo", base::LogLevel::Warning, "cannot write to {}: {}", path,
                        std::strerror(errno));

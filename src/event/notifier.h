@@ -35,7 +35,8 @@ class Notifier {
 };
 
 // Writes `line` to each FIFO path that has a reader. A FIFO without a reader is skipped
-// (O_NONBLOCK gives ENXIO), so keeld never blocks on it; other errors are logged (rate-limited).
+// (O_NONBLOCK gives ENXIO), so keeld never blocks on it; a path that is not a FIFO (a regular
+// file would be overwritten) is skipped and logged, as are other errors (rate-limited).
 void writeFifoLine(const std::vector<std::string>& paths, const std::string& line);
 
 }  // namespace keel::event
