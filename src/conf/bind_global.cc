@@ -198,7 +198,7 @@ void bindRlimitRttime(const Statement& s, G& g, BindContext& ctx) {
 constexpr D kMaxDelay = seconds(86400);
 
 // Implemented keywords, and warned ones whose values are still checked (keyword_table.h).
-constexpr std::array<Keyword<G>, 46> kGlobalDefs = {{
+constexpr std::array<Keyword<G>, 48> kGlobalDefs = {{
     {"router_id", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setWord(s, g.router_id); }},
     {"notification_email", Shape::Block, bindNotificationEmail},
     {"notification_email_from", Shape::Value,
@@ -267,6 +267,10 @@ constexpr std::array<Keyword<G>, 46> kGlobalDefs = {{
     {"vrrp_rlimit_rtime", Shape::Value, bindRlimitRttime},
     {"vrrp_down_timer_adverts", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setInt(s, g.vrrp_down_timer_adverts, 1, 100); }},
+    {"vrrp_lower_prio_no_advert", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_lower_prio_no_advert); }},
+    {"vrrp_higher_prio_send_advert", Shape::Value,
+     [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.vrrp_higher_prio_send_advert); }},
     {"checker_log_all_failures", Shape::Value,
      [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.checker_log_all_failures); }},
     {"lvs_flush", Shape::Value, [](auto& s, G& g, auto& ctx) { ctx.setFlag(s, g.lvs_flush); }},

@@ -164,7 +164,7 @@ void bindSourceIp(const Statement& s, Draft& d, BindContext& ctx) {
 
 constexpr D kMaxDelay = seconds(86400);
 
-constexpr std::array<Keyword<Draft>, 34> kInstance = {{
+constexpr std::array<Keyword<Draft>, 38> kInstance = {{
     {"state", Shape::Value, bindState},
     {"interface", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) {
@@ -222,6 +222,14 @@ constexpr std::array<Keyword<Draft>, 34> kInstance = {{
      [](auto& s, Draft& d, auto& ctx) { setOptFlag(s, d.vi.skip_check_adv_addr, ctx); }},
     {"strict_mode", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) { setOptFlag(s, d.vi.strict_mode, ctx); }},
+    {"check_unicast_src", Shape::Value,
+     [](auto& s, Draft& d, auto& ctx) { ctx.setFlag(s, d.vi.check_unicast_src); }},
+    {"down_timer_adverts", Shape::Value,
+     [](auto& s, Draft& d, auto& ctx) { setOptInt(s, d.vi.down_timer_adverts, 1, 100, ctx); }},
+    {"lower_prio_no_advert", Shape::Value,
+     [](auto& s, Draft& d, auto& ctx) { setOptFlag(s, d.vi.lower_prio_no_advert, ctx); }},
+    {"higher_prio_send_advert", Shape::Value,
+     [](auto& s, Draft& d, auto& ctx) { setOptFlag(s, d.vi.higher_prio_send_advert, ctx); }},
     {"garp_master_delay", Shape::Value,
      [](auto& s, Draft& d, auto& ctx) { setOptTimer(s, d.vi.garp_master_delay, D{}, kMaxDelay, ctx); }},
     {"garp_master_repeat", Shape::Value,

@@ -113,11 +113,8 @@ constexpr std::array kRows = {
                 "filter traffic to the VIPs as keepalived's iptables/nftables rules do"),
     implemented("vrrp_check_unicast_src", kGlobal),
     implemented("vrrp_down_timer_adverts", kGlobal),
-    refused(
-        "vrrp_higher_prio_send_advert", kGlobal,
-        "keel's MASTER does not answer a higher-priority advert with one of its own; remove it"),
-    refused("vrrp_lower_prio_no_advert", kGlobal,
-            "keel's MASTER always answers a lower-priority advert; remove it"),
+    implemented("vrrp_higher_prio_send_advert", kGlobal, "never with vrrp_strict, as keepalived"),
+    implemented("vrrp_lower_prio_no_advert", kGlobal, "always with vrrp_strict, as keepalived"),
     refused("vrrp_notify_priority_changes", kGlobal,
             "keel writes no priority-change lines to the notify FIFO yet; remove it"),
     refused("vrrp_startup_delay", kGlobal,

@@ -84,6 +84,8 @@ struct GlobalDefs {
   // it off. keepalived's default is off.
   bool vrrp_check_unicast_src = true;
   int vrrp_down_timer_adverts = 3;
+  bool vrrp_lower_prio_no_advert = false;     // a MASTER hearing a lower priority stays silent
+  bool vrrp_higher_prio_send_advert = false;  // a MASTER sends one advert before yielding
   // The VRRP thread (src/vrrp/engine_thread.h): SCHED_RR priority 1..99 (0: normal scheduling;
   // unset: keel's default), the CPUs it may run on, mlockall, and RLIMIT_RTTIME in µs.
   std::optional<int> vrrp_rt_priority;

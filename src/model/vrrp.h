@@ -112,9 +112,13 @@ struct VrrpInstance {
   bool dont_track_primary = false;
   bool nopreempt = false;
   Duration preempt_delay{};
-  std::optional<bool> skip_check_adv_addr;    // unset: global
-  std::optional<bool> strict_mode;            // unset: global vrrp_strict
-  std::optional<Duration> garp_master_delay;  // unset: global
+  std::optional<bool> skip_check_adv_addr;      // unset: global
+  std::optional<bool> strict_mode;              // unset: global vrrp_strict
+  bool check_unicast_src = false;               // or global vrrp_check_unicast_src
+  std::optional<int> down_timer_adverts;        // unset: global vrrp_down_timer_adverts
+  std::optional<bool> lower_prio_no_advert;     // unset: global vrrp_lower_prio_no_advert
+  std::optional<bool> higher_prio_send_advert;  // unset: global vrrp_higher_prio_send_advert
+  std::optional<Duration> garp_master_delay;    // unset: global
   std::optional<int> garp_master_repeat;
   std::optional<Duration> garp_master_refresh;
   std::optional<int> garp_master_refresh_repeat;

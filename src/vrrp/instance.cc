@@ -277,7 +277,7 @@ ReceiveConfig Instance::receiveConfig() const {
   rx.current_master = machine_.masterAddress();
   rx.unicast = !config_.unicast_peer.empty();
   for (const model::UnicastPeer& p : config_.unicast_peer) rx.unicast_peers.push_back(p.address);
-  rx.check_unicast_src = ctx_.globals->vrrp_check_unicast_src;
+  rx.check_unicast_src = ctx_.globals->vrrp_check_unicast_src || config_.check_unicast_src;
   rx.interface_prefixes = ctx_.host->prefixes(ifindex_);
   rx.local_addresses = ctx_.host->localAddresses();
   return rx;

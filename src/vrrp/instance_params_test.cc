@@ -133,5 +133,34 @@ TEST(InstanceParamsTest, RoundsAdvertIntPerVersion) {
   }
 }
 
+// The instance's down_timer_adverts, lower_prio_no_advert and higher_prio_send_advert override
+// the globals; vrrp_strict keeps 3 adverts, forces lower_prio_no_advert and clears
+// higher_prio_send_advert (keepalived.conf(5), vrrp_strict).
+TEST(InstanceParamsTest, AdvertOptionsComeFromTheInstanceElseTheGlobalsAndYieldToStrict) {
+  model::VrrpInstance vi;
+  model::GlobalDefs globals;
+  const base::IpAddress primary = ip("10.0.0.2");
+  globals.vrrp_down_timer_adverts = 5;
+  globals.vrrp_higher_prio_send_advert = true;
+  InstanceParams p = InstanceParams::from(vi, globals, primary);
+  EXPECT_EQ(p.down_timer_adverts, 5);
+  EXPECT_TRUE(p.higher_prio_send_advert);
+  EXPECT_FALSE(p.lower_prio_no_advert);
+  vi.down_timer_adverts = 7;
+  vi.higher_prio_send_advert = false;
+  vi.lower_prio_no_advert = true;
+  p = InstanceParams::from(vi, globals, primary);
+  EXPECT_EQ(p.down_timer_adverts, 7);
+  EXPECT_FALSE(p.higher_prio_send_advert);
+  EXPECT_TRUE(p.lower_prio_no_advert);
+  vi.higher_prio_send_advert = true;
+  vi.lower_prio_no_advert = false;
+  vi.strict_mode = true;
+  p = InstanceParams::from(vi, globals, primary);
+  EXPECT_EQ(p.down_timer_adverts, 3);
+  EXPECT_FALSE(p.higher_prio_send_advert);
+  EXPECT_TRUE(p.lower_prio_no_advert);
+}
+
 }  // namespace
 }  // namespace keel::vrrp

@@ -63,9 +63,14 @@ InstanceParams InstanceParams::from(const model::VrrpInstance& instance,
   if (!p.want_master && !p.nopreempt && !strict) {
     p.preempt_delay = std::clamp(instance.preempt_delay, Micros{0}, kMaxPreemptDelay);
   }
-  p.down_timer_adverts = strict ? 3 : std::clamp(globals.vrrp_down_timer_adverts, 1, 100);
+  const int adverts = instance.down_timer_adverts.value_or(globals.vrrp_down_timer_adverts);
+  p.down_timer_adverts = strict ? 3 : std::clamp(adverts, 1, 100);
   p.accept = instance.accept;
-  p.lower_prio_no_advert = strict;
+  // vrrp_strict "cannot clear lower_prio_no_advert" and "cannot set higher_prio_send_advert".
+  p.lower_prio_no_advert =
+      strict || instance.lower_prio_no_advert.value_or(globals.vrrp_lower_prio_no_advert);
+  p.higher_prio_send_advert =
+      !strict && instance.higher_prio_send_advert.value_or(globals.vrrp_higher_prio_send_advert);
   return p;
 }
 

@@ -55,7 +55,9 @@ struct InstanceParams {
   // instance is always v3; priority clamped to 1..255; advert_int rounded to the nearest second
   // (v2, 1..255 s) or centisecond (v3, 0.01..40.95 s); nopreempt only with state BACKUP and a
   // priority below 255; preempt_delay dropped with state MASTER, nopreempt or strict mode;
-  // strict mode forces lower_prio_no_advert. own_address: unicast_src_ip when set, else
+  // down_timer_adverts, lower_prio_no_advert and higher_prio_send_advert come from the instance,
+  // else the globals; strict mode forces 3 adverts and lower_prio_no_advert, and clears
+  // higher_prio_send_advert. own_address: unicast_src_ip when set, else
   // `primary` (the interface's primary address). The parser has already applied "state MASTER
   // without priority means 255".
   static InstanceParams from(const model::VrrpInstance& instance, const model::GlobalDefs& globals,
