@@ -1,6 +1,8 @@
 // CheckManager: every health checker of a configuration (docs/reference/keepalived.md §3.2-3.3).
 // For each real server of each virtual server it runs one Checker per configured checker; a real
-// server is alive iff all its checkers are UP (no checkers: always alive). Every change of a real
+// server is alive iff all its checkers are UP (no checkers: always alive). FILE_CHECKs have no
+// probe: the manager watches their track files (event/track_file.h) and judges each value
+// (file_check.h) as it changes. Every change of a real
 // server's aliveness or dynamic weight goes out as a model::HealthEvent; app feeds those to lb and
 // runs the notify scripts. Reload keeps the state of every checker whose identity stays (virtual
 // server name, real server address:port, checker index and equal settings). Owned by app; loop
@@ -18,6 +20,7 @@
 #include "check/checker.h"
 #include "check/probe.h"
 #include "event/loop.h"
+#include "event/track_file.h"
 #include "model/config.h"
 #include "model/health.h"
 
@@ -88,6 +91,10 @@ class CheckManager {
                 const ProbeResult& result);
   void logResult(const RealEntry& real, const CheckerEntry& entry, const CheckDecision& decision,
                  const ProbeResult& result) const;
+  std::unique_ptr<CheckerEntry> makeFileChecker(const model::RealServer& rs, std::size_t index);
+  void watchTrackFiles(const model::Config* before);
+  void onTrackFiles(const std::vector<event::TrackFileChange>& changes);
+  void updateReal(const model::RealServerId& id, RealEntry& real);
   static bool computeAlive(const RealEntry& real);
   static std::optional<int> computeWeight(const RealEntry& real);
   bool suspended(const RealEntry& real) const;
@@ -99,6 +106,7 @@ class CheckManager {
   Random random_;
   std::set<base::IpAddress> present_;  // addresses setAddressPresent() reported
   Reals reals_;
+  event::TrackFileWatcher files_;  // the track files FILE_CHECKs name
 };
 
 }  // namespace keel::check

@@ -172,6 +172,22 @@ constexpr std::array<Keyword<CD>, 4> kMiscOwn = {{
 }};
 constexpr auto kMisc = concat(kTimingKeywords<CD>, kLogAllFailures, kMiscOwn);
 
+// -- FILE_CHECK -------------------------------------------------------------------------------
+
+// `weight W [reverse|noreverse]`: overrides the track_file's weight and reverse.
+void bindFileWeight(const Statement& s, CD& d, BindContext& ctx) {
+  if (auto w = ctx.weightAndReverse(s, 2147483647)) {
+    as<model::FileCheck>(d)->weight = w->first;
+    as<model::FileCheck>(d)->weight_reverse = w->second;
+  }
+}
+
+constexpr std::array<Keyword<CD>, 2> kFile = {{
+    {"track_file", Shape::Value,
+     [](auto& s, CD& d, auto& ctx) { ctx.setWord(s, as<model::FileCheck>(d)->track_file); }},
+    {"weight", Shape::Value, bindFileWeight},
+}};
+
 // -- one checker ------------------------------------------------------------------------------
 
 struct CheckerType {
@@ -188,7 +204,7 @@ model::Checker make() {
 
 model::Checker makeSsl() { return model::Checker{model::HttpCheck{.tls = true}, {}, {}}; }
 
-constexpr std::array<CheckerType, 8> kTypes = {{
+constexpr std::array<CheckerType, 9> kTypes = {{
     {"HTTP_GET", Block::HttpGet, kHttp, make<model::HttpCheck>},
     {"SSL_GET", Block::SslGet, kHttp, makeSsl},
     {"TCP_CHECK", Block::TcpCheck, kConnecting, make<model::TcpCheck>},
@@ -197,6 +213,7 @@ constexpr std::array<CheckerType, 8> kTypes = {{
     {"MISC_CHECK", Block::MiscCheck, kMisc, make<model::MiscCheck>},
     {"UDP_CHECK", Block::UdpCheck, kConnecting, make<model::UdpCheck>},
     {"PING_CHECK", Block::PingCheck, kConnecting, make<model::PingCheck>},
+    {"FILE_CHECK", Block::FileCheck, kFile, make<model::FileCheck>},
 }};
 
 // SMTP_CHECK's deprecated `host { connect_ip ... }` blocks: keepalived makes each one a checker of
@@ -226,6 +243,10 @@ void bindChecker(const Statement& s, RsDraft& rs, BindContext& ctx) {
   bindBlock<CD>(type->block, *s.block, type->table, d, ctx);
   if (auto* m = as<model::MiscCheck>(d); m && m->path.empty()) {
     ctx.error(s, -1, "MISC_CHECK has no misc_path");
+    return;
+  }
+  if (auto* f = as<model::FileCheck>(d); f && f->track_file.empty()) {
+    ctx.error(s, -1, "FILE_CHECK has no track_file");
     return;
   }
   if (auto* h = as<model::HttpCheck>(d); h && h->urls.empty()) {

@@ -28,9 +28,6 @@ constexpr std::string_view kUdpReply =
 constexpr std::string_view kSslBlock =
     "keel's SSL_GET cannot present a client certificate or verify the server against a CA yet; "
     "remove the SSL block (SSL_GET then connects without them, as keepalived does without SSL)";
-constexpr std::string_view kFileCheck =
-    "keel does not run FILE_CHECK yet (a real server checked only by it would always be in "
-    "service); use MISC_CHECK with a script that reads the file";
 constexpr std::string_view kBfdCheck =
     "keel's checkers do not follow BFD sessions yet (a real server checked only by BFD_CHECK "
     "would always be in service); use TCP_CHECK or MISC_CHECK";
@@ -110,7 +107,9 @@ constexpr std::array kRows = {
     implemented("MISC_CHECK", kRs),
     implemented("UDP_CHECK", kRs, "a connect-and-error check: payload and replies are refused"),
     implemented("PING_CHECK", kRs),
-    refused("FILE_CHECK", kRs, kFileCheck),
+    implemented("FILE_CHECK", kRs,
+                "the track file is read once a second (keepalived: inotify); a missing or "
+                "non-numeric file counts as 0"),
     refused("BFD_CHECK", kRs, kBfdCheck),
     // -- checkers --------------------------------------------------------------------------
     implemented("connect_ip", kConnecting | B::SmtpHost),
@@ -147,8 +146,10 @@ constexpr std::array kRows = {
     refused("require_reply", kUdp, kUdpReply),
     refused("min_reply_length", kUdp, kUdpReply),
     refused("max_reply_length", kUdp, kUdpReply),
-    refused("track_file", in(B::FileCheck), kFileCheck),
-    refused("weight", in(B::FileCheck), kFileCheck),
+    implemented("track_file", in(B::FileCheck)),
+    implemented("weight", in(B::FileCheck),
+                "value x weight is added to the real server's weight (held at 0 and above); "
+                "at or below -2147483648 the real server is down"),
     refused("name", in(B::BfdCheck), kBfdCheck),
     // -- SSL -------------------------------------------------------------------------------
     refused("SSL", kTop, kSslBlock),

@@ -64,6 +64,19 @@ void checkReferences(const Config& c, std::vector<Problem>& out) {
       }
     }
   }
+  for (const VirtualServer& vs : c.virtual_servers) {
+    for (const RealServer& rs : vs.real_servers) {
+      for (const Checker& checker : rs.checkers) {
+        const auto* f = std::get_if<FileCheck>(&checker.kind);
+        if (f == nullptr || files.contains(f->track_file)) continue;
+        const std::string name = virtualServerName(vs);
+        out.push_back({true,
+                       fmt::format("virtual_server {}: FILE_CHECK track_file {} not found", name,
+                                   f->track_file),
+                       {"virtual_server", name}});
+      }
+    }
+  }
   for (const VrrpInstance& vi : c.vrrp_instances) {
     for (const TrackRef& t : vi.track_script) {
       if (!scripts.contains(t.name)) {

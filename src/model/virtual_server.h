@@ -115,10 +115,10 @@ struct UdpCheck {
 struct PingCheck {
   friend bool operator==(const PingCheck&, const PingCheck&) = default;
 };
+// FILE_CHECK: follows a top-level track_file (model/vrrp.h) by name.
 struct FileCheck {
   std::string track_file;
-  bool dynamic = false;
-  int weight = 1;
+  std::optional<int> weight;  // unset: the track_file's weight and reverse
   bool weight_reverse = false;
 
   friend bool operator==(const FileCheck&, const FileCheck&) = default;

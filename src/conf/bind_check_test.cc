@@ -1,0 +1,67 @@
+// The checkers keel binds beyond the common ones (FILE_CHECK, UDP_CHECK's reply settings),
+// through readConfigText.
+#include <gtest/gtest.h>
+
+#include "conf/reader.h"
+
+namespace keel::conf {
+namespace {
+
+class BindCheckTest : public ::testing::Test {
+ protected:
+  model::Config read(std::string_view text) {
+    return readConfigText("keepalived.conf", text, PreprocessOptions{}, diags_);
+  }
+  Diagnostics diags_;
+};
+
+// A virtual server with one real server holding `checkers`.
+std::string withReal(std::string_view checkers) {
+  return "virtual_server 198.18.0.100 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n"
+         "  real_server 198.18.0.21 80 {\n" +
+         std::string(checkers) + "  }\n}\n";
+}
+
+TEST_F(BindCheckTest, FileCheckNamesATrackFileWithAnOptionalWeight) {
+  model::Config c = read(R"(track_file up {
+  file /run/keel/up
+  weight -3 reverse
+  init_file 4 overwrite
+}
+)" + withReal("    FILE_CHECK { track_file up }\n"
+              "    FILE_CHECK {\n      track_file up\n      weight 0\n    }\n"
+              "    FILE_CHECK { track_file up\n weight 7 reverse }\n"));
+  EXPECT_EQ(diags_.renderAll(), "");
+  ASSERT_EQ(c.track_files.size(), 1u);
+  EXPECT_EQ(c.track_files[0].weight, -3);
+  EXPECT_TRUE(c.track_files[0].weight_reverse);
+  EXPECT_EQ(c.track_files[0].init_file, 4);
+  EXPECT_TRUE(c.track_files[0].init_file_overwrite);
+  const auto& checkers = c.virtual_servers.at(0).real_servers.at(0).checkers;
+  ASSERT_EQ(checkers.size(), 3u);
+  EXPECT_EQ(std::get<model::FileCheck>(checkers[0].kind),
+            (model::FileCheck{"up", std::nullopt, false}));
+  EXPECT_EQ(std::get<model::FileCheck>(checkers[1].kind), (model::FileCheck{"up", 0, false}));
+  EXPECT_EQ(std::get<model::FileCheck>(checkers[2].kind), (model::FileCheck{"up", 7, true}));
+}
+
+TEST_F(BindCheckTest, FileCheckProblemsAreErrorsAtTheirPlace) {
+  read(
+      withReal("    FILE_CHECK { track_file nowhere }\n"
+               "    FILE_CHECK { weight 2 }\n"
+               "    FILE_CHECK { track_file nowhere\n weight 2 sideways }\n"));
+  EXPECT_EQ(diags_.errors(), 4u) << diags_.renderAll();
+  const std::string all = diags_.renderAll();
+  EXPECT_NE(all.find("keepalived.conf:7:5: error: FILE_CHECK has no track_file"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("keepalived.conf:9:11: error: expected reverse or noreverse, got 'sideways'"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("FILE_CHECK track_file nowhere not found"), std::string::npos) << all;
+  // keepalived's init_file VALUE overwrite, in either order
+  model::Config c = read("track_file t {\n file /run/t\n init_file overwrite -2\n}\n");
+  EXPECT_EQ(c.track_files.at(0).init_file, -2);
+}
+
+}  // namespace
+}  // namespace keel::conf
