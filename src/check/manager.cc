@@ -28,6 +28,12 @@ struct CheckManager::CheckerEntry {
     FileVerdict verdict;
   };
   std::optional<File> file;
+  // BFD_CHECK: the session and whether the checker is up.
+  struct Bfd {
+    std::string name;
+    bool up = true;
+  };
+  std::optional<Bfd> bfd;
 };
 
 struct CheckManager::RealEntry {
@@ -122,6 +128,10 @@ std::unique_ptr<CheckManager::RealEntry> CheckManager::buildReal(const model::Vi
       real->checkers.push_back(makeFileChecker(rs, i));  // no state but the file's value
       continue;
     }
+    if (std::holds_alternative<model::BfdCheck>(wanted.kind)) {
+      real->checkers.push_back(makeBfdChecker(rs, i));  // no state but the session's
+      continue;
+    }
     if (old != nullptr && i < old->checkers.size() && old->checkers[i] &&
         old->checkers[i]->config == wanted &&
         old->checkers[i]->virtualhost == virtualhostOf(vs, wanted)) {
@@ -197,6 +207,34 @@ std::unique_ptr<CheckManager::CheckerEntry> CheckManager::makeFileChecker(
   file.verdict = judgeTrackFile(files_.value(tf->name), file.weight, file.reverse);
   entry->file = std::move(file);
   return entry;
+}
+
+std::unique_ptr<CheckManager::CheckerEntry> CheckManager::makeBfdChecker(
+    const model::RealServer& rs, std::size_t index) {
+  auto entry = std::make_unique<CheckerEntry>();
+  entry->config = rs.checkers[index];
+  entry->kind = checkerKindName(entry->config);
+  const std::string& name = std::get<model::BfdCheck>(entry->config.kind).name;
+  auto known = bfd_up_.find(name);
+  entry->bfd =
+      CheckerEntry::Bfd{name, known != bfd_up_.end() ? known->second : !entry->config.timing.alpha};
+  return entry;
+}
+
+void CheckManager::setBfdState(const std::string& session, bool up) {
+  auto [it, inserted] = bfd_up_.try_emplace(session, up);
+  if (!inserted && it->second == up) return;
+  it->second = up;
+  for (const auto& [id, real] : reals_) {
+    bool touched = false;
+    for (const auto& entry : real->checkers) {
+      if (!entry->bfd || entry->bfd->name != session || entry->bfd->up == up) continue;
+      base::logInfo("BFD check of [{}] RS({}) is {}", session, real->rs_text, up ? "UP" : "DOWN");
+      entry->bfd->up = up;
+      touched = true;
+    }
+    if (touched) updateReal(id, *real);
+  }
 }
 
 // The track files some FILE_CHECK names, with init_file applied to those new to this
@@ -305,6 +343,7 @@ bool CheckManager::computeAlive(const RealEntry& real) {
   for (const auto& entry : real.checkers) {
     if (entry->checker && !entry->checker->up()) return false;
     if (entry->file && !entry->file->verdict.up) return false;
+    if (entry->bfd && !entry->bfd->up) return false;
   }
   return true;
 }
@@ -369,12 +408,16 @@ std::vector<RealServerStatus> CheckManager::status() const {
     for (const auto& entry : real->checkers) {
       CheckerStatus c;
       c.kind = entry->kind;
-      c.supported = entry->checker != nullptr || entry->file.has_value();
+      c.supported = entry->checker != nullptr || entry->file || entry->bfd;
       if (entry->file) {
         c.up = entry->file->verdict.up;
         c.has_run = true;
         c.last_reason = "track_file " + entry->file->name + " value " +
                         std::to_string(files_.value(entry->file->name));
+      } else if (entry->bfd) {
+        c.up = entry->bfd->up;
+        c.has_run = bfd_up_.contains(entry->bfd->name);
+        c.last_reason = "bfd_instance " + entry->bfd->name;
       } else if (entry->checker) {
         c.up = entry->checker->up();
         c.has_run = entry->checker->state().hasRun();

@@ -326,5 +326,37 @@ TEST_F(FileCheckTest, InitFileCreatesTheFileOnce) {
   EXPECT_EQ(m->alive(id("10.0.0.2")), std::optional<bool>(true));
 }
 
+// BFD_CHECK: no probe; the session's state as keeld reports it.
+TEST_F(CheckManagerTest, BfdCheckFollowsTheSession) {
+  model::Checker bfd;
+  bfd.kind = model::BfdCheck{"b1"};
+  model::Checker alpha = bfd;
+  alpha.timing.alpha = true;
+  base::MemorySink* log = captureLog();
+  auto m = make(config({real("10.0.0.2", {bfd}), real("10.0.0.3", {alpha, tcp()})}));
+  EXPECT_TRUE(probes_.size() == 1u) << "only the TCP_CHECK has a probe";
+  EXPECT_EQ(m->alive(id("10.0.0.2")), std::optional<bool>(true)) << "no report yet";
+  EXPECT_EQ(m->alive(id("10.0.0.3")), std::optional<bool>(false)) << "alpha";
+  m->setBfdState("b1", false);
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0].real, id("10.0.0.2"));
+  EXPECT_FALSE(events_[0].up);
+  EXPECT_TRUE(contains(log->messages(), "BFD check of [b1] RS([10.0.0.2]:tcp:80) is DOWN"));
+  m->setBfdState("other", true);
+  EXPECT_EQ(events_.size(), 1u);
+  m->setBfdState("b1", true);
+  ASSERT_EQ(events_.size(), 3u) << "both reals up";
+  EXPECT_TRUE(events_[1].up && events_[2].up);
+  const auto status = m->status();
+  EXPECT_EQ(status[0].checkers[0].kind, "BFD_CHECK");
+  EXPECT_TRUE(status[0].checkers[0].up);
+  EXPECT_TRUE(status[0].checkers[0].has_run);
+  m->setBfdState("b1", false);
+  // A reload, or a real server added later, starts from the last state reported.
+  m->reload(config({real("10.0.0.2", {bfd}), real("10.0.0.4", {bfd})}));
+  EXPECT_EQ(m->alive(id("10.0.0.4")), std::optional<bool>(false));
+  EXPECT_EQ(m->alive(id("10.0.0.2")), std::optional<bool>(false));
+}
+
 }  // namespace
 }  // namespace keel::check

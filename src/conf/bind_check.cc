@@ -188,6 +188,14 @@ constexpr std::array<Keyword<CD>, 2> kFile = {{
     {"weight", Shape::Value, bindFileWeight},
 }};
 
+// -- BFD_CHECK --------------------------------------------------------------------------------
+
+constexpr std::array<Keyword<CD>, 2> kBfd = {{
+    {"name", Shape::Value,
+     [](auto& s, CD& d, auto& ctx) { ctx.setWord(s, as<model::BfdCheck>(d)->name); }},
+    {"alpha", Shape::Value, bindInheritedFlag<CD, &Inherited::alpha>},
+}};
+
 // -- one checker ------------------------------------------------------------------------------
 
 struct CheckerType {
@@ -204,7 +212,7 @@ model::Checker make() {
 
 model::Checker makeSsl() { return model::Checker{model::HttpCheck{.tls = true}, {}, {}}; }
 
-constexpr std::array<CheckerType, 9> kTypes = {{
+constexpr std::array<CheckerType, 10> kTypes = {{
     {"HTTP_GET", Block::HttpGet, kHttp, make<model::HttpCheck>},
     {"SSL_GET", Block::SslGet, kHttp, makeSsl},
     {"TCP_CHECK", Block::TcpCheck, kConnecting, make<model::TcpCheck>},
@@ -214,6 +222,7 @@ constexpr std::array<CheckerType, 9> kTypes = {{
     {"UDP_CHECK", Block::UdpCheck, kConnecting, make<model::UdpCheck>},
     {"PING_CHECK", Block::PingCheck, kConnecting, make<model::PingCheck>},
     {"FILE_CHECK", Block::FileCheck, kFile, make<model::FileCheck>},
+    {"BFD_CHECK", Block::BfdCheck, kBfd, make<model::BfdCheck>},
 }};
 
 // SMTP_CHECK's deprecated `host { connect_ip ... }` blocks: keepalived makes each one a checker of
@@ -247,6 +256,10 @@ void bindChecker(const Statement& s, RsDraft& rs, BindContext& ctx) {
   }
   if (auto* f = as<model::FileCheck>(d); f && f->track_file.empty()) {
     ctx.error(s, -1, "FILE_CHECK has no track_file");
+    return;
+  }
+  if (auto* b = as<model::BfdCheck>(d); b && b->name.empty()) {
+    ctx.error(s, -1, "BFD_CHECK has no name");
     return;
   }
   if (auto* h = as<model::HttpCheck>(d); h && h->urls.empty()) {

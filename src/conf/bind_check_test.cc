@@ -63,5 +63,30 @@ TEST_F(BindCheckTest, FileCheckProblemsAreErrorsAtTheirPlace) {
   EXPECT_EQ(c.track_files.at(0).init_file, -2);
 }
 
+TEST_F(BindCheckTest, BfdCheckNamesABfdInstanceTheCheckersHear) {
+  model::Config c = read(R"(bfd_instance b1 {
+  neighbor_ip 192.0.2.2
+}
+bfd_instance v1 {
+  neighbor_ip 192.0.2.3
+  vrrp
+}
+)" + withReal("    BFD_CHECK { name b1\n alpha }\n"
+              "    BFD_CHECK { name v1 }\n"
+              "    BFD_CHECK { name zz }\n"
+              "    BFD_CHECK { alpha }\n"));
+  const std::string all = diags_.renderAll();
+  EXPECT_EQ(diags_.errors(), 3u) << all;
+  EXPECT_NE(all.find("BFD_CHECK names the `vrrp`-only bfd_instance v1"), std::string::npos) << all;
+  EXPECT_NE(all.find("BFD_CHECK names no bfd_instance zz"), std::string::npos) << all;
+  EXPECT_NE(all.find("keepalived.conf:17:5: error: BFD_CHECK has no name"), std::string::npos)
+      << all;
+  const auto& checkers = c.virtual_servers.at(0).real_servers.at(0).checkers;
+  ASSERT_EQ(checkers.size(), 3u);
+  EXPECT_EQ(std::get<model::BfdCheck>(checkers[0].kind).name, "b1");
+  EXPECT_TRUE(checkers[0].timing.alpha);
+  EXPECT_FALSE(checkers[1].timing.alpha);
+}
+
 }  // namespace
 }  // namespace keel::conf

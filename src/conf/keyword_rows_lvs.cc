@@ -28,9 +28,6 @@ constexpr std::string_view kUdpReply =
 constexpr std::string_view kSslBlock =
     "keel's SSL_GET cannot present a client certificate or verify the server against a CA yet; "
     "remove the SSL block (SSL_GET then connects without them, as keepalived does without SSL)";
-constexpr std::string_view kBfdCheck =
-    "keel's checkers do not follow BFD sessions yet (a real server checked only by BFD_CHECK "
-    "would always be in service); use TCP_CHECK or MISC_CHECK";
 constexpr std::string_view kFwmark =
     "fwmark services need the IPVS data plane (XDP runs before netfilter sets the mark, and the "
     "proxy sees no marks); set keel_dataplane ipvs, or use an address and port";
@@ -78,7 +75,7 @@ constexpr std::array kRows = {
     implemented("weight", kLevels),
     implemented("inhibit_on_failure", kLevels),
     implemented("virtualhost", kLevels | B::HttpGet | B::SslGet | B::Url),
-    implemented("alpha", kLevels | kCheckers),
+    implemented("alpha", kLevels | kCheckers | B::BfdCheck),
     implemented("connect_timeout", kLevels | kConnecting),
     implemented("retry", kLevels | kCheckers),
     implemented("delay_before_retry", kLevels | kCheckers),
@@ -110,7 +107,9 @@ constexpr std::array kRows = {
     implemented("FILE_CHECK", kRs,
                 "the track file is read once a second (keepalived: inotify); a missing or "
                 "non-numeric file counts as 0"),
-    refused("BFD_CHECK", kRs, kBfdCheck),
+    implemented("BFD_CHECK", kRs,
+                "UP while the bfd_instance's session is Up; DOWN from the session's first "
+                "report that it is not (keel reports a session's state at once)"),
     // -- checkers --------------------------------------------------------------------------
     implemented("connect_ip", kConnecting | B::SmtpHost),
     implemented("connect_port", kConnecting | B::SmtpHost),
@@ -150,7 +149,8 @@ constexpr std::array kRows = {
     implemented("weight", in(B::FileCheck),
                 "value x weight is added to the real server's weight (held at 0 and above); "
                 "at or below -2147483648 the real server is down"),
-    refused("name", in(B::BfdCheck), kBfdCheck),
+    implemented("name", in(B::BfdCheck),
+                "a bfd_instance the checkers hear (not `vrrp` only); else an error"),
     // -- SSL -------------------------------------------------------------------------------
     refused("SSL", kTop, kSslBlock),
     refused("ca", kSsl, kSslBlock),

@@ -124,8 +124,16 @@ struct FileCheck {
   friend bool operator==(const FileCheck&, const FileCheck&) = default;
 };
 
+// BFD_CHECK: follows a bfd_instance's session (model/bfd.h) by name; up while it is Up.
+struct BfdCheck {
+  std::string name;
+
+  friend bool operator==(const BfdCheck&, const BfdCheck&) = default;
+};
+
 struct Checker {
-  std::variant<HttpCheck, TcpCheck, SmtpCheck, DnsCheck, MiscCheck, UdpCheck, PingCheck, FileCheck>
+  std::variant<HttpCheck, TcpCheck, SmtpCheck, DnsCheck, MiscCheck, UdpCheck, PingCheck, FileCheck,
+               BfdCheck>
       kind;
   CheckTiming timing;
   CheckTarget target;
