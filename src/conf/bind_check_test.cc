@@ -88,5 +88,51 @@ bfd_instance v1 {
   EXPECT_FALSE(checkers[1].timing.alpha);
 }
 
+TEST_F(BindCheckTest, UdpCheckPayloadAndReplyAsKeepalivedParsesThem) {
+  model::Config c = read(withReal(R"(    UDP_CHECK {
+      payload Ab12f 3 456
+      require_reply 50 4f 4X
+      min_reply_length 3
+      max_reply_length 1000
+    }
+    UDP_CHECK {
+      require_reply
+    }
+)"));
+  EXPECT_EQ(diags_.renderAll(), "");
+  const auto& checkers = c.virtual_servers.at(0).real_servers.at(0).checkers;
+  ASSERT_EQ(checkers.size(), 2u);
+  const auto& u = std::get<model::UdpCheck>(checkers[0].kind);
+  EXPECT_EQ(u.payload, (std::vector<std::uint8_t>{0xab, 0x12, 0x0f, 0x03, 0x45, 0x06}));
+  EXPECT_TRUE(u.require_reply);
+  EXPECT_EQ(u.reply_data, (std::vector<std::uint8_t>{0x50, 0x4f, 0x40}));
+  EXPECT_EQ(u.reply_mask, (std::vector<std::uint8_t>{0, 0, 0x0f}));
+  EXPECT_EQ(u.min_reply_length, 3);
+  EXPECT_EQ(u.max_reply_length, 1000);
+  const auto& bare = std::get<model::UdpCheck>(checkers[1].kind);
+  EXPECT_TRUE(bare.require_reply);
+  EXPECT_TRUE(bare.reply_data.empty());
+  EXPECT_EQ(bare.max_reply_length, 255) << "keepalived's default";
+}
+
+TEST_F(BindCheckTest, UdpCheckBadHexIsAnErrorAtItsPlace) {
+  read(
+      withReal("    UDP_CHECK {\n      payload 01 0x02\n      require_reply zz\n"
+               "      max_reply_length 65536\n    }\n"
+               "    UDP_CHECK {\n      min_reply_length 9\n      max_reply_length 8\n    }\n"));
+  const std::string all = diags_.renderAll();
+  EXPECT_EQ(diags_.errors(), 4u) << all;
+  EXPECT_NE(all.find("UDP_CHECK min_reply_length 9 > max_reply_length 8 - will always fail"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("keepalived.conf:7:15: error: invalid payload \"01 0x02\": 'x' is not a "
+                     "hex digit"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("keepalived.conf:8:21: error: invalid require_reply \"zz\""),
+            std::string::npos)
+      << all;
+}
+
 }  // namespace
 }  // namespace keel::conf

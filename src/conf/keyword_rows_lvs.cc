@@ -22,9 +22,6 @@ constexpr Blocks kLevels = B::VirtualServer | B::RealServer;  // set at both, in
 constexpr std::string_view kRegex =
     "keel's HTTP_GET does not match the body against a regular expression yet (the check would "
     "pass whatever the body says); use digest or status_code";
-constexpr std::string_view kUdpReply =
-    "keel's UDP_CHECK does not send a payload or check a reply yet (the check would pass without "
-    "them); use MISC_CHECK with a script";
 constexpr std::string_view kSslBlock =
     "keel's SSL_GET cannot present a client certificate or verify the server against a CA yet; "
     "remove the SSL block (SSL_GET then connects without them, as keepalived does without SSL)";
@@ -102,7 +99,7 @@ constexpr std::array kRows = {
     implemented("SMTP_CHECK", kRs),
     implemented("DNS_CHECK", kRs),
     implemented("MISC_CHECK", kRs),
-    implemented("UDP_CHECK", kRs, "a connect-and-error check: payload and replies are refused"),
+    implemented("UDP_CHECK", kRs),
     implemented("PING_CHECK", kRs),
     implemented("FILE_CHECK", kRs,
                 "the track file is read once a second (keepalived: inotify); a missing or "
@@ -141,10 +138,12 @@ constexpr std::array kRows = {
     implemented("misc_timeout", in(B::MiscCheck)),
     implemented("misc_dynamic", in(B::MiscCheck)),
     implemented("user", in(B::MiscCheck)),
-    refused("payload", kUdp, kUdpReply),
-    refused("require_reply", kUdp, kUdpReply),
-    refused("min_reply_length", kUdp, kUdpReply),
-    refused("max_reply_length", kUdp, kUdpReply),
+    implemented("payload", kUdp),
+    implemented("require_reply", kUdp,
+                "the length bounds apply to every required reply (keepalived: only with reply "
+                "data), as keepalived.conf(5) documents"),
+    implemented("min_reply_length", kUdp),
+    implemented("max_reply_length", kUdp),
     implemented("track_file", in(B::FileCheck)),
     implemented("weight", in(B::FileCheck),
                 "value x weight is added to the real server's weight (held at 0 and above); "

@@ -104,9 +104,12 @@ struct MiscCheck {
   friend bool operator==(const MiscCheck&, const MiscCheck&) = default;
 };
 struct UdpCheck {
-  std::vector<std::uint8_t> payload;
+  std::vector<std::uint8_t> payload;  // empty: keel's filler text
   bool require_reply = false;
-  std::string reply_pattern;  // hex digits with X wildcards
+  // require_reply's data: a reply must match it over the shorter of the two, ignoring the bits
+  // set in reply_mask (one octet per octet of reply_data; conf: X nibbles).
+  std::vector<std::uint8_t> reply_data;
+  std::vector<std::uint8_t> reply_mask;
   int min_reply_length = 0;
   int max_reply_length = 255;
 
