@@ -39,6 +39,15 @@ std::map<std::string, bool> BfdWiring::vrrpStates() const {
   return out;
 }
 
+std::map<std::string, bool> BfdWiring::checkerStates() const {
+  std::map<std::string, bool> out;
+  if (!thread_) return out;
+  for (const bfd::SessionEvent& e : thread_->events().snapshot()) {
+    if (e.notify_checker) out[e.name] = e.up();
+  }
+  return out;
+}
+
 std::string BfdWiring::statsText() { return thread_ ? thread_->statsText() : std::string(); }
 
 }  // namespace keel::app

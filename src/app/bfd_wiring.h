@@ -33,6 +33,8 @@ class BfdWiring {
   // The sessions VRRP hears of (a bfd_instance without `checker`-only) and whether each is Up:
   // what VRRP starts with when it starts after BFD.
   std::map<std::string, bool> vrrpStates() const;
+  // The same for the checkers' BFD_CHECK (a bfd_instance without `vrrp`-only).
+  std::map<std::string, bool> checkerStates() const;
   // The stats dump's BFD part; empty while BFD is not running.
   std::string statsText();
 

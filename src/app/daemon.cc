@@ -306,6 +306,10 @@ void Daemon::start() {
   if (!options_.no_bfd) bfd_.apply(*config_);
   if (wantChecks() && !config_->virtual_servers.empty()) {
     lvs_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
+    if (!bfd_.running() && !config_->bfd_instances.empty()) {  // -B, or BFD failed to start
+      base::logWarning("BFD_CHECK: BFD is not running - checked sessions count as down");
+      for (const model::BfdInstance& b : config_->bfd_instances) lvs_->setBfdState(b.name, false);
+    }
   }
   if (wantVrrp() && !config_->vrrp_instances.empty()) startVrrp(shared);
   startDataplane(shared);
@@ -370,9 +374,11 @@ void Daemon::startVrrp(const std::shared_ptr<const model::Config>& config) {
   vrrp_ = std::move(*thread);
 }
 
-// track_bfd: a session's state to the VRRP thread, unless its bfd_instance says `checker` only.
+// track_bfd: a session's state to the VRRP thread, unless its bfd_instance says `checker` only;
+// BFD_CHECK: to the checkers, unless it says `vrrp` only.
 void Daemon::onBfdSession(const bfd::SessionEvent& e) {
   if (vrrp_ && e.notify_vrrp) vrrp_->setBfdState(e.name, e.up());
+  if (lvs_ && e.notify_checker) lvs_->setBfdState(e.name, e.up());  // BFD_CHECK
 }
 
 // On the main loop, posted by the VRRP thread: the instance's alert mail (app/mail_wiring.h).
@@ -422,6 +428,7 @@ void Daemon::apply(const LoadResult& result) {
     lvs_->reload(shared);
   } else if (wantChecks() && !config_->virtual_servers.empty()) {
     lvs_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
+    for (const auto& [name, up] : bfd_.checkerStates()) lvs_->setBfdState(name, up);
   }
   if (!options_.no_bfd) bfd_.apply(*config_);
   if (vrrp_) {

@@ -1,9 +1,12 @@
 #include "check/manager.h"
 
+#include <algorithm>
+#include <limits>
 #include <random>
 #include <utility>
 
 #include "base/log.h"
+#include "check/file_check.h"
 #include "check/names.h"
 #include "model/validate.h"
 
@@ -16,6 +19,21 @@ struct CheckManager::CheckerEntry {
   std::unique_ptr<Checker> checker;  // null: the kind is not supported
   std::string unsupported;           // why, when checker is null
   std::optional<int> weight;         // the last weight the probe reported (misc_dynamic)
+  // FILE_CHECK: the track file, its weight and reverse (the checker's, else the track file's),
+  // and the verdict on its last value.
+  struct File {
+    std::string name;
+    int weight = 1;
+    bool reverse = false;
+    FileVerdict verdict;
+  };
+  std::optional<File> file;
+  // BFD_CHECK: the session and whether the checker is up.
+  struct Bfd {
+    std::string name;
+    bool up = true;
+  };
+  std::optional<Bfd> bfd;
 };
 
 struct CheckManager::RealEntry {
@@ -50,14 +68,17 @@ CheckManager::CheckManager(event::Loop& loop, std::shared_ptr<const model::Confi
     : loop_(loop),
       factory_(std::move(factory)),
       on_health_(std::move(on_health)),
-      random_(random ? std::move(random) : defaultRandom()) {
+      random_(random ? std::move(random) : defaultRandom()),
+      files_(loop, [this](const std::vector<event::TrackFileChange>& c) { onTrackFiles(c); }) {
   reload(std::move(config));
 }
 
 CheckManager::~CheckManager() = default;
 
 void CheckManager::reload(std::shared_ptr<const model::Config> config) {
+  const std::shared_ptr<const model::Config> before = std::move(config_);
   config_ = std::move(config);
+  watchTrackFiles(before.get());
   Reals old = std::move(reals_);
   reals_.clear();
   Reals fresh = build(*config_, old);
@@ -103,6 +124,14 @@ std::unique_ptr<CheckManager::RealEntry> CheckManager::buildReal(const model::Vi
   std::vector<std::size_t> started;
   for (std::size_t i = 0; i < rs.checkers.size(); ++i) {
     const model::Checker& wanted = rs.checkers[i];
+    if (std::holds_alternative<model::FileCheck>(wanted.kind)) {
+      real->checkers.push_back(makeFileChecker(rs, i));  // no state but the file's value
+      continue;
+    }
+    if (std::holds_alternative<model::BfdCheck>(wanted.kind)) {
+      real->checkers.push_back(makeBfdChecker(rs, i));  // no state but the session's
+      continue;
+    }
     if (old != nullptr && i < old->checkers.size() && old->checkers[i] &&
         old->checkers[i]->config == wanted &&
         old->checkers[i]->virtualhost == virtualhostOf(vs, wanted)) {
@@ -157,6 +186,116 @@ std::unique_ptr<CheckManager::CheckerEntry> CheckManager::makeChecker(
   return entry;
 }
 
+std::unique_ptr<CheckManager::CheckerEntry> CheckManager::makeFileChecker(
+    const model::RealServer& rs, std::size_t index) {
+  auto entry = std::make_unique<CheckerEntry>();
+  entry->config = rs.checkers[index];
+  entry->kind = checkerKindName(entry->config);
+  const auto& check = std::get<model::FileCheck>(entry->config.kind);
+  const auto& files = config_->track_files;
+  auto tf = std::find_if(files.begin(), files.end(),
+                         [&](const model::TrackFile& f) { return f.name == check.track_file; });
+  if (tf == files.end()) {  // model/validate.cc refuses it; never up on a dangling name
+    entry->file = CheckerEntry::File{check.track_file, 0, true, {false, 0}};
+    return entry;
+  }
+  CheckerEntry::File file{tf->name, tf->weight, tf->weight_reverse, {}};
+  if (check.weight) {
+    file.weight = *check.weight;
+    file.reverse = check.weight_reverse;
+  }
+  file.verdict = judgeTrackFile(files_.value(tf->name), file.weight, file.reverse);
+  entry->file = std::move(file);
+  return entry;
+}
+
+std::unique_ptr<CheckManager::CheckerEntry> CheckManager::makeBfdChecker(
+    const model::RealServer& rs, std::size_t index) {
+  auto entry = std::make_unique<CheckerEntry>();
+  entry->config = rs.checkers[index];
+  entry->kind = checkerKindName(entry->config);
+  const std::string& name = std::get<model::BfdCheck>(entry->config.kind).name;
+  auto known = bfd_up_.find(name);
+  entry->bfd =
+      CheckerEntry::Bfd{name, known != bfd_up_.end() ? known->second : !entry->config.timing.alpha};
+  return entry;
+}
+
+void CheckManager::setBfdState(const std::string& session, bool up) {
+  auto [it, inserted] = bfd_up_.try_emplace(session, up);
+  if (!inserted && it->second == up) return;
+  it->second = up;
+  for (const auto& [id, real] : reals_) {
+    bool touched = false;
+    for (const auto& entry : real->checkers) {
+      if (!entry->bfd || entry->bfd->name != session || entry->bfd->up == up) continue;
+      base::logInfo("BFD check of [{}] RS({}) is {}", session, real->rs_text, up ? "UP" : "DOWN");
+      entry->bfd->up = up;
+      touched = true;
+    }
+    if (touched) updateReal(id, *real);
+  }
+}
+
+// The track files some FILE_CHECK names, with init_file applied to those new to this
+// configuration (or changed).
+void CheckManager::watchTrackFiles(const model::Config* before) {
+  std::map<std::string, std::string> paths;
+  for (const model::TrackFile& tf : config_->track_files) {
+    const bool used = std::any_of(
+        config_->virtual_servers.begin(), config_->virtual_servers.end(), [&](const auto& vs) {
+          return std::any_of(vs.real_servers.begin(), vs.real_servers.end(), [&](const auto& rs) {
+            return std::any_of(rs.checkers.begin(), rs.checkers.end(), [&](const auto& c) {
+              const auto* f = std::get_if<model::FileCheck>(&c.kind);
+              return f != nullptr && f->track_file == tf.name;
+            });
+          });
+        });
+    if (!used) continue;
+    paths.emplace(tf.name, tf.file);
+    const bool known = before != nullptr &&
+                       std::find(before->track_files.begin(), before->track_files.end(), tf) !=
+                           before->track_files.end();
+    if (!tf.init_file || known) continue;
+    if (auto st = event::initTrackFile(tf.file, *tf.init_file, tf.init_file_overwrite); !st) {
+      base::logWarning("track_file {} cannot initialise {}: {}", tf.name, tf.file,
+                       st.error().str());
+    }
+  }
+  files_.setFiles(paths);
+}
+
+void CheckManager::onTrackFiles(const std::vector<event::TrackFileChange>& changes) {
+  for (const auto& [id, real] : reals_) {
+    bool touched = false;
+    for (const auto& entry : real->checkers) {
+      if (!entry->file) continue;
+      auto change = std::find_if(changes.begin(), changes.end(),
+                                 [&](const auto& c) { return c.name == entry->file->name; });
+      if (change == changes.end()) continue;
+      const FileVerdict verdict =
+          judgeTrackFile(change->after, entry->file->weight, entry->file->reverse);
+      if (verdict == entry->file->verdict) continue;
+      if (verdict.up != entry->file->verdict.up) {
+        base::logInfo("FILE_CHECK on service {} {}: track_file {} value {}", real->rs_text,
+                      verdict.up ? "succeeded" : "failed", change->name, change->after);
+      }
+      entry->file->verdict = verdict;
+      touched = true;
+    }
+    if (touched) updateReal(id, *real);
+  }
+}
+
+void CheckManager::updateReal(const model::RealServerId& id, RealEntry& real) {
+  const bool alive = computeAlive(real);
+  const std::optional<int> weight = computeWeight(real);
+  if (alive == real.alive && weight == real.weight) return;
+  real.alive = alive;
+  real.weight = weight;
+  on_health_(model::HealthEvent{id, alive, weight});
+}
+
 void CheckManager::onResult(const model::RealServerId& id, std::size_t index,
                             const CheckDecision& decision, const ProbeResult& result) {
   auto it = reals_.find(id);
@@ -165,12 +304,7 @@ void CheckManager::onResult(const model::RealServerId& id, std::size_t index,
   CheckerEntry& entry = *real.checkers[index];
   logResult(real, entry, decision, result);
   if (result.ok && result.weight) entry.weight = result.weight;
-  const bool alive = computeAlive(real);
-  const std::optional<int> weight = computeWeight(real);
-  if (alive == real.alive && weight == real.weight) return;
-  real.alive = alive;
-  real.weight = weight;
-  on_health_(model::HealthEvent{id, alive, weight});
+  updateReal(id, real);
 }
 
 void CheckManager::logResult(const RealEntry& real, const CheckerEntry& entry,
@@ -208,19 +342,30 @@ void CheckManager::logResult(const RealEntry& real, const CheckerEntry& entry,
 bool CheckManager::computeAlive(const RealEntry& real) {
   for (const auto& entry : real.checkers) {
     if (entry->checker && !entry->checker->up()) return false;
+    if (entry->file && !entry->file->verdict.up) return false;
+    if (entry->bfd && !entry->bfd->up) return false;
   }
   return true;
 }
 
-// docs/reference/keepalived.md §3.3: configured weight plus each dynamic checker's delta; a checker
-// reports the weight it would give the real server alone.
+// docs/reference/keepalived.md §3.3: configured weight plus each dynamic checker's delta (a
+// misc_dynamic checker reports the weight it would give the real server alone; a weighted
+// FILE_CHECK its value times its weight), limited to 0..INT_MAX as keepalived's real_weight().
 std::optional<int> CheckManager::computeWeight(const RealEntry& real) {
-  std::optional<int> out;
+  bool dynamic = false;
+  std::int64_t total = real.configured_weight;
   for (const auto& entry : real.checkers) {
-    if (!entry->weight) continue;
-    out = out.value_or(real.configured_weight) + (*entry->weight - real.configured_weight);
+    if (entry->weight) {
+      total += *entry->weight - real.configured_weight;
+      dynamic = true;
+    }
+    if (entry->file && entry->file->weight != 0) {
+      total += entry->file->verdict.weight_delta;
+      dynamic = true;
+    }
   }
-  return out;
+  if (!dynamic) return std::nullopt;
+  return static_cast<int>(std::clamp<std::int64_t>(total, 0, std::numeric_limits<int>::max()));
 }
 
 bool CheckManager::suspended(const RealEntry& real) const {
@@ -263,8 +408,17 @@ std::vector<RealServerStatus> CheckManager::status() const {
     for (const auto& entry : real->checkers) {
       CheckerStatus c;
       c.kind = entry->kind;
-      c.supported = entry->checker != nullptr;
-      if (entry->checker) {
+      c.supported = entry->checker != nullptr || entry->file || entry->bfd;
+      if (entry->file) {
+        c.up = entry->file->verdict.up;
+        c.has_run = true;
+        c.last_reason = "track_file " + entry->file->name + " value " +
+                        std::to_string(files_.value(entry->file->name));
+      } else if (entry->bfd) {
+        c.up = entry->bfd->up;
+        c.has_run = bfd_up_.contains(entry->bfd->name);
+        c.last_reason = "bfd_instance " + entry->bfd->name;
+      } else if (entry->checker) {
         c.up = entry->checker->up();
         c.has_run = entry->checker->state().hasRun();
         c.paused = entry->checker->paused();

@@ -1,10 +1,12 @@
 // CheckManager: every health checker of a configuration (docs/reference/keepalived.md §3.2-3.3).
 // For each real server of each virtual server it runs one Checker per configured checker; a real
-// server is alive iff all its checkers are UP (no checkers: always alive). Every change of a real
-// server's aliveness or dynamic weight goes out as a model::HealthEvent; app feeds those to lb and
-// runs the notify scripts. Reload keeps the state of every checker whose identity stays (virtual
-// server name, real server address:port, checker index and equal settings). Owned by app; loop
-// thread only.
+// server is alive iff all its checkers are UP (no checkers: always alive). FILE_CHECKs have no
+// probe: the manager watches their track files (event/track_file.h) and judges each value
+// (file_check.h) as it changes; BFD_CHECKs follow the session states setBfdState() reports. Every
+// change of a real server's aliveness or dynamic weight goes out as a model::HealthEvent; app feeds
+// those to lb and runs the notify scripts. Reload keeps the state of every checker whose identity
+// stays (virtual server name, real server address:port, checker index and equal settings). Owned by
+// app; loop thread only.
 #pragma once
 
 #include <functional>
@@ -18,6 +20,7 @@
 #include "check/checker.h"
 #include "check/probe.h"
 #include "event/loop.h"
+#include "event/track_file.h"
 #include "model/config.h"
 #include "model/health.h"
 
@@ -69,6 +72,10 @@ class CheckManager {
   // ha_suspend virtual servers at that address run only while it is.
   void setAddressPresent(const base::IpAddress& address, bool present);
 
+  // BFD_CHECK: a bfd_instance's session is Up or not (keeld posts it from the BFD thread's
+  // events). Before the first report a BFD_CHECK is UP, or DOWN with alpha.
+  void setBfdState(const std::string& session, bool up);
+
   std::optional<bool> alive(const model::RealServerId& real) const;
   std::optional<int> weight(const model::RealServerId& real) const;
   std::vector<RealServerStatus> status() const;
@@ -88,6 +95,11 @@ class CheckManager {
                 const ProbeResult& result);
   void logResult(const RealEntry& real, const CheckerEntry& entry, const CheckDecision& decision,
                  const ProbeResult& result) const;
+  std::unique_ptr<CheckerEntry> makeFileChecker(const model::RealServer& rs, std::size_t index);
+  std::unique_ptr<CheckerEntry> makeBfdChecker(const model::RealServer& rs, std::size_t index);
+  void watchTrackFiles(const model::Config* before);
+  void onTrackFiles(const std::vector<event::TrackFileChange>& changes);
+  void updateReal(const model::RealServerId& id, RealEntry& real);
   static bool computeAlive(const RealEntry& real);
   static std::optional<int> computeWeight(const RealEntry& real);
   bool suspended(const RealEntry& real) const;
@@ -99,6 +111,8 @@ class CheckManager {
   Random random_;
   std::set<base::IpAddress> present_;  // addresses setAddressPresent() reported
   Reals reals_;
+  event::TrackFileWatcher files_;       // the track files FILE_CHECKs name
+  std::map<std::string, bool> bfd_up_;  // bfd_instance name -> Up, as last reported
 };
 
 }  // namespace keel::check

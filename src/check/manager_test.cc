@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 #include "base/log.h"
 #include "check/fake_probe_test_util.h"
@@ -228,6 +230,132 @@ TEST_F(CheckManagerTest, HaSuspendRunsCheckersOnlyWhileTheAddressIsPresent) {
   EXPECT_FALSE(probes_[0]->running());
   clock_.advance(seconds(30));
   EXPECT_EQ(probes_[0]->deadlines.size(), 1u);
+}
+
+// FILE_CHECK: no probe; the manager follows the track file (read once a second).
+class FileCheckTest : public CheckManagerTest {
+ protected:
+  void SetUp() override {
+    CheckManagerTest::SetUp();
+    char tmpl[] = "/tmp/keel-file-check-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    std::filesystem::remove_all(dir_);
+    CheckManagerTest::TearDown();
+  }
+  std::string path() const { return dir_ + "/value"; }
+  void write(const std::string& text) const { std::ofstream(path(), std::ios::trunc) << text; }
+
+  // One real server 10.0.0.2 (weight 3) with a FILE_CHECK on track_file F.
+  std::shared_ptr<const model::Config> fileConfig(int file_weight, std::optional<int> check_weight,
+                                                  bool reverse = false) const {
+    model::Checker c;
+    c.kind = model::FileCheck{"F", check_weight, reverse};
+    auto cfg = std::const_pointer_cast<model::Config>(config({real("10.0.0.2", {c})}));
+    model::TrackFile tf;
+    tf.name = "F";
+    tf.file = path();
+    tf.weight = file_weight;
+    cfg->track_files.push_back(tf);
+    return cfg;
+  }
+  void tick() { clock_.advance(event::TrackFileWatcher::kInterval); }
+
+  std::string dir_;
+};
+
+TEST_F(FileCheckTest, WeightZeroTakesTheRealOutOnANonZeroValueAndBack) {
+  write("0\n");
+  auto m = make(fileConfig(1, 0));
+  EXPECT_TRUE(probes_.empty());
+  EXPECT_EQ(m->alive(id("10.0.0.2")), std::optional<bool>(true));
+  EXPECT_EQ(m->weight(id("10.0.0.2")), std::nullopt);
+  write("1\n");
+  tick();
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_FALSE(events_[0].up);
+  EXPECT_EQ(m->status()[0].checkers[0].kind, "FILE_CHECK");
+  EXPECT_FALSE(m->status()[0].checkers[0].up);
+  std::filesystem::remove(path());  // a missing file counts as 0
+  tick();
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_TRUE(events_[1].up);
+}
+
+TEST_F(FileCheckTest, StartsDownWhenTheFileSaysSo) {
+  write("5");
+  auto m = make(fileConfig(0, std::nullopt));  // the track file's weight 0
+  EXPECT_EQ(m->alive(id("10.0.0.2")), std::optional<bool>(false));
+}
+
+TEST_F(FileCheckTest, AWeightAddsValueTimesWeightToTheRealsWeight) {
+  write("2");
+  auto m = make(fileConfig(0, 4));  // the checker's weight wins over the file's
+  EXPECT_EQ(m->weight(id("10.0.0.2")), std::optional<int>(3 + 8));
+  write("-1");
+  tick();
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_TRUE(events_[0].up);
+  EXPECT_EQ(events_[0].weight, std::optional<int>(0)) << "3 - 4 is held at 0, still up";
+  write("-2147483648");  // value * weight at or below INT_MIN: down
+  tick();
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_FALSE(events_[1].up);
+}
+
+TEST_F(FileCheckTest, ReverseAndTheTrackFilesOwnWeight) {
+  write("2");
+  auto m = make(fileConfig(1, std::nullopt, /*reverse on the checker, ignored*/ true));
+  EXPECT_EQ(m->weight(id("10.0.0.2")), std::optional<int>(5)) << "the file's weight 1, no reverse";
+  m->reload(fileConfig(1, 1, true));
+  EXPECT_EQ(m->weight(id("10.0.0.2")), std::optional<int>(1));
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0].weight, std::optional<int>(1));
+}
+
+TEST_F(FileCheckTest, InitFileCreatesTheFileOnce) {
+  auto cfg = std::const_pointer_cast<model::Config>(fileConfig(0, std::nullopt));
+  cfg->track_files[0].init_file = 1;
+  auto m = make(cfg);
+  EXPECT_EQ(m->alive(id("10.0.0.2")), std::optional<bool>(false)) << "the file now holds 1";
+  write("0");
+  m->reload(cfg);  // the same track_file: not initialised again
+  tick();
+  EXPECT_EQ(m->alive(id("10.0.0.2")), std::optional<bool>(true));
+}
+
+// BFD_CHECK: no probe; the session's state as keeld reports it.
+TEST_F(CheckManagerTest, BfdCheckFollowsTheSession) {
+  model::Checker bfd;
+  bfd.kind = model::BfdCheck{"b1"};
+  model::Checker alpha = bfd;
+  alpha.timing.alpha = true;
+  base::MemorySink* log = captureLog();
+  auto m = make(config({real("10.0.0.2", {bfd}), real("10.0.0.3", {alpha, tcp()})}));
+  EXPECT_TRUE(probes_.size() == 1u) << "only the TCP_CHECK has a probe";
+  EXPECT_EQ(m->alive(id("10.0.0.2")), std::optional<bool>(true)) << "no report yet";
+  EXPECT_EQ(m->alive(id("10.0.0.3")), std::optional<bool>(false)) << "alpha";
+  m->setBfdState("b1", false);
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0].real, id("10.0.0.2"));
+  EXPECT_FALSE(events_[0].up);
+  EXPECT_TRUE(contains(log->messages(), "BFD check of [b1] RS([10.0.0.2]:tcp:80) is DOWN"));
+  m->setBfdState("other", true);
+  EXPECT_EQ(events_.size(), 1u);
+  m->setBfdState("b1", true);
+  ASSERT_EQ(events_.size(), 3u) << "both reals up";
+  EXPECT_TRUE(events_[1].up && events_[2].up);
+  const auto status = m->status();
+  EXPECT_EQ(status[0].checkers[0].kind, "BFD_CHECK");
+  EXPECT_TRUE(status[0].checkers[0].up);
+  EXPECT_TRUE(status[0].checkers[0].has_run);
+  m->setBfdState("b1", false);
+  // A reload, or a real server added later, starts from the last state reported.
+  m->reload(config({real("10.0.0.2", {bfd}), real("10.0.0.4", {bfd})}));
+  EXPECT_EQ(m->alive(id("10.0.0.4")), std::optional<bool>(false));
+  EXPECT_EQ(m->alive(id("10.0.0.2")), std::optional<bool>(false));
 }
 
 }  // namespace

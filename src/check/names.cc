@@ -46,7 +46,8 @@ std::string checkerKindName(const model::Checker& checker) {
         if constexpr (std::is_same_v<T, model::MiscCheck>) return "MISC_CHECK";
         if constexpr (std::is_same_v<T, model::UdpCheck>) return "UDP_CHECK";
         if constexpr (std::is_same_v<T, model::PingCheck>) return "PING_CHECK";
-        return "FILE_CHECK";
+        if constexpr (std::is_same_v<T, model::FileCheck>) return "FILE_CHECK";
+        return "BFD_CHECK";
       },
       checker.kind);
 }

@@ -68,8 +68,12 @@ class Factory {
                                      const ProbeTarget& target) {
     return ProbePtr(std::make_unique<PingProbe>(loop, target));
   }
+  // CheckManager follows these itself: they have no probe.
   static base::Result<ProbePtr> make(event::Loop&, const model::FileCheck&, const ProbeTarget&) {
-    return base::makeError(base::ErrorCode::Unsupported, "FILE_CHECK is not supported yet");
+    return base::makeError(base::ErrorCode::Unsupported, "FILE_CHECK has no probe");
+  }
+  static base::Result<ProbePtr> make(event::Loop&, const model::BfdCheck&, const ProbeTarget&) {
+    return base::makeError(base::ErrorCode::Unsupported, "BFD_CHECK has no probe");
   }
 
   std::function<event::ScriptPolicy()> policy_;

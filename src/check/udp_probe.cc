@@ -13,45 +13,7 @@ namespace {
 constexpr std::size_t kDefaultPayloadSize = 32;
 constexpr std::size_t kMaxDatagram = 65536;
 
-// A hex digit's value, 16 for a wildcard, -1 for anything else.
-int nibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c == 'x' || c == 'X') return 16;
-  return -1;
-}
-
-bool blank(char c) { return c == ' ' || c == '\t'; }
-
 }  // namespace
-
-base::Result<ReplyPattern> parseReplyPattern(std::string_view text) {
-  ReplyPattern out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (blank(text[i])) {
-      ++i;
-      continue;
-    }
-    int value = 0;
-    int wild = 0;
-    int digits = 0;
-    for (; digits < 2 && i < text.size() && !blank(text[i]); ++digits, ++i) {
-      const int n = nibble(text[i]);
-      if (n < 0) {
-        return base::makeError(
-            base::ErrorCode::Parse,
-            "invalid character '" + std::string(1, text[i]) + "' in hex pattern");
-      }
-      value = value << 4 | (n == 16 ? 0 : n);
-      wild = wild << 4 | (n == 16 ? 0xf : 0);
-    }
-    out.bytes.push_back(static_cast<std::uint8_t>(value));
-    out.wildcard.push_back(static_cast<std::uint8_t>(wild));
-  }
-  return out;
-}
 
 std::vector<std::uint8_t> defaultUdpPayload() {
   static constexpr std::string_view kFiller = "keel UDP_CHECK ";
@@ -64,16 +26,16 @@ std::vector<std::uint8_t> defaultUdpPayload() {
 }
 
 std::optional<std::string> udpReplyMismatch(std::span<const std::uint8_t> reply,
-                                            const ReplyPattern& pattern, int min_length,
-                                            int max_length) {
+                                            const model::UdpCheck& check) {
   const auto len = static_cast<long>(reply.size());
-  if (len < min_length || len > max_length) {
-    return "reply of " + std::to_string(len) + " bytes, outside " + std::to_string(min_length) +
-           ".." + std::to_string(max_length);
+  if (len < check.min_reply_length || len > check.max_reply_length) {
+    return "reply of " + std::to_string(len) + " bytes, outside " +
+           std::to_string(check.min_reply_length) + ".." + std::to_string(check.max_reply_length);
   }
-  const std::size_t n = std::min(reply.size(), pattern.bytes.size());
+  const std::size_t n = std::min(reply.size(), check.reply_data.size());
   for (std::size_t i = 0; i < n; ++i) {
-    if (((reply[i] ^ pattern.bytes[i]) & ~pattern.wildcard[i] & 0xff) != 0) {
+    const std::uint8_t ignored = i < check.reply_mask.size() ? check.reply_mask[i] : 0;
+    if (((reply[i] ^ check.reply_data[i]) & ~ignored & 0xff) != 0) {
       return "reply data mismatch at byte " + std::to_string(i);
     }
   }
@@ -81,14 +43,10 @@ std::optional<std::string> udpReplyMismatch(std::span<const std::uint8_t> reply,
 }
 
 UdpProbe::UdpProbe(event::Loop& loop, ProbeTarget target, model::UdpCheck check)
-    : SocketProbe(loop),
-      target_(std::move(target)),
-      check_(std::move(check)),
-      pattern_(parseReplyPattern(check_.reply_pattern)) {}
+    : SocketProbe(loop), target_(std::move(target)), check_(std::move(check)) {}
 
 void UdpProbe::start(base::TimePoint deadline, Done done) {
   done_ = std::move(done);
-  if (!pattern_) return failSoon("reply_pattern: " + pattern_.error().str());
   auto fd = openSocket(target_, SOCK_DGRAM);
   if (!fd) return failSoon(fd.error().str(), outOfDescriptors(fd.error()));
   fd_ = std::move(*fd);
@@ -125,8 +83,7 @@ void UdpProbe::onReadable() {
                              std::to_string(check_.min_reply_length) + ".." +
                              std::to_string(check_.max_reply_length)});
   }
-  if (auto why =
-          udpReplyMismatch(reply, *pattern_, check_.min_reply_length, check_.max_reply_length)) {
+  if (auto why = udpReplyMismatch(reply, check_)) {
     return finish({.reason = *why});
   }
   finish({.ok = true});

@@ -3,16 +3,15 @@
 // Without require_reply the check passes unless the kernel reports an ICMP error for the socket
 // (port unreachable arrives as ECONNREFUSED) before the deadline; any reply passes at once. With
 // require_reply the first reply decides: its length must be within min..max_reply_length and
-// it must match reply_pattern (hex octets, X for a wildcard nibble) over the shorter of the two,
-// as keepalived compares. Unlike keepalived, the length bounds also apply without a pattern.
-// Loop thread only.
+// it must match reply_data (X nibbles in the configuration are reply_mask bits) over the shorter
+// of the two, as keepalived compares. Unlike keepalived, the length bounds also apply without a
+// pattern. Loop thread only.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "base/unique_fd.h"
@@ -20,25 +19,13 @@
 
 namespace keel::check {
 
-struct ReplyPattern {
-  std::vector<std::uint8_t> bytes;
-  std::vector<std::uint8_t> wildcard;  // per octet, the bits that match anything
-
-  friend bool operator==(const ReplyPattern&, const ReplyPattern&) = default;
-};
-
-// Parses keepalived's hex notation: octets of two hex digits (or one before a blank or the
-// end), blanks between them ignored, 'X'/'x' a wildcard nibble. Empty text is an empty pattern.
-// Errors: Parse for any other character.
-base::Result<ReplyPattern> parseReplyPattern(std::string_view text);
-
 // What keepalived sends when no payload is configured.
 std::vector<std::uint8_t> defaultUdpPayload();
 
-// Why `reply` does not satisfy the check, or nullopt when it does. Pure.
+// Why `reply` does not satisfy `check` (its length bounds, then its reply data over the shorter
+// of the two, the reply_mask bits ignored), or nullopt when it does. Pure.
 std::optional<std::string> udpReplyMismatch(std::span<const std::uint8_t> reply,
-                                            const ReplyPattern& pattern, int min_length,
-                                            int max_length);
+                                            const model::UdpCheck& check);
 
 class UdpProbe final : public SocketProbe {
  public:
@@ -51,7 +38,6 @@ class UdpProbe final : public SocketProbe {
 
   ProbeTarget target_;
   model::UdpCheck check_;
-  base::Result<ReplyPattern> pattern_;
 };
 
 }  // namespace keel::check

@@ -172,6 +172,77 @@ constexpr std::array<Keyword<CD>, 4> kMiscOwn = {{
 }};
 constexpr auto kMisc = concat(kTimingKeywords<CD>, kLogAllFailures, kMiscOwn);
 
+// -- UDP_CHECK --------------------------------------------------------------------------------
+
+// The statement's arguments as one hex string, as keepalived joins them.
+std::optional<HexBytes> hexArgs(const Statement& s, bool wildcards, BindContext& ctx) {
+  std::string text;
+  for (const auto& a : s.args) text += (text.empty() ? "" : " ") + a.text;
+  auto hex = parseHexString(s.keyword, text, wildcards);
+  if (!hex) {
+    ctx.error(s, 0, hex.error().message);
+    return std::nullopt;
+  }
+  if (hex->bytes.empty()) {
+    ctx.error(s, 0, fmt::format("{} has no hex digits", s.keyword));
+    return std::nullopt;
+  }
+  return std::move(*hex);
+}
+
+void bindPayload(const Statement& s, CD& d, BindContext& ctx) {
+  if (!ctx.args(s, 1, SIZE_MAX)) return;
+  if (auto hex = hexArgs(s, false, ctx)) as<model::UdpCheck>(d)->payload = std::move(hex->bytes);
+}
+
+// `require_reply [HEX]`: a reply is needed; with HEX it must match (X: any nibble).
+void bindRequireReply(const Statement& s, CD& d, BindContext& ctx) {
+  auto* udp = as<model::UdpCheck>(d);
+  udp->require_reply = true;
+  if (s.args.empty()) return;
+  if (auto hex = hexArgs(s, true, ctx)) {
+    udp->reply_data = std::move(hex->bytes);
+    udp->reply_mask = std::move(hex->wildcard);
+  }
+}
+
+template <int model::UdpCheck::*Field>
+void bindReplyLength(const Statement& s, CD& d, BindContext& ctx) {
+  if (auto n = ctx.integer(s, 0, 65535)) as<model::UdpCheck>(d)->*Field = static_cast<int>(*n);
+}
+
+constexpr std::array<Keyword<CD>, 4> kUdpOwn = {{
+    {"payload", Shape::Value, bindPayload},
+    {"require_reply", Shape::Value, bindRequireReply},
+    {"min_reply_length", Shape::Value, bindReplyLength<&model::UdpCheck::min_reply_length>},
+    {"max_reply_length", Shape::Value, bindReplyLength<&model::UdpCheck::max_reply_length>},
+}};
+constexpr auto kUdp = concat(kConnecting, kUdpOwn);
+
+// -- FILE_CHECK -------------------------------------------------------------------------------
+
+// `weight W [reverse|noreverse]`: overrides the track_file's weight and reverse.
+void bindFileWeight(const Statement& s, CD& d, BindContext& ctx) {
+  if (auto w = ctx.weightAndReverse(s, 2147483647)) {
+    as<model::FileCheck>(d)->weight = w->first;
+    as<model::FileCheck>(d)->weight_reverse = w->second;
+  }
+}
+
+constexpr std::array<Keyword<CD>, 2> kFile = {{
+    {"track_file", Shape::Value,
+     [](auto& s, CD& d, auto& ctx) { ctx.setWord(s, as<model::FileCheck>(d)->track_file); }},
+    {"weight", Shape::Value, bindFileWeight},
+}};
+
+// -- BFD_CHECK --------------------------------------------------------------------------------
+
+constexpr std::array<Keyword<CD>, 2> kBfd = {{
+    {"name", Shape::Value,
+     [](auto& s, CD& d, auto& ctx) { ctx.setWord(s, as<model::BfdCheck>(d)->name); }},
+    {"alpha", Shape::Value, bindInheritedFlag<CD, &Inherited::alpha>},
+}};
+
 // -- one checker ------------------------------------------------------------------------------
 
 struct CheckerType {
@@ -188,15 +259,17 @@ model::Checker make() {
 
 model::Checker makeSsl() { return model::Checker{model::HttpCheck{.tls = true}, {}, {}}; }
 
-constexpr std::array<CheckerType, 8> kTypes = {{
+constexpr std::array<CheckerType, 10> kTypes = {{
     {"HTTP_GET", Block::HttpGet, kHttp, make<model::HttpCheck>},
     {"SSL_GET", Block::SslGet, kHttp, makeSsl},
     {"TCP_CHECK", Block::TcpCheck, kConnecting, make<model::TcpCheck>},
     {"SMTP_CHECK", Block::SmtpCheck, kSmtp, make<model::SmtpCheck>},
     {"DNS_CHECK", Block::DnsCheck, kDns, make<model::DnsCheck>},
     {"MISC_CHECK", Block::MiscCheck, kMisc, make<model::MiscCheck>},
-    {"UDP_CHECK", Block::UdpCheck, kConnecting, make<model::UdpCheck>},
+    {"UDP_CHECK", Block::UdpCheck, kUdp, make<model::UdpCheck>},
     {"PING_CHECK", Block::PingCheck, kConnecting, make<model::PingCheck>},
+    {"FILE_CHECK", Block::FileCheck, kFile, make<model::FileCheck>},
+    {"BFD_CHECK", Block::BfdCheck, kBfd, make<model::BfdCheck>},
 }};
 
 // SMTP_CHECK's deprecated `host { connect_ip ... }` blocks: keepalived makes each one a checker of
@@ -226,6 +299,20 @@ void bindChecker(const Statement& s, RsDraft& rs, BindContext& ctx) {
   bindBlock<CD>(type->block, *s.block, type->table, d, ctx);
   if (auto* m = as<model::MiscCheck>(d); m && m->path.empty()) {
     ctx.error(s, -1, "MISC_CHECK has no misc_path");
+    return;
+  }
+  if (auto* f = as<model::FileCheck>(d); f && f->track_file.empty()) {
+    ctx.error(s, -1, "FILE_CHECK has no track_file");
+    return;
+  }
+  if (auto* u = as<model::UdpCheck>(d); u && u->min_reply_length > u->max_reply_length) {
+    // keepalived reports it as a configuration error (keepalived -t fails) and runs on
+    ctx.error(s, -1,
+              fmt::format("UDP_CHECK min_reply_length {} > max_reply_length {} - will always fail",
+                          u->min_reply_length, u->max_reply_length));
+  }
+  if (auto* b = as<model::BfdCheck>(d); b && b->name.empty()) {
+    ctx.error(s, -1, "BFD_CHECK has no name");
     return;
   }
   if (auto* h = as<model::HttpCheck>(d); h && h->urls.empty()) {

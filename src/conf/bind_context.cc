@@ -141,6 +141,21 @@ std::optional<model::Script> BindContext::script(const Statement& s) {
   return out;
 }
 
+std::optional<std::pair<int, bool>> BindContext::weightAndReverse(const Statement& s,
+                                                                  std::int64_t max) {
+  if (!args(s, 1, 2)) return std::nullopt;
+  auto w = parseInt(s.keyword, s.args[0].text, -max, max);
+  if (!w) {
+    error(s, 0, w.error().message);
+    return std::nullopt;
+  }
+  if (s.args.size() == 2 && s.args[1].text != "reverse" && s.args[1].text != "noreverse") {
+    error(s, 1, fmt::format("expected reverse or noreverse, got '{}'", s.args[1].text));
+    return std::nullopt;
+  }
+  return std::pair{static_cast<int>(*w), s.args.size() == 2 && s.args[1].text == "reverse"};
+}
+
 std::optional<model::TrackRef> BindContext::trackRef(const Statement& s, int max_weight) {
   model::TrackRef ref{s.keyword, false, 0, false, false};
   if (s.args.empty()) return ref;

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <set>
@@ -94,6 +95,8 @@ class BindContext {
   std::optional<base::IpAddress> address(const Statement& s, int arg = 0);
   std::optional<base::Prefix> prefix(const Statement& s, int arg = 0);
   std::optional<std::uint16_t> port(const Statement& s, int arg = 0);
+  // `weight W [reverse|noreverse]` with W in [-max, max]: the weight, and whether reversed.
+  std::optional<std::pair<int, bool>> weightAndReverse(const Statement& s, std::int64_t max);
   // A flag with an optional BOOL: the bare keyword is true.
   std::optional<bool> flag(const Statement& s);
   // `"command args" [user [[:]group]]`, re-split shell-like.

@@ -153,7 +153,7 @@ void bindRsNotify(const Statement& s, RsDraft& d, BindContext& ctx) {
   ctx.setScript(s, s.keyword == "notify_up" ? d.rs.notify_up : d.rs.notify_down);
 }
 
-constexpr std::array<Keyword<RsDraft>, 17> kRealServerOwn = {{
+constexpr std::array<Keyword<RsDraft>, 19> kRealServerOwn = {{
     {"weight", Shape::Value,
      [](auto& s, RsDraft& d, auto& ctx) {
        if (auto w = ctx.integer(s, 0, 2147483647)) d.weight = static_cast<int>(*w);
@@ -186,6 +186,8 @@ constexpr std::array<Keyword<RsDraft>, 17> kRealServerOwn = {{
     {"MISC_CHECK", Shape::Block, bindChecker},
     {"UDP_CHECK", Shape::Block, bindChecker},
     {"PING_CHECK", Shape::Block, bindChecker},
+    {"FILE_CHECK", Shape::Block, bindChecker},
+    {"BFD_CHECK", Shape::Block, bindChecker},
 }};
 constexpr auto kRealServer =
     concat(kRealServerOwn, kConnectTimeout<RsDraft>, kTimingKeywords<RsDraft>);

@@ -1,10 +1,12 @@
 // vrrp_script, track_file, vrrp_sync_group and vrrp_instance (docs/reference/keepalived.md
 // §1.8-1.10).
 #include <array>
+#include <tuple>
 
 #include <fmt/format.h>
 
 #include "conf/bind_blocks.h"
+#include "conf/values.h"
 
 namespace keel::conf {
 
@@ -69,9 +71,7 @@ constexpr std::array<Keyword<TF>, 3> kTrackFile = {{
     {"file", Shape::Value, [](auto& s, TF& t, auto& ctx) { ctx.setWord(s, t.file); }},
     {"weight", Shape::Value,
      [](auto& s, TF& t, auto& ctx) {
-       if (!ctx.args(s, 1, 2)) return;
-       if (auto w = ctx.integer(s, -2147483647, 2147483647, 0)) t.weight = static_cast<int>(*w);
-       t.weight_reverse = s.args.size() == 2 && s.args[1].text == "reverse";
+       if (auto w = ctx.weightAndReverse(s, 2147483647)) std::tie(t.weight, t.weight_reverse) = *w;
      }},
     {"init_file", Shape::Value,
      [](auto& s, TF& t, auto& ctx) {
@@ -80,8 +80,10 @@ constexpr std::array<Keyword<TF>, 3> kTrackFile = {{
        for (std::size_t i = 0; i < s.args.size(); ++i) {
          if (s.args[i].text == "overwrite") {
            t.init_file_overwrite = true;
-         } else if (auto v = ctx.integer(s, -2147483647, 2147483647, static_cast<int>(i))) {
+         } else if (auto v = parseInt("init_file", s.args[i].text, -2147483647, 2147483647)) {
            t.init_file = *v;
+         } else {
+           ctx.error(s, static_cast<int>(i), v.error().message);
          }
        }
      }},

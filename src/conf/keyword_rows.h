@@ -24,7 +24,7 @@ constexpr KeywordRow extension(std::string_view name, Blocks blocks, std::string
 // The checkers that connect to a real server (all but MISC_CHECK, FILE_CHECK and BFD_CHECK).
 constexpr Blocks kConnecting = Block::HttpGet | Block::SslGet | Block::TcpCheck | Block::SmtpCheck |
                                Block::DnsCheck | Block::UdpCheck | Block::PingCheck;
-// Every checker keel runs.
+// The checkers that take the timing keywords (FILE_CHECK and BFD_CHECK take none).
 constexpr Blocks kCheckers = kConnecting | Block::MiscCheck;
 constexpr Blocks kHttp = Block::HttpGet | Block::SslGet;
 

@@ -22,18 +22,9 @@ constexpr Blocks kLevels = B::VirtualServer | B::RealServer;  // set at both, in
 constexpr std::string_view kRegex =
     "keel's HTTP_GET does not match the body against a regular expression yet (the check would "
     "pass whatever the body says); use digest or status_code";
-constexpr std::string_view kUdpReply =
-    "keel's UDP_CHECK does not send a payload or check a reply yet (the check would pass without "
-    "them); use MISC_CHECK with a script";
 constexpr std::string_view kSslBlock =
     "keel's SSL_GET cannot present a client certificate or verify the server against a CA yet; "
     "remove the SSL block (SSL_GET then connects without them, as keepalived does without SSL)";
-constexpr std::string_view kFileCheck =
-    "keel does not run FILE_CHECK yet (a real server checked only by it would always be in "
-    "service); use MISC_CHECK with a script that reads the file";
-constexpr std::string_view kBfdCheck =
-    "keel's checkers do not follow BFD sessions yet (a real server checked only by BFD_CHECK "
-    "would always be in service); use TCP_CHECK or MISC_CHECK";
 constexpr std::string_view kFwmark =
     "fwmark services need the IPVS data plane (XDP runs before netfilter sets the mark, and the "
     "proxy sees no marks); set keel_dataplane ipvs, or use an address and port";
@@ -81,7 +72,7 @@ constexpr std::array kRows = {
     implemented("weight", kLevels),
     implemented("inhibit_on_failure", kLevels),
     implemented("virtualhost", kLevels | B::HttpGet | B::SslGet | B::Url),
-    implemented("alpha", kLevels | kCheckers),
+    implemented("alpha", kLevels | kCheckers | B::BfdCheck),
     implemented("connect_timeout", kLevels | kConnecting),
     implemented("retry", kLevels | kCheckers),
     implemented("delay_before_retry", kLevels | kCheckers),
@@ -108,10 +99,14 @@ constexpr std::array kRows = {
     implemented("SMTP_CHECK", kRs),
     implemented("DNS_CHECK", kRs),
     implemented("MISC_CHECK", kRs),
-    implemented("UDP_CHECK", kRs, "a connect-and-error check: payload and replies are refused"),
+    implemented("UDP_CHECK", kRs),
     implemented("PING_CHECK", kRs),
-    refused("FILE_CHECK", kRs, kFileCheck),
-    refused("BFD_CHECK", kRs, kBfdCheck),
+    implemented("FILE_CHECK", kRs,
+                "the track file is read once a second (keepalived: inotify); a missing or "
+                "non-numeric file counts as 0"),
+    implemented("BFD_CHECK", kRs,
+                "UP while the bfd_instance's session is Up; DOWN from the session's first "
+                "report that it is not (keel reports a session's state at once)"),
     // -- checkers --------------------------------------------------------------------------
     implemented("connect_ip", kConnecting | B::SmtpHost),
     implemented("connect_port", kConnecting | B::SmtpHost),
@@ -143,13 +138,18 @@ constexpr std::array kRows = {
     implemented("misc_timeout", in(B::MiscCheck)),
     implemented("misc_dynamic", in(B::MiscCheck)),
     implemented("user", in(B::MiscCheck)),
-    refused("payload", kUdp, kUdpReply),
-    refused("require_reply", kUdp, kUdpReply),
-    refused("min_reply_length", kUdp, kUdpReply),
-    refused("max_reply_length", kUdp, kUdpReply),
-    refused("track_file", in(B::FileCheck), kFileCheck),
-    refused("weight", in(B::FileCheck), kFileCheck),
-    refused("name", in(B::BfdCheck), kBfdCheck),
+    implemented("payload", kUdp),
+    implemented("require_reply", kUdp,
+                "the length bounds apply to every required reply (keepalived: only with reply "
+                "data), as keepalived.conf(5) documents"),
+    implemented("min_reply_length", kUdp),
+    implemented("max_reply_length", kUdp),
+    implemented("track_file", in(B::FileCheck)),
+    implemented("weight", in(B::FileCheck),
+                "value x weight is added to the real server's weight (held at 0 and above); "
+                "at or below -2147483648 the real server is down"),
+    implemented("name", in(B::BfdCheck),
+                "a bfd_instance the checkers hear (not `vrrp` only); else an error"),
     // -- SSL -------------------------------------------------------------------------------
     refused("SSL", kTop, kSslBlock),
     refused("ca", kSsl, kSslBlock),

@@ -161,7 +161,7 @@ constexpr std::array kRows = {
     implemented("hoplimit", kBfd, "as ttl"),
     implemented("max_hops", kBfd),
     implemented("vrrp", kBfd),
-    implemented("checker", kBfd, "BFD_CHECK is refused, so no checker hears the session yet"),
+    implemented("checker", kBfd),
     // -- refused blocks' keywords ----------------------------------------------------------
     refused("process", in(B::TrackProcess), kTrackProcess),
     refused("param_match", in(B::TrackProcess), kTrackProcess),

@@ -78,6 +78,48 @@ base::Result<bool> parseBool(std::string_view keyword, std::string_view text) {
       fmt::format("invalid {} \"{}\": expected on, off, true, false, yes or no", keyword, text));
 }
 
+namespace {
+
+// A hex digit's value, 16 for a wildcard, -1 for anything else.
+int nibble(char c, bool wildcards) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (wildcards && (c == 'x' || c == 'X')) return 16;
+  return -1;
+}
+
+bool blank(char c) { return c == ' ' || c == '\t'; }
+
+}  // namespace
+
+base::Result<HexBytes> parseHexString(std::string_view keyword, std::string_view text,
+                                      bool wildcards) {
+  HexBytes out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (blank(text[i])) {
+      ++i;
+      continue;
+    }
+    int value = 0;
+    int wild = 0;
+    for (int digits = 0; digits < 2 && i < text.size() && !blank(text[i]); ++digits, ++i) {
+      const int n = nibble(text[i], wildcards);
+      if (n < 0) {
+        return makeError(ErrorCode::Parse,
+                         fmt::format("invalid {} \"{}\": '{}' is not a hex digit{}", keyword, text,
+                                     text[i], wildcards ? " or X" : ""));
+      }
+      value = value << 4 | (n == 16 ? 0 : n);
+      wild = wild << 4 | (n == 16 ? 0xf : 0);
+    }
+    out.bytes.push_back(static_cast<std::uint8_t>(value));
+    out.wildcard.push_back(static_cast<std::uint8_t>(wild));
+  }
+  return out;
+}
+
 base::Result<std::int64_t> parseInt(std::string_view keyword, std::string_view text,
                                     std::int64_t min, std::int64_t max) {
   auto fail = [&] {

@@ -28,6 +28,19 @@ base::Result<std::chrono::microseconds> parseTimer(std::string_view keyword, std
                                                    std::chrono::microseconds min,
                                                    std::chrono::microseconds max);
 
+// keepalived's hex strings (UDP_CHECK's payload and require_reply): blanks separate groups, each
+// group is read two hex digits to an octet, a last lone digit is an octet of its own ("Ab12f 3"
+// is AB 12 0F 03). With `wildcards`, X or x is a nibble that matches anything: its bits are set
+// in `wildcard`. Errors: Parse naming the keyword and the bad character.
+struct HexBytes {
+  std::vector<std::uint8_t> bytes;
+  std::vector<std::uint8_t> wildcard;  // one per octet; all 0 without wildcards
+
+  friend bool operator==(const HexBytes&, const HexBytes&) = default;
+};
+base::Result<HexBytes> parseHexString(std::string_view keyword, std::string_view text,
+                                      bool wildcards);
+
 // Splits a script command line as keepalived does for `script`, `notify*`, `misc_path`, ...:
 // blanks separate words; '...' keeps everything literally; "..." keeps blanks and honours the
 // escapes \a \b \E \f \n \r \t \v \nnn (octal) \xXX \cC \\ \" ; outside quotes a backslash

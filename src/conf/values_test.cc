@@ -41,6 +41,24 @@ TEST(ValuesTest, TimersHaveMicrosecondResolution) {
   }
 }
 
+TEST(ValuesTest, HexStringsAsKeepalivedReadsThem) {
+  using H = HexBytes;
+  // keepalived.conf(5)'s example
+  EXPECT_EQ(parseHexString("payload", "Ab12f 3 456 546443123", false).value().bytes,
+            (std::vector<std::uint8_t>{0xab, 0x12, 0x0f, 0x03, 0x45, 0x06, 0x54, 0x64, 0x43, 0x12,
+                                       0x03}));
+  EXPECT_EQ(parseHexString("p", " 01 02\tFF ", false).value(), (H{{1, 2, 0xff}, {0, 0, 0}}));
+  EXPECT_EQ(parseHexString("p", "", false).value(), H{});
+  EXPECT_EQ(parseHexString("r", "aX Xb xx", true).value(),
+            (H{{0xa0, 0x0b, 0}, {0x0f, 0xf0, 0xff}}));
+  EXPECT_EQ(parseHexString("r", "0x01", true).value(), (H{{0x00, 0x01}, {0x0f, 0}}));
+  EXPECT_EQ(parseHexString("payload", "0x01", false).error().message,
+            "invalid payload \"0x01\": 'x' is not a hex digit");
+  EXPECT_EQ(parseHexString("require_reply", "01-02", true).error().message,
+            "invalid require_reply \"01-02\": '-' is not a hex digit or X");
+  EXPECT_FALSE(parseHexString("p", "zz", true));
+}
+
 TEST(ValuesTest, ScriptsSplitShellLike) {
   using V = std::vector<std::string>;
   EXPECT_EQ(*splitScript("/etc/keepalived/bypass_ipvs.sh del 10.0.0.100"),

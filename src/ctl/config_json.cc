@@ -78,8 +78,9 @@ J instance(const model::VrrpInstance& vi) {
 }
 
 J checker(const model::Checker& c) {
-  static constexpr const char* kNames[] = {"HTTP_GET",   "TCP_CHECK", "SMTP_CHECK", "DNS_CHECK",
-                                           "MISC_CHECK", "UDP_CHECK", "PING_CHECK", "FILE_CHECK"};
+  static constexpr const char* kNames[] = {"HTTP_GET",   "TCP_CHECK",  "SMTP_CHECK",
+                                           "DNS_CHECK",  "MISC_CHECK", "UDP_CHECK",
+                                           "PING_CHECK", "FILE_CHECK", "BFD_CHECK"};
   J j{{"type", kNames[c.kind.index()]},
       {"connect_timeout", seconds(c.timing.connect_timeout)},
       {"retry", c.timing.retry},
@@ -88,6 +89,8 @@ J checker(const model::Checker& c) {
       {"alpha", c.timing.alpha}};
   if (c.target.connect_ip) j["connect_ip"] = c.target.connect_ip->str();
   if (c.target.connect_port) j["connect_port"] = *c.target.connect_port;
+  if (const auto* f = std::get_if<model::FileCheck>(&c.kind)) j["track_file"] = f->track_file;
+  if (const auto* b = std::get_if<model::BfdCheck>(&c.kind)) j["name"] = b->name;
   if (const auto* h = std::get_if<model::HttpCheck>(&c.kind)) {
     if (h->tls) j["type"] = "SSL_GET";
     J urls = J::array();

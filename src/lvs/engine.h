@@ -43,6 +43,9 @@ class Engine {
   // ha_suspend: a VRRP instance went to or left MASTER with these virtual addresses.
   void setAddressesPresent(const std::vector<base::IpAddress>& addresses, bool present);
 
+  // BFD_CHECK: a bfd_instance's session is Up or not (check::CheckManager::setBfdState).
+  void setBfdState(const std::string& session, bool up) { checks_->setBfdState(session, up); }
+
   const lb::DesiredState& desired() const { return *desired_; }
   const check::CheckManager& checks() const { return *checks_; }
 

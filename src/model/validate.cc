@@ -55,12 +55,36 @@ void checkReferences(const Config& c, std::vector<Problem>& out) {
   for (const TrackFile& f : c.track_files) files.insert(f.name);
   std::set<std::string> bfds;
   for (const BfdInstance& b : c.bfd_instances) bfds.insert(b.name);
+  std::set<std::string> checker_bfds;  // the sessions the checkers hear
+  for (const BfdInstance& b : c.bfd_instances) {
+    if (b.notify_checker) checker_bfds.insert(b.name);
+  }
   for (const SyncGroup& g : c.sync_groups) {
     for (const std::string& m : g.members) {
       if (!instances.contains(m)) {
         out.push_back({true,
                        fmt::format("vrrp_sync_group {} names unknown vrrp_instance {}", g.name, m),
                        {"vrrp_sync_group", g.name, "group", m}});
+      }
+    }
+  }
+  for (const VirtualServer& vs : c.virtual_servers) {
+    for (const RealServer& rs : vs.real_servers) {
+      for (const Checker& checker : rs.checkers) {
+        const std::string name = virtualServerName(vs);
+        if (const auto* b = std::get_if<BfdCheck>(&checker.kind);
+            b != nullptr && !checker_bfds.contains(b->name)) {
+          out.push_back({true,
+                         fmt::format("virtual_server {}: BFD_CHECK names {} bfd_instance {}", name,
+                                     bfds.contains(b->name) ? "the `vrrp`-only" : "no", b->name),
+                         {"virtual_server", name}});
+        }
+        const auto* f = std::get_if<FileCheck>(&checker.kind);
+        if (f == nullptr || files.contains(f->track_file)) continue;
+        out.push_back({true,
+                       fmt::format("virtual_server {}: FILE_CHECK track_file {} not found", name,
+                                   f->track_file),
+                       {"virtual_server", name}});
       }
     }
   }

@@ -104,9 +104,12 @@ struct MiscCheck {
   friend bool operator==(const MiscCheck&, const MiscCheck&) = default;
 };
 struct UdpCheck {
-  std::vector<std::uint8_t> payload;
+  std::vector<std::uint8_t> payload;  // empty: keel's filler text
   bool require_reply = false;
-  std::string reply_pattern;  // hex digits with X wildcards
+  // require_reply's data: a reply must match it over the shorter of the two, ignoring the bits
+  // set in reply_mask (one octet per octet of reply_data; conf: X nibbles).
+  std::vector<std::uint8_t> reply_data;
+  std::vector<std::uint8_t> reply_mask;
   int min_reply_length = 0;
   int max_reply_length = 255;
 
@@ -115,17 +118,25 @@ struct UdpCheck {
 struct PingCheck {
   friend bool operator==(const PingCheck&, const PingCheck&) = default;
 };
+// FILE_CHECK: follows a top-level track_file (model/vrrp.h) by name.
 struct FileCheck {
   std::string track_file;
-  bool dynamic = false;
-  int weight = 1;
+  std::optional<int> weight;  // unset: the track_file's weight and reverse
   bool weight_reverse = false;
 
   friend bool operator==(const FileCheck&, const FileCheck&) = default;
 };
 
+// BFD_CHECK: follows a bfd_instance's session (model/bfd.h) by name; up while it is Up.
+struct BfdCheck {
+  std::string name;
+
+  friend bool operator==(const BfdCheck&, const BfdCheck&) = default;
+};
+
 struct Checker {
-  std::variant<HttpCheck, TcpCheck, SmtpCheck, DnsCheck, MiscCheck, UdpCheck, PingCheck, FileCheck>
+  std::variant<HttpCheck, TcpCheck, SmtpCheck, DnsCheck, MiscCheck, UdpCheck, PingCheck, FileCheck,
+               BfdCheck>
       kind;
   CheckTiming timing;
   CheckTarget target;

@@ -107,12 +107,12 @@ void Engine::start() {
   for (auto& [name, runner] : scripts_) {
     if (!runner->argv.empty()) scheduleScript(*runner, std::chrono::milliseconds(10));
   }
+  initTrackFiles();  // before the tracking below, which reads the values
   for (auto& instance : instances_) {
     const TrackingResult t = trackingOf(instance->config());
     instance->setPriorityDelta(t.delta);
     instance->setTrackingFault(t.fault);
   }
-  initTrackFiles();
   for (auto& group : groups_) reconcileGroup(*group);
   for (auto& instance : instances_) instance->start();
   changed();
@@ -120,7 +120,7 @@ void Engine::start() {
 
 void Engine::stop() {
   stopping_ = true;
-  if (file_timer_) file_timer_->disarm();
+  if (files_) files_->setFiles({});
   for (auto& [name, runner] : scripts_) {
     runner->timer->disarm();
     if (runner->child) runner->child->signalGroup(SIGTERM);
@@ -151,7 +151,11 @@ base::Status Engine::reload(std::shared_ptr<const model::Config> config) {
   for (auto& instance : instances_) instance->machine().setInSyncGroup(false);
   openGroups();
   for (auto& group : groups_) group->group->adopt();
-  if (!config_->track_files.empty() && !file_timer_) initTrackFiles();
+  if (files_) {
+    watchTrackFiles();
+  } else {
+    initTrackFiles();
+  }
   startFresh(fresh);
   retrack();
   changed();

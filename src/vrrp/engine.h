@@ -19,6 +19,7 @@
 #include "event/loop.h"
 #include "event/notifier.h"
 #include "event/script_policy.h"
+#include "event/track_file.h"
 #include "model/config.h"
 #include "net/netlink.h"
 #include "net/sockets.h"
@@ -118,7 +119,7 @@ class Engine {
   void runScriptCheck(ScriptRunner& runner);
   void retrack();
   void initTrackFiles();
-  void readTrackFiles();
+  void watchTrackFiles();
   TrackingResult trackingOf(const model::VrrpInstance& vi) const;
   void runScript(const model::Script& script, const std::string& why);
   void writeFifo(const std::string& line);
@@ -131,10 +132,9 @@ class Engine {
   HostView host_;
   std::vector<std::unique_ptr<Instance>> instances_;
   std::map<std::string, std::unique_ptr<ScriptRunner>> scripts_;
-  std::map<std::string, std::int64_t> file_values_;  // track_file name -> last value read
-  std::unique_ptr<base::Timer> file_timer_;
-  std::map<std::string, bool> bfd_up_;  // bfd_instance name -> Up
-  event::Notifier notifier_;            // notify scripts
+  std::unique_ptr<event::TrackFileWatcher> files_;  // track_file values, once any is defined
+  std::map<std::string, bool> bfd_up_;              // bfd_instance name -> Up
+  event::Notifier notifier_;                        // notify scripts
   std::vector<std::unique_ptr<Group>> groups_;
   std::map<const Instance*, Group*> group_of_;
   bool reconciling_ = false;

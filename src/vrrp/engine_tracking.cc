@@ -1,15 +1,9 @@
 // Engine (engine.h): what feeds the instances — netlink events, vrrp_scripts, track files — and
 // the notify scripts and FIFO lines they cause.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <array>
-#include <charconv>
 #include <csignal>
 
 #include "base/log.h"
-#include "base/unique_fd.h"
 #include "model/tracks.h"
 #include "vrrp/engine.h"
 
@@ -18,34 +12,6 @@ namespace keel::vrrp {
 namespace {
 
 constexpr auto kFirstScriptRun = std::chrono::milliseconds(10);
-constexpr auto kTrackFileInterval = std::chrono::seconds(1);
-
-// A track_file holds a decimal integer; a missing, unreadable or non-numeric file counts as 0.
-std::int64_t readValue(const std::string& path) {
-  base::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!fd) return 0;
-  std::array<char, 64> buf{};
-  const ssize_t n = ::read(fd.get(), buf.data(), buf.size() - 1);
-  if (n <= 0) return 0;
-  const char* p = buf.data();
-  const char* end = buf.data() + n;
-  while (p < end && (*p == ' ' || *p == '\t')) ++p;
-  std::int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(p, end, value);
-  return ec == std::errc() ? value : 0;
-}
-
-void initFile(const model::TrackFile& tf) {
-  if (!tf.init_file) return;
-  const bool exists = ::access(tf.file.c_str(), F_OK) == 0;
-  if (exists && !tf.init_file_overwrite) return;
-  base::UniqueFd fd(
-      ::open(tf.file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
-  const std::string text = std::to_string(*tf.init_file) + "\n";
-  if (!fd || ::write(fd.get(), text.data(), text.size()) < 0) {
-    base::logWarning("VRRP_Track_File({}) cannot initialise {}", tf.name, tf.file);
-  }
-}
 
 }  // namespace
 
@@ -155,34 +121,36 @@ TrackingResult Engine::trackingOf(const model::VrrpInstance& vi) const {
   }
   std::vector<TrackedFile> files;
   for (const model::TrackRef& t : tracks.files) {
-    auto value = file_values_.find(t.name);
-    files.push_back({value != file_values_.end() ? value->second : 0, t.weight, t.reverse});
+    files.push_back({files_ ? files_->value(t.name) : 0, t.weight, t.reverse});
   }
   return aggregate(items, files);
 }
 
 void Engine::initTrackFiles() {
-  for (const model::TrackFile& tf : config_->track_files) initFile(tf);
-  if (config_->track_files.empty()) return;
-  file_timer_ = std::make_unique<base::Timer>(loop_.clock());
-  readTrackFiles();
-}
-
-// keepalived watches track files with inotify; keel reads them every second, which bounds the
-// reaction time the same way a vrrp_script interval does.
-void Engine::readTrackFiles() {
-  bool changed_value = false;
   for (const model::TrackFile& tf : config_->track_files) {
-    const std::int64_t value = readValue(tf.file);
-    auto [it, inserted] = file_values_.try_emplace(tf.name, value);
-    if (!inserted && it->second != value) {
-      base::logInfo("VRRP_Track_File({}) value {} -> {}", tf.name, it->second, value);
-      it->second = value;
-      changed_value = true;
+    if (!tf.init_file) continue;
+    if (auto st = event::initTrackFile(tf.file, *tf.init_file, tf.init_file_overwrite); !st) {
+      base::logWarning("VRRP_Track_File({}) cannot initialise {}: {}", tf.name, tf.file,
+                       st.error().str());
     }
   }
-  if (changed_value) retrack();
-  file_timer_->armAfter(kTrackFileInterval, [this] { readTrackFiles(); });
+  watchTrackFiles();
+}
+
+void Engine::watchTrackFiles() {
+  std::map<std::string, std::string> paths;
+  for (const model::TrackFile& tf : config_->track_files) paths.emplace(tf.name, tf.file);
+  if (!files_) {
+    if (paths.empty()) return;
+    files_ = std::make_unique<event::TrackFileWatcher>(
+        loop_, [this](const std::vector<event::TrackFileChange>& changes) {
+          for (const auto& c : changes) {
+            base::logInfo("VRRP_Track_File({}) value {} -> {}", c.name, c.before, c.after);
+          }
+          retrack();
+        });
+  }
+  files_->setFiles(paths);
 }
 
 void Engine::setBfdState(const std::string& session, bool up) {

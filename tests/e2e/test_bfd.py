@@ -304,3 +304,47 @@ def test_track_bfd_moves_vrrp_instances(pair):
     wait_until(lambda: count(pair.keeld, rf"\(VI_2\) Changing effective priority to "
                                          rf"{100 + WEIGHT}") == 2,
                timeout=1, what="VI_2's weight back")
+
+
+# BFD_CHECK (docs/health-checks.md): a real server checked only by the session to BIRD is out of
+# service while the session is not Up. The checkers hear the session as VRRP does, so the bounds
+# are track_bfd's: BOUND_MS + SLACK after BIRD freezes.
+CHECK_CONF = KEEL_CONF + f"""virtual_server 198.18.1.100 80 {{
+  lb_algo rr
+  lb_kind DR
+  protocol TCP
+  real_server {BIRD_IP} 80 {{
+    BFD_CHECK {{
+      name bird
+    }}
+  }}
+}}
+"""
+REMOVED = rf"Removing service \[{re.escape(BIRD_IP)}\]:tcp:80 from VS"
+ADDED = rf"Adding service \[{re.escape(BIRD_IP)}\]:tcp:80 to VS"
+
+
+def test_bfd_check_takes_a_real_out_while_the_session_is_down(pair):
+    (pair.tmp / "keel.conf").write_text(CHECK_CONF)
+    pair.start_keeld()
+    # No BFD peer yet: the session's first state (Down) takes the real out.
+    pair.keeld.wait_for_output(REMOVED, timeout=10)
+    pair.keeld.wait_for_output(rf"BFD check of \[bird\] RS\(\[{re.escape(BIRD_IP)}\]:tcp:80\) "
+                               r"is DOWN", timeout=1)
+
+    pair.start_bird()
+    pair.both_up()
+    pair.keeld.wait_for_output(ADDED, timeout=1)
+
+    time.sleep(0.5)  # both BFD sides on their 20 ms intervals
+    frozen = time.monotonic()
+    pair.bird.send_signal(signal.SIGSTOP)
+    try:
+        wait_until(lambda: count(pair.keeld, REMOVED) == 2, timeout=BOUND_MS / 1000 + SLACK,
+                   what="the real out after the BFD session expired")
+        seen = time.monotonic()
+    finally:
+        pair.bird.send_signal(signal.SIGCONT)
+    print(f"real out {1000 * (seen - frozen):.1f} ms after BIRD froze (BFD bound {BOUND_MS} ms)")
+    wait_until(lambda: count(pair.keeld, ADDED) == 2, timeout=10, what="the real back")
+    assert pair.keeld.alive(), pair.log()

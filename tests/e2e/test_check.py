@@ -194,3 +194,73 @@ def test_reload_keeps_a_down_real_server_down(lab, keel_build_dir, tmp_path):
         assert keeld.alive()
     finally:
         fifo.close()
+
+
+# FILE_CHECK (docs/health-checks.md): the track file is read once a second, so a write shows in
+# keelctl within that second plus the slack.
+FILE_CONF = """track_file gate {{
+  file {gate}
+  weight 0
+  init_file 0
+}}
+track_file boost {{
+  file {boost}
+}}
+virtual_server {vip} {port} {{
+  lb_algo rr
+  lb_kind DR
+  protocol TCP
+  real_server {rs1} {port} {{
+    weight 1
+    FILE_CHECK {{
+      track_file gate
+    }}
+  }}
+  real_server {rs2} {port} {{
+    weight 3
+    FILE_CHECK {{
+      track_file boost
+      weight 2
+    }}
+  }}
+}}
+"""
+FILE_BOUND = 1 + SLACK
+
+
+def test_file_check_takes_reals_out_and_back_and_sets_weights(lab, keel_build_dir, tmp_path):
+    switch = lab.switch("sw")
+    d1, r1, r2 = lab.host("d1"), lab.host("r1"), lab.host("r2")
+    lab.connect(d1, switch, "198.18.0.1/24")
+    rs1, rs2 = RS, "198.18.0.3"
+    lab.connect(r1, switch, f"{rs1}/24")
+    lab.connect(r2, switch, f"{rs2}/24")
+    gate, boost = tmp_path / "gate", tmp_path / "boost"
+    boost.write_text("5\n")
+    conf = tmp_path / "keel.conf"
+    conf.write_text(FILE_CONF.format(gate=gate, boost=boost, vip=VIP, port=PORT, rs1=rs1,
+                                     rs2=rs2))
+    keeld = d1.spawn([str(keel_build_dir / "src/app/keeld"), "-n", "-l", "-G", "-f", str(conf)])
+
+    def reals() -> dict[str, str]:
+        """The -Ln table's reals: address:port -> weight."""
+        out = d1.run([str(keel_build_dir / "src/app/keelctl"), "-Ln"], check=False).stdout
+        return {f[1]: f[3] for f in (line.split() for line in out.splitlines())
+                if len(f) >= 4 and f[0] == "->" and f[1] != "RemoteAddress:Port"}
+
+    one, two = f"{rs1}:{PORT}", f"{rs2}:{PORT}"
+    # init_file wrote 0 to gate: rs1 in service; rs2 at 3 + 5 * 2.
+    wait_until(lambda: reals() == {one: "1", two: "13"}, timeout=10, what="both reals listed")
+    assert gate.read_text() == "0\n"
+
+    gate.write_text("1\n")
+    wait_until(lambda: one not in reals(), timeout=FILE_BOUND, what="rs1 out after gate=1")
+    keeld.wait_for_output(rf"FILE_CHECK on service \[{rs1}\]:tcp:{PORT} failed")
+    boost.write_text("-1\n")
+    wait_until(lambda: reals().get(two) == "1", timeout=FILE_BOUND, what="rs2 at 3 - 2")
+
+    gate.write_text("0\n")
+    wait_until(lambda: reals().get(one) == "1", timeout=FILE_BOUND, what="rs1 back after gate=0")
+    checks = d1.run([str(keel_build_dir / "src/app/keelctl"), "checks"]).stdout
+    assert f"-> {rs1}:{PORT}: UP [FILE_CHECK up" in checks, checks
+    assert keeld.alive()
