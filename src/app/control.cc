@@ -331,11 +331,11 @@ std::string OperationsImpl::metrics() const {
 
 }  // namespace
 
-ControlSources sourcesOf(const std::optional<model::Config>& config,
+ControlSources sourcesOf(const std::shared_ptr<const model::Config>& config,
                          const std::unique_ptr<vrrp::EngineThread>& vrrp,
                          const std::unique_ptr<lvs::Engine>& lvs,
                          const std::unique_ptr<dataplane::Dataplane>& dataplane) {
-  return {[&config] { return config ? std::make_shared<const model::Config>(*config) : nullptr; },
+  return {[&config] { return config; },
           [&vrrp]() -> std::shared_ptr<const vrrp::EngineStatus> {
             return vrrp ? vrrp->status() : nullptr;
           },

@@ -8,7 +8,6 @@
 
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "app/config_loader.h"
@@ -42,8 +41,9 @@ struct ControlSources {
 };
 
 // keeld's getters over runDaemon's variables, which must outlive the Operations (reload and
-// check are the daemon's to set).
-ControlSources sourcesOf(const std::optional<model::Config>& config,
+// check are the daemon's to set). `config` is the daemon's running snapshot: the views get that
+// same pointer, never a copy.
+ControlSources sourcesOf(const std::shared_ptr<const model::Config>& config,
                          const std::unique_ptr<vrrp::EngineThread>& vrrp,
                          const std::unique_ptr<lvs::Engine>& lvs,
                          const std::unique_ptr<dataplane::Dataplane>& dataplane);

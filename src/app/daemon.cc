@@ -61,6 +61,8 @@ void setUpLogging(const KeeldOptions& options) {
 
 namespace {
 
+using ConfigPtr = std::shared_ptr<const model::Config>;
+
 // Logs each diagnostic's first line.
 void logDiagnostics(const std::vector<conf::Diagnostic>& diagnostics) {
   for (const conf::Diagnostic& d : diagnostics) {
@@ -71,22 +73,22 @@ void logDiagnostics(const std::vector<conf::Diagnostic>& diagnostics) {
   }
 }
 
-// Reads the configuration at start (before any engine runs) and logs every diagnostic. nullopt
+// Reads the configuration at start (before any engine runs) and logs every diagnostic. Null
 // when it cannot be used: missing, unreadable, or with errors (keel does not run a
 // half-understood configuration).
-std::optional<model::Config> loadConfig(const KeeldOptions& options) {
+ConfigPtr loadConfig(const KeeldOptions& options) {
   const std::atomic<bool> never{false};
   LoadResult r =
       readConfiguration({options.config_file, preprocessOptions(options), nullptr}, never);
   logDiagnostics(r.diagnostics);
   if (!r.config) {
     base::logError("{}; not using it", r.error);
-    return std::nullopt;
+    return nullptr;
   }
   base::logInfo("Configuration {} loaded: {} VRRP instance(s), {} virtual server(s)",
                 options.config_file, r.config->vrrp_instances.size(),
                 r.config->virtual_servers.size());
-  return *r.config;
+  return r.config;
 }
 
 void logChanges(const model::ConfigDiff& d) {
@@ -155,8 +157,7 @@ base::Status setUpProcess(const KeeldOptions& options) {
 
 // The runtime directory, decided once (the config's `instance` counts; a reload cannot move it),
 // and created.
-base::Result<std::string> prepareRuntimeDir(const KeeldOptions& options,
-                                            const std::optional<model::Config>& config) {
+base::Result<std::string> prepareRuntimeDir(const KeeldOptions& options, const ConfigPtr& config) {
   std::optional<std::string> instance = options.instance;
   if (!instance && config && !config->instance.empty()) instance = config->instance;
   const RuntimeEnvironment env = RuntimeEnvironment::current();
@@ -171,7 +172,7 @@ base::Result<std::string> prepareRuntimeDir(const KeeldOptions& options,
 }
 
 // What the configuration asks of the descriptor budget (base/fd_budget.h).
-base::FdNeeds fdNeedsOf(const std::optional<model::Config>& config, bool no_bfd) {
+base::FdNeeds fdNeedsOf(const ConfigPtr& config, bool no_bfd) {
   base::FdNeeds needs;
   needs.open_at_start = base::openDescriptors();
   if (!config) return needs;
@@ -191,7 +192,7 @@ base::FdNeeds fdNeedsOf(const std::optional<model::Config>& config, bool no_bfd)
 }
 
 // RLIMIT_NOFILE up to its hard limit, then shared out; the log says how.
-base::FdShares planDescriptors(const std::optional<model::Config>& config, bool no_bfd) {
+base::FdShares planDescriptors(const ConfigPtr& config, bool no_bfd) {
   std::size_t limit = 0;
   if (auto raised = raiseNoFileLimit(); !raised) {
     base::logWarning("{}", raised.error().str());
@@ -218,8 +219,7 @@ void logConfiguration(const model::Config& config) {
 // keeld's engines and signals on the control-plane loop.
 class Daemon {
  public:
-  Daemon(const KeeldOptions& options, std::optional<model::Config> config, std::string runtime_dir,
-         event::Loop& loop)
+  Daemon(const KeeldOptions& options, ConfigPtr config, std::string runtime_dir, event::Loop& loop)
       : options_(options),
         config_(std::move(config)),
         runtime_dir_(std::move(runtime_dir)),
@@ -231,9 +231,7 @@ class Daemon {
             [this](const LoadResult& result) { apply(result); }),
         bfd_(
             loop, [this](const bfd::SessionEvent& e) { onBfdSession(e); },
-            [this](const std::string& why) { failThread("BFD", why); }) {
-    if (config_) running_ = std::make_shared<const model::Config>(*config_);
-  }
+            [this](const std::string& why) { failThread("BFD", why); }) {}
 
   void start();
   // The control socket and metrics (control.h); keeld runs on without them if they fail.
@@ -251,11 +249,11 @@ class Daemon {
  private:
   bool wantChecks() const { return !options_.vrrp_only; }
   bool wantVrrp() const { return !options_.check_only; }
-  void startVrrp(const std::shared_ptr<const model::Config>& config);
+  void startVrrp(const ConfigPtr& config);
   void onBfdSession(const bfd::SessionEvent& e);
   void onVrrpTransition(const std::string& name, vrrp::State to);
   void setMasters(std::set<base::IpAddress> masters);
-  void startDataplane(const std::shared_ptr<const model::Config>& config);
+  void startDataplane(const ConfigPtr& config);
   void tellDataplaneVrrpStates(bool again);
   // SIGHUP and keelctl reload: the file is read off the loop (config_loader.h), then applied.
   void reload(ConfigLoader::Done done);
@@ -268,13 +266,14 @@ class Daemon {
   RuntimeView view() const;
 
   const KeeldOptions& options_;
-  std::optional<model::Config> config_;
+  // The running configuration: the one snapshot every engine, the control socket and the views
+  // hold (never copied); replaced whole by a reload.
+  ConfigPtr config_;
   const std::string runtime_dir_;
   event::Loop& loop_;
   const check::ProbeFactory probes_;
   const SystemdNotifier systemd_;
   base::FdShares fd_shares_;
-  std::shared_ptr<const model::Config> running_;  // config_ as the engines got it
   ConfigLoader loader_;
   MailWiring mail_;  // the VRRP thread's transitions reach it posted to loop_
   BfdWiring bfd_;    // BFD on its own thread (app/bfd_wiring.h); its sessions go to vrrp_
@@ -289,8 +288,8 @@ class Daemon {
 
 void Daemon::start() {
   if (!config_) return;
-  const auto& shared = running_;
-  mail_.configure(loop_, *config_);
+  const ConfigPtr& shared = config_;
+  mail_.configure(loop_, shared);
   if (!options_.no_bfd) bfd_.apply(*config_);
   if (wantChecks() && !config_->virtual_servers.empty()) {
     lvs_ = std::make_unique<lvs::Engine>(loop_, shared, probes_);
@@ -301,7 +300,7 @@ void Daemon::start() {
 
 // The data plane, once there are virtual servers to forward, subscribed to the virtual servers'
 // tables (the current one first).
-void Daemon::startDataplane(const std::shared_ptr<const model::Config>& config) {
+void Daemon::startDataplane(const ConfigPtr& config) {
   if (dataplane_ || !lvs_) return;
   DataplaneOptions dp_options{.keep_attached = options_.keep_dataplane};
   // The proxy's flows hold up to two descriptors each: its cap keeps it inside its share.
@@ -330,7 +329,7 @@ void Daemon::tellDataplaneVrrpStates(bool again) {
   }
 }
 
-void Daemon::startVrrp(const std::shared_ptr<const model::Config>& config) {
+void Daemon::startVrrp(const ConfigPtr& config) {
   vrrp::EngineThread::Options vrrp_options;
   vrrp_options.engine.keep_addresses_on_stop = options_.keep_vips;
   vrrp_options.settings = vrrp::ThreadSettings::from(config->global);
@@ -376,7 +375,7 @@ void Daemon::reload(ConfigLoader::Done done) {
 
 // What a reload reads: the same file and options as at start, against the running config.
 LoadRequest Daemon::reloadRequest() const {
-  return {options_.config_file, preprocessOptions(options_), running_};
+  return {options_.config_file, preprocessOptions(options_), config_};
 }
 
 // A bad file is rejected and the running configuration stays; otherwise every engine takes the
@@ -399,10 +398,9 @@ void Daemon::apply(const LoadResult& result) {
                      runtime_dir_);
   }
   logChanges(result.plan.changes);
-  config_ = *result.config;
-  running_ = result.config;
-  const auto& shared = running_;
-  mail_.configure(loop_, *config_);
+  config_ = result.config;
+  const ConfigPtr& shared = config_;
+  mail_.configure(loop_, shared);
   // The data plane takes the new configuration (its VIP interfaces) before the new tables arrive.
   if (dataplane_) dataplane_->reload(shared);
   if (lvs_) {
@@ -519,8 +517,8 @@ base::Status Daemon::handleSignals() {
 }
 
 // The daemon proper, in the process that stays: engines, signals, then the loop.
-int serve(const KeeldOptions& options, std::optional<model::Config> config,
-          const std::string& runtime_dir, StartupReport& report) {
+int serve(const KeeldOptions& options, ConfigPtr config, const std::string& runtime_dir,
+          StartupReport& report) {
   base::SteadyClock clock;
   auto loop = event::Loop::create(clock);
   if (!loop) {
@@ -552,8 +550,7 @@ int serve(const KeeldOptions& options, std::optional<model::Config> config,
 
 // Takes the pid file, goes to the background unless -n, and serves. The pid file is locked
 // before forking, so "already running" reaches whoever started keeld.
-int runLocked(const KeeldOptions& options, std::optional<model::Config> config,
-              const std::string& runtime_dir) {
+int runLocked(const KeeldOptions& options, ConfigPtr config, const std::string& runtime_dir) {
   const std::string pid_path = options.pid_file.value_or(runtime_dir + "/keeld.pid");
   auto pid_file = PidFile::lock(pid_path);
   if (!pid_file) {
@@ -590,7 +587,7 @@ int runDaemon(const KeeldOptions& options) {
     base::logError("{}", s.error().str());
     return kExitFatal;
   }
-  std::optional<model::Config> config = loadConfig(options);
+  ConfigPtr config = loadConfig(options);
   if (options.dump_conf && config) logConfiguration(*config);
   auto dir = prepareRuntimeDir(options, config);
   if (!dir) {
