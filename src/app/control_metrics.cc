@@ -86,20 +86,20 @@ void addCheckMetrics(const lvs::Engine* services, MetricsText& m) {
   if (services == nullptr) return;
   for (const check::RealServerStatus& r : services->checks().status()) {
     m.add("keel_check_up",
-          {{"virtual_server", r.id.virtual_server},
-           {"real_server", lb::RealKey{r.id.address, r.id.port}.str()}},
+          {{"virtual_server", model::str(r.id.virtual_server)},
+           {"real_server", model::endpointStr(r.id.address, r.id.port)}},
           r.alive ? 1 : 0);
     for (std::size_t i = 0; i < r.checkers.size(); ++i) {
       m.add("keel_check_no_descriptor_total",
-            {{"virtual_server", r.id.virtual_server},
-             {"real_server", lb::RealKey{r.id.address, r.id.port}.str()},
+            {{"virtual_server", model::str(r.id.virtual_server)},
+             {"real_server", model::endpointStr(r.id.address, r.id.port)},
              {"checker", r.checkers[i].kind},
              {"index", std::to_string(i)}},
             num(r.checkers[i].no_descriptor));
       if (!r.checkers[i].last_duration) continue;
       m.add("keel_check_duration_seconds",
-            {{"virtual_server", r.id.virtual_server},
-             {"real_server", lb::RealKey{r.id.address, r.id.port}.str()},
+            {{"virtual_server", model::str(r.id.virtual_server)},
+             {"real_server", model::endpointStr(r.id.address, r.id.port)},
              {"checker", r.checkers[i].kind},
              {"index", std::to_string(i)}},
             std::chrono::duration<double>(*r.checkers[i].last_duration).count());

@@ -120,8 +120,8 @@ nlohmann::ordered_json checksJson(const lvs::Engine& services) {
   for (const check::RealServerStatus& r : services.checks().status()) {
     nlohmann::ordered_json checkers = nlohmann::ordered_json::array();
     for (const check::CheckerStatus& c : r.checkers) checkers.push_back(checkerJson(c));
-    out.push_back({{"virtual_server", r.id.virtual_server},
-                   {"real_server", lb::RealKey{r.id.address, r.id.port}.str()},
+    out.push_back({{"virtual_server", model::str(r.id.virtual_server)},
+                   {"real_server", model::endpointStr(r.id.address, r.id.port)},
                    {"alive", r.alive},
                    {"weight", r.weight ? nlohmann::ordered_json(*r.weight) : nullptr},
                    {"checkers", checkers}});

@@ -26,8 +26,8 @@ VrrpView viewOf(const vrrp::InstanceStatus& i) {
 std::string realsText(const RuntimeView& view) {
   std::string out;
   for (const check::RealServerStatus& r : view.reals) {
-    out += fmt::format(" RS {} {}:{} alive={}{}\n", r.id.virtual_server, r.id.address.str(),
-                       r.id.port, r.alive ? "yes" : "no",
+    out += fmt::format(" RS {} {}:{} alive={}{}\n", model::str(r.id.virtual_server),
+                       r.id.address.str(), r.id.port, r.alive ? "yes" : "no",
                        r.weight ? fmt::format(" dynamic_weight={}", *r.weight) : "");
     for (const check::CheckerStatus& c : r.checkers) {
       out += fmt::format("   {} {}{}\n", c.kind, c.up ? "UP" : "DOWN",
@@ -106,7 +106,7 @@ nlohmann::ordered_json dataJson(const RuntimeView& view) {
   }
   auto reals = nlohmann::ordered_json::array();
   for (const check::RealServerStatus& r : view.reals) {
-    nlohmann::ordered_json j = {{"virtual_server", r.id.virtual_server},
+    nlohmann::ordered_json j = {{"virtual_server", model::str(r.id.virtual_server)},
                                 {"address", r.id.address.str()},
                                 {"port", r.id.port},
                                 {"alive", r.alive}};
