@@ -2,8 +2,6 @@
 #include <fmt/format.h>
 
 #include "app/control_views.h"
-#include "lvs/engine.h"
-#include "vrrp/status.h"
 
 namespace keel::app {
 
@@ -60,13 +58,12 @@ void addCounters(MetricsText& m, const std::string& scope, const Labels& labels,
 
 }  // namespace
 
-void addVrrpMetrics(const vrrp::EngineStatus* status, MetricsText& m) {
+void addVrrpMetrics(const RuntimeView& view, MetricsText& m) {
   declareVrrp(m);
-  if (status == nullptr) return;
-  for (const vrrp::InstanceStatus& i : status->instances) {
+  for (const VrrpView& i : view.vrrp) {
     const Labels l{{"instance", i.name}};
     const vrrp::InstanceCounters& c = i.counters;
-    m.add("keel_vrrp_state", l, vrrpStateValue(vrrp::stateName(i.state)));
+    m.add("keel_vrrp_state", l, vrrpStateValue(i.state));
     m.add("keel_vrrp_effective_priority", l, i.effective_priority);
     m.add("keel_vrrp_transitions_total", l, num(c.transitions));
     m.add("keel_vrrp_adverts_sent_total", l, num(c.adverts_sent));
@@ -81,10 +78,9 @@ void addVrrpMetrics(const vrrp::EngineStatus* status, MetricsText& m) {
   }
 }
 
-void addCheckMetrics(const lvs::Engine* services, MetricsText& m) {
+void addCheckMetrics(const RuntimeView& view, MetricsText& m) {
   declareServices(m);
-  if (services == nullptr) return;
-  for (const check::RealServerStatus& r : services->checks().status()) {
+  for (const check::RealServerStatus& r : view.reals) {
     m.add("keel_check_up",
           {{"virtual_server", model::str(r.id.virtual_server)},
            {"real_server", model::endpointStr(r.id.address, r.id.port)}},
@@ -105,7 +101,8 @@ void addCheckMetrics(const lvs::Engine* services, MetricsText& m) {
             std::chrono::duration<double>(*r.checkers[i].last_duration).count());
     }
   }
-  for (const lb::ServicePtr& s : services->desired().table()->services) {
+  if (!view.table) return;
+  for (const lb::ServicePtr& s : view.table->services) {
     for (const lb::Real& real : s->reals) {
       m.add("keel_real_weight", {{"service", s->key.str()}, {"real_server", real.key.str()}},
             real.weight);

@@ -263,6 +263,7 @@ class Daemon {
   void failThread(const char* thread, const std::string& why);
   void writeStats(bool clear);
   void notifySystemd(std::string_view state) const;
+  // The one reader of the running engines: keel.data, keel.json, keelctl and metrics render it.
   RuntimeView view() const;
 
   const KeeldOptions& options_;
@@ -435,7 +436,9 @@ void Daemon::setMasters(std::set<base::IpAddress> masters) {
 }
 
 void Daemon::startControl() {
-  ControlSources sources = sourcesOf(config_, vrrp_, lvs_, dataplane_);
+  ControlSources sources;
+  sources.view = [this] { return view(); };
+  sources.dataplane = [this]() -> const dataplane::Dataplane* { return dataplane_.get(); };
   sources.reload = [this](ConfigLoader::Done done) { reload(std::move(done)); };
   sources.check = [this](std::string file, ConfigLoader::Done done) {
     return loader_.check(std::move(file), std::move(done));
@@ -471,7 +474,7 @@ void Daemon::notifySystemd(std::string_view state) const {
 
 RuntimeView Daemon::view() const {
   const auto vrrp = vrrp_ ? vrrp_->status() : nullptr;
-  RuntimeView v = config_ ? collectView(*config_, vrrp.get(), lvs_.get()) : RuntimeView{};
+  RuntimeView v = collectView(config_, vrrp.get(), lvs_.get());
   v.config_file = options_.config_file;
   return v;
 }

@@ -20,6 +20,8 @@ VrrpView viewOf(const vrrp::InstanceStatus& i) {
   for (const base::Prefix& vip : i.vips) v.vips.push_back(vip.str());
   v.transitions = i.counters.transitions;
   v.fault = i.fault;
+  v.master = i.master;
+  v.counters = i.counters;
   return v;
 }
 
@@ -49,19 +51,25 @@ std::string tableText(const RuntimeView& view) {
   return out;
 }
 
-}  // namespace
-
-RuntimeView collectView(const model::Config& config, const vrrp::EngineStatus* vrrp,
-                        const lvs::Engine* services) {
-  RuntimeView view;
-  view.instance = config.instance;
+std::string summaryOf(const model::Config& config) {
   std::size_t reals = 0;
   for (const model::VirtualServer& vs : config.virtual_servers) reals += vs.real_servers.size();
-  view.summary = fmt::format(
+  return fmt::format(
       "{} VRRP instance(s), {} sync group(s), {} vrrp_script(s), {} virtual server(s), {} real "
       "server(s)",
       config.vrrp_instances.size(), config.sync_groups.size(), config.vrrp_scripts.size(),
       config.virtual_servers.size(), reals);
+}
+
+}  // namespace
+
+RuntimeView collectView(std::shared_ptr<const model::Config> config, const vrrp::EngineStatus* vrrp,
+                        const lvs::Engine* services) {
+  RuntimeView view;
+  if (!config) return view;  // nothing runs without a configuration
+  view.instance = config->instance;
+  view.summary = summaryOf(*config);
+  view.config = std::move(config);
   if (vrrp != nullptr) {
     for (const vrrp::InstanceStatus& i : vrrp->instances) view.vrrp.push_back(viewOf(i));
   }

@@ -87,7 +87,7 @@ TEST(StateDumpTest, VrrpIsReadFromTheStatusSnapshot) {
   i.fault = "interface eth9 not found";
   i.counters.transitions = 1;
   status.instances.push_back(i);
-  const RuntimeView view = collectView(model::Config{}, &status, nullptr);
+  const RuntimeView view = collectView(std::make_shared<const model::Config>(), &status, nullptr);
   ASSERT_EQ(view.vrrp.size(), 1u);
   EXPECT_EQ(view.vrrp[0].state, "FAULT");
   EXPECT_EQ(view.vrrp[0].vips, std::vector<std::string>{"198.18.9.100/24"});
