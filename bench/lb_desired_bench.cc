@@ -32,7 +32,7 @@ void BM_HealthEventToTable(benchmark::State& state) {
   keel::lb::DesiredState desired(config);
   const auto& vs = config->virtual_servers[config->virtual_servers.size() / 2];
   keel::model::HealthEvent down{
-      {keel::model::virtualServerName(vs), vs.real_servers[3].address, 80}, false, std::nullopt};
+      {keel::model::VirtualServerId::of(vs), vs.real_servers[3].address, 80}, false, std::nullopt};
   keel::model::HealthEvent up = down;
   up.up = true;
   bool flip = false;

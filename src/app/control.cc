@@ -15,8 +15,6 @@
 #include "ctl/ipvsadm.h"
 #include "ctl/protocol.h"
 #include "lb/whereis.h"
-#include "lvs/engine.h"
-#include "vrrp/engine_thread.h"
 
 namespace keel::app {
 
@@ -91,17 +89,18 @@ class OperationsImpl final : public Operations {
  private:
   std::string serve(std::string_view line);
   base::Result<ordered_json> dispatch(const ctl::Request& r);
-  base::Result<ordered_json> list(const ctl::Request& r);
+  base::Result<ordered_json> list(const ctl::Request& r, const RuntimeView& view);
   base::Result<ordered_json> connections();
-  base::Result<ordered_json> vrrp(const ctl::Request& r);
-  base::Result<ordered_json> checks();
+  static ordered_json vrrp(const ctl::Request& r, const RuntimeView& view);
+  static ordered_json checks(const RuntimeView& view);
   base::Result<ordered_json> whereis(const ctl::Request& r);
   bool deferred(std::string_view line, const ctl::StreamServer::Responder& respond);
   base::Result<ordered_json> dump();
   std::string metrics() const;
   void startMetrics();
   void sampleRates();
-  std::shared_ptr<const lb::ServiceTable> table() const;
+  RuntimeView view() const { return sources_.view ? sources_.view() : RuntimeView{}; }
+  static std::shared_ptr<const lb::ServiceTable> table(const RuntimeView& view);
 
   event::Loop& loop_;
   ControlSources sources_;
@@ -144,7 +143,7 @@ base::Status OperationsImpl::start(const std::string& runtime_dir) {
 }
 
 void OperationsImpl::startMetrics() {
-  auto config = sources_.config ? sources_.config() : nullptr;
+  const auto config = view().config;
   if (!config || config->global.keel_metrics_listen.empty()) return;
   const std::string& where = config->global.keel_metrics_listen;
   auto fd = ctl::listenTcp(where);
@@ -205,10 +204,10 @@ std::string OperationsImpl::serve(std::string_view line) {
 }
 
 base::Result<ordered_json> OperationsImpl::dispatch(const ctl::Request& r) {
-  if (r.cmd == "list") return list(r);
+  if (r.cmd == "list") return list(r, view());
   if (r.cmd == "connections") return connections();
-  if (r.cmd == "vrrp") return vrrp(r);
-  if (r.cmd == "checks") return checks();
+  if (r.cmd == "vrrp") return vrrp(r, view());
+  if (r.cmd == "checks") return checks(view());
   if (r.cmd == "whereis") return whereis(r);
   if (r.cmd == "dump") return dump();
   if (r.cmd == "ping") return ordered_json::object();
@@ -219,20 +218,18 @@ base::Result<ordered_json> OperationsImpl::dispatch(const ctl::Request& r) {
   return error("unknown command \"" + r.cmd + "\"");
 }
 
-std::shared_ptr<const lb::ServiceTable> OperationsImpl::table() const {
-  const lvs::Engine* services = sources_.lvs ? sources_.lvs() : nullptr;
-  if (services == nullptr) return std::make_shared<const lb::ServiceTable>();
-  return services->desired().table();
+std::shared_ptr<const lb::ServiceTable> OperationsImpl::table(const RuntimeView& view) {
+  return view.table ? view.table : std::make_shared<const lb::ServiceTable>();
 }
 
-base::Result<ordered_json> OperationsImpl::list(const ctl::Request& r) {
+base::Result<ordered_json> OperationsImpl::list(const ctl::Request& r, const RuntimeView& view) {
   const dataplane::Dataplane* dp = sources_.dataplane ? sources_.dataplane() : nullptr;
   std::vector<dataplane::ServiceStats> stats;
   if (dp != nullptr) {
     auto s = dp->stats();
     if (s) stats = std::move(*s);
   }
-  const auto views = ctl::buildViews(*table(), stats, rates_);
+  const auto views = ctl::buildViews(*table(view), stats, rates_);
   std::string text = ctl::flagArg(r, "rate")    ? ctl::renderRate(views)
                      : ctl::flagArg(r, "stats") ? ctl::renderStats(views)
                                                 : ctl::renderList(views);
@@ -253,16 +250,14 @@ base::Result<ordered_json> OperationsImpl::connections() {
                       {"text", ctl::renderConnections(*conns)}};
 }
 
-base::Result<ordered_json> OperationsImpl::vrrp(const ctl::Request& r) {
-  const auto status = sources_.vrrp ? sources_.vrrp() : nullptr;
-  ordered_json instances = status ? vrrpJson(*status) : ordered_json::array();
+ordered_json OperationsImpl::vrrp(const ctl::Request& r, const RuntimeView& view) {
+  ordered_json instances = vrrpJson(view.vrrp);
   std::string text = vrrpText(instances, ctl::flagArg(r, "stats"));
   return ordered_json{{"instances", std::move(instances)}, {"text", std::move(text)}};
 }
 
-base::Result<ordered_json> OperationsImpl::checks() {
-  const lvs::Engine* services = sources_.lvs ? sources_.lvs() : nullptr;
-  ordered_json reals = services != nullptr ? checksJson(*services) : ordered_json::array();
+ordered_json OperationsImpl::checks(const RuntimeView& view) {
+  ordered_json reals = checksJson(view.reals);
   std::string text = checksText(reals);
   return ordered_json{{"reals", std::move(reals)}, {"text", std::move(text)}};
 }
@@ -281,7 +276,7 @@ base::Result<ordered_json> OperationsImpl::whereis(const ctl::Request& r) {
   }
   lb::WhereIsQuery q{vip->address(), vip->port(), lb::Protocol::Tcp, from->address(), from->port()};
   if (ctl::stringArg(r, "protocol") == "udp") q.protocol = lb::Protocol::Udp;
-  auto answer = lb::whereIs(*table(), q);
+  auto answer = lb::whereIs(*table(view()), q);
   if (!answer) return error(answer.error().message);
   return ordered_json{{"service", answer->service.str()},
                       {"real", answer->real ? answer->real->str() : ""},
@@ -308,21 +303,22 @@ bool OperationsImpl::deferred(std::string_view line, const ctl::StreamServer::Re
 }
 
 base::Result<ordered_json> OperationsImpl::dump() {
-  auto config = sources_.config ? sources_.config() : nullptr;
+  const RuntimeView v = view();
   ordered_json out = ordered_json::object();
-  out["config"] = config ? ctl::toJson(*config) : ordered_json(nullptr);
+  out["config"] = v.config ? ctl::toJson(*v.config) : ordered_json(nullptr);
   ordered_json request = {{"cmd", "list"}};
-  auto l = list({"list", request});
+  auto l = list({"list", request}, v);
   out["services"] = l ? (*l)["services"] : ordered_json::array();
-  out["vrrp"] = (*vrrp({"vrrp", request}))["instances"];
-  out["checks"] = (*checks())["reals"];
+  out["vrrp"] = vrrp({"vrrp", request}, v)["instances"];
+  out["checks"] = checks(v)["reals"];
   return out;
 }
 
 std::string OperationsImpl::metrics() const {
   ctl::MetricsText m;
-  addVrrpMetrics(sources_.vrrp ? sources_.vrrp().get() : nullptr, m);
-  addCheckMetrics(sources_.lvs ? sources_.lvs() : nullptr, m);
+  const RuntimeView v = view();
+  addVrrpMetrics(v, m);
+  addCheckMetrics(v, m);
   addDataplaneMetrics(sources_.dataplane ? sources_.dataplane() : nullptr, m);
   addControlMetrics(control_->counters(), m);
   addLoopMetrics(loop_.stats(), m);
@@ -330,20 +326,6 @@ std::string OperationsImpl::metrics() const {
 }
 
 }  // namespace
-
-ControlSources sourcesOf(const std::optional<model::Config>& config,
-                         const std::unique_ptr<vrrp::EngineThread>& vrrp,
-                         const std::unique_ptr<lvs::Engine>& lvs,
-                         const std::unique_ptr<dataplane::Dataplane>& dataplane) {
-  return {[&config] { return config ? std::make_shared<const model::Config>(*config) : nullptr; },
-          [&vrrp]() -> std::shared_ptr<const vrrp::EngineStatus> {
-            return vrrp ? vrrp->status() : nullptr;
-          },
-          [&lvs]() -> const lvs::Engine* { return lvs.get(); },
-          [&dataplane]() -> const dataplane::Dataplane* { return dataplane.get(); },
-          {},
-          {}};
-}
 
 base::Result<std::unique_ptr<Operations>> startOperations(event::Loop& loop,
                                                           const std::string& runtime_dir,

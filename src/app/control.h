@@ -1,38 +1,30 @@
 // keeld's operations side (docs/keelctl.md, docs/metrics.md): the control socket
 // RUNTIME_DIR/keel.sock that keelctl talks to, and the optional Prometheus listener
 // (global_defs keel_metrics_listen). Both read the running daemon through ControlSources, getters
-// that are asked on every request, because keeld replaces its engines on reload. `reload` is
+// that are asked on every request, because keeld replaces its engines on reload: the engines'
+// state as one RuntimeView (state_dump.h's collectView), the data plane's counters and
+// connections from the data plane. `reload` is
 // answered when the reload is done, its file read off the loop. Created once by runDaemon; loop
 // thread only.
 #pragma once
 
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "app/config_loader.h"
+#include "app/state_dump.h"
 #include "base/error.h"
 #include "ctl/stream_server.h"
 #include "dataplane/dataplane.h"
 #include "event/loop.h"
 #include "model/config.h"
 
-namespace keel::vrrp {
-class EngineThread;
-struct EngineStatus;
-}  // namespace keel::vrrp
-namespace keel::lvs {
-class Engine;
-}
-
 namespace keel::app {
 
-// What the views read, each a getter that may return null (not configured, not running).
+// What the views read. Each getter may be unset; `dataplane` may return null (not running).
 struct ControlSources {
-  std::function<std::shared_ptr<const model::Config>()> config;
-  std::function<std::shared_ptr<const vrrp::EngineStatus>()> vrrp;  // the latest published
-  std::function<const lvs::Engine*()> lvs;
+  std::function<RuntimeView()> view;  // the engines now (keeld: collectView)
   std::function<const dataplane::Dataplane*()> dataplane;
   // Reloads as SIGHUP does (off the loop) and calls back with the outcome.
   std::function<void(ConfigLoader::Done)> reload;
@@ -40,13 +32,6 @@ struct ControlSources {
   // nothing. Errors: State when too many reads wait.
   std::function<base::Status(std::string file, ConfigLoader::Done)> check;
 };
-
-// keeld's getters over runDaemon's variables, which must outlive the Operations (reload and
-// check are the daemon's to set).
-ControlSources sourcesOf(const std::optional<model::Config>& config,
-                         const std::unique_ptr<vrrp::EngineThread>& vrrp,
-                         const std::unique_ptr<lvs::Engine>& lvs,
-                         const std::unique_ptr<dataplane::Dataplane>& dataplane);
 
 class Operations {
  public:

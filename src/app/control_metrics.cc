@@ -2,8 +2,6 @@
 #include <fmt/format.h>
 
 #include "app/control_views.h"
-#include "lvs/engine.h"
-#include "vrrp/status.h"
 
 namespace keel::app {
 
@@ -60,13 +58,12 @@ void addCounters(MetricsText& m, const std::string& scope, const Labels& labels,
 
 }  // namespace
 
-void addVrrpMetrics(const vrrp::EngineStatus* status, MetricsText& m) {
+void addVrrpMetrics(const RuntimeView& view, MetricsText& m) {
   declareVrrp(m);
-  if (status == nullptr) return;
-  for (const vrrp::InstanceStatus& i : status->instances) {
+  for (const VrrpView& i : view.vrrp) {
     const Labels l{{"instance", i.name}};
     const vrrp::InstanceCounters& c = i.counters;
-    m.add("keel_vrrp_state", l, vrrpStateValue(vrrp::stateName(i.state)));
+    m.add("keel_vrrp_state", l, vrrpStateValue(i.state));
     m.add("keel_vrrp_effective_priority", l, i.effective_priority);
     m.add("keel_vrrp_transitions_total", l, num(c.transitions));
     m.add("keel_vrrp_adverts_sent_total", l, num(c.adverts_sent));
@@ -81,31 +78,31 @@ void addVrrpMetrics(const vrrp::EngineStatus* status, MetricsText& m) {
   }
 }
 
-void addCheckMetrics(const lvs::Engine* services, MetricsText& m) {
+void addCheckMetrics(const RuntimeView& view, MetricsText& m) {
   declareServices(m);
-  if (services == nullptr) return;
-  for (const check::RealServerStatus& r : services->checks().status()) {
+  for (const check::RealServerStatus& r : view.reals) {
     m.add("keel_check_up",
-          {{"virtual_server", r.id.virtual_server},
-           {"real_server", lb::RealKey{r.id.address, r.id.port}.str()}},
+          {{"virtual_server", model::str(r.id.virtual_server)},
+           {"real_server", model::endpointStr(r.id.address, r.id.port)}},
           r.alive ? 1 : 0);
     for (std::size_t i = 0; i < r.checkers.size(); ++i) {
       m.add("keel_check_no_descriptor_total",
-            {{"virtual_server", r.id.virtual_server},
-             {"real_server", lb::RealKey{r.id.address, r.id.port}.str()},
+            {{"virtual_server", model::str(r.id.virtual_server)},
+             {"real_server", model::endpointStr(r.id.address, r.id.port)},
              {"checker", r.checkers[i].kind},
              {"index", std::to_string(i)}},
             num(r.checkers[i].no_descriptor));
       if (!r.checkers[i].last_duration) continue;
       m.add("keel_check_duration_seconds",
-            {{"virtual_server", r.id.virtual_server},
-             {"real_server", lb::RealKey{r.id.address, r.id.port}.str()},
+            {{"virtual_server", model::str(r.id.virtual_server)},
+             {"real_server", model::endpointStr(r.id.address, r.id.port)},
              {"checker", r.checkers[i].kind},
              {"index", std::to_string(i)}},
             std::chrono::duration<double>(*r.checkers[i].last_duration).count());
     }
   }
-  for (const lb::ServicePtr& s : services->desired().table()->services) {
+  if (!view.table) return;
+  for (const lb::ServicePtr& s : view.table->services) {
     for (const lb::Real& real : s->reals) {
       m.add("keel_real_weight", {{"service", s->key.str()}, {"real_server", real.key.str()}},
             real.weight);

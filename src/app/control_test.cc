@@ -158,7 +158,7 @@ TEST_F(ControlTest, ReloadCheckAnswersWithThePlanAndAppliesNothing) {
 TEST_F(ControlTest, WhereisAndListReadTheRunningServices) {
   services_ = std::make_unique<lvs::Engine>(*loop_, oneService(), check::ProbeFactory{});
   ControlSources s;
-  s.lvs = [this]() -> const lvs::Engine* { return services_.get(); };
+  s.view = [this] { return collectView(oneService(), nullptr, services_.get()); };
   start(std::move(s));
   const auto list = ask({{"cmd", "list"}});
   EXPECT_NE(

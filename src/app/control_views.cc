@@ -2,9 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "lvs/engine.h"
-#include "vrrp/status.h"
-
 namespace keel::app {
 
 namespace {
@@ -18,10 +15,10 @@ nlohmann::ordered_json dropsJson(const vrrp::DropCounters& drops) {
   return out;
 }
 
-nlohmann::ordered_json instanceJson(const vrrp::InstanceStatus& i) {
+nlohmann::ordered_json instanceJson(const VrrpView& i) {
   const vrrp::InstanceCounters& c = i.counters;
   return {{"name", i.name},
-          {"state", vrrp::stateName(i.state)},
+          {"state", i.state},
           {"interface", i.interface},
           {"vrid", i.vrid},
           {"priority", i.priority},
@@ -79,9 +76,9 @@ std::string checkersText(const nlohmann::ordered_json& checkers) {
 
 }  // namespace
 
-nlohmann::ordered_json vrrpJson(const vrrp::EngineStatus& status) {
+nlohmann::ordered_json vrrpJson(const std::vector<VrrpView>& instances) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const vrrp::InstanceStatus& i : status.instances) out.push_back(instanceJson(i));
+  for (const VrrpView& i : instances) out.push_back(instanceJson(i));
   return out;
 }
 
@@ -115,13 +112,13 @@ std::string vrrpText(const nlohmann::ordered_json& instances, bool stats) {
   return out;
 }
 
-nlohmann::ordered_json checksJson(const lvs::Engine& services) {
+nlohmann::ordered_json checksJson(const std::vector<check::RealServerStatus>& reals) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const check::RealServerStatus& r : services.checks().status()) {
+  for (const check::RealServerStatus& r : reals) {
     nlohmann::ordered_json checkers = nlohmann::ordered_json::array();
     for (const check::CheckerStatus& c : r.checkers) checkers.push_back(checkerJson(c));
-    out.push_back({{"virtual_server", r.id.virtual_server},
-                   {"real_server", lb::RealKey{r.id.address, r.id.port}.str()},
+    out.push_back({{"virtual_server", model::str(r.id.virtual_server)},
+                   {"real_server", model::endpointStr(r.id.address, r.id.port)},
                    {"alive", r.alive},
                    {"weight", r.weight ? nlohmann::ordered_json(*r.weight) : nullptr},
                    {"checkers", checkers}});

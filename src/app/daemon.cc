@@ -62,6 +62,8 @@ void setUpLogging(const KeeldOptions& options) {
 
 namespace {
 
+using ConfigPtr = std::shared_ptr<const model::Config>;
+
 // Logs each diagnostic's first line.
 void logDiagnostics(const std::vector<conf::Diagnostic>& diagnostics) {
   for (const conf::Diagnostic& d : diagnostics) {
@@ -72,22 +74,22 @@ void logDiagnostics(const std::vector<conf::Diagnostic>& diagnostics) {
   }
 }
 
-// Reads the configuration at start (before any engine runs) and logs every diagnostic. nullopt
+// Reads the configuration at start (before any engine runs) and logs every diagnostic. Null
 // when it cannot be used: missing, unreadable, or with errors (keel does not run a
 // half-understood configuration).
-std::optional<model::Config> loadConfig(const KeeldOptions& options) {
+ConfigPtr loadConfig(const KeeldOptions& options) {
   const std::atomic<bool> never{false};
   LoadResult r =
       readConfiguration({options.config_file, preprocessOptions(options), nullptr}, never);
   logDiagnostics(r.diagnostics);
   if (!r.config) {
     base::logError("{}; not using it", r.error);
-    return std::nullopt;
+    return nullptr;
   }
   base::logInfo("Configuration {} loaded: {} VRRP instance(s), {} virtual server(s)",
                 options.config_file, r.config->vrrp_instances.size(),
                 r.config->virtual_servers.size());
-  return *r.config;
+  return r.config;
 }
 
 void logChanges(const model::ConfigDiff& d) {
@@ -156,8 +158,7 @@ base::Status setUpProcess(const KeeldOptions& options) {
 
 // The runtime directory, decided once (the config's `instance` counts; a reload cannot move it),
 // and created.
-base::Result<std::string> prepareRuntimeDir(const KeeldOptions& options,
-                                            const std::optional<model::Config>& config) {
+base::Result<std::string> prepareRuntimeDir(const KeeldOptions& options, const ConfigPtr& config) {
   std::optional<std::string> instance = options.instance;
   if (!instance && config && !config->instance.empty()) instance = config->instance;
   const RuntimeEnvironment env = RuntimeEnvironment::current();
@@ -172,7 +173,7 @@ base::Result<std::string> prepareRuntimeDir(const KeeldOptions& options,
 }
 
 // What the configuration asks of the descriptor budget (base/fd_budget.h).
-base::FdNeeds fdNeedsOf(const std::optional<model::Config>& config, bool no_bfd) {
+base::FdNeeds fdNeedsOf(const ConfigPtr& config, bool no_bfd) {
   base::FdNeeds needs;
   needs.open_at_start = base::openDescriptors();
   if (!config) return needs;
@@ -192,7 +193,7 @@ base::FdNeeds fdNeedsOf(const std::optional<model::Config>& config, bool no_bfd)
 }
 
 // RLIMIT_NOFILE up to its hard limit, then shared out; the log says how.
-base::FdShares planDescriptors(const std::optional<model::Config>& config, bool no_bfd) {
+base::FdShares planDescriptors(const ConfigPtr& config, bool no_bfd) {
   std::size_t limit = 0;
   if (auto raised = raiseNoFileLimit(); !raised) {
     base::logWarning("{}", raised.error().str());
@@ -219,8 +220,7 @@ void logConfiguration(const model::Config& config) {
 // keeld's engines and signals on the control-plane loop.
 class Daemon {
  public:
-  Daemon(const KeeldOptions& options, std::optional<model::Config> config, std::string runtime_dir,
-         event::Loop& loop)
+  Daemon(const KeeldOptions& options, ConfigPtr config, std::string runtime_dir, event::Loop& loop)
       : options_(options),
         config_(std::move(config)),
         runtime_dir_(std::move(runtime_dir)),
@@ -232,9 +232,7 @@ class Daemon {
             [this](const LoadResult& result) { apply(result); }),
         bfd_(
             loop, [this](const bfd::SessionEvent& e) { onBfdSession(e); },
-            [this](const std::string& why) { failThread("BFD", why); }) {
-    if (config_) running_ = std::make_shared<const model::Config>(*config_);
-  }
+            [this](const std::string& why) { failThread("BFD", why); }) {}
 
   void start();
   // The control socket and metrics (control.h); keeld runs on without them if they fail.
@@ -252,11 +250,11 @@ class Daemon {
  private:
   bool wantChecks() const { return !options_.vrrp_only; }
   bool wantVrrp() const { return !options_.check_only; }
-  void startVrrp(const std::shared_ptr<const model::Config>& config);
+  void startVrrp(const ConfigPtr& config);
   void onBfdSession(const bfd::SessionEvent& e);
   void onVrrpTransition(const std::string& name, vrrp::State to);
   void setMasters(std::set<base::IpAddress> masters);
-  void startDataplane(const std::shared_ptr<const model::Config>& config);
+  void startDataplane(const ConfigPtr& config);
   void tellDataplaneVrrpStates(bool again);
   // SIGHUP and keelctl reload: the file is read off the loop (config_loader.h), then applied.
   void reload(ConfigLoader::Done done);
@@ -266,16 +264,18 @@ class Daemon {
   void failThread(const char* thread, const std::string& why);
   void writeStats(bool clear);
   void notifySystemd(std::string_view state) const;
+  // The one reader of the running engines: keel.data, keel.json, keelctl and metrics render it.
   RuntimeView view() const;
 
   const KeeldOptions& options_;
-  std::optional<model::Config> config_;
+  // The running configuration: the one snapshot every engine, the control socket and the views
+  // hold (never copied); replaced whole by a reload.
+  ConfigPtr config_;
   const std::string runtime_dir_;
   event::Loop& loop_;
   const check::ProbeFactory probes_;
   const SystemdNotifier systemd_;
   base::FdShares fd_shares_;
-  std::shared_ptr<const model::Config> running_;  // config_ as the engines got it
   ConfigLoader loader_;
   MailWiring mail_;           // the VRRP thread's transitions reach it posted to loop_
   event::NotifyFifos fifos_;  // notify_fifo, vrrp_notify_fifo, lvs_notify_fifo made when missing
@@ -300,8 +300,8 @@ std::vector<event::FifoSpec> fifoSpecs(const model::GlobalDefs& g) {
 
 void Daemon::start() {
   if (!config_) return;
-  const auto& shared = running_;
-  mail_.configure(loop_, *config_);
+  const ConfigPtr& shared = config_;
+  mail_.configure(loop_, shared);
   fifos_.apply(fifoSpecs(config_->global));
   if (!options_.no_bfd) bfd_.apply(*config_);
   if (wantChecks() && !config_->virtual_servers.empty()) {
@@ -317,7 +317,7 @@ void Daemon::start() {
 
 // The data plane, once there are virtual servers to forward, subscribed to the virtual servers'
 // tables (the current one first).
-void Daemon::startDataplane(const std::shared_ptr<const model::Config>& config) {
+void Daemon::startDataplane(const ConfigPtr& config) {
   if (dataplane_ || !lvs_) return;
   DataplaneOptions dp_options{.keep_attached = options_.keep_dataplane};
   // The proxy's flows hold up to two descriptors each: its cap keeps it inside its share.
@@ -346,7 +346,7 @@ void Daemon::tellDataplaneVrrpStates(bool again) {
   }
 }
 
-void Daemon::startVrrp(const std::shared_ptr<const model::Config>& config) {
+void Daemon::startVrrp(const ConfigPtr& config) {
   vrrp::EngineThread::Options vrrp_options;
   vrrp_options.engine.keep_addresses_on_stop = options_.keep_vips;
   vrrp_options.settings = vrrp::ThreadSettings::from(config->global);
@@ -394,7 +394,7 @@ void Daemon::reload(ConfigLoader::Done done) {
 
 // What a reload reads: the same file and options as at start, against the running config.
 LoadRequest Daemon::reloadRequest() const {
-  return {options_.config_file, preprocessOptions(options_), running_};
+  return {options_.config_file, preprocessOptions(options_), config_};
 }
 
 // A bad file is rejected and the running configuration stays; otherwise every engine takes the
@@ -417,10 +417,9 @@ void Daemon::apply(const LoadResult& result) {
                      runtime_dir_);
   }
   logChanges(result.plan.changes);
-  config_ = *result.config;
-  running_ = result.config;
-  const auto& shared = running_;
-  mail_.configure(loop_, *config_);
+  config_ = result.config;
+  const ConfigPtr& shared = config_;
+  mail_.configure(loop_, shared);
   fifos_.apply(fifoSpecs(config_->global));
   // The data plane takes the new configuration (its VIP interfaces) before the new tables arrive.
   if (dataplane_) dataplane_->reload(shared);
@@ -457,7 +456,9 @@ void Daemon::setMasters(std::set<base::IpAddress> masters) {
 }
 
 void Daemon::startControl() {
-  ControlSources sources = sourcesOf(config_, vrrp_, lvs_, dataplane_);
+  ControlSources sources;
+  sources.view = [this] { return view(); };
+  sources.dataplane = [this]() -> const dataplane::Dataplane* { return dataplane_.get(); };
   sources.reload = [this](ConfigLoader::Done done) { reload(std::move(done)); };
   sources.check = [this](std::string file, ConfigLoader::Done done) {
     return loader_.check(std::move(file), std::move(done));
@@ -493,7 +494,7 @@ void Daemon::notifySystemd(std::string_view state) const {
 
 RuntimeView Daemon::view() const {
   const auto vrrp = vrrp_ ? vrrp_->status() : nullptr;
-  RuntimeView v = config_ ? collectView(*config_, vrrp.get(), lvs_.get()) : RuntimeView{};
+  RuntimeView v = collectView(config_, vrrp.get(), lvs_.get());
   v.config_file = options_.config_file;
   return v;
 }
@@ -539,8 +540,8 @@ base::Status Daemon::handleSignals() {
 }
 
 // The daemon proper, in the process that stays: engines, signals, then the loop.
-int serve(const KeeldOptions& options, std::optional<model::Config> config,
-          const std::string& runtime_dir, StartupReport& report) {
+int serve(const KeeldOptions& options, ConfigPtr config, const std::string& runtime_dir,
+          StartupReport& report) {
   base::SteadyClock clock;
   auto loop = event::Loop::create(clock);
   if (!loop) {
@@ -572,8 +573,7 @@ int serve(const KeeldOptions& options, std::optional<model::Config> config,
 
 // Takes the pid file, goes to the background unless -n, and serves. The pid file is locked
 // before forking, so "already running" reaches whoever started keeld.
-int runLocked(const KeeldOptions& options, std::optional<model::Config> config,
-              const std::string& runtime_dir) {
+int runLocked(const KeeldOptions& options, ConfigPtr config, const std::string& runtime_dir) {
   const std::string pid_path = options.pid_file.value_or(runtime_dir + "/keeld.pid");
   auto pid_file = PidFile::lock(pid_path);
   if (!pid_file) {
@@ -610,7 +610,7 @@ int runDaemon(const KeeldOptions& options) {
     base::logError("{}", s.error().str());
     return kExitFatal;
   }
-  std::optional<model::Config> config = loadConfig(options);
+  ConfigPtr config = loadConfig(options);
   if (options.dump_conf && config) logConfiguration(*config);
   auto dir = prepareRuntimeDir(options, config);
   if (!dir) {

@@ -23,9 +23,9 @@ bool wantsUnsentAlerts(const model::Config& c) {
 
 }  // namespace
 
-void MailWiring::configure(event::Loop& loop, const model::Config& config) {
-  config_ = std::make_shared<const model::Config>(config);
-  auto options = mail::Mailer::optionsFrom(config.global);
+void MailWiring::configure(event::Loop& loop, std::shared_ptr<const model::Config> config) {
+  config_ = std::move(config);
+  auto options = mail::Mailer::optionsFrom(config_->global);
   if (!options) {
     base::logError("SMTP alerts off: {}", options.error().str());
     options = std::optional<mail::MailerOptions>();
@@ -33,7 +33,7 @@ void MailWiring::configure(event::Loop& loop, const model::Config& config) {
   if (*options == options_ && (mailer_ != nullptr) == options->has_value()) return;
   options_ = *options;
   mailer_ = options_ ? mail::Mailer::create(loop, *options_) : nullptr;
-  if (mailer_ && wantsUnsentAlerts(config)) {
+  if (mailer_ && wantsUnsentAlerts(*config_)) {
     base::logWarning(
         "SMTP alerts: keel mails VRRP instance transitions only; sync group, real "
         "server and virtual server alerts are not sent yet");

@@ -18,7 +18,8 @@ namespace keel::app {
 class MailWiring {
  public:
   // Keeps the running Mailer when the mail settings did not change (its queue survives a reload).
-  void configure(event::Loop& loop, const model::Config& config);
+  // Holds `config` (the daemon's snapshot, not a copy) for the instances' smtp_alert.
+  void configure(event::Loop& loop, std::shared_ptr<const model::Config> config);
   // A VRRP instance entered `state` ("MASTER", "BACKUP", "FAULT", "STOP").
   void vrrpTransition(const std::string& instance, const std::string& state);
   mail::Mailer* mailer() { return mailer_.get(); }

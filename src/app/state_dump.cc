@@ -20,14 +20,16 @@ VrrpView viewOf(const vrrp::InstanceStatus& i) {
   for (const base::Prefix& vip : i.vips) v.vips.push_back(vip.str());
   v.transitions = i.counters.transitions;
   v.fault = i.fault;
+  v.master = i.master;
+  v.counters = i.counters;
   return v;
 }
 
 std::string realsText(const RuntimeView& view) {
   std::string out;
   for (const check::RealServerStatus& r : view.reals) {
-    out += fmt::format(" RS {} {}:{} alive={}{}\n", r.id.virtual_server, r.id.address.str(),
-                       r.id.port, r.alive ? "yes" : "no",
+    out += fmt::format(" RS {} {}:{} alive={}{}\n", model::str(r.id.virtual_server),
+                       r.id.address.str(), r.id.port, r.alive ? "yes" : "no",
                        r.weight ? fmt::format(" dynamic_weight={}", *r.weight) : "");
     for (const check::CheckerStatus& c : r.checkers) {
       out += fmt::format("   {} {}{}\n", c.kind, c.up ? "UP" : "DOWN",
@@ -49,19 +51,25 @@ std::string tableText(const RuntimeView& view) {
   return out;
 }
 
-}  // namespace
-
-RuntimeView collectView(const model::Config& config, const vrrp::EngineStatus* vrrp,
-                        const lvs::Engine* services) {
-  RuntimeView view;
-  view.instance = config.instance;
+std::string summaryOf(const model::Config& config) {
   std::size_t reals = 0;
   for (const model::VirtualServer& vs : config.virtual_servers) reals += vs.real_servers.size();
-  view.summary = fmt::format(
+  return fmt::format(
       "{} VRRP instance(s), {} sync group(s), {} vrrp_script(s), {} virtual server(s), {} real "
       "server(s)",
       config.vrrp_instances.size(), config.sync_groups.size(), config.vrrp_scripts.size(),
       config.virtual_servers.size(), reals);
+}
+
+}  // namespace
+
+RuntimeView collectView(std::shared_ptr<const model::Config> config, const vrrp::EngineStatus* vrrp,
+                        const lvs::Engine* services) {
+  RuntimeView view;
+  if (!config) return view;  // nothing runs without a configuration
+  view.instance = config->instance;
+  view.summary = summaryOf(*config);
+  view.config = std::move(config);
   if (vrrp != nullptr) {
     for (const vrrp::InstanceStatus& i : vrrp->instances) view.vrrp.push_back(viewOf(i));
   }
@@ -106,7 +114,7 @@ nlohmann::ordered_json dataJson(const RuntimeView& view) {
   }
   auto reals = nlohmann::ordered_json::array();
   for (const check::RealServerStatus& r : view.reals) {
-    nlohmann::ordered_json j = {{"virtual_server", r.id.virtual_server},
+    nlohmann::ordered_json j = {{"virtual_server", model::str(r.id.virtual_server)},
                                 {"address", r.id.address.str()},
                                 {"port", r.id.port},
                                 {"alive", r.alive}};

@@ -2,7 +2,9 @@
 // keel.data on SIGUSR1 (keepalived.data in spirit: a configuration summary, VRRP instances with
 // state and priority, virtual servers with their reals, alive and weight) and keel.json on
 // keepalived's JSON signal (SIGRTMIN+2; the same facts as JSON). A RuntimeView is a plain copy
-// of what the engines report, so the renderers are pure and tested without engines. Also the
+// of what the engines report, taken by collectView(), the one reader of the running daemon: these
+// dumps, keelctl's vrrp, checks, list, whereis and dump (control.h, control_views.h) and the
+// metrics page are all rendered from it, so they are pure and tested without engines. Also the
 // event loop's lines of keel.stats (SIGUSR2, STATS_CLEAR) and the TDUMP signal's diagnostic dump
 // of the loop and its children, for the log. Main thread.
 #pragma once
@@ -20,10 +22,8 @@
 #include "event/loop.h"
 #include "lb/service_table.h"
 #include "model/config.h"
+#include "vrrp/status.h"
 
-namespace keel::vrrp {
-struct EngineStatus;
-}
 namespace keel::lvs {
 class Engine;
 }
@@ -39,10 +39,13 @@ struct VrrpView {
   int vrid = 0;
   std::vector<std::string> vips;
   std::uint64_t transitions = 0;
-  std::string fault;  // why it cannot run on its interface; empty when it runs
+  std::string fault;   // why it cannot run on its interface; empty when it runs
+  std::string master;  // the current master's address; empty when unknown
+  vrrp::InstanceCounters counters;
 };
 
 struct RuntimeView {
+  std::shared_ptr<const model::Config> config;  // the running snapshot; null: none loaded
   std::string config_file;
   std::string instance;  // the configuration's `instance`, or empty
   std::string summary;   // "1 VRRP instance(s), ..." : what the configuration holds
@@ -51,9 +54,9 @@ struct RuntimeView {
   std::shared_ptr<const lb::ServiceTable> table;  // what the data plane is given
 };
 
-// Copies the engines' state (VRRP's from the status its thread published). `vrrp` and
-// `services` may be null (not running).
-RuntimeView collectView(const model::Config& config, const vrrp::EngineStatus* vrrp,
+// Copies the engines' state (VRRP's from the status its thread published). Any of the three may
+// be null (no configuration, not running).
+RuntimeView collectView(std::shared_ptr<const model::Config> config, const vrrp::EngineStatus* vrrp,
                         const lvs::Engine* services);
 
 std::string dataText(const RuntimeView& view);

@@ -14,7 +14,9 @@ RuntimeView sampleView() {
   v.summary = "1 VRRP instance(s)";
   v.vrrp.push_back({"VI_1", "MASTER", 150, 140, "eth0", 51, {"198.18.0.100/32"}, 2});
   check::RealServerStatus rs;
-  rs.id = {"198.18.0.100:80", *base::IpAddress::parse("198.18.0.11"), 80};
+  rs.id = {model::VirtualServerId::ofAddress(*base::IpAddress::parse("198.18.0.100"), 80,
+                                             base::IpProtocol::Tcp),
+           *base::IpAddress::parse("198.18.0.11"), 80};
   rs.alive = false;
   rs.checkers.push_back({"TCP_CHECK", true, false, true, false, 0, "connection refused"});
   v.reals.push_back(rs);
@@ -33,7 +35,7 @@ TEST(StateDumpTest, DataTextNamesEveryInstanceRealAndTableEntry) {
         "Configuration: 1 VRRP instance(s)\n",
         " VRRP Instance VI_1\n   State: MASTER\n   Interface: eth0\n   Virtual router id: 51\n"
         "   Priority: 150 (effective 140)\n   Transitions: 2\n   Virtual IP: 198.18.0.100/32\n",
-        " RS 198.18.0.100:80 198.18.0.11:80 alive=no\n   TCP_CHECK DOWN (connection refused)\n",
+        " RS 198.18.0.100:80/TCP 198.18.0.11:80 alive=no\n   TCP_CHECK DOWN (connection refused)\n",
         " TCP 198.18.0.100:80 rr\n   -> 198.18.0.12:80 weight 3\n"}) {
     EXPECT_NE(text.find(part), std::string::npos) << part << "\nin:\n" << text;
   }
@@ -85,7 +87,7 @@ TEST(StateDumpTest, VrrpIsReadFromTheStatusSnapshot) {
   i.fault = "interface eth9 not found";
   i.counters.transitions = 1;
   status.instances.push_back(i);
-  const RuntimeView view = collectView(model::Config{}, &status, nullptr);
+  const RuntimeView view = collectView(std::make_shared<const model::Config>(), &status, nullptr);
   ASSERT_EQ(view.vrrp.size(), 1u);
   EXPECT_EQ(view.vrrp[0].state, "FAULT");
   EXPECT_EQ(view.vrrp[0].vips, std::vector<std::string>{"198.18.9.100/24"});

@@ -98,9 +98,9 @@ void CheckManager::reload(std::shared_ptr<const model::Config> config) {
 CheckManager::Reals CheckManager::build(const model::Config& config, Reals& old) {
   Reals out;
   for (const model::VirtualServer& vs : config.virtual_servers) {
-    const std::string name = model::virtualServerName(vs);
+    const model::VirtualServerId vs_id = model::VirtualServerId::of(vs);
     for (const model::RealServer& rs : vs.real_servers) {
-      model::RealServerId id{name, rs.address, rs.port};
+      model::RealServerId id{vs_id, rs.address, rs.port};
       if (out.count(id) != 0) continue;  // a duplicate real server: validate reports it
       auto prev = old.find(id);
       RealEntry* prev_entry = prev != old.end() ? prev->second.get() : nullptr;

@@ -18,7 +18,10 @@ using testing::FakeProbeLog;
 
 base::IpAddress ip(const char* text) { return *base::IpAddress::parse(text); }
 
-const char* const kVs = "10.0.0.1:80/TCP";
+model::VirtualServerId vsId() {
+  return model::VirtualServerId::ofAddress(*base::IpAddress::parse("10.0.0.1"), 80,
+                                           base::IpProtocol::Tcp);
+}
 
 model::Checker tcp(int retry = 0, bool alpha = false) {
   model::Checker c;
@@ -52,7 +55,7 @@ std::shared_ptr<const model::Config> config(std::vector<model::RealServer> reals
   return c;
 }
 
-model::RealServerId id(const char* addr) { return {kVs, ip(addr), 80}; }
+model::RealServerId id(const char* addr) { return {vsId(), ip(addr), 80}; }
 
 class CheckManagerTest : public testing::FakeLoopTest {
  protected:

@@ -1,26 +1,15 @@
 #include "check/names.h"
 
-#include <fmt/format.h>
-
-#include <algorithm>
-#include <cctype>
 #include <type_traits>
 
+#include "model/identity.h"
+
 namespace keel::check {
-namespace {
 
-std::string lowerProtocol(base::IpProtocol p) {
-  std::string s(base::ipProtocolName(p));
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-}  // namespace
-
+// model/identity.h is the one formatter; these name its keepalived texts for a configured server.
 std::string endpointText(const model::VirtualServer& vs, const base::IpAddress& address,
                          std::uint16_t port) {
-  return fmt::format("[{}]:{}:{}", address.str(), lowerProtocol(vs.protocol), port);
+  return model::keepalivedText(address, port, vs.protocol);
 }
 
 std::string realServerText(const model::VirtualServer& vs, const model::RealServer& rs) {
@@ -28,11 +17,7 @@ std::string realServerText(const model::VirtualServer& vs, const model::RealServ
 }
 
 std::string virtualServerText(const model::VirtualServer& vs) {
-  if (const auto* a = std::get_if<model::VsAddress>(&vs.key)) {
-    return endpointText(vs, a->address, a->port);
-  }
-  if (const auto* f = std::get_if<model::VsFwmark>(&vs.key)) return fmt::format("FWM {}", f->mark);
-  return fmt::format("[{}]", std::get<model::VsGroup>(vs.key).name);
+  return model::keepalivedText(model::VirtualServerId::of(vs));
 }
 
 std::string checkerKindName(const model::Checker& checker) {

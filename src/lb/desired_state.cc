@@ -119,9 +119,9 @@ DesiredState::DesiredState(std::shared_ptr<const model::Config> config)
 void DesiredState::startReals(const model::Config& config) {
   std::map<model::RealServerId, RealState> reals;
   for (const model::VirtualServer& vs : config.virtual_servers) {
-    const std::string name = model::virtualServerName(vs);
+    const model::VirtualServerId vs_id = model::VirtualServerId::of(vs);
     for (const model::RealServer& rs : vs.real_servers) {
-      model::RealServerId id{name, rs.address, rs.port};
+      model::RealServerId id{vs_id, rs.address, rs.port};
       auto old = reals_.find(id);
       RealState state = old != reals_.end() ? old->second : RealState{startsAlive(rs), {}};
       if (rs.checkers.empty()) state = RealState{};
@@ -134,17 +134,17 @@ void DesiredState::startReals(const model::Config& config) {
 std::vector<QuorumChange> DesiredState::reload(std::shared_ptr<const model::Config> config) {
   config_ = std::move(config);
   startReals(*config_);
-  std::map<std::string, VsState> old = std::move(servers_);
+  std::map<model::VirtualServerId, VsState> old = std::move(servers_);
   servers_.clear();
   std::vector<QuorumChange> changes;
   for (const model::VirtualServer& vs : config_->virtual_servers) {
-    const std::string name = model::virtualServerName(vs);
-    auto it = old.find(name);
+    const model::VirtualServerId id = model::VirtualServerId::of(vs);
+    auto it = old.find(id);
     if (it == old.end()) {
       evaluateQuorum(vs, true);
       continue;
     }
-    servers_[name] = it->second;
+    servers_[id] = it->second;
     if (auto change = evaluateQuorum(vs, false)) changes.push_back(*change);
   }
   rebuild();
@@ -160,7 +160,7 @@ std::vector<QuorumChange> DesiredState::onHealth(const model::HealthEvent& event
   it->second = next;
   std::vector<QuorumChange> changes;
   auto before = table_;
-  auto [first, last] = by_name_.equal_range(event.real.virtual_server);
+  auto [first, last] = by_id_.equal_range(event.real.virtual_server);
   for (auto vs = first; vs != last; ++vs) {
     if (auto change = evaluateQuorum(*vs->second, false)) changes.push_back(*change);
     rebuildServer(*vs->second);
@@ -169,10 +169,11 @@ std::vector<QuorumChange> DesiredState::onHealth(const model::HealthEvent& event
   return changes;
 }
 
-int DesiredState::weightSum(const model::VirtualServer& vs, const std::string& name) const {
+int DesiredState::weightSum(const model::VirtualServer& vs,
+                            const model::VirtualServerId& id) const {
   int sum = 0;
   for (const model::RealServer& rs : vs.real_servers) {
-    auto it = reals_.find({name, rs.address, rs.port});
+    auto it = reals_.find({id, rs.address, rs.port});
     if (it != reals_.end() && it->second.alive) sum += it->second.weight.value_or(rs.weight);
   }
   return sum;
@@ -182,9 +183,9 @@ int DesiredState::weightSum(const model::VirtualServer& vs, const std::string& n
 // gained when down and sum >= quorum + hysteresis. At start the state is simply sum >= quorum.
 std::optional<QuorumChange> DesiredState::evaluateQuorum(const model::VirtualServer& vs,
                                                          bool initial) {
-  const std::string name = model::virtualServerName(vs);
-  const int sum = weightSum(vs, name);
-  VsState& state = servers_[name];
+  model::VirtualServerId id = model::VirtualServerId::of(vs);
+  const int sum = weightSum(vs, id);
+  VsState& state = servers_[id];
   if (initial) {
     state.quorum_up = sum >= vs.quorum;
     return std::nullopt;
@@ -194,20 +195,20 @@ std::optional<QuorumChange> DesiredState::evaluateQuorum(const model::VirtualSer
   if (!up && sum >= vs.quorum + vs.hysteresis) up = true;
   if (up == state.quorum_up) return std::nullopt;
   state.quorum_up = up;
-  return QuorumChange{name, up, sum, vs.quorum, vs.hysteresis};
+  return QuorumChange{std::move(id), up, sum, vs.quorum, vs.hysteresis};
 }
 
 // The reals a virtual server forwards to now: the sorry server while quorum is lost (if it has
 // one), else every alive real at its weight and every dead one with inhibit_on_failure at 0.
 std::vector<Real> DesiredState::realsOf(const model::VirtualServer& vs,
-                                        const std::string& name) const {
+                                        const model::VirtualServerId& id) const {
   std::vector<Real> out;
-  if (vs.sorry_server && !servers_.at(name).quorum_up) {
+  if (vs.sorry_server && !servers_.at(id).quorum_up) {
     out.push_back(sorryReal(vs, *vs.sorry_server));
     return out;
   }
   for (const model::RealServer& rs : vs.real_servers) {
-    const RealState& state = reals_.at({name, rs.address, rs.port});
+    const RealState& state = reals_.at({id, rs.address, rs.port});
     if (!state.alive && !rs.inhibit_on_failure) continue;
     Real r;
     r.key = {rs.address, rs.port};
@@ -226,9 +227,9 @@ std::vector<Real> DesiredState::realsOf(const model::VirtualServer& vs,
 }
 
 std::vector<ServicePtr> DesiredState::buildServer(const model::VirtualServer& vs,
-                                                  const std::string& name) const {
+                                                  const model::VirtualServerId& id) const {
   Service settings = serviceSettings(vs);
-  settings.reals = realsOf(vs, name);
+  settings.reals = realsOf(vs, id);
   std::vector<ServicePtr> out;
   for (const ServiceKey& key : serviceKeys(*config_, vs)) {
     settings.key = key;
@@ -240,16 +241,16 @@ std::vector<ServicePtr> DesiredState::buildServer(const model::VirtualServer& vs
 // A service listed by two virtual servers (an address and a group naming it) keeps the first.
 void DesiredState::rebuild() {
   by_server_.clear();
-  by_name_.clear();
+  by_id_.clear();
   for (const model::VirtualServer& vs : config_->virtual_servers) {
-    by_name_.emplace(model::virtualServerName(vs), &vs);
+    by_id_.emplace(model::VirtualServerId::of(vs), &vs);
   }
   auto table = std::make_shared<ServiceTable>();
   for (const model::VirtualServer& vs : config_->virtual_servers) {
-    const std::string name = model::virtualServerName(vs);
-    auto built = buildServer(vs, name);
+    model::VirtualServerId id = model::VirtualServerId::of(vs);
+    auto built = buildServer(vs, id);
     table->services.insert(table->services.end(), built.begin(), built.end());
-    by_server_.emplace(name, std::move(built));
+    by_server_.emplace(std::move(id), std::move(built));
   }
   auto byKey = [](const ServicePtr& a, const ServicePtr& b) { return a->key < b->key; };
   std::stable_sort(table->services.begin(), table->services.end(), byKey);
@@ -262,10 +263,10 @@ void DesiredState::rebuild() {
 // After a health event only the services of one virtual server change; the new table shares
 // every other Service with the old one, so building it and reconciling it cost little.
 void DesiredState::rebuildServer(const model::VirtualServer& vs) {
-  const std::string name = model::virtualServerName(vs);
-  auto old = by_server_.find(name);
+  const model::VirtualServerId id = model::VirtualServerId::of(vs);
+  auto old = by_server_.find(id);
   if (old == by_server_.end()) return rebuild();
-  std::vector<ServicePtr> built = buildServer(vs, name);
+  std::vector<ServicePtr> built = buildServer(vs, id);
   auto table = std::make_shared<ServiceTable>(*table_);
   for (std::size_t i = 0; i < built.size() && i < old->second.size(); ++i) {
     auto it = std::lower_bound(table->services.begin(), table->services.end(), built[i]->key,
@@ -276,7 +277,7 @@ void DesiredState::rebuildServer(const model::VirtualServer& vs) {
   table_ = std::move(table);
 }
 
-std::optional<bool> DesiredState::quorumUp(const std::string& virtual_server) const {
+std::optional<bool> DesiredState::quorumUp(const model::VirtualServerId& virtual_server) const {
   auto it = servers_.find(virtual_server);
   if (it == servers_.end()) return std::nullopt;
   return it->second.quorum_up;

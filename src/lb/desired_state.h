@@ -22,7 +22,7 @@ namespace keel::lb {
 // A virtual server gained or lost quorum: app runs quorum_up/quorum_down, logs and writes the
 // FIFO line.
 struct QuorumChange {
-  std::string virtual_server;  // model::virtualServerName()
+  model::VirtualServerId virtual_server;
   bool up = false;
   int weight_sum = 0;
   int quorum = 1;
@@ -48,7 +48,7 @@ class DesiredState {
   std::shared_ptr<const ServiceTable> table() const { return table_; }
 
   // The quorum state of a virtual server, nullopt if there is no such server.
-  std::optional<bool> quorumUp(const std::string& virtual_server) const;
+  std::optional<bool> quorumUp(const model::VirtualServerId& virtual_server) const;
 
   // Whether a real is alive, nullopt if unknown.
   std::optional<bool> alive(const model::RealServerId& real) const;
@@ -64,20 +64,20 @@ class DesiredState {
 
   void startReals(const model::Config& config);
   std::optional<QuorumChange> evaluateQuorum(const model::VirtualServer& vs, bool initial);
-  int weightSum(const model::VirtualServer& vs, const std::string& name) const;
-  std::vector<Real> realsOf(const model::VirtualServer& vs, const std::string& name) const;
+  int weightSum(const model::VirtualServer& vs, const model::VirtualServerId& id) const;
+  std::vector<Real> realsOf(const model::VirtualServer& vs, const model::VirtualServerId& id) const;
   std::vector<ServicePtr> buildServer(const model::VirtualServer& vs,
-                                      const std::string& name) const;
+                                      const model::VirtualServerId& id) const;
   void rebuild();
   void rebuildServer(const model::VirtualServer& vs);
 
   std::shared_ptr<const model::Config> config_;
   std::map<model::RealServerId, RealState> reals_;
-  std::map<std::string, VsState> servers_;
+  std::map<model::VirtualServerId, VsState> servers_;
   // The services each virtual server built last, in serviceKeys() order (some may have lost
   // to an earlier virtual server with the same key).
-  std::map<std::string, std::vector<ServicePtr>> by_server_;
-  std::multimap<std::string, const model::VirtualServer*> by_name_;  // into *config_
+  std::map<model::VirtualServerId, std::vector<ServicePtr>> by_server_;
+  std::multimap<model::VirtualServerId, const model::VirtualServer*> by_id_;  // into *config_
   std::shared_ptr<const ServiceTable> table_;
 };
 

@@ -70,12 +70,13 @@ std::shared_ptr<const model::Config> config(std::vector<model::VirtualServer> se
   return c;
 }
 
-model::HealthEvent event(const char* vs, const char* rs, bool up,
+model::HealthEvent event(const model::VirtualServerId& vs, const char* rs, bool up,
                          std::optional<int> weight = std::nullopt) {
   return {{vs, ip(rs), 80}, up, weight};
 }
 
-constexpr const char* kVs = "198.18.0.100:80/TCP";
+const model::VirtualServerId kVs =
+    model::VirtualServerId::ofAddress(ip("198.18.0.100"), 80, base::IpProtocol::Tcp);
 
 class DesiredStateTest : public ::testing::Test {
  protected:

@@ -4,13 +4,14 @@
 
 #include <fmt/format.h>
 
+#include "model/identity.h"
+
 namespace keel::lb {
 
 namespace {
 
 std::string hostPort(const base::IpAddress& address, std::uint16_t port) {
-  return address.isV6() ? fmt::format("[{}]:{}", address.str(), port)
-                        : fmt::format("{}:{}", address.str(), port);
+  return model::endpointStr(address, port);
 }
 
 template <typename T, typename K>

@@ -4,7 +4,6 @@
 
 #include "base/log.h"
 #include "check/names.h"
-#include "model/validate.h"
 
 namespace keel::lvs {
 namespace {
@@ -29,9 +28,10 @@ Engine::Engine(event::Loop& loop, std::shared_ptr<const model::Config> config,
                check::ProbeFactory factory)
     : loop_(loop), config_(std::move(config)), notifier_(loop) {
   notifier_.setPolicy(scriptPolicyOf(*config_));
+  indexServers();
   desired_ = std::make_unique<lb::DesiredState>(config_);
   for (const model::VirtualServer& vs : config_->virtual_servers) {
-    const bool up = desired_->quorumUp(model::virtualServerName(vs)).value_or(true);
+    const bool up = desired_->quorumUp(model::VirtualServerId::of(vs)).value_or(true);
     base::logInfo("{}: Starting with quorum {}", check::virtualServerText(vs), up ? "up" : "down");
   }
   checks_ = std::make_unique<check::CheckManager>(
@@ -47,6 +47,7 @@ void Engine::subscribe(TableSink sink) {
 void Engine::reload(std::shared_ptr<const model::Config> config) {
   config_ = std::move(config);
   notifier_.setPolicy(scriptPolicyOf(*config_));
+  indexServers();
   const auto before = desired_->table();
   for (const lb::QuorumChange& change : desired_->reload(config_)) onQuorum(change);
   checks_->reload(config_);
@@ -72,11 +73,16 @@ void Engine::setAddressesPresent(const std::vector<base::IpAddress>& addresses, 
   for (const base::IpAddress& a : addresses) checks_->setAddressPresent(a, present);
 }
 
-const model::VirtualServer* Engine::findServer(const std::string& name) const {
+void Engine::indexServers() {
+  servers_.clear();
   for (const model::VirtualServer& vs : config_->virtual_servers) {
-    if (model::virtualServerName(vs) == name) return &vs;
+    servers_.emplace(model::VirtualServerId::of(vs), &vs);
   }
-  return nullptr;
+}
+
+const model::VirtualServer* Engine::findServer(const model::VirtualServerId& id) const {
+  auto it = servers_.find(id);
+  return it != servers_.end() ? it->second : nullptr;
 }
 
 void Engine::onHealth(const model::HealthEvent& event) {

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "check/manager.h"
@@ -56,10 +57,13 @@ class Engine {
   // Hands the table to every subscriber when it differs from `before`.
   void publishTable(const std::shared_ptr<const lb::ServiceTable>& before);
   std::vector<std::string> fifoPaths() const;
-  const model::VirtualServer* findServer(const std::string& name) const;
+  const model::VirtualServer* findServer(const model::VirtualServerId& id) const;
+  void indexServers();
 
   event::Loop& loop_;
   std::shared_ptr<const model::Config> config_;
+  // Each virtual server of *config_ by identity (the first of a duplicate, which validate refuses).
+  std::unordered_map<model::VirtualServerId, const model::VirtualServer*> servers_;
   event::Notifier notifier_;
   std::vector<TableSink> sinks_;
   std::unique_ptr<lb::DesiredState> desired_;

@@ -21,6 +21,10 @@ using std::chrono::seconds;
 
 base::IpAddress ip(const char* text) { return *base::IpAddress::parse(text); }
 
+model::VirtualServerId vsId() {
+  return model::VirtualServerId::ofAddress(ip("10.0.0.1"), 80, base::IpProtocol::Tcp);
+}
+
 class EngineTest : public check::testing::FakeLoopTest {
  protected:
   void SetUp() override {
@@ -123,7 +127,7 @@ TEST_F(EngineTest, ALaterSubscriberGetsTheCurrentTableThenEveryChange) {
 
 TEST_F(EngineTest, HealthChangesReachTheTableAndTheFifo) {
   auto services = make(config(2));
-  const model::RealServerId first{"10.0.0.1:80/TCP", ip("10.0.0.2"), 80};
+  const model::RealServerId first{vsId(), ip("10.0.0.2"), 80};
   EXPECT_EQ(services->desired().alive(first), std::optional<bool>(true));
   ASSERT_EQ(probes_.size(), 2u);
   clock_.advance(seconds(1));
@@ -134,7 +138,7 @@ TEST_F(EngineTest, HealthChangesReachTheTableAndTheFifo) {
   EXPECT_EQ(readFifo(),
             "RS [10.0.0.3]:tcp:80 [10.0.0.1]:tcp:80 DOWN\n"
             "VS [10.0.0.1]:tcp:80 DOWN\n");
-  EXPECT_EQ(services->desired().quorumUp("10.0.0.1:80/TCP"), std::optional<bool>(false));
+  EXPECT_EQ(services->desired().quorumUp(vsId()), std::optional<bool>(false));
   clock_.advance(seconds(5));
   probes_[0]->answer(true);
   EXPECT_EQ(readFifo(),
@@ -148,8 +152,8 @@ TEST_F(EngineTest, ReloadKeepsHealthOfRealsThatStay) {
   probes_[0]->answer(false);
   readFifo();
   services->reload(config(2));
-  const model::RealServerId first{"10.0.0.1:80/TCP", ip("10.0.0.2"), 80};
-  const model::RealServerId second{"10.0.0.1:80/TCP", ip("10.0.0.3"), 80};
+  const model::RealServerId first{vsId(), ip("10.0.0.2"), 80};
+  const model::RealServerId second{vsId(), ip("10.0.0.3"), 80};
   EXPECT_EQ(services->desired().alive(first), std::optional<bool>(false));
   EXPECT_EQ(services->desired().alive(second), std::optional<bool>(true));
   EXPECT_EQ(probes_.size(), 2u) << "the kept checker was not restarted";

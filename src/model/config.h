@@ -8,6 +8,7 @@
 
 #include "model/bfd.h"
 #include "model/global_defs.h"
+#include "model/identity.h"
 #include "model/virtual_server.h"
 #include "model/vrrp.h"
 

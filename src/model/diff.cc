@@ -3,45 +3,45 @@
 #include <functional>
 #include <map>
 
-#include <fmt/format.h>
-
-#include "model/validate.h"
-
 namespace keel::model {
 
 namespace {
 
-// Added/removed/changed entries between two keyed maps, in key order.
-template <class T, class Same>
-void compare(const std::map<std::string, const T*>& a, const std::map<std::string, const T*>& b,
-             Same same, std::vector<Change>& out) {
+const std::string& nameOf(const std::string& key) { return key; }
+std::string nameOf(const VirtualServerId& key) { return str(key); }
+std::string nameOf(const RealServerId& key) { return str(key); }
+
+// Added/removed/changed entries between two keyed maps, in key order; `name` gives a key's text.
+template <class K, class T, class Same>
+void compare(const std::map<K, const T*>& a, const std::map<K, const T*>& b, Same same,
+             std::vector<Change>& out) {
   for (const auto& [key, old] : a) {
     auto it = b.find(key);
     if (it == b.end()) {
-      out.push_back({ChangeKind::Removed, key});
+      out.push_back({ChangeKind::Removed, nameOf(key)});
     } else if (!same(*old, *it->second)) {
-      out.push_back({ChangeKind::Changed, key});
+      out.push_back({ChangeKind::Changed, nameOf(key)});
     }
   }
   for (const auto& [key, now] : b) {
-    if (!a.contains(key)) out.push_back({ChangeKind::Added, key});
+    if (!a.contains(key)) out.push_back({ChangeKind::Added, nameOf(key)});
   }
 }
 
-std::map<std::string, const VirtualServer*> byName(const Config& c) {
-  std::map<std::string, const VirtualServer*> m;
-  for (const VirtualServer& vs : c.virtual_servers) m.emplace(virtualServerName(vs), &vs);
+using Servers = std::map<VirtualServerId, const VirtualServer*>;
+
+Servers byId(const Config& c) {
+  Servers m;
+  for (const VirtualServer& vs : c.virtual_servers) m.emplace(VirtualServerId::of(vs), &vs);
   return m;
 }
 
-std::map<std::string, const RealServer*> realServers(const std::string& vs_name,
-                                                     const VirtualServer* vs) {
-  std::map<std::string, const RealServer*> m;
+std::map<RealServerId, const RealServer*> realServers(const VirtualServerId& id,
+                                                      const VirtualServer* vs) {
+  std::map<RealServerId, const RealServer*> m;
   if (vs == nullptr) return m;
-  for (const RealServer& rs : vs->real_servers) {
-    std::string addr = rs.address.isV6() ? "[" + rs.address.str() + "]" : rs.address.str();
-    m.emplace(fmt::format("{} -> {}:{}", vs_name, addr, rs.port), &rs);
-  }
+  for (const RealServer& rs : vs->real_servers)
+    m.emplace(RealServerId{id, rs.address, rs.port}, &rs);
   return m;
 }
 
@@ -68,16 +68,16 @@ ConfigDiff diff(const Config& before, const Config& after) {
   for (const VrrpInstance& vi : after.vrrp_instances) new_vi.emplace(vi.name, &vi);
   compare(old_vi, new_vi, std::equal_to<VrrpInstance>(), d.vrrp_instances);
 
-  auto old_vs = byName(before);
-  auto new_vs = byName(after);
+  const Servers old_vs = byId(before);
+  const Servers new_vs = byId(after);
   compare(old_vs, new_vs, sameService, d.virtual_servers);
-  std::map<std::string, const VirtualServer*> all = old_vs;
+  Servers all = old_vs;
   all.insert(new_vs.begin(), new_vs.end());
-  for (const auto& [name, unused] : all) {
-    auto o = old_vs.find(name);
-    auto n = new_vs.find(name);
-    compare(realServers(name, o == old_vs.end() ? nullptr : o->second),
-            realServers(name, n == new_vs.end() ? nullptr : n->second), std::equal_to<RealServer>(),
+  for (const auto& [id, unused] : all) {
+    auto o = old_vs.find(id);
+    auto n = new_vs.find(id);
+    compare(realServers(id, o == old_vs.end() ? nullptr : o->second),
+            realServers(id, n == new_vs.end() ? nullptr : n->second), std::equal_to<RealServer>(),
             d.real_servers);
   }
   return d;

@@ -67,5 +67,20 @@ TEST(DiffTest, ServiceSettingsAndRemovalAndGlobals) {
   EXPECT_EQ(d.real_servers[0].kind, ChangeKind::Removed);
 }
 
+// The protocol is part of a virtual server's identity: the same VIP:port under UDP is another
+// virtual server, and its reals are other reals (their checker state does not carry over).
+TEST(DiffTest, AnotherProtocolIsAnotherVirtualServer) {
+  Config after = base();
+  after.virtual_servers[0].protocol = base::IpProtocol::Udp;
+  after.virtual_servers[0].real_servers.pop_back();
+  ConfigDiff d = diff(base(), after);
+  EXPECT_EQ(d.virtual_servers, (std::vector<Change>{{ChangeKind::Removed, "198.18.0.100:80/TCP"},
+                                                    {ChangeKind::Added, "198.18.0.100:80/UDP"}}));
+  EXPECT_EQ(d.real_servers,
+            (std::vector<Change>{{ChangeKind::Removed, "198.18.0.100:80/TCP -> 198.18.0.21:80"},
+                                 {ChangeKind::Removed, "198.18.0.100:80/TCP -> 198.18.0.22:80"},
+                                 {ChangeKind::Added, "198.18.0.100:80/UDP -> 198.18.0.21:80"}}));
+}
+
 }  // namespace
 }  // namespace keel::model

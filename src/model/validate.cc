@@ -130,12 +130,13 @@ void checkProxyForwarding(const VirtualServer& vs, const std::string& name,
 }
 
 void checkVirtualServers(const Config& c, std::vector<Problem>& out) {
-  std::set<std::string> seen;
+  std::set<VirtualServerId> seen;
   std::set<std::string> groups;
   for (const VirtualServerGroup& g : c.virtual_server_groups) groups.insert(g.name);
   for (const VirtualServer& vs : c.virtual_servers) {
-    std::string name = virtualServerName(vs);
-    if (!seen.insert(name).second) {
+    const VirtualServerId id = VirtualServerId::of(vs);
+    const std::string name = str(id);
+    if (!seen.insert(id).second) {
       out.push_back({true,
                      fmt::format("virtual_server {} is defined twice", name),
                      {"virtual_server", name}});
@@ -167,15 +168,6 @@ void checkSyncDaemon(const Config& c, std::vector<Problem>& out) {
 }
 
 }  // namespace
-
-std::string virtualServerName(const VirtualServer& vs) {
-  if (const auto* a = std::get_if<VsAddress>(&vs.key)) {
-    std::string addr = a->address.isV6() ? "[" + a->address.str() + "]" : a->address.str();
-    return fmt::format("{}:{}/{}", addr, a->port, base::ipProtocolName(vs.protocol));
-  }
-  if (const auto* f = std::get_if<VsFwmark>(&vs.key)) return fmt::format("fwmark {}", f->mark);
-  return fmt::format("group {}", std::get<VsGroup>(vs.key).name);
-}
 
 std::vector<Problem> validate(const Config& config) {
   std::vector<Problem> out;

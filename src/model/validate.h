@@ -27,7 +27,4 @@ struct Problem {
 
 std::vector<Problem> validate(const Config& config);
 
-// The text form of a virtual server's identity: "198.18.0.100:80/TCP", "fwmark 1", "group G".
-std::string virtualServerName(const VirtualServer& vs);
-
 }  // namespace keel::model
