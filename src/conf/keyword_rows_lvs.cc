@@ -19,9 +19,6 @@ constexpr Blocks kUdp = in(B::UdpCheck);
 constexpr Blocks kSsl = in(B::Ssl);
 constexpr Blocks kLevels = B::VirtualServer | B::RealServer;  // set at both, inherited (§3.1)
 
-constexpr std::string_view kRegex =
-    "keel's HTTP_GET does not match the body against a regular expression yet (the check would "
-    "pass whatever the body says); use digest or status_code";
 constexpr std::string_view kUdpReply =
     "keel's UDP_CHECK does not send a payload or check a reply yet (the check would pass without "
     "them); use MISC_CHECK with a script";
@@ -129,12 +126,14 @@ constexpr std::array kRows = {
     implemented("path", kUrl),
     implemented("digest", kUrl),
     implemented("status_code", kUrl),
-    refused("regex", kUrl, kRegex),
-    refused("regex_no_match", kUrl, kRegex),
-    refused("regex_options", kUrl, kRegex),
-    refused("regex_stack", kUrl, kRegex),
-    refused("regex_min_offset", kUrl, kRegex),
-    refused("regex_max_offset", kUrl, kRegex),
+    implemented("regex", kUrl,
+                "PCRE2, matched as the body streams in; a bad pattern is a config error"),
+    implemented("regex_no_match", kUrl),
+    implemented("regex_options", kUrl, "keepalived's option names; an unknown one is an error"),
+    implemented("regex_stack", kUrl, "the PCRE2 JIT stack, per checker"),
+    implemented("regex_min_offset", kUrl, "an offset into the body (chunk framing removed)"),
+    implemented("regex_max_offset", kUrl,
+                "the last body offset a match may start at; below regex_min_offset is an error"),
     implemented("helo_name", in(B::SmtpCheck)),
     implemented("host", in(B::SmtpCheck), "deprecated: one SMTP_CHECK per host"),
     implemented("type", in(B::DnsCheck)),
