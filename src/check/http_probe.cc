@@ -57,7 +57,7 @@ void HttpProbe::start(base::TimePoint deadline, Done done) {
     return;
   }
   if (check_.tls && !tls_) {
-    auto tls = TlsContext::create();
+    auto tls = TlsContext::create(check_.ssl);
     if (!tls) {
       const std::string reason = tls.error().str();
       fail_timer_.armAt(loop_.clock().now(),

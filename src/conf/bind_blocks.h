@@ -19,6 +19,9 @@ void bindVrrpInstance(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVirtualServerGroup(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVirtualServer(const Statement& s, model::Config& c, BindContext& ctx);
 void bindBfdInstance(const Statement& s, model::Config& c, BindContext& ctx);
+void bindSsl(const Statement& s, model::Config& c, BindContext& ctx);
+// Gives every SSL_GET the SSL block's files (the block may come after the checkers).
+void applySslBlock(model::Config& c);
 // vrrp_instance `instance`'s track_bfd block.
 void bindTrackBfd(const Statement& s, const std::string& instance,
                   std::vector<model::TrackRef>& list, BindContext& ctx);
@@ -30,5 +33,6 @@ std::vector<std::string_view> lvsBound(Block block);       // virtual servers an
 std::vector<std::string_view> instanceBound(Block block);  // vrrp_instance, authentication
 std::vector<std::string_view> checkBound(Block block);     // checkers, url, host
 std::vector<std::string_view> bfdBound();                  // bfd_instance
+std::vector<std::string_view> sslBound();                  // SSL
 
 }  // namespace keel::conf

@@ -22,9 +22,6 @@ constexpr Blocks kLevels = B::VirtualServer | B::RealServer;  // set at both, in
 constexpr std::string_view kUdpReply =
     "keel's UDP_CHECK does not send a payload or check a reply yet (the check would pass without "
     "them); use MISC_CHECK with a script";
-constexpr std::string_view kSslBlock =
-    "keel's SSL_GET cannot present a client certificate or verify the server against a CA yet; "
-    "remove the SSL block (SSL_GET then connects without them, as keepalived does without SSL)";
 constexpr std::string_view kFileCheck =
     "keel does not run FILE_CHECK yet (a real server checked only by it would always be in "
     "service); use MISC_CHECK with a script that reads the file";
@@ -150,11 +147,13 @@ constexpr std::array kRows = {
     refused("weight", in(B::FileCheck), kFileCheck),
     refused("name", in(B::BfdCheck), kBfdCheck),
     // -- SSL -------------------------------------------------------------------------------
-    refused("SSL", kTop, kSslBlock),
-    refused("ca", kSsl, kSslBlock),
-    refused("certificate", kSsl, kSslBlock),
-    refused("key", kSsl, kSslBlock),
-    refused("password", kSsl, kSslBlock),
+    implemented("SSL", kTop, "the files every SSL_GET loads; a bad file is a config error"),
+    implemented("ca", kSsl,
+                "SSL_GET verifies the real server's certificate against it (keepalived loads it "
+                "and verifies nothing)"),
+    implemented("certificate", kSsl, "presented to real servers that ask; needs key"),
+    implemented("key", kSsl, "PEM; encrypted with password"),
+    implemented("password", kSsl),
 };
 
 constexpr std::array kForms = {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/address.h"
+#include "base/tls_files.h"
 #include "model/common.h"
 
 namespace keel::model {
@@ -95,6 +96,7 @@ struct HttpCheck {
   std::string http_protocol = "1.0";  // 1.0, 1.0C or 1.1
   bool enable_sni = false;
   bool fast_recovery = false;
+  base::TlsFiles ssl;  // SSL_GET: the top-level SSL block's files (conf copies them in)
 
   friend bool operator==(const HttpCheck&, const HttpCheck&) = default;
 };
