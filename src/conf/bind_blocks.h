@@ -20,8 +20,9 @@ void bindVirtualServerGroup(const Statement& s, model::Config& c, BindContext& c
 void bindVirtualServer(const Statement& s, model::Config& c, BindContext& ctx);
 void bindBfdInstance(const Statement& s, model::Config& c, BindContext& ctx);
 void bindSsl(const Statement& s, model::Config& c, BindContext& ctx);
-// Gives every SSL_GET the SSL block's files (the block may come after the checkers).
-void applySslBlock(model::Config& c);
+// What top-level settings give every checker, once the whole file is bound (they may come
+// after the checkers): the SSL block's files to SSL_GET, checker_log_all_failures.
+void applyToCheckers(model::Config& c);
 // vrrp_instance `instance`'s track_bfd block.
 void bindTrackBfd(const Statement& s, const std::string& instance,
                   std::vector<model::TrackRef>& list, BindContext& ctx);

@@ -198,11 +198,13 @@ void bindHttpProtocol(const Statement& s, CD& d, BindContext& ctx) {
   }
 }
 
-constexpr std::array<Keyword<CD>, 5> kHttpOwn = {{
+constexpr std::array<Keyword<CD>, 6> kHttpOwn = {{
     {"url", Shape::Block, bindUrl},
     {"http_protocol", Shape::Value, bindHttpProtocol},
     {"enable_sni", Shape::Value,
      [](auto& s, CD& d, auto& ctx) { ctx.setFlag(s, as<model::HttpCheck>(d)->enable_sni); }},
+    {"fast_recovery", Shape::Value,
+     [](auto& s, CD& d, auto& ctx) { ctx.setFlag(s, as<model::HttpCheck>(d)->fast_recovery); }},
     {"virtualhost", Shape::Value,
      [](auto& s, CD& d, auto& ctx) { ctx.setWord(s, as<model::HttpCheck>(d)->virtualhost); }},
     {"nb_get_retry", Shape::Value,

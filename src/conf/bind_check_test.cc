@@ -112,5 +112,31 @@ TEST(BindRegexTest, OffsetsAndStackMustBeOrdered) {
             std::string::npos);
 }
 
+TEST(BindHttpTest, FastRecoveryIsAccepted) {
+  const Bound b = bind("");
+  EXPECT_FALSE(
+      std::get<model::HttpCheck>(b.config.virtual_servers[0].real_servers[0].checkers[0].kind)
+          .fast_recovery);
+  Diagnostics diags;
+  std::string text = withUrl("");
+  text.replace(text.find("      url {"), 0, "      fast_recovery\n");
+  const model::Config c = readConfigText("k.conf", text, {}, diags);
+  EXPECT_EQ(diags.renderAll(), "");
+  EXPECT_TRUE(std::get<model::HttpCheck>(c.virtual_servers[0].real_servers[0].checkers[0].kind)
+                  .fast_recovery);
+}
+
+TEST(BindHttpTest, CheckerLogAllFailuresSetsEveryChecker) {
+  for (const bool global : {false, true}) {
+    Diagnostics diags;
+    // After the virtual server, as keepalived allows.
+    const std::string text =
+        withUrl("") + (global ? "global_defs {\n  checker_log_all_failures\n}\n" : "");
+    const model::Config c = readConfigText("k.conf", text, {}, diags);
+    EXPECT_EQ(diags.renderAll(), "");
+    EXPECT_EQ(c.virtual_servers[0].real_servers[0].checkers[0].timing.log_all_failures, global);
+  }
+}
+
 }  // namespace
 }  // namespace keel::conf

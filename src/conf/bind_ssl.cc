@@ -1,6 +1,7 @@
 // The top-level `SSL { ca certificate key password }` block (keepalived's check_parser.c): the
 // files every SSL_GET's TLS context loads. They are loaded once here, so a missing, unreadable
-// or mismatched file is a config error at its statement, not a checker failing later.
+// or mismatched file is a config error at its statement, not a checker failing later. Also
+// what the top-level settings give every checker once the file is bound (applyToCheckers).
 #include <openssl/ssl.h>
 
 #include <array>
@@ -62,12 +63,13 @@ void bindSsl(const Statement& s, model::Config& c, BindContext& ctx) {
   c.ssl = std::move(files);
 }
 
-void applySslBlock(model::Config& c) {
+void applyToCheckers(model::Config& c) {
   for (model::VirtualServer& vs : c.virtual_servers) {
     for (model::RealServer& rs : vs.real_servers) {
       for (model::Checker& checker : rs.checkers) {
         auto* http = std::get_if<model::HttpCheck>(&checker.kind);
         if (http != nullptr && http->tls) http->ssl = c.ssl;
+        if (c.global.checker_log_all_failures) checker.timing.log_all_failures = true;
       }
     }
   }

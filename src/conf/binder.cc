@@ -33,7 +33,7 @@ void Binder::bind(const Statement& top_level, model::Config& config) {
 }
 
 void Binder::finish(model::Config& config, const std::string& file) {
-  applySslBlock(config);
+  applyToCheckers(config);
   auto refused = [&](std::string_view keyword, std::string_view form, const model::Subject& at) {
     const RefusedForm& f = refusedForm(keyword, form);
     ctx_.index()->report(ctx_.diags(), file, true,

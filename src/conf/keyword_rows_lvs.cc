@@ -118,8 +118,9 @@ constexpr std::array kRows = {
     implemented("http_protocol", kHttp),
     implemented("enable_sni", kHttp),
     implemented("nb_get_retry", kHttp, "deprecated: retry"),
-    refused("fast_recovery", kHttp,
-            "keel checks a real server's URLs one per delay_loop; remove it"),
+    implemented("fast_recovery", kHttp,
+                "keel always checks every url in one attempt, without keepalived's delay_loop "
+                "between urls: fast_recovery's behaviour, with or without it"),
     implemented("path", kUrl),
     implemented("digest", kUrl),
     implemented("status_code", kUrl),

@@ -95,8 +95,8 @@ struct HttpCheck {
   std::string virtualhost;            // empty: real server's, then virtual server's
   std::string http_protocol = "1.0";  // 1.0, 1.0C or 1.1
   bool enable_sni = false;
-  bool fast_recovery = false;
-  base::TlsFiles ssl;  // SSL_GET: the top-level SSL block's files (conf copies them in)
+  bool fast_recovery = false;  // keel checks every url in one attempt with or without it
+  base::TlsFiles ssl;          // SSL_GET: the top-level SSL block's files (conf copies them in)
 
   friend bool operator==(const HttpCheck&, const HttpCheck&) = default;
 };
