@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 
 #include <fmt/format.h>
 
@@ -34,7 +33,7 @@ int passwordCallback(char* buf, int size, int /*rwflag*/, void* userdata) {
   const auto* password = static_cast<const std::string*>(userdata);
   if (password == nullptr || size <= 0) return 0;
   const std::size_t n = std::min(password->size(), static_cast<std::size_t>(size));
-  std::memcpy(buf, password->data(), n);
+  std::copy_n(password->data(), n, buf);
   return static_cast<int>(n);
 }
 

@@ -27,7 +27,7 @@ void BodyRegex::feed(std::string_view bytes) {
   if (decided_ || bytes.empty()) return;
   // Bytes that end before min_offset minus the lookbehind can neither hold a match's start nor
   // be looked behind at: drop them unseen.
-  const std::uint64_t lookbehind = regex_->maxLookbehind();
+  const std::uint64_t lookbehind = context();
   const std::uint64_t first_useful = min_offset_ > lookbehind ? min_offset_ - lookbehind : 0;
   const std::uint64_t end = base_ + window_.size();
   if (end < first_useful) {
@@ -59,7 +59,7 @@ void BodyRegex::run(bool partial) {
   if (rc == PCRE2_ERROR_PARTIAL) return onPartial(ovector[0]);
   if (rc == PCRE2_ERROR_NOMATCH) {
     if (!partial) return decide(false);
-    return keepTail(std::min(regex_->maxLookbehind(), window_.size()));
+    return keepTail(std::min(context(), window_.size()));
   }
   std::array<PCRE2_UCHAR, 256> buf{};
   pcre2_get_error_message(rc, buf.data(), buf.size());
@@ -70,7 +70,7 @@ void BodyRegex::run(bool partial) {
 // A match may start at `start` and continue in bytes not yet read: keep it and its lookbehind.
 void BodyRegex::onPartial(std::size_t start) {
   if (max_offset_ && base_ + start > *max_offset_) return decide(false);
-  const std::size_t lookbehind = regex_->maxLookbehind();
+  const std::size_t lookbehind = context();
   const std::size_t from = start > lookbehind ? start - lookbehind : 0;
   if (window_.size() - from > kMaxWindow) {
     return keepTail(std::min(lookbehind, window_.size()));  // too long: abandoned

@@ -8,6 +8,7 @@
 // it sees is the message's content (chunk framing removed). Owned by one probe; not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,6 +46,9 @@ class BodyRegex {
   void run(bool partial);
   void onPartial(std::size_t start);
   void keepTail(std::size_t keep);
+  // The bytes kept before where a match may start: the pattern's lookbehind, and at least the
+  // one byte `^`, `\b` and `\B` look at (so a later read is never taken for the body's start).
+  std::size_t context() const { return std::max<std::size_t>(regex_->maxLookbehind(), 1); }
   void decide(bool matched) {
     matched_ = matched;
     decided_ = true;

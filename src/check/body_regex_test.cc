@@ -64,6 +64,18 @@ TEST(BodyRegexTest, LookbehindSeesBytesOfAnEarlierRead) {
   EXPECT_TRUE(verdict(spec("(?<=abc)def"), body, 1));
 }
 
+TEST(BodyRegexTest, StartAnchorAndWordBoundarySeeTheByteBefore) {
+  // After a read is dropped, the next one is not the start of the body, nor of a word.
+  EXPECT_TRUE(verdictAtEverySplit(spec("^ok"), "xxok", false));
+  EXPECT_TRUE(verdictAtEverySplit(spec("^ok"), "okxx", true));
+  EXPECT_TRUE(verdictAtEverySplit(spec("\\bok"), "xxxok", false));
+  EXPECT_TRUE(verdictAtEverySplit(spec("\\bok"), "xx ok", true));
+  model::HttpRegex lines = spec("^ok$");
+  lines.options = {"multiline"};
+  EXPECT_TRUE(verdictAtEverySplit(lines, "xx\nok\nyy", true));
+  EXPECT_TRUE(verdictAtEverySplit(lines, "xx\nxok\nyy", false));
+}
+
 TEST(BodyRegexTest, EndAnchorAndGreedyTailSettleAtTheEnd) {
   // With partial matching, "ok\d*$" cannot match before the body is known to have ended.
   EXPECT_TRUE(verdictAtEverySplit(spec("ok\\d*$"), "status ok12", true));
