@@ -1,6 +1,7 @@
 #include "base/tls_files.h"
 
 #include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <array>

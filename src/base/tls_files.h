@@ -4,12 +4,13 @@
 // config error, the HTTP checker to build its context. Plain value and a pure loader; any thread.
 #pragma once
 
-#include <openssl/ssl.h>
-
 #include <optional>
 #include <string>
 
 #include "base/error.h"
+
+// OpenSSL's SSL_CTX, declared here so that this plain value's users need no OpenSSL headers.
+struct ssl_ctx_st;
 
 namespace keel::base {
 
@@ -35,6 +36,6 @@ struct TlsFileError {
 // verification on (when set), the certificate chain and its key (when set; each needs the
 // other, and the key must match the certificate). A key is never read from the terminal: an
 // encrypted key without the right password fails. Returns the first failure.
-std::optional<TlsFileError> loadTlsFiles(SSL_CTX* ctx, const TlsFiles& files);
+std::optional<TlsFileError> loadTlsFiles(ssl_ctx_st* ctx, const TlsFiles& files);
 
 }  // namespace keel::base

@@ -1,6 +1,7 @@
 #include "base/tls_files.h"
 
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 
 #include <memory>
 
