@@ -62,6 +62,7 @@ void HttpFetch::start(FetchRequest request, base::TimePoint deadline, Done done)
   sent_ = 0;
   received_ = 0;
   parser_ = std::make_unique<HttpResponseParser>(request_.mode, request_.limits);
+  if (request_.content) parser_->setContentSink(request_.content);
   deadline_timer_.armAt(deadline, [this] { onDeadline(); });
   start_timer_.armAt(loop_.clock().now(), [this] { begin(); });
 }

@@ -31,6 +31,7 @@ struct FetchRequest {
   std::string sni;                  // TLS server name; empty: none
   BodyMode mode = BodyMode::Status;
   HttpLimits limits;
+  HttpResponseParser::ContentSink content;  // with BodyMode::Digest: the body's content, streamed
 };
 
 struct FetchResult {

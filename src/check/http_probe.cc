@@ -32,19 +32,32 @@ HttpProbe::HttpProbe(event::Loop& loop, model::HttpCheck check, ProbeTarget targ
       tls_(std::move(tls)),
       limits_(limits),
       fetch_(loop),
-      fail_timer_(loop.clock()) {}
+      fail_timer_(loop.clock()) {
+  for (const model::HttpUrl& url : check_.urls) {
+    regexes_.emplace_back();
+    if (!url.regex) continue;
+    auto re = base::Regex::compile(url.regex->pattern, url.regex->options);
+    if (re) {
+      regexes_.back() = std::move(*re);
+    } else {
+      regex_error_ = fmt::format("url {}: {}", url.path, re.error().message);
+    }
+  }
+}
 
 void HttpProbe::start(base::TimePoint deadline, Done done) {
   deadline_ = deadline;
   done_ = std::move(done);
   url_ = 0;
-  if (check_.urls.empty()) {
-    fail_timer_.armAt(loop_.clock().now(),
-                      [this] { report({.ok = false, .reason = "HTTP checker has no url"}); });
+  if (check_.urls.empty() || !regex_error_.empty()) {
+    fail_timer_.armAt(loop_.clock().now(), [this] {
+      report(
+          {.ok = false, .reason = regex_error_.empty() ? "HTTP checker has no url" : regex_error_});
+    });
     return;
   }
   if (check_.tls && !tls_) {
-    auto tls = TlsContext::create();
+    auto tls = TlsContext::create(check_.ssl);
     if (!tls) {
       const std::string reason = tls.error().str();
       fail_timer_.armAt(loop_.clock().now(),
@@ -58,6 +71,7 @@ void HttpProbe::start(base::TimePoint deadline, Done done) {
 
 void HttpProbe::cancel() {
   fetch_.cancel();
+  body_regex_.reset();
   fail_timer_.disarm();
   done_ = nullptr;
 }
@@ -73,8 +87,13 @@ void HttpProbe::fetchUrl() {
       request.sni = !url.virtualhost.empty() ? url.virtualhost : target_.virtualhost;
     }
   }
-  request.mode = url.digest.empty() ? BodyMode::Status : BodyMode::Digest;
+  request.mode = url.digest.empty() && !url.regex ? BodyMode::Status : BodyMode::Digest;
   request.limits = limits_;
+  body_regex_.reset();
+  if (url.regex) {
+    body_regex_ = std::make_unique<BodyRegex>(regexes_[url_], *url.regex);
+    request.content = [this](std::string_view bytes) { body_regex_->feed(bytes); };
+  }
   fetch_.start(std::move(request), deadline_,
                [this](const FetchResult& result) { onFetched(result); });
 }
@@ -95,8 +114,23 @@ void HttpProbe::onFetched(const FetchResult& result) {
         {.ok = false,
          .reason = fmt::format("url {}: MD5 digest {} does not match", url.path, result.digest)});
   }
+  if (std::string why = regexFailure(url); !why.empty()) {
+    return report({.ok = false, .reason = fmt::format("url {}: {}", url.path, why)});
+  }
   if (++url_ < check_.urls.size()) return fetchUrl();
   report({.ok = true});
+}
+
+std::string HttpProbe::regexFailure(const model::HttpUrl& url) {
+  if (!url.regex || !body_regex_) return {};
+  body_regex_->finish();
+  const bool matched = body_regex_->matched();
+  const std::string error = body_regex_->error();
+  body_regex_.reset();
+  if (matched != url.regex->no_match) return {};
+  if (!error.empty()) return fmt::format("regex match failed: {}", error);
+  return matched ? fmt::format("body matches regex \"{}\" (regex_no_match)", url.regex->pattern)
+                 : fmt::format("body does not match regex \"{}\"", url.regex->pattern);
 }
 
 void HttpProbe::report(ProbeResult result) {

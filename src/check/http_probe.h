@@ -4,16 +4,21 @@
 // when the url has a digest, the MD5 of its body matches. The whole attempt, all urls together,
 // ends by the deadline the Checker gives.
 //
-// Deliberate difference from keepalived: a url without a digest is judged once the response's
-// header section has ended; keepalived reads such a body to EOF and ignores it. The outcome is
-// the same for a well-behaved backend, the check is faster, and an endless or slow body cannot
-// hold it. Loop thread only.
+// A url with a regex also needs its body to match the pattern (not to match it, with
+// regex_no_match), matched as the body streams in (check/body_regex.h).
+//
+// Deliberate difference from keepalived: a url without a digest or regex is judged once the
+// response's header section has ended; keepalived reads such a body to EOF and ignores it. The
+// outcome is the same for a well-behaved backend, the check is faster, and an endless or slow body
+// cannot hold it. Loop thread only.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "base/regex.h"
+#include "check/body_regex.h"
 #include "check/http_fetch.h"
 #include "check/probe.h"
 #include "event/loop.h"
@@ -38,6 +43,8 @@ class HttpProbe final : public Probe {
  private:
   void fetchUrl();
   void onFetched(const FetchResult& result);
+  // The url's regex verdict as a failure reason; empty when it passes.
+  std::string regexFailure(const model::HttpUrl& url);
   void report(ProbeResult result);
 
   event::Loop& loop_;
@@ -45,6 +52,9 @@ class HttpProbe final : public Probe {
   ProbeTarget target_;
   std::shared_ptr<TlsContext> tls_;
   HttpLimits limits_;
+  std::vector<std::shared_ptr<const base::Regex>> regexes_;  // per url; null: no regex
+  std::string regex_error_;  // why a url's pattern did not compile (conf checks it first)
+  std::unique_ptr<BodyRegex> body_regex_;  // the running url's matcher
   HttpFetch fetch_;
   base::Timer fail_timer_;  // reports a failure found inside start() on the next iteration
   base::TimePoint deadline_{};

@@ -287,5 +287,55 @@ TEST(StatusAcceptedTest, DefaultIs2xx) {
   EXPECT_FALSE(statusAccepted({{301, 302}}, 200));
 }
 
+// A body sent in small pieces with pauses, so the match straddles reads on the probe's side.
+TestServer::Handler replyInPieces(std::string head, std::string body, std::size_t piece) {
+  return [head, body, piece](TestConnection& c) {
+    c.readRequest();
+    c.send(head);
+    for (std::size_t at = 0; at < body.size(); at += piece) {
+      if (!c.send(body.substr(at, piece)) || !c.idle(milliseconds(5))) return;
+    }
+  };
+}
+
+model::HttpUrl regexUrl(std::string pattern, bool no_match = false) {
+  model::HttpUrl url{.path = "/"};
+  url.regex = model::HttpRegex{.pattern = std::move(pattern), .no_match = no_match};
+  return url;
+}
+
+TEST_F(HttpProbeTest, RegexMustMatchTheStreamedBody) {
+  const std::string body = "<p>state: serving</p>";
+  TestServer server(replyInPieces("HTTP/1.0 200 OK\r\n\r\n", body, 3));
+  const Outcome ok = runHttp(server, {regexUrl("state: serv(ing|ed)")});
+  EXPECT_TRUE(ok.result.ok) << ok.result.reason;
+  const Outcome bad = runHttp(server, {regexUrl("state: draining")});
+  EXPECT_FALSE(bad.result.ok);
+  EXPECT_EQ(bad.result.reason, "url /: body does not match regex \"state: draining\"");
+}
+
+TEST_F(HttpProbeTest, RegexNoMatchInvertsTheVerdict) {
+  TestServer server(replyInPieces("HTTP/1.0 200 OK\r\n\r\n", "<p>state: draining</p>", 4));
+  const Outcome fails = runHttp(server, {regexUrl("draining", true)});
+  EXPECT_FALSE(fails.result.ok);
+  EXPECT_EQ(fails.result.reason, "url /: body matches regex \"draining\" (regex_no_match)");
+  const Outcome passes = runHttp(server, {regexUrl("maintenance", true)});
+  EXPECT_TRUE(passes.result.ok) << passes.result.reason;
+}
+
+TEST_F(HttpProbeTest, RegexAndStatusMustBothAgree) {
+  TestServer server(reply("HTTP/1.0 503 Busy\r\nContent-Length: 7\r\n\r\nserving"));
+  const Outcome o = runHttp(server, {regexUrl("serving")});
+  EXPECT_FALSE(o.result.ok);
+  EXPECT_EQ(o.result.reason, "url /: HTTP status code 503");
+}
+
+TEST_F(HttpProbeTest, RegexOverAChunkedBody) {
+  TestServer server(replyInPieces("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                                  "5\r\nstate\r\n4\r\n: up\r\n0\r\n\r\n", 2));
+  const Outcome o = runHttp(server, {regexUrl("state: up")});
+  EXPECT_TRUE(o.result.ok) << o.result.reason;
+}
+
 }  // namespace
 }  // namespace keel::check

@@ -129,6 +129,10 @@ void HttpResponseParser::digest(std::string_view bytes) {
   if (md_) EVP_DigestUpdate(md_.get(), bytes.data(), bytes.size());
 }
 
+void HttpResponseParser::content(std::string_view bytes) {
+  if (sink_ && state_ != State::Failed && !bytes.empty()) sink_(bytes);
+}
+
 bool HttpResponseParser::takeLine(std::string_view& bytes) {
   const std::size_t lf = bytes.find('\n');
   const std::size_t take = lf == std::string_view::npos ? bytes.size() : lf + 1;
@@ -284,6 +288,7 @@ void HttpResponseParser::feedBody(std::string_view& bytes) {
     case BodyFraming::Length: {
       const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, bytes.size()));
       digest(bytes.substr(0, take));
+      content(bytes.substr(0, take));
       bytes.remove_prefix(take);
       remaining_ -= take;
       if (state_ != State::Failed && remaining_ == 0) {
@@ -294,6 +299,7 @@ void HttpResponseParser::feedBody(std::string_view& bytes) {
     }
     case BodyFraming::Close:
       digest(bytes);
+      content(bytes);
       bytes = {};
       return;
     case BodyFraming::Chunked: {
@@ -336,6 +342,7 @@ void HttpResponseParser::feedChunked(std::string_view& bytes) {
       case ChunkStep::Data: {
         const auto take =
             static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, bytes.size()));
+        content(bytes.substr(0, take));
         bytes.remove_prefix(take);
         remaining_ -= take;
         if (remaining_ == 0) {

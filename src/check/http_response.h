@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,12 @@ class HttpResponseParser {
   HttpResponseParser(const HttpResponseParser&) = delete;
   HttpResponseParser& operator=(const HttpResponseParser&) = delete;
 
+  // With BodyMode::Digest, `sink` receives the body's content as it is parsed: the bytes a
+  // Content-Length or close-delimited body holds, the chunks' data of a chunked one (framing
+  // removed). Set before the first feed().
+  using ContentSink = std::function<void(std::string_view)>;
+  void setContentSink(ContentSink sink) { sink_ = std::move(sink); }
+
   // Consumes `bytes`. Once Done or Failed, further bytes are ignored.
   State feed(std::string_view bytes);
   // The peer closed the connection: ends a close-delimited body, fails anything unfinished.
@@ -102,9 +109,11 @@ class HttpResponseParser {
   void onChunkSizeLine();
   void onTrailerLine();
   void digest(std::string_view bytes);
+  void content(std::string_view bytes);
 
   BodyMode mode_;
   HttpLimits limits_;
+  ContentSink sink_;
   State state_ = State::StatusLine;
   HttpError error_ = HttpError::None;
 

@@ -1,8 +1,10 @@
 #include "check/probe_factory.h"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "check/dns_probe.h"
 #include "check/http_probe.h"
@@ -39,12 +41,16 @@ class Factory {
                               const ProbeTarget& target) {
     std::shared_ptr<TlsContext> tls;
     if (check.tls) {
-      if (!tls_) {
-        auto made = TlsContext::create();
+      auto shared = std::find_if(tls_.begin(), tls_.end(),
+                                 [&](const auto& t) { return t.first == check.ssl; });
+      if (shared == tls_.end()) {
+        std::erase_if(tls_, [](const auto& t) { return t.second.use_count() == 1; });
+        auto made = TlsContext::create(check.ssl);
         if (!made) return base::makeError(made.error().code, made.error().message);
-        tls_ = std::move(*made);
+        tls_.emplace_back(check.ssl, std::move(*made));
+        shared = std::prev(tls_.end());
       }
-      tls = tls_;
+      tls = shared->second;
     }
     return ProbePtr(std::make_unique<HttpProbe>(loop, check, target, std::move(tls)));
   }
@@ -77,7 +83,9 @@ class Factory {
   }
 
   std::function<event::ScriptPolicy()> policy_;
-  std::shared_ptr<TlsContext> tls_;
+  // One context per set of SSL files (one SSL block per configuration; a reload may bring
+  // another, whose checkers get a context of their own).
+  std::vector<std::pair<base::TlsFiles, std::shared_ptr<TlsContext>>> tls_;
 };
 
 }  // namespace

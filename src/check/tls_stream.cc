@@ -155,15 +155,17 @@ class TlsStream final : public Stream {
 
 std::unique_ptr<Stream> plainStream(int fd) { return std::make_unique<PlainStream>(fd); }
 
-base::Result<std::shared_ptr<TlsContext>> TlsContext::create() {
+base::Result<std::shared_ptr<TlsContext>> TlsContext::create(const base::TlsFiles& files) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
   if (ctx == nullptr) return KEEL_SYS_ERROR(EINVAL, tlsErrors("SSL_CTX_new"));
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);  // keepalived verifies nothing either
+  auto context = std::shared_ptr<TlsContext>(new TlsContext(ctx));  // frees ctx from here on
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);                // without a CA, as keepalived
+  if (auto err = base::loadTlsFiles(ctx, files)) return err->error;
   // A peer that closes without close_notify ends the stream like a plain FIN; the HTTP parser
   // then decides whether the response was complete.
   SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
-  return std::shared_ptr<TlsContext>(new TlsContext(ctx));
+  return context;
 }
 
 TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }

@@ -2,8 +2,10 @@
 // says which readiness it waits for. The HTTP fetch drives it from loop callbacks; the socket
 // stays owned by the caller. No call raises SIGPIPE (sends use MSG_NOSIGNAL, TLS included).
 //
-// TLS follows keepalived's SSL_GET (docs/reference/keepalived.md §1.14): a client context with no
-// certificate verification, SNI only when asked for. Loop thread only.
+// TLS follows keepalived's SSL_GET (docs/reference/keepalived.md §1.14): a client context that
+// loads the SSL block's files (base/tls_files.h): with no `ca`, no certificate verification; with
+// one, the real server's certificate must chain to it; a client certificate when one is set.
+// SNI only when asked for. Loop thread only.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -13,6 +15,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "base/tls_files.h"
 
 namespace keel::check {
 
@@ -40,8 +43,9 @@ std::unique_ptr<Stream> plainStream(int fd);
 // A TLS client context, shared by the fetches of one checker (or of genhash).
 class TlsContext {
  public:
-  // Errors: System when OpenSSL cannot build the context.
-  static base::Result<std::shared_ptr<TlsContext>> create();
+  // Errors: System when OpenSSL cannot build the context; InvalidArgument when a file of
+  // `files` does not load (its kind and path named).
+  static base::Result<std::shared_ptr<TlsContext>> create(const base::TlsFiles& files = {});
   ~TlsContext();
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;

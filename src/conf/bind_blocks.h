@@ -19,6 +19,10 @@ void bindVrrpInstance(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVirtualServerGroup(const Statement& s, model::Config& c, BindContext& ctx);
 void bindVirtualServer(const Statement& s, model::Config& c, BindContext& ctx);
 void bindBfdInstance(const Statement& s, model::Config& c, BindContext& ctx);
+void bindSsl(const Statement& s, model::Config& c, BindContext& ctx);
+// What top-level settings give every checker, once the whole file is bound (they may come
+// after the checkers): the SSL block's files to SSL_GET, checker_log_all_failures.
+void applyToCheckers(model::Config& c);
 // A track_interface, track_script or track_file block of `block` (vrrp_instance or
 // vrrp_sync_group) `owner`.
 void bindTracks(const Statement& s, std::string_view block, const std::string& owner,
@@ -34,5 +38,6 @@ std::vector<std::string_view> lvsBound(Block block);       // virtual servers an
 std::vector<std::string_view> instanceBound(Block block);  // vrrp_instance, authentication
 std::vector<std::string_view> checkBound(Block block);     // checkers, url, host
 std::vector<std::string_view> bfdBound();                  // bfd_instance
+std::vector<std::string_view> sslBound();                  // SSL
 
 }  // namespace keel::conf

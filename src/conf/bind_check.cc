@@ -2,9 +2,11 @@
 // type, joined from the parts the types share.
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 #include <fmt/format.h>
 
+#include "base/regex.h"
 #include "conf/bind_blocks.h"
 #include "conf/bind_lvs.h"
 #include "conf/values.h"
@@ -51,12 +53,89 @@ void bindStatusCodes(const Statement& e, U& url, BindContext& ctx) {
   }
 }
 
-constexpr std::array<Keyword<U>, 4> kUrl = {{
+// -- regex, regex_no_match, regex_options, regex_min_offset, regex_max_offset, regex_stack ----
+
+model::HttpRegex& regexOf(U& url) {
+  if (!url.regex) url.regex.emplace();
+  return *url.regex;
+}
+
+void bindRegexOptions(const Statement& e, U& url, BindContext& ctx) {
+  if (!ctx.args(e, 1, SIZE_MAX)) return;
+  for (std::size_t i = 0; i < e.args.size(); ++i) {
+    const std::string& name = e.args[i].text;
+    if (!base::Regex::optionFlag(name)) {
+      ctx.error(e, static_cast<int>(i), fmt::format("unknown regex option \"{}\"", name));
+      continue;
+    }
+    regexOf(url).options.push_back(name);
+  }
+}
+
+template <bool kMax>
+void bindRegexOffset(const Statement& e, U& url, BindContext& ctx) {
+  auto v = ctx.integer(e, 0, std::numeric_limits<std::int64_t>::max());
+  if (!v) return;
+  if (kMax) {
+    regexOf(url).max_offset = static_cast<std::uint64_t>(*v);
+  } else {
+    regexOf(url).min_offset = static_cast<std::uint64_t>(*v);
+  }
+}
+
+void bindRegexStack(const Statement& e, U& url, BindContext& ctx) {
+  if (!ctx.args(e, 2, 2)) return;
+  auto start = parseInt("regex_stack", e.args[0].text, 1, 1LL << 30);
+  auto max = parseInt("regex_stack", e.args[1].text, 1, 1LL << 30);
+  if (!start || !max || *start > *max) {
+    ctx.error(e, 0, "invalid regex_stack: expected START MAX in bytes, 1 <= START <= MAX <= 1 GiB");
+    return;
+  }
+  regexOf(url).stack = {static_cast<std::size_t>(*start), static_cast<std::size_t>(*max)};
+}
+
+constexpr std::array<Keyword<U>, 10> kUrl = {{
     {"path", Shape::Value, [](auto& e, U& u, auto& ctx) { ctx.setWord(e, u.path); }},
     {"digest", Shape::Value, bindDigest},
     {"status_code", Shape::Value, bindStatusCodes},
     {"virtualhost", Shape::Value, [](auto& e, U& u, auto& ctx) { ctx.setWord(e, u.virtualhost); }},
+    {"regex", Shape::Value,
+     [](auto& e, U& u, auto& ctx) {
+       if (ctx.args(e, 1, 1)) regexOf(u).pattern = e.args[0].text;
+     }},
+    {"regex_no_match", Shape::Value,
+     [](auto& e, U& u, auto& ctx) { ctx.setFlag(e, regexOf(u).no_match); }},
+    {"regex_options", Shape::Value, bindRegexOptions},
+    {"regex_min_offset", Shape::Value, bindRegexOffset<false>},
+    {"regex_max_offset", Shape::Value, bindRegexOffset<true>},
+    {"regex_stack", Shape::Value, bindRegexStack},
 }};
+
+// The url's regex settings make sense together, and its pattern compiles (with its options):
+// else a config error where the user can fix it.
+bool checkRegex(const Statement& s, const U& url, BindContext& ctx) {
+  if (!url.regex) return true;
+  const model::HttpRegex& r = *url.regex;
+  const Statement* pattern = nullptr;
+  for (const Statement& e : *s.block) {
+    if (e.keyword == "regex") pattern = &e;
+  }
+  if (pattern == nullptr) {
+    ctx.error(s, -1, "url has regex settings but no regex");
+    return false;
+  }
+  if (r.max_offset && r.min_offset > *r.max_offset) {
+    ctx.error(s, -1,
+              fmt::format("regex_min_offset {} is beyond regex_max_offset {}", r.min_offset,
+                          *r.max_offset));
+    return false;
+  }
+  if (auto re = base::Regex::compile(r.pattern, r.options); !re) {
+    ctx.error(*pattern, 0, re.error().message);
+    return false;
+  }
+  return true;
+}
 
 void bindUrl(const Statement& s, CD& d, BindContext& ctx) {
   auto* http = as<model::HttpCheck>(d);
@@ -67,6 +146,7 @@ void bindUrl(const Statement& s, CD& d, BindContext& ctx) {
     ctx.error(s, -1, "url has no path");
     return;
   }
+  if (!checkRegex(s, url, ctx)) return;
   http->urls.push_back(std::move(url));
 }
 
@@ -118,11 +198,13 @@ void bindHttpProtocol(const Statement& s, CD& d, BindContext& ctx) {
   }
 }
 
-constexpr std::array<Keyword<CD>, 5> kHttpOwn = {{
+constexpr std::array<Keyword<CD>, 6> kHttpOwn = {{
     {"url", Shape::Block, bindUrl},
     {"http_protocol", Shape::Value, bindHttpProtocol},
     {"enable_sni", Shape::Value,
      [](auto& s, CD& d, auto& ctx) { ctx.setFlag(s, as<model::HttpCheck>(d)->enable_sni); }},
+    {"fast_recovery", Shape::Value,
+     [](auto& s, CD& d, auto& ctx) { ctx.setFlag(s, as<model::HttpCheck>(d)->fast_recovery); }},
     {"virtualhost", Shape::Value,
      [](auto& s, CD& d, auto& ctx) { ctx.setWord(s, as<model::HttpCheck>(d)->virtualhost); }},
     {"nb_get_retry", Shape::Value,

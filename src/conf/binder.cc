@@ -13,7 +13,7 @@ namespace {
 
 using C = model::Config;
 
-constexpr std::array<Keyword<C>, 10> kTopLevel = {{
+constexpr std::array<Keyword<C>, 11> kTopLevel = {{
     {"instance", Shape::Value, [](auto& s, C& c, auto& ctx) { ctx.setWord(s, c.instance); }},
     {"global_defs", Shape::Block, bindGlobalDefs},
     {"vrrp_script", Shape::Block, bindVrrpScript},
@@ -24,6 +24,7 @@ constexpr std::array<Keyword<C>, 10> kTopLevel = {{
     {"virtual_server_group", Shape::Block, bindVirtualServerGroup},
     {"virtual_server", Shape::Block, bindVirtualServer},
     {"bfd_instance", Shape::Block, bindBfdInstance},
+    {"SSL", Shape::Block, bindSsl},
 }};
 
 }  // namespace
@@ -42,7 +43,8 @@ void Binder::warnIgnoredTracks(const model::Config& config, const std::string& f
   }
 }
 
-void Binder::finish(const model::Config& config, const std::string& file) {
+void Binder::finish(model::Config& config, const std::string& file) {
+  applyToCheckers(config);
   auto refused = [&](std::string_view keyword, std::string_view form, const model::Subject& at) {
     const RefusedForm& f = refusedForm(keyword, form);
     ctx_.index()->report(ctx_.diags(), file, true,
@@ -81,6 +83,8 @@ std::vector<std::string_view> boundKeywords(Block block) {
       return namesOf(kTopLevel);
     case Block::GlobalDefs:
       return globalBound();
+    case Block::Ssl:
+      return sslBound();
     default:
       break;
   }

@@ -24,9 +24,10 @@ class Binder {
       : ctx_(diags, index != nullptr ? index : &own_index_) {}
 
   void bind(const Statement& top_level, model::Config& config);
-  // The checks that need the whole file bound (refused combinations of settings from several
-  // blocks), reported at their statements, else at `file`.
-  void finish(const model::Config& config, const std::string& file);
+  // What needs the whole file bound: the settings given to every checker (the SSL block,
+  // checker_log_all_failures), and the checks of refused combinations of settings from several
+  // blocks, reported at their statements, else at `file`.
+  void finish(model::Config& config, const std::string& file);
 
  private:
   void warnIgnoredTracks(const model::Config& config, const std::string& file);

@@ -203,9 +203,7 @@ constexpr std::array kRows = {
     warned("vmac_prefix", kGlobal, "it names VMAC interfaces, and use_vmac is refused"),
     warned("vmac_addr_prefix", kGlobal, "it names VMAC interfaces, and use_vmac is refused"),
     warned("vrrp_vmac_garp_intvl", kGlobal, "it times VMAC GARPs, and use_vmac is refused"),
-    warned("checker_log_all_failures", kGlobal,
-           "logging only; set log_all_failures in the checkers whose every failure should be "
-           "logged"),
+    implemented("checker_log_all_failures", kGlobal, "log_all_failures for every checker"),
     warned("log_unknown_vrids", kGlobal, "logging only: keel counts adverts of unknown VRIDs"),
     implemented("lvs_flush", kGlobal, kIpvsTable),
     implemented("lvs_flush_on_stop", kGlobal, kIpvsTable),

@@ -19,12 +19,6 @@ constexpr Blocks kUdp = in(B::UdpCheck);
 constexpr Blocks kSsl = in(B::Ssl);
 constexpr Blocks kLevels = B::VirtualServer | B::RealServer;  // set at both, inherited (§3.1)
 
-constexpr std::string_view kRegex =
-    "keel's HTTP_GET does not match the body against a regular expression yet (the check would "
-    "pass whatever the body says); use digest or status_code";
-constexpr std::string_view kSslBlock =
-    "keel's SSL_GET cannot present a client certificate or verify the server against a CA yet; "
-    "remove the SSL block (SSL_GET then connects without them, as keepalived does without SSL)";
 constexpr std::string_view kFwmark =
     "fwmark services need the IPVS data plane (XDP runs before netfilter sets the mark, and the "
     "proxy sees no marks); set keel_dataplane ipvs, or use an address and port";
@@ -119,17 +113,20 @@ constexpr std::array kRows = {
     implemented("http_protocol", kHttp),
     implemented("enable_sni", kHttp),
     implemented("nb_get_retry", kHttp, "deprecated: retry"),
-    refused("fast_recovery", kHttp,
-            "keel checks a real server's URLs one per delay_loop; remove it"),
+    implemented("fast_recovery", kHttp,
+                "keel always checks every url in one attempt, without keepalived's delay_loop "
+                "between urls: fast_recovery's behaviour, with or without it"),
     implemented("path", kUrl),
     implemented("digest", kUrl),
     implemented("status_code", kUrl),
-    refused("regex", kUrl, kRegex),
-    refused("regex_no_match", kUrl, kRegex),
-    refused("regex_options", kUrl, kRegex),
-    refused("regex_stack", kUrl, kRegex),
-    refused("regex_min_offset", kUrl, kRegex),
-    refused("regex_max_offset", kUrl, kRegex),
+    implemented("regex", kUrl,
+                "PCRE2, matched as the body streams in; a bad pattern is a config error"),
+    implemented("regex_no_match", kUrl),
+    implemented("regex_options", kUrl, "keepalived's option names; an unknown one is an error"),
+    implemented("regex_stack", kUrl, "the PCRE2 JIT stack, per checker"),
+    implemented("regex_min_offset", kUrl, "an offset into the body (chunk framing removed)"),
+    implemented("regex_max_offset", kUrl,
+                "the last body offset a match may start at; below regex_min_offset is an error"),
     implemented("helo_name", in(B::SmtpCheck)),
     implemented("host", in(B::SmtpCheck), "deprecated: one SMTP_CHECK per host"),
     implemented("type", in(B::DnsCheck)),
@@ -151,11 +148,13 @@ constexpr std::array kRows = {
     implemented("name", in(B::BfdCheck),
                 "a bfd_instance the checkers hear (not `vrrp` only); else an error"),
     // -- SSL -------------------------------------------------------------------------------
-    refused("SSL", kTop, kSslBlock),
-    refused("ca", kSsl, kSslBlock),
-    refused("certificate", kSsl, kSslBlock),
-    refused("key", kSsl, kSslBlock),
-    refused("password", kSsl, kSslBlock),
+    implemented("SSL", kTop, "the files every SSL_GET loads; a bad file is a config error"),
+    implemented("ca", kSsl,
+                "SSL_GET verifies the real server's certificate against it (keepalived loads it "
+                "and verifies nothing)"),
+    implemented("certificate", kSsl, "presented to real servers that ask; needs key"),
+    implemented("key", kSsl, "PEM; encrypted with password"),
+    implemented("password", kSsl),
 };
 
 constexpr std::array kForms = {

@@ -24,6 +24,7 @@ struct Config {
   std::vector<VirtualServerGroup> virtual_server_groups;
   std::vector<VirtualServer> virtual_servers;
   std::vector<BfdInstance> bfd_instances;
+  base::TlsFiles ssl;  // conf: the top-level SSL block; every SSL_GET's HttpCheck::ssl holds it
 
   friend bool operator==(const Config&, const Config&) = default;
 };

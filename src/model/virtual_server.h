@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include "base/address.h"
+#include "base/tls_files.h"
 #include "model/common.h"
 
 namespace keel::model {
@@ -62,11 +64,26 @@ struct StatusRange {
   friend bool operator==(const StatusRange&, const StatusRange&) = default;
 };
 
+// A url's regex (docs/health-checks.md, "regex"): the body must match `pattern` (must not, with
+// no_match), the match starting between min_offset and max_offset (body offsets, inclusive).
+struct HttpRegex {
+  std::string pattern;
+  std::vector<std::string> options;         // keepalived's regex_options names
+  bool no_match = false;                    // conf: regex_no_match
+  std::uint64_t min_offset = 0;             // conf: regex_min_offset
+  std::optional<std::uint64_t> max_offset;  // conf: regex_max_offset; unset: anywhere
+  // conf: regex_stack START MAX, the PCRE2 JIT stack's sizes in bytes; unset: PCRE2's default.
+  std::optional<std::pair<std::size_t, std::size_t>> stack;
+
+  friend bool operator==(const HttpRegex&, const HttpRegex&) = default;
+};
+
 struct HttpUrl {
   std::string path;
   std::string digest;                     // 32 hex digits (MD5 of the body) or empty
   std::vector<StatusRange> status_codes;  // empty: 200-299
   std::string virtualhost;                // empty: the checker's
+  std::optional<HttpRegex> regex;
 
   friend bool operator==(const HttpUrl&, const HttpUrl&) = default;
 };
@@ -78,7 +95,8 @@ struct HttpCheck {
   std::string virtualhost;            // empty: real server's, then virtual server's
   std::string http_protocol = "1.0";  // 1.0, 1.0C or 1.1
   bool enable_sni = false;
-  bool fast_recovery = false;
+  bool fast_recovery = false;  // keel checks every url in one attempt with or without it
+  base::TlsFiles ssl;          // SSL_GET: the top-level SSL block's files (conf copies them in)
 
   friend bool operator==(const HttpCheck&, const HttpCheck&) = default;
 };
