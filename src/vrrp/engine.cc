@@ -33,7 +33,9 @@ Engine::Engine(event::Loop& loop, std::shared_ptr<const model::Config> config,
       config_(std::move(config)),
       options_(std::move(options)),
       netlink_(std::move(netlink)),
-      notifier_(loop) {}
+      notifier_(loop) {
+  resolveTracks();
+}
 
 Engine::~Engine() {
   *alive_ = false;
@@ -143,6 +145,7 @@ base::Status Engine::reload(std::shared_ptr<const model::Config> config) {
   }
   const std::shared_ptr<const model::Config> before = std::move(config_);
   config_ = std::move(config);
+  resolveTracks();
   const std::vector<InstancePlan> plans = planReload(*before, *config_);
   reloadScripts();
   groups_.clear();

@@ -21,6 +21,7 @@
 #include "event/script_policy.h"
 #include "event/track_file.h"
 #include "model/config.h"
+#include "model/tracks.h"
 #include "net/netlink.h"
 #include "net/sockets.h"
 #include "vrrp/host_view.h"
@@ -121,12 +122,15 @@ class Engine {
   void initTrackFiles();
   void watchTrackFiles();
   TrackingResult trackingOf(const model::VrrpInstance& vi) const;
+  void resolveTracks();
   void runScript(const model::Script& script, const std::string& why);
   void writeFifo(const std::string& line);
   event::ScriptPolicy scriptPolicy() const;
 
   event::Loop& loop_;
   std::shared_ptr<const model::Config> config_;
+  // Each instance's trackers with its sync group's (model/tracks.h), resolved once per config_.
+  std::map<std::string, model::EffectiveTracks> tracks_;
   EngineOptions options_;
   std::unique_ptr<net::Netlink> netlink_;
   HostView host_;

@@ -4,7 +4,6 @@
 #include <csignal>
 
 #include "base/log.h"
-#include "model/tracks.h"
 #include "vrrp/engine.h"
 
 namespace keel::vrrp {
@@ -99,10 +98,21 @@ void Engine::rereadHost() {
   }
 }
 
-// The trackers model::effectiveTracks() gives the instance (its own and its sync group's), each
-// with its weight and reverse resolved.
+// Resolved once per configuration, not at each event: trackingOf() runs for every instance on
+// every link change and script result.
+void Engine::resolveTracks() {
+  tracks_.clear();
+  for (const model::VrrpInstance& vi : config_->vrrp_instances) {
+    tracks_.emplace(vi.name, model::effectiveTracks(*config_, vi));
+  }
+}
+
+// The trackers resolveTracks() gave the instance (its own and its sync group's), each with its
+// weight and reverse resolved.
 TrackingResult Engine::trackingOf(const model::VrrpInstance& vi) const {
-  const model::EffectiveTracks tracks = model::effectiveTracks(*config_, vi);
+  static const model::EffectiveTracks kNone;
+  auto found = tracks_.find(vi.name);
+  const model::EffectiveTracks& tracks = found != tracks_.end() ? found->second : kNone;
   std::vector<TrackedState> items;
   if (!vi.dont_track_primary) items.push_back({host_.linkUp(vi.interface), 0, false});
   for (const model::TrackRef& t : tracks.interfaces) {
