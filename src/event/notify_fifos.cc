@@ -1,10 +1,8 @@
 #include "event/notify_fifos.h"
 
-#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -32,15 +30,12 @@ void chownTo(const FifoSpec& f) {
     gid = c->gid;
   }
   if (!f.group.empty()) {
-    group g{};
-    group* found = nullptr;
-    std::array<char, 4096> buf{};
-    if (::getgrnam_r(f.group.c_str(), &g, buf.data(), buf.size(), &found) != 0 ||
-        found == nullptr) {
-      base::logWarning("notify FIFO {}: unknown group {}", f.path, f.group);
+    auto g = lookupGroup(f.group);
+    if (!g) {
+      base::logWarning("notify FIFO {}: {}", f.path, g.error().str());
       return;
     }
-    gid = g.gr_gid;
+    gid = *g;
   }
   if (::chown(f.path.c_str(), uid, gid) != 0) {
     base::logWarning("notify FIFO {}: cannot change its owner: {}", f.path, std::strerror(errno));

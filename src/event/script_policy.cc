@@ -30,8 +30,6 @@ base::Result<Credentials> lookupUser(const std::string& user) {
   return Credentials{found->pw_uid, found->pw_gid};
 }
 
-namespace {
-
 base::Result<gid_t> lookupGroup(const std::string& group) {
   struct group gr {};
   struct group* found = nullptr;
@@ -41,8 +39,6 @@ base::Result<gid_t> lookupGroup(const std::string& group) {
   }
   return found->gr_gid;
 }
-
-}  // namespace
 
 base::Result<std::string> findProgram(const std::string& program, bool executable) {
   auto runnable = [executable](const std::string& p) {

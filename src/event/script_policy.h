@@ -42,6 +42,8 @@ struct Credentials {
 
 // The uid and primary gid of `user`. Errors: NotFound ("unknown user NAME").
 base::Result<Credentials> lookupUser(const std::string& user);
+// The gid of `group`. Errors: NotFound ("unknown group NAME").
+base::Result<gid_t> lookupGroup(const std::string& group);
 
 // The program as execvp would find it: a name with '/' as is, else the first match in PATH.
 // With `executable` only a regular file keeld may execute counts, else any regular file (as
